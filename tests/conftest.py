@@ -1,0 +1,40 @@
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import util
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(ROOT, '..', 'shared')
+
+
+def rigged_model(probabilities, units=4):
+    """A GRU model whose every step predicts the same distribution over levels."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    model = util.create_model(len(probabilities), units=units)
+    logits = model.get_layer('logits')
+    with np.errstate(divide='ignore'):
+        bias = np.maximum(np.log(probabilities), -1e4)
+    logits.set_weights([np.zeros_like(logits.get_weights()[0]), bias.astype(np.float32)])
+    return model
+
+
+def run_script(*args, cwd=ROOT):
+    """Run one of the scripts as a user would; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+
+def last_line(text):
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ''
+
+
+def shared_file(*parts):
+    path = os.path.join(SHARED, *parts)
+    if not os.path.exists(path):
+        pytest.skip(f'needs {os.path.join("..", "shared", *parts)}, which this checkout lacks')
+    return path

@@ -1,0 +1,44 @@
+import numpy as np
+from skimage import transform
+from skimage.util import img_as_ubyte
+
+import config
+import util
+
+
+def test_quantize_matches_the_tutorials_resize_and_rounding():
+    images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    expected = [np.round(img_as_ubyte(transform.resize(im, (10, 10))) / config.factor)
+                for im in images]
+    np.testing.assert_array_equal(util.quantize(images), np.array(expected))
+
+
+def test_quantized_levels_span_0_to_max_intensity():
+    black = np.zeros((1, 28, 28), np.uint8)
+    white = np.full((1, 28, 28), 255, np.uint8)
+    noise = np.random.default_rng(1).integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    assert util.quantize(black).max() == 0
+    assert (util.quantize(white) == config.max_intensity).all()
+    levels = util.quantize(noise)
+    assert levels.dtype == np.uint8
+    assert levels.min() >= 0 and levels.max() <= config.max_intensity
+
+
+def test_pre_process_gives_one_hot_sequences_after_a_zero_start_vector():
+    images = np.random.default_rng(2).integers(0, 256, (4, 28, 28), dtype=np.uint8)
+    xs = util.pre_process(images)
+    assert xs.shape == (4, config.target_size ** 2 + 1, config.num_classes)
+    assert not xs[:, 0].any()
+    np.testing.assert_array_equal(xs[:, 1:].sum(axis=-1), 1)
+    # Row-by-row order: step 1 + r * size + c holds pixel (r, c).
+    levels = util.quantize(images)
+    np.testing.assert_array_equal(xs[:, 1:].argmax(-1).reshape(4, 10, 10), levels)
+
+
+def test_targets_are_inputs_shifted_left_with_a_zero_sentinel():
+    xs = util.to_sequences(np.array([[[1, 2], [3, 0]]]), 4)
+    targets = util.next_pixel_targets(xs)
+    assert targets.shape == xs.shape
+    np.testing.assert_array_equal(targets[:, :-1], xs[:, 1:])
+    assert not targets[:, -1].any()
+    np.testing.assert_array_equal(targets[0, :-1].argmax(-1), [1, 2, 3, 0])

@@ -1,0 +1,266 @@
+"""Generative GRU image models: preprocessing, training, sampling, classification.
+
+An image is shrunk, quantized to a few intensity levels and read row by row
+as a sequence of one-hot pixels after an all-zero start vector. The model
+predicts at every step the distribution of the next pixel, so an image's
+likelihood is the product of the probabilities it gives to the actual pixels.
+"""
+import json
+import logging
+import os
+import tempfile
+
+import h5py
+import keras
+import numpy as np
+from keras import ops
+from skimage import transform
+from skimage.util import img_as_ubyte
+
+import config
+from cli import UsageError
+
+# Keras logs a warning on every .h5 save; .h5 is the format this project keeps.
+logging.getLogger('absl').setLevel(logging.ERROR)
+
+
+@keras.saving.register_keras_serializable(package='pixel_rnn')
+def keras2_hard_sigmoid(x):
+    # Keras 2's hard_sigmoid, which the tutorial's models were trained with.
+    # Keras 3's has slope 1/6 instead of 0.2 and silently loses accuracy.
+    return ops.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def create_model(one_hot_len, units=config.units, reset_after=True,
+                 recurrent_activation='sigmoid'):
+    inputs = keras.Input(shape=(None, one_hot_len))
+    hidden = keras.layers.GRU(units, return_sequences=True, reset_after=reset_after,
+                              recurrent_activation=recurrent_activation, name='gru')(inputs)
+    logits = keras.layers.Dense(one_hot_len, name='logits')(hidden)
+    probabilities = keras.layers.Softmax(name='probabilities')(logits)
+    return keras.Model(inputs, probabilities)
+
+
+# ---------------------------------------------------------------- preprocessing
+
+def shrink(im, size):
+    return img_as_ubyte(transform.resize(im, (size, size)))
+
+
+def shrink_all(x, size):
+    return np.array([shrink(im, size) for im in x])
+
+
+def quantize(images, size=config.target_size, factor=config.factor):
+    """uint8 images (m, h, w) -> intensity levels (m, size, size)."""
+    return np.round(shrink_all(images, size) / factor).astype(np.uint8)
+
+
+def to_sequences(levels, num_levels):
+    """Levels (m, ...) -> one-hot pixels in raster order after an all-zero start
+    vector: (m, pixels + 1, num_levels)."""
+    pixels = levels.reshape(len(levels), -1)
+    one_hot = np.eye(num_levels, dtype=np.float32)[pixels]
+    start = np.zeros((len(levels), 1, num_levels), dtype=np.float32)
+    return np.concatenate([start, one_hot], axis=1)
+
+
+def pre_process(images):
+    return to_sequences(quantize(images), config.num_classes)
+
+
+# ---------------------------------------------------------------- training
+
+def next_pixel_targets(xs):
+    """Each step's target is the next input; the last step's is an all-zero sentinel."""
+    return np.concatenate([xs[:, 1:], np.zeros_like(xs[:, :1])], axis=1)
+
+
+def train_model(xs, num_classes, batch_size=config.batch_size, epochs=config.epochs):
+    model = create_model(num_classes)
+    model.compile(optimizer='adam', loss='categorical_crossentropy')
+    model.fit(xs, next_pixel_targets(xs), batch_size=batch_size, epochs=epochs)
+    return model
+
+
+# ---------------------------------------------------------------- model files
+
+def model_path(models_dir, label):
+    return os.path.join(models_dir, config.model_file.format(label))
+
+
+def save_model(model, path, class_frequency=None):
+    """Write the model whole or not at all: into a temporary file beside path,
+    then renamed over it. class_frequency (the share of the training data in
+    this model's class) is kept as the prior for classification."""
+    directory = os.path.dirname(path) or '.'
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(suffix='.tmp.h5', dir=directory)
+    os.close(handle)
+    try:
+        model.save(temporary)
+        if class_frequency is not None:
+            with h5py.File(temporary, 'a') as f:
+                f.attrs['class_frequency'] = float(class_frequency)
+        os.replace(temporary, path)
+    except BaseException:
+        os.remove(temporary)
+        raise
+
+
+def load_model(path, num_levels=config.num_classes):
+    """Load a model written by this project, or by the tutorial (Keras 2.2.4)."""
+    if not os.path.isfile(path):
+        raise UsageError(f'no model file {path}')
+    try:
+        with h5py.File(path, 'r') as f:
+            keras2_model = (_load_keras2_gru(f)
+                            if str(f.attrs.get('keras_version', '')).startswith('2.') else None)
+        model = keras2_model or keras.models.load_model(path, compile=False)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UsageError(f'{path} is not a readable model file ({error}); '
+                         'train it again') from None
+    levels = model.output_shape[-1]
+    if levels != num_levels:
+        raise UsageError(f'{path} models {levels} intensity levels, but {num_levels} '
+                         'are configured; retrain it or change config.max_intensity')
+    return model
+
+
+def _load_keras2_gru(f):
+    """Rebuild a Keras 2 GRU -> TimeDistributed(Dense) -> softmax model, which
+    keras.models.load_model cannot read, and copy its weights in."""
+    layers = json.loads(f.attrs['model_config'])['config']
+    layers = layers['layers'] if isinstance(layers, dict) else layers
+    gru = next(layer['config'] for layer in layers if layer['class_name'] == 'GRU')
+    if gru['activation'] != 'tanh':
+        raise ValueError(f"unsupported GRU activation {gru['activation']!r}")
+    recurrent_activation = gru['recurrent_activation']
+    if recurrent_activation == 'hard_sigmoid':
+        recurrent_activation = keras2_hard_sigmoid
+
+    groups = f['model_weights']
+    names = [name.decode() if isinstance(name, bytes) else name
+             for name in groups.attrs['layer_names']]
+    weights = [[np.asarray(groups[name][weight_name])
+                for weight_name in groups[name].attrs['weight_names']]
+               for name in names if len(groups[name].attrs['weight_names'])]
+    gru_weights, dense_weights = weights
+    model = create_model(gru_weights[0].shape[0], units=gru['units'],
+                         reset_after=gru['reset_after'],
+                         recurrent_activation=recurrent_activation)
+    model.get_layer('gru').set_weights(gru_weights)
+    model.get_layer('logits').set_weights(dense_weights)
+    return model
+
+
+def require_models(models_dir, labels, train_command):
+    """Paths of one model per label; a missing file names all missing ones and the fix."""
+    paths = [model_path(models_dir, label) for label in labels]
+    missing = [path for path in paths if not os.path.isfile(path)]
+    if missing:
+        raise UsageError(f"missing model files: {', '.join(missing)}; "
+                         f'train them with: {train_command} --models_dir={models_dir}')
+    return paths
+
+
+def load_models(models_dir, labels, train_command):
+    return [load_model(path) for path in require_models(models_dir, labels, train_command)]
+
+
+def stored_log_priors(models_dir, labels):
+    """Log class priors from the class frequencies saved with the models;
+    uniform when any model lacks one (such as the tutorial's own files)."""
+    frequencies = []
+    for label in labels:
+        with h5py.File(model_path(models_dir, label), 'r') as f:
+            frequencies.append(f.attrs.get('class_frequency', np.nan))
+    frequencies = np.asarray(frequencies, dtype=np.float64)
+    if np.isnan(frequencies).any():
+        frequencies = np.ones(len(labels))
+    return np.log(frequencies / frequencies.sum())
+
+
+# ---------------------------------------------------------------- likelihood
+
+def log_likelihood(model, levels, batch_size=500):
+    """Log-probability in nats of each image of levels (m, h, w) under model:
+    the sum over pixels of log p(pixel | pixels before it)."""
+    logits_model = keras.Model(model.inputs, model.get_layer('logits').output)
+    num_levels = model.output_shape[-1]
+    pixels = levels.reshape(len(levels), -1).astype(np.int64)
+    totals = []
+    for start in range(0, len(pixels), batch_size):
+        batch = pixels[start:start + batch_size]
+        # The last step predicts the end sentinel, not a pixel.
+        logits = logits_model.predict_on_batch(to_sequences(batch, num_levels)[:, :-1])
+        log_probs = ops.convert_to_numpy(ops.log_softmax(logits, axis=-1))
+        totals.append(np.take_along_axis(log_probs, batch[..., None], axis=-1).sum(axis=(1, 2)))
+    return np.concatenate(totals) if totals else np.zeros(0)
+
+
+def bits_per_dim(log_likelihoods, num_pixels):
+    return -np.mean(log_likelihoods) / (num_pixels * np.log(2))
+
+
+def bayes_decision(log_likelihoods, log_priors):
+    """Index of the most probable class for each row of (images, classes) log-likelihoods."""
+    return np.argmax(log_likelihoods + log_priors, axis=1)
+
+
+TRAIN_ALL_DIGITS = 'python train_mnist.py --all_digits'
+
+
+def classify(models_dir, images, labels=range(10), log_priors=None,
+             target_size=config.target_size, train_command=TRAIN_ALL_DIGITS):
+    """Predicted label of each uint8 image by Bayes' rule over one model per label."""
+    labels = list(labels)
+    models = load_models(models_dir, labels, train_command)
+    if log_priors is None:
+        log_priors = stored_log_priors(models_dir, labels)
+    levels = quantize(images, target_size)
+    log_likelihoods = np.stack([log_likelihood(model, levels) for model in models], axis=1)
+    return np.asarray(labels)[bayes_decision(log_likelihoods, log_priors)]
+
+
+# ---------------------------------------------------------------- sampling
+
+def draw(probabilities, uniforms):
+    """Inverse-CDF draw of one level per row of probabilities, given uniforms in [0, 1)."""
+    levels = (np.cumsum(probabilities, axis=1) <= uniforms[:, None]).sum(axis=1)
+    # Rounding can leave the last cumulative sum a hair below 1.
+    return np.minimum(levels, probabilities.shape[1] - 1)
+
+
+def sample(model, image_size, num_classes, num_images=1, seed=None):
+    """Draw num_images images (num_images, image_size, image_size) of levels,
+    every pixel from the model's distribution given the pixels before it.
+
+    All images advance together, and the GRU's state is carried from step to
+    step, so each pixel costs one step of the recurrent cell."""
+    uniforms = np.random.default_rng(seed).random((num_images, image_size ** 2))
+    cell = model.get_layer('gru').cell
+    logits_layer = model.get_layer('logits')
+    state = ops.zeros((num_images, cell.units))
+    inputs = np.zeros((num_images, num_classes), dtype=np.float32)
+    pixels = np.empty((num_images, image_size ** 2), dtype=np.uint8)
+    for step in range(image_size ** 2):
+        output, state = cell(inputs, state)
+        probabilities = ops.convert_to_numpy(ops.softmax(logits_layer(output), axis=-1))
+        pixels[:, step] = draw(probabilities.astype(np.float64), uniforms[:, step])
+        inputs = np.eye(num_classes, dtype=np.float32)[pixels[:, step]]
+    return pixels.reshape(num_images, image_size, image_size)
+
+
+def levels_to_image(levels, output_size, factor=config.factor):
+    """Levels (h, w) -> uint8 picture output_size x output_size."""
+    intensities = np.clip(levels * factor, 0, 255).astype(np.uint8)
+    return shrink(intensities, output_size)
+
+
+def image_grid(images):
+    """(rows * cols) equal-size images -> one picture, row by row."""
+    grid_size = int(round(np.sqrt(len(images))))
+    rows = [np.concatenate(images[row * grid_size:(row + 1) * grid_size], axis=1)
+            for row in range(grid_size)]
+    return np.concatenate(rows, axis=0)
