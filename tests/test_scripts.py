@@ -1,0 +1,103 @@
+"""The scripts as a user runs them: bad input, then one small run end to end."""
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import data
+import util
+from conftest import last_line, rigged_model, run_script
+
+
+def assert_refused(result, *words):
+    assert result.returncode == 2, result.stderr
+    assert 'Traceback' not in result.stderr
+    message = last_line(result.stderr)
+    for word in words:
+        assert word in message, message
+
+
+@pytest.mark.parametrize('args, words', [
+    (['train_mnist.py', '--digit=12'], ['--digit', "'12'", '0-9']),
+    (['train_mnist.py', '--num_images=-5'], ['--num_images', "'-5'"]),
+    (['train_mnist.py', '--epochs=0'], ['--epochs', "'0'"]),
+    (['train_mnist.py', '--batch_size=zero'], ['--batch_size', "'zero'"]),
+    (['train_mnist.py', '--all_digits=maybe'], ['--all_digits', "'maybe'"]),
+    (['generate.py', '--digit=-1'], ['--digit', "'-1'"]),
+    (['generate.py', '--grid_size=0'], ['--grid_size', "'0'"]),
+    (['classification.py', '--num_images=0'], ['--num_images', "'0'"]),
+])
+def test_bad_flags_get_one_line_and_exit_2(args, words):
+    result = run_script(*args)
+    assert_refused(result, *words)
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_models_folder_names_the_files_and_the_command(tmp_path):
+    result = run_script('classification.py', f'--models_dir={tmp_path}/none')
+    assert_refused(result, 'model_0.h5', 'model_9.h5', 'python train_mnist.py --all_digits')
+
+
+def test_partial_models_folder_names_only_the_missing_files(tmp_path):
+    for digit in range(9):
+        util.save_model(rigged_model(np.full(7, 1 / 7)), util.model_path(str(tmp_path), digit))
+    result = run_script('classification.py', f'--models_dir={tmp_path}', '--data=bundled')
+    assert_refused(result, 'model_9.h5', 'train_mnist.py')
+    assert 'model_8.h5' not in last_line(result.stderr)
+
+
+def test_model_with_other_levels_is_refused(tmp_path):
+    util.save_model(rigged_model(np.full(5, 0.2)), util.model_path(str(tmp_path), 4))
+    result = run_script('generate.py', '--digit=4', f'--models_dir={tmp_path}')
+    assert_refused(result, 'model_4.h5', '5 intensity levels', '7')
+
+
+def test_corrupt_model_file_is_refused(tmp_path):
+    (tmp_path / 'model_2.h5').write_bytes(b'\x89HDF\r\n' + b'\0' * 100)
+    result = run_script('generate.py', '--digit=2', f'--models_dir={tmp_path}')
+    assert_refused(result, 'model_2.h5', 'not a readable model file')
+
+
+def test_bad_data_paths_are_refused(tmp_path):
+    assert_refused(run_script('train_mnist.py', f'--data={tmp_path}/nope.npz'),
+                   'nope.npz', 'no such file')
+    other = tmp_path / 'digits.csv'
+    other.write_text('0,1')
+    assert_refused(run_script('train_mnist.py', f'--data={other}'),
+                   'digits.csv', 'unknown file format')
+
+
+@pytest.mark.parametrize('flags, expected', [
+    ([], False), (['--all_digits'], True), (['--all_digits=True'], True),
+    (['--all_digits=False'], False), (['--all_digits=false'], False),
+])
+def test_all_digits_flag_reads_like_the_tutorial(monkeypatch, flags, expected):
+    import train_mnist
+    monkeypatch.setattr(sys, 'argv', ['train_mnist.py', *flags])
+    assert train_mnist.parse_args().all_digits is expected
+
+
+def test_train_generate_classify_on_bundled_images(tmp_path):
+    models_dir = str(tmp_path / 'models')
+    for digit in (0, 1):
+        result = run_script('train_mnist.py', f'--digit={digit}', '--num_images=300',
+                            '--epochs=6', '--data=bundled', f'--models_dir={models_dir}',
+                            '--seed=0')
+        assert result.returncode == 0, result.stderr
+        assert f'Saved {util.model_path(models_dir, digit)}' in result.stdout
+
+    grid_path = str(tmp_path / 'grid.png')
+    result = run_script('generate.py', '--digit=1', f'--models_dir={models_dir}',
+                        f'--out={grid_path}', '--grid_size=3', '--output_size=20')
+    assert result.returncode == 0, result.stderr
+    assert grid_path in result.stdout
+    with Image.open(grid_path) as grid:
+        assert grid.size == (60, 60) and grid.mode == 'L'
+
+    # Images 300-499 of each digit were not among the 300 trained on.
+    bundled = data.load_mnist('bundled')
+    held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
+    predictions = util.classify(models_dir, bundled.x_test[held_out], labels=[0, 1])
+    accuracy = np.mean(predictions == bundled.y_test[held_out])
+    assert accuracy > 0.9, f'accuracy {accuracy:.3f} on held-out zeros and ones'
