@@ -19,16 +19,10 @@ from skimage.util import img_as_ubyte
 
 import config
 from cli import UsageError
+from layers import GRUSampler, keras2_hard_sigmoid
 
 # Keras logs a warning on every .h5 save; .h5 is the format this project keeps.
 logging.getLogger('absl').setLevel(logging.ERROR)
-
-
-@keras.saving.register_keras_serializable(package='pixel_rnn')
-def keras2_hard_sigmoid(x):
-    # Keras 2's hard_sigmoid, which the tutorial's models were trained with.
-    # Keras 3's has slope 1/6 instead of 0.2 and silently loses accuracy.
-    return ops.clip(0.2 * x + 0.5, 0.0, 1.0)
 
 
 def create_model(one_hot_len, units=config.units, reset_after=True,
@@ -225,31 +219,24 @@ def classify(models_dir, images, labels=range(10), log_priors=None,
 
 # ---------------------------------------------------------------- sampling
 
-def draw(probabilities, uniforms):
-    """Inverse-CDF draw of one level per row of probabilities, given uniforms in [0, 1)."""
-    levels = (np.cumsum(probabilities, axis=1) <= uniforms[:, None]).sum(axis=1)
-    # Rounding can leave the last cumulative sum a hair below 1.
-    return np.minimum(levels, probabilities.shape[1] - 1)
-
-
-def sample(model, image_size, num_classes, num_images=1, seed=None):
+def sample(model, image_size, num_classes, num_images=1, seed=None, temperature=1.0):
     """Draw num_images images (num_images, image_size, image_size) of levels,
-    every pixel from the model's distribution given the pixels before it.
-
-    All images advance together, and the GRU's state is carried from step to
-    step, so each pixel costs one step of the recurrent cell."""
+    every pixel from the model's distribution given the pixels before it
+    (temperature 1.0 is the model's own distribution)."""
+    if model.output_shape[-1] != num_classes:
+        raise ValueError(f'the model has {model.output_shape[-1]} levels, not {num_classes}')
     uniforms = np.random.default_rng(seed).random((num_images, image_size ** 2))
-    cell = model.get_layer('gru').cell
-    logits_layer = model.get_layer('logits')
-    state = ops.zeros((num_images, cell.units))
-    inputs = np.zeros((num_images, num_classes), dtype=np.float32)
-    pixels = np.empty((num_images, image_size ** 2), dtype=np.uint8)
-    for step in range(image_size ** 2):
-        output, state = cell(inputs, state)
-        probabilities = ops.convert_to_numpy(ops.softmax(logits_layer(output), axis=-1))
-        pixels[:, step] = draw(probabilities.astype(np.float64), uniforms[:, step])
-        inputs = np.eye(num_classes, dtype=np.float32)[pixels[:, step]]
-    return pixels.reshape(num_images, image_size, image_size)
+    return sample_with_uniforms(model, uniforms, temperature).reshape(
+        num_images, image_size, image_size)
+
+
+def sample_with_uniforms(model, uniforms, temperature=1.0):
+    """Levels (images, pixels) drawn by inverse CDF from uniforms (images, pixels)."""
+    sampler = GRUSampler(model.get_layer('gru').cell, model.get_layer('logits'), temperature)
+    inputs = keras.Input(shape=(uniforms.shape[1],))
+    sampling_model = keras.Model(inputs, sampler(inputs))
+    pixels = sampling_model.predict_on_batch(uniforms.astype(np.float32))
+    return ops.convert_to_numpy(pixels).astype(np.uint8)
 
 
 def levels_to_image(levels, output_size, factor=config.factor):

@@ -2,6 +2,7 @@ import numpy as np
 
 import config
 import util
+from bench.tutorial_baseline import sample_by_prefix
 from conftest import rigged_model
 
 
@@ -24,10 +25,26 @@ def test_samples_follow_the_model_distribution_including_the_first_pixel():
     assert first_pixels[1:].sum() > 0, 'the first pixel must be drawn, not fixed to 0'
 
 
-def test_draw_is_the_inverse_cdf():
-    probabilities = np.array([[0.2, 0.5, 0.3]] * 5)
-    uniforms = np.array([0.0, 0.19, 0.2, 0.69, 0.999])
-    np.testing.assert_array_equal(util.draw(probabilities, uniforms), [0, 0, 1, 1, 2])
+def test_sampling_draws_by_inverse_cdf():
+    model = rigged_model([0.2, 0.5, 0.3])
+    uniforms = np.array([[0.0, 0.19, 0.21, 0.69, 0.71, 0.999]])
+    np.testing.assert_array_equal(util.sample_with_uniforms(model, uniforms),
+                                  [[0, 0, 1, 1, 2, 2]])
+
+
+def test_carried_state_draws_the_same_pixels_as_the_tutorials_prefix_method():
+    model = util.create_model(config.num_classes, units=32)
+    uniforms = np.random.default_rng(3).random((3, 36))
+    np.testing.assert_array_equal(util.sample_with_uniforms(model, uniforms),
+                                  sample_by_prefix(model, uniforms))
+
+
+def test_temperature_sharpens_and_flattens():
+    model = rigged_model([0.7, 0.2, 0.1])
+    cold = util.sample(model, 10, 3, num_images=10, seed=0, temperature=0.05)
+    hot = util.sample(model, 10, 3, num_images=10, seed=0, temperature=100.0)
+    assert (cold == 0).all()
+    assert np.abs(np.bincount(hot.ravel(), minlength=3) / hot.size - 1 / 3).max() < 0.05
 
 
 def test_seed_makes_samples_repeatable():
