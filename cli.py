@@ -46,6 +46,16 @@ def int_in_range(low, high, what):
     return parse
 
 
+def positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < float('inf'):
+        raise argparse.ArgumentTypeError(f'{text!r} is not a positive number')
+    return value
+
+
 def boolean(text):
     """Accepts the tutorial's --all_digits=True as well as a bare --all_digits."""
     lowered = text.lower()

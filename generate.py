@@ -13,6 +13,9 @@ def parse_args():
                       help='the grid is grid_size x grid_size samples')
     what.add_argument('--output_size', type=cli.positive_int, default=32,
                       help='side of each sample in the picture, in pixels')
+    what.add_argument('--temperature', type=cli.positive_float, default=1.0,
+                      help="1.0 draws from the model's own distribution; lower is "
+                           'bolder, higher is noisier')
     what.add_argument('--seed', type=cli.seed, default=None, help='for repeatable grids')
     where = parser.add_argument_group('where')
     where.add_argument('--models_dir', default=config.mnist_models_dir)
@@ -30,7 +33,8 @@ def main():
     model = util.load_models(args.models_dir, [args.digit],
                              f'python train_mnist.py --digit={args.digit}')[0]
     levels = util.sample(model, config.target_size, config.num_classes,
-                         num_images=args.grid_size ** 2, seed=args.seed)
+                         num_images=args.grid_size ** 2, seed=args.seed,
+                         temperature=args.temperature)
     grid = Image.fromarray(util.image_grid(
         [util.levels_to_image(image, args.output_size) for image in levels]))
     out = args.out or os.path.join(config.generated_dir, f'samples_of_{args.digit}.png')

@@ -70,10 +70,12 @@ def next_pixel_targets(xs):
     return np.concatenate([xs[:, 1:], np.zeros_like(xs[:, :1])], axis=1)
 
 
-def train_model(xs, num_classes, batch_size=config.batch_size, epochs=config.epochs):
+def train_model(xs, num_classes, batch_size=config.batch_size, epochs=config.epochs,
+                verbose='auto'):
     model = create_model(num_classes)
     model.compile(optimizer='adam', loss='categorical_crossentropy')
-    model.fit(xs, next_pixel_targets(xs), batch_size=batch_size, epochs=epochs)
+    model.fit(xs, next_pixel_targets(xs), batch_size=batch_size, epochs=epochs,
+              verbose=verbose)
     return model
 
 
@@ -177,20 +179,31 @@ def stored_log_priors(models_dir, labels):
 
 # ---------------------------------------------------------------- likelihood
 
-def log_likelihood(model, levels, batch_size=500):
+def log_likelihood(model, levels):
     """Log-probability in nats of each image of levels (m, h, w) under model:
-    the sum over pixels of log p(pixel | pixels before it)."""
-    logits_model = keras.Model(model.inputs, model.get_layer('logits').output)
-    num_levels = model.output_shape[-1]
+    the sum over pixels of log p(pixel | pixels before it).
+
+    Runs the GRU one pixel at a time over all images at once, and once per
+    distinct prefix: images that begin alike (blank top rows, most of them)
+    share the state of their common beginning. Memory stays at one state
+    per image, whatever the image size."""
     pixels = levels.reshape(len(levels), -1).astype(np.int64)
-    totals = []
-    for start in range(0, len(pixels), batch_size):
-        batch = pixels[start:start + batch_size]
-        # The last step predicts the end sentinel, not a pixel.
-        logits = logits_model.predict_on_batch(to_sequences(batch, num_levels)[:, :-1])
-        log_probs = ops.convert_to_numpy(ops.log_softmax(logits, axis=-1))
-        totals.append(np.take_along_axis(log_probs, batch[..., None], axis=-1).sum(axis=(1, 2)))
-    return np.concatenate(totals) if totals else np.zeros(0)
+    cell = model.get_layer('gru').cell
+    logits_layer = model.get_layer('logits')
+    num_levels = logits_layer.units
+    prefix_ids = np.zeros(len(pixels), dtype=np.int64)  # all begin with the empty prefix
+    inputs = np.zeros((1, num_levels), dtype=np.float32)  # the start vector
+    state = ops.zeros((1, cell.units))
+    totals = np.zeros(len(pixels))
+    for step in range(pixels.shape[1]):
+        output, state = cell(inputs, state)
+        log_probs = ops.convert_to_numpy(ops.log_softmax(logits_layer(output), axis=-1))
+        totals += log_probs[prefix_ids, pixels[:, step]]
+        extended, prefix_ids = np.unique(prefix_ids * num_levels + pixels[:, step],
+                                         return_inverse=True)
+        state = ops.take(state, extended // num_levels, axis=0)
+        inputs = np.eye(num_levels, dtype=np.float32)[extended % num_levels]
+    return totals
 
 
 def bits_per_dim(log_likelihoods, num_pixels):

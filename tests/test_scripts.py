@@ -26,6 +26,7 @@ def assert_refused(result, *words):
     (['train_mnist.py', '--all_digits=maybe'], ['--all_digits', "'maybe'"]),
     (['generate.py', '--digit=-1'], ['--digit', "'-1'"]),
     (['generate.py', '--grid_size=0'], ['--grid_size', "'0'"]),
+    (['generate.py', '--temperature=0'], ['--temperature', "'0'"]),
     (['classification.py', '--num_images=0'], ['--num_images', "'0'"]),
 ])
 def test_bad_flags_get_one_line_and_exit_2(args, words):

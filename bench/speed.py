@@ -1,0 +1,150 @@
+"""Tutorial-style baseline against ours, on the same models, in one run.
+
+    python bench/speed.py [--data PATH] [--models_dir DIR] [--skip_training]
+
+Prints one table: grid sampling at 10x10 and 28x28, classification of the
+test images by ten models, training throughput at batch 32.
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import cli  # noqa: E402  (sets TensorFlow's log level before Keras loads)
+import config  # noqa: E402
+import data  # noqa: E402
+import numpy as np  # noqa: E402
+import util  # noqa: E402
+from bench.tutorial_baseline import draw, sample_by_prefix  # noqa: E402
+
+GRID = 25
+
+
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def matmul_peak():
+    """Float32 GFLOP/s of NumPy on GRU-sized products, best of a few."""
+    a = np.random.rand(2000, 256).astype(np.float32)
+    b = np.random.rand(256, 768).astype(np.float32)
+    a @ b
+    best = min(timed(lambda: [a @ b for _ in range(20)])[0] for _ in range(3))
+    return 20 * 2 * a.shape[0] * a.shape[1] * b.shape[1] / best / 1e9
+
+
+def gru_flops(num_sequences, steps, levels, units):
+    """Multiply-adds of the GRU's and the Dense layer's products, times 2."""
+    per_step = 2 * (levels + units) * 3 * units + 2 * units * levels
+    return num_sequences * steps * per_step
+
+
+def baseline_sampling_seconds(model, image_size, rng):
+    """The tutorial's cost per pixel grows with the prefix: time predict at a few
+    prefix lengths, integrate over the image, times the grid's 25 images."""
+    num_pixels = image_size ** 2
+    lengths = np.linspace(1, num_pixels, 5).astype(int)
+    per_pixel = []
+    for length in lengths:
+        uniforms = rng.random((1, 3))
+        prefix = util.to_sequences(np.zeros((1, length - 1), np.uint8), model.output_shape[-1])
+        model.predict(prefix, verbose=0)
+        seconds, _ = timed(lambda: [draw(model.predict(prefix, verbose=0)[:, -1], uniforms[:, i])
+                                    for i in range(3)])
+        per_pixel.append(seconds / 3)
+    return GRID * np.trapezoid(per_pixel, lengths) * num_pixels / (num_pixels - 1)
+
+
+def bench_sampling(model, rng, rows):
+    # Check on a few pixels that the baseline runs as timed and agrees with ours.
+    uniforms = rng.random((1, 12))
+    assert (sample_by_prefix(model, uniforms) == util.sample_with_uniforms(model, uniforms)).all()
+    for size in (10, 28):
+        baseline = baseline_sampling_seconds(model, size, rng)
+        first, _ = timed(util.sample, model, size, config.num_classes, num_images=GRID, seed=0)
+        again, _ = timed(util.sample, model, size, config.num_classes, num_images=GRID, seed=1)
+        rows.append((f'5x5 grid at {size}x{size} (baseline scaled from 5 prefix lengths)',
+                     f'{baseline:.1f} s', f'{first:.3f} s ({again:.3f} s warm)',
+                     f'{baseline / first:.0f}x ({baseline / again:.0f}x warm)'))
+
+
+def tutorial_classify(models, images):
+    """The tutorial's way: model.predict at its default batch, product of probabilities."""
+    levels = util.quantize(images)
+    sequences = util.to_sequences(levels, config.num_classes)
+    pixels = levels.reshape(len(levels), -1)
+    scores = []
+    for model in models:
+        probabilities = model.predict(sequences, verbose=0)[:, :-1]
+        picked = np.take_along_axis(probabilities, pixels[..., None].astype(np.int64), axis=-1)
+        scores.append(np.prod(picked[..., 0], axis=1))
+    return np.argmax(np.stack(scores, axis=1), axis=1)
+
+
+def bench_classification(models_dir, dataset, rows, peak):
+    images, labels = dataset.x_test, dataset.y_test
+    models = util.load_models(models_dir, range(10), util.TRAIN_ALL_DIGITS)
+    baseline, baseline_predictions = timed(tutorial_classify, models, images)
+    ours, predictions = timed(util.classify, models_dir, images)
+    flops = 10 * gru_flops(len(images), config.target_size ** 2, config.num_classes, config.units)
+    name = f'classify {len(images)} images x 10 models at 10x10'
+    rows.append((name, f'{baseline:.1f} s, {len(images) / baseline:.0f} img/s, '
+                       f'{flops / baseline / 1e9:.0f} GFLOP/s',
+                 f'{ours:.1f} s, {len(images) / ours:.0f} img/s, {flops / ours / 1e9:.0f} GFLOP/s',
+                 f'{baseline / ours:.2f}x'))
+    rows.append(('  accuracy (tutorial product / ours log space)',
+                 f'{np.mean(baseline_predictions == labels):.4f}',
+                 f'{np.mean(predictions == labels):.4f}', ''))
+    rows.append(('  NumPy float32 matmul peak, same run', '', f'{peak:.0f} GFLOP/s', ''))
+
+
+def bench_training(dataset, rows, num_images=1024, epochs=2):
+    xs = util.pre_process(dataset.x_train[dataset.y_train == 0][:num_images])
+    targets = util.next_pixel_targets(xs)
+
+    def plain_fit():
+        model = util.create_model(config.num_classes)
+        model.compile(optimizer='adam', loss='categorical_crossentropy')
+        model.fit(xs, targets, batch_size=32, epochs=epochs, verbose=0)
+
+    def ours():
+        util.train_model(xs, config.num_classes, batch_size=32, epochs=epochs, verbose=0)
+
+    baseline, _ = timed(plain_fit)
+    mine, _ = timed(ours)
+    sequences = num_images * epochs
+    rows.append((f'train {num_images} sequences x {epochs} epochs, batch 32 (incl. compile)',
+                 f'{sequences / baseline:.0f} seq/s', f'{sequences / mine:.0f} seq/s',
+                 f'{baseline / mine:.2f}x'))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--data', default=None, help='MNIST as classification.py takes it')
+    parser.add_argument('--models_dir', default=config.mnist_models_dir)
+    parser.add_argument('--skip_training', action='store_true')
+    args = parser.parse_args()
+
+    dataset = data.load_mnist(args.data)
+    rng = np.random.default_rng(0)
+    rows = []
+    peak = matmul_peak()
+    bench_sampling(util.load_model(util.model_path(args.models_dir, 0)), rng, rows)
+    bench_classification(args.models_dir, dataset, rows, peak)
+    if not args.skip_training:
+        bench_training(dataset, rows)
+
+    print(f'cores: {os.cpu_count()}')
+    header = ('task', 'tutorial-style baseline', 'ours', 'speed-up')
+    widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(4)]
+    for row in [header, tuple('-' * w for w in widths)] + rows:
+        print(' | '.join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+
+
+if __name__ == '__main__':
+    cli.run(main)
