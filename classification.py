@@ -28,7 +28,7 @@ def main():
     dataset = data.load_mnist(args.data)
     images = dataset.x_test[:args.num_images]
     labels = dataset.y_test[:args.num_images]
-    predictions = util.classify(args.models_dir, images)
+    predictions = util.classify(args.models_dir, images, verbose=1)
     print(f'Classification accuracy on a test set: {np.mean(predictions == labels):.4f}')
     if args.report:
         print(classification_report(labels, predictions, labels=range(10),

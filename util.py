@@ -219,14 +219,19 @@ TRAIN_ALL_DIGITS = 'python train_mnist.py --all_digits'
 
 
 def classify(models_dir, images, labels=range(10), log_priors=None,
-             target_size=config.target_size, train_command=TRAIN_ALL_DIGITS):
-    """Predicted label of each uint8 image by Bayes' rule over one model per label."""
+             target_size=config.target_size, train_command=TRAIN_ALL_DIGITS, verbose=0):
+    """Predicted label of each uint8 image by Bayes' rule over one model per label.
+    verbose=1 shows a progress bar over the models."""
     labels = list(labels)
     models = load_models(models_dir, labels, train_command)
     if log_priors is None:
         log_priors = stored_log_priors(models_dir, labels)
     levels = quantize(images, target_size)
-    log_likelihoods = np.stack([log_likelihood(model, levels) for model in models], axis=1)
+    progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
+    log_likelihoods = np.zeros((len(images), len(models)))
+    for index, model in enumerate(models):
+        log_likelihoods[:, index] = log_likelihood(model, levels)
+        progress.update(index + 1)
     return np.asarray(labels)[bayes_decision(log_likelihoods, log_priors)]
 
 

@@ -58,7 +58,7 @@ def test_log_likelihood_sums_log_probabilities_of_every_pixel():
     probabilities = np.array([0.6, 0.3, 0.1])
     levels = np.random.default_rng(0).integers(0, 3, (5, 4, 4))
     expected = np.log(probabilities)[levels].sum(axis=(1, 2))
-    got = util.log_likelihood(rigged_model(probabilities), levels, batch_size=2)
+    got = util.log_likelihood(rigged_model(probabilities), levels)
     np.testing.assert_allclose(got, expected, rtol=1e-5)
     assert util.bits_per_dim(expected, 16) > 0
 
@@ -68,3 +68,16 @@ def test_image_grid_places_samples_row_by_row():
     grid = util.image_grid(tiles)
     assert grid.shape == (6, 6)
     assert grid[0, 2] == 1 and grid[2, 0] == 3 and grid[5, 5] == 8
+
+
+def test_log_likelihood_with_shared_prefixes_equals_the_full_sequence_pass():
+    model = util.create_model(config.num_classes, units=32)
+    rng = np.random.default_rng(4)
+    levels = rng.integers(0, config.num_classes, (12, 6, 6))
+    levels[:6, :3] = 0  # shared beginnings
+    levels[6] = levels[7]  # and a duplicate
+    probabilities = model.predict(util.to_sequences(levels, config.num_classes), verbose=0)
+    pixels = levels.reshape(12, -1)
+    expected = np.log(np.take_along_axis(probabilities[:, :-1], pixels[..., None], axis=-1))
+    np.testing.assert_allclose(util.log_likelihood(model, levels), expected.sum(axis=(1, 2)),
+                               rtol=1e-5)
