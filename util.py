@@ -8,7 +8,6 @@ likelihood is the product of the probabilities it gives to the actual pixels.
 import json
 import logging
 import os
-import tempfile
 
 import h5py
 import keras
@@ -89,10 +88,8 @@ def save_model(model, path, class_frequency=None):
     """Write the model whole or not at all: into a temporary file beside path,
     then renamed over it. class_frequency (the share of the training data in
     this model's class) is kept as the prior for classification."""
-    directory = os.path.dirname(path) or '.'
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix='.tmp.h5', dir=directory)
-    os.close(handle)
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    temporary = f'{path}.{os.getpid()}.tmp.h5'
     try:
         model.save(temporary)
         if class_frequency is not None:
@@ -100,7 +97,8 @@ def save_model(model, path, class_frequency=None):
                 f.attrs['class_frequency'] = float(class_frequency)
         os.replace(temporary, path)
     except BaseException:
-        os.remove(temporary)
+        if os.path.exists(temporary):
+            os.remove(temporary)
         raise
 
 

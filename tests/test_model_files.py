@@ -105,6 +105,7 @@ def test_save_and_load_round_trip_gives_identical_outputs(tmp_path):
     model = util.create_model(config.num_classes, units=16)
     path = str(tmp_path / 'model_3.h5')
     util.save_model(model, path, class_frequency=0.25)
+    assert os.stat(path).st_mode & 0o044, 'others may read it, as any file the user writes'
     loaded = util.load_model(path)
     xs = util.to_sequences(np.random.default_rng(0).integers(0, 7, (2, 10, 10)), 7)
     np.testing.assert_array_equal(loaded.predict_on_batch(xs), model.predict_on_batch(xs))
@@ -118,7 +119,9 @@ def test_a_failed_save_leaves_the_earlier_file_whole(tmp_path, monkeypatch):
     before = open(path, 'rb').read()
     model = util.create_model(7, units=8)
 
-    def crash(*args, **kwargs):
+    def crash(filepath, *args, **kwargs):
+        with open(filepath, 'wb') as f:
+            f.write(b'half a model')
         raise KeyboardInterrupt
     monkeypatch.setattr(model, 'save', crash)
     with pytest.raises(KeyboardInterrupt):
