@@ -1,4 +1,4 @@
-"""Keras layers of the project."""
+"""Keras building blocks of the project."""
 import keras
 from keras import ops
 
@@ -10,13 +10,14 @@ def keras2_hard_sigmoid(x):
     return ops.clip(0.2 * x + 0.5, 0.0, 1.0)
 
 
-class GRUSampler(keras.layers.Layer):
+class GRUSampler(keras.Model):
     """Draws whole images from a trained GRU model's own layers in one loop.
 
     Called on uniforms (images, pixels) in [0, 1); returns the levels drawn,
     each by inverse CDF from the model's distribution given the pixels before
     it. The GRU state is carried from pixel to pixel, so a pixel costs one
-    step of the recurrent cell, and the loop compiles to one graph."""
+    step of the recurrent cell, and predict_on_batch compiles the whole loop
+    into one graph."""
 
     def __init__(self, cell, logits_layer, temperature=1.0, **kwargs):
         super().__init__(**kwargs)

@@ -249,9 +249,7 @@ def sample(model, image_size, num_classes, num_images=1, seed=None, temperature=
 def sample_with_uniforms(model, uniforms, temperature=1.0):
     """Levels (images, pixels) drawn by inverse CDF from uniforms (images, pixels)."""
     sampler = GRUSampler(model.get_layer('gru').cell, model.get_layer('logits'), temperature)
-    inputs = keras.Input(shape=(uniforms.shape[1],))
-    sampling_model = keras.Model(inputs, sampler(inputs))
-    pixels = sampling_model.predict_on_batch(uniforms.astype(np.float32))
+    pixels = sampler.predict_on_batch(uniforms.astype(np.float32))
     return ops.convert_to_numpy(pixels).astype(np.uint8)
 
 
