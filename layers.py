@@ -19,11 +19,19 @@ class GRUSampler(keras.Model):
     step of the recurrent cell, and predict_on_batch compiles the whole loop
     into one graph."""
 
-    def __init__(self, cell, logits_layer, temperature=1.0, **kwargs):
+    def __init__(self, cell, logits_layer, channels=1, temperature=1.0, **kwargs):
         super().__init__(**kwargs)
         self.cell = cell
         self.logits_layer = logits_layer
+        self.channels = channels
         self.temperature = temperature
+
+    def step_inputs(self, one_hot, next_step):
+        """For colour, the inputs also say which channel the next step predicts."""
+        if self.channels == 1:
+            return one_hot
+        channel = ops.zeros((ops.shape(one_hot)[0],), dtype='int32') + next_step % self.channels
+        return ops.concatenate([one_hot, ops.one_hot(channel, self.channels)], axis=-1)
 
     def call(self, uniforms):
         num_images, num_pixels = ops.shape(uniforms)
@@ -37,8 +45,9 @@ class GRUSampler(keras.Model):
             # Rounding can leave the last cumulative sum a hair below 1.
             levels = ops.minimum(ops.sum(ops.cast(below, 'int32'), axis=-1), num_levels - 1)
             pixels = ops.slice_update(pixels, [0, index], levels[:, None])
-            return ops.one_hot(levels, num_levels), state, pixels
+            return self.step_inputs(ops.one_hot(levels, num_levels), index + 1), state, pixels
 
-        start = (ops.zeros((num_images, num_levels)), ops.zeros((num_images, self.cell.units)),
+        start = (self.step_inputs(ops.zeros((num_images, num_levels)), 0),
+                 ops.zeros((num_images, self.cell.units)),
                  ops.zeros((num_images, num_pixels), dtype='int32'))
         return ops.fori_loop(0, num_pixels, step, start)[2]

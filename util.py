@@ -25,8 +25,10 @@ logging.getLogger('absl').setLevel(logging.ERROR)
 
 
 def create_model(one_hot_len, units=config.units, reset_after=True,
-                 recurrent_activation='sigmoid'):
-    inputs = keras.Input(shape=(None, one_hot_len))
+                 recurrent_activation='sigmoid', channels=1):
+    """GRU -> Dense -> softmax over one_hot_len levels at every step. For colour
+    each input step also carries which channel the step predicts."""
+    inputs = keras.Input(shape=(None, one_hot_len + channel_width(channels)))
     hidden = keras.layers.GRU(units, return_sequences=True, reset_after=reset_after,
                               recurrent_activation=recurrent_activation, name='gru')(inputs)
     logits = keras.layers.Dense(one_hot_len, name='logits')(hidden)
@@ -49,31 +51,64 @@ def quantize(images, size=config.target_size, factor=config.factor):
     return np.round(shrink_all(images, size) / factor).astype(np.uint8)
 
 
-def to_sequences(levels, num_levels):
-    """Levels (m, ...) -> one-hot pixels in raster order after an all-zero start
-    vector: (m, pixels + 1, num_levels)."""
-    pixels = levels.reshape(len(levels), -1)
-    one_hot = np.eye(num_levels, dtype=np.float32)[pixels]
+def channel_width(channels):
+    return channels if channels > 1 else 0
+
+
+def model_channels(model):
+    """1 for a grey model; for colour, the width of the next-channel input."""
+    return model.input_shape[-1] - model.output_shape[-1] or 1
+
+
+def next_channels(steps, channels):
+    """One-hot (len(steps), channels) of the channel each step predicts: in
+    raster order with R, G, B within a pixel, sub-pixel s is of channel
+    s % channels. Width 0 for grey."""
+    return np.eye(channels, dtype=np.float32)[np.asarray(steps) % channels][
+        :, :channel_width(channels)]
+
+
+def step_inputs(levels, step, num_levels, channels):
+    """Inputs (m, num_levels [+ channels]) after sub-pixels levels (m,), or after
+    the all-zero start vector for levels None with m = 1, when step comes next."""
+    one_hot = (np.eye(num_levels, dtype=np.float32)[levels] if levels is not None
+               else np.zeros((1, num_levels), dtype=np.float32))
+    next_channel = np.repeat(next_channels([step], channels), len(one_hot), axis=0)
+    return np.concatenate([one_hot, next_channel], axis=1)
+
+
+def to_sequences(levels, num_levels, channels=1):
+    """Levels (m, h, w[, channels]) -> one-hot sub-pixels in raster order after
+    an all-zero start vector: (m, sub-pixels + 1, num_levels [+ channels])."""
+    subpixels = levels.reshape(len(levels), -1)
+    one_hot = np.eye(num_levels, dtype=np.float32)[subpixels]
     start = np.zeros((len(levels), 1, num_levels), dtype=np.float32)
-    return np.concatenate([start, one_hot], axis=1)
+    sequences = np.concatenate([start, one_hot], axis=1)
+    next_channel = next_channels(np.arange(sequences.shape[1]), channels)
+    return np.concatenate(
+        [sequences, np.broadcast_to(next_channel, (len(levels),) + next_channel.shape)], axis=-1)
 
 
-def pre_process(images):
-    return to_sequences(quantize(images), config.num_classes)
+def pre_process(images, size=config.target_size, factor=config.factor,
+                num_levels=config.num_classes):
+    """uint8 images (m, h, w[, channels]) -> one-hot sequences for training."""
+    channels = images.shape[3] if images.ndim == 4 else 1
+    return to_sequences(quantize(images, size, factor), num_levels, channels)
 
 
 # ---------------------------------------------------------------- training
 
-def next_pixel_targets(xs):
-    """Each step's target is the next input; the last step's is an all-zero sentinel."""
-    return np.concatenate([xs[:, 1:], np.zeros_like(xs[:, :1])], axis=1)
+def next_pixel_targets(xs, num_levels):
+    """Each step's target is the next input's level; the last step's is an all-zero sentinel."""
+    levels = xs[..., :num_levels]
+    return np.concatenate([levels[:, 1:], np.zeros_like(levels[:, :1])], axis=1)
 
 
 def train_model(xs, num_classes, batch_size=config.batch_size, epochs=config.epochs,
                 verbose='auto'):
-    model = create_model(num_classes)
+    model = create_model(num_classes, channels=xs.shape[-1] - num_classes or 1)
     model.compile(optimizer='adam', loss='categorical_crossentropy')
-    model.fit(xs, next_pixel_targets(xs), batch_size=batch_size, epochs=epochs,
+    model.fit(xs, next_pixel_targets(xs, num_classes), batch_size=batch_size, epochs=epochs,
               verbose=verbose)
     return model
 
@@ -188,9 +223,9 @@ def log_likelihood(model, levels):
     pixels = levels.reshape(len(levels), -1).astype(np.int64)
     cell = model.get_layer('gru').cell
     logits_layer = model.get_layer('logits')
-    num_levels = logits_layer.units
+    num_levels, channels = logits_layer.units, model_channels(model)
     prefix_ids = np.zeros(len(pixels), dtype=np.int64)  # all begin with the empty prefix
-    inputs = np.zeros((1, num_levels), dtype=np.float32)  # the start vector
+    inputs = step_inputs(None, 0, num_levels, channels)
     state = ops.zeros((1, cell.units))
     totals = np.zeros(len(pixels))
     for step in range(pixels.shape[1]):
@@ -200,7 +235,7 @@ def log_likelihood(model, levels):
         extended, prefix_ids = np.unique(prefix_ids * num_levels + pixels[:, step],
                                          return_inverse=True)
         state = ops.take(state, extended // num_levels, axis=0)
-        inputs = np.eye(num_levels, dtype=np.float32)[extended % num_levels]
+        inputs = step_inputs(extended % num_levels, step + 1, num_levels, channels)
     return totals
 
 
@@ -236,25 +271,27 @@ def classify(models_dir, images, labels=range(10), log_priors=None,
 # ---------------------------------------------------------------- sampling
 
 def sample(model, image_size, num_classes, num_images=1, seed=None, temperature=1.0):
-    """Draw num_images images (num_images, image_size, image_size) of levels,
-    every pixel from the model's distribution given the pixels before it
-    (temperature 1.0 is the model's own distribution)."""
+    """Draw num_images images of levels, (num_images, image_size, image_size) or
+    with colour (..., 3), every sub-pixel from the model's distribution given
+    those before it (temperature 1.0 is the model's own distribution)."""
     if model.output_shape[-1] != num_classes:
         raise ValueError(f'the model has {model.output_shape[-1]} levels, not {num_classes}')
-    uniforms = np.random.default_rng(seed).random((num_images, image_size ** 2))
-    return sample_with_uniforms(model, uniforms, temperature).reshape(
-        num_images, image_size, image_size)
+    channels = model_channels(model)
+    uniforms = np.random.default_rng(seed).random((num_images, image_size ** 2 * channels))
+    shape = (num_images, image_size, image_size) + ((channels,) if channels > 1 else ())
+    return sample_with_uniforms(model, uniforms, temperature).reshape(shape)
 
 
 def sample_with_uniforms(model, uniforms, temperature=1.0):
     """Levels (images, pixels) drawn by inverse CDF from uniforms (images, pixels)."""
-    sampler = GRUSampler(model.get_layer('gru').cell, model.get_layer('logits'), temperature)
+    sampler = GRUSampler(model.get_layer('gru').cell, model.get_layer('logits'),
+                         model_channels(model), temperature)
     pixels = sampler.predict_on_batch(uniforms.astype(np.float32))
     return ops.convert_to_numpy(pixels).astype(np.uint8)
 
 
 def levels_to_image(levels, output_size, factor=config.factor):
-    """Levels (h, w) -> uint8 picture output_size x output_size."""
+    """Levels (h, w[, 3]) -> uint8 picture output_size x output_size."""
     intensities = np.clip(levels * factor, 0, 255).astype(np.uint8)
     return shrink(intensities, output_size)
 

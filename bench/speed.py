@@ -104,7 +104,7 @@ def bench_classification(models_dir, dataset, rows, peak):
 
 def bench_training(dataset, rows, num_images=1024, epochs=2):
     xs = util.pre_process(dataset.x_train[dataset.y_train == 0][:num_images])
-    targets = util.next_pixel_targets(xs)
+    targets = util.next_pixel_targets(xs, config.num_classes)
 
     def plain_fit():
         model = util.create_model(config.num_classes)

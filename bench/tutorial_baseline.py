@@ -18,7 +18,8 @@ def sample_by_prefix(model, uniforms):
     pixels = np.zeros((num_images, num_pixels), dtype=np.uint8)
     for image in range(num_images):
         for index in range(num_pixels):
-            prefix = util.to_sequences(pixels[image:image + 1, :index], num_levels)
+            prefix = util.to_sequences(pixels[image:image + 1, :index], num_levels,
+                                       util.model_channels(model))
             probabilities = model.predict(prefix, verbose=0)[:, -1]
             pixels[image, index] = draw(probabilities, uniforms[image:image + 1, index])[0]
     return pixels

@@ -37,7 +37,7 @@ def test_pre_process_gives_one_hot_sequences_after_a_zero_start_vector():
 
 def test_targets_are_inputs_shifted_left_with_a_zero_sentinel():
     xs = util.to_sequences(np.array([[[1, 2], [3, 0]]]), 4)
-    targets = util.next_pixel_targets(xs)
+    targets = util.next_pixel_targets(xs, 4)
     assert targets.shape == xs.shape
     np.testing.assert_array_equal(targets[:, :-1], xs[:, 1:])
     assert not targets[:, -1].any()
