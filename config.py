@@ -1,4 +1,5 @@
-"""Defaults shared by the scripts; the values are the tutorial's."""
+"""Defaults shared by the scripts; the MNIST values are the tutorial's."""
+import dataclasses
 
 # MNIST images are shrunk to target_size x target_size and quantized to
 # num_classes intensity levels: level = round(pixel / factor).
@@ -6,6 +7,12 @@ target_size = 10
 max_intensity = 6
 num_classes = max_intensity + 1
 factor = 256 / max_intensity
+
+# CIFAR-10: the same per channel, to start with.
+cifar_target_size = 10
+cifar_max_intensity = 6
+cifar_classes = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse',
+                 'ship', 'truck')
 
 # Model and training.
 units = 256
@@ -15,5 +22,36 @@ num_images = 100
 
 # Where things live.
 mnist_models_dir = 'trained/mnist_models'
+cifar_models_dir = 'trained/cifar_models'
 model_file = 'model_{}.h5'
 generated_dir = 'generated'
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What the scripts need to know of one data set."""
+    name: str
+    target_size: int
+    max_intensity: int
+    models_dir: str
+    samples_file: str  # in generated_dir, formatted with the class name
+    train_all_command: str
+    train_one_command: str  # formatted with the class name
+    class_names: tuple
+
+    @property
+    def num_classes(self):
+        return self.max_intensity + 1
+
+    @property
+    def factor(self):
+        return 256 / self.max_intensity
+
+
+MNIST = Settings('mnist', target_size, max_intensity, mnist_models_dir,
+                 'samples_of_{}.png', 'python train_mnist.py --all_digits',
+                 'python train_mnist.py --digit={}', tuple(str(digit) for digit in range(10)))
+CIFAR = Settings('cifar', cifar_target_size, cifar_max_intensity, cifar_models_dir,
+                 'cifar_samples_of_{}.png', 'python train_cifar.py --all_labels',
+                 'python train_cifar.py --label={}', cifar_classes)
+DATASETS = {settings.name: settings for settings in (MNIST, CIFAR)}

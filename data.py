@@ -18,14 +18,13 @@ import numpy as np
 from PIL import Image
 
 from cli import UsageError
+from config import cifar_classes as CIFAR_CLASSES
 
 MNIST_FORMATS = ('an .npz with x_train, y_train, x_test, y_test; a folder of the four '
                  'MNIST IDX files; or a folder with train/<class>/ and test/<class>/ images')
 CIFAR_FORMATS = ('cifar-10-python.tar.gz or its cifar-10-batches-py/ folder; an .npz with '
                  'x_train (N,32,32,3) uint8, y_train, x_test, y_test; or a folder with '
                  'train/<class>/ and test/<class>/ images (extract a tar of such folders first)')
-CIFAR_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse',
-                 'ship', 'truck')
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif')
 
 

@@ -1,4 +1,5 @@
-"""Draw a grid of new digits from a trained model and save it as a PNG."""
+"""Draw a grid of new images from a trained model and save it as a PNG."""
+import argparse
 import os
 
 import cli
@@ -8,7 +9,10 @@ import config
 def parse_args():
     parser = cli.ArgumentParser(description=__doc__)
     what = parser.add_argument_group('what to draw')
-    what.add_argument('--digit', type=cli.digit, default=0, help='digit whose model to sample')
+    what.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
+    what.add_argument('--digit', '--label', dest='label', default='0',
+                      help='class whose model to sample: an MNIST digit, or a CIFAR-10 '
+                           'class by number or name (e.g. cat)')
     what.add_argument('--grid_size', type=cli.positive_int, default=5,
                       help='the grid is grid_size x grid_size samples')
     what.add_argument('--output_size', type=cli.positive_int, default=32,
@@ -18,11 +22,20 @@ def parse_args():
                            'bolder, higher is noisier')
     what.add_argument('--seed', type=cli.seed, default=None, help='for repeatable grids')
     where = parser.add_argument_group('where')
-    where.add_argument('--models_dir', default=config.mnist_models_dir)
+    where.add_argument('--models_dir', default=None,
+                       help='default: trained/mnist_models or trained/cifar_models')
     where.add_argument('--out', default=None,
-                       help='PNG to write (default generated/samples_of_{digit}.png)')
+                       help='PNG to write (default generated/samples_of_{digit}.png, '
+                            'generated/cifar_samples_of_{label}.png)')
     where.add_argument('--show', action='store_true', help='also open the grid in a viewer')
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.settings = config.DATASETS[args.dataset]
+    try:
+        args.label = args.settings.class_names[
+            cli.class_label(args.settings.class_names)(args.label)]
+    except argparse.ArgumentTypeError as error:
+        parser.error(f'argument --digit/--label: {error}')
+    return args
 
 
 def main():
@@ -30,14 +43,17 @@ def main():
     from PIL import Image
     import util
 
-    model = util.load_models(args.models_dir, [args.digit],
-                             f'python train_mnist.py --digit={args.digit}')[0]
-    levels = util.sample(model, config.target_size, config.num_classes,
+    settings = args.settings
+    models_dir = args.models_dir or settings.models_dir
+    model = util.load_models(models_dir, [args.label],
+                             settings.train_one_command.format(args.label),
+                             settings.num_classes)[0]
+    levels = util.sample(model, settings.target_size, settings.num_classes,
                          num_images=args.grid_size ** 2, seed=args.seed,
                          temperature=args.temperature)
     grid = Image.fromarray(util.image_grid(
-        [util.levels_to_image(image, args.output_size) for image in levels]))
-    out = args.out or os.path.join(config.generated_dir, f'samples_of_{args.digit}.png')
+        [util.levels_to_image(image, args.output_size, settings.factor) for image in levels]))
+    out = args.out or os.path.join(config.generated_dir, settings.samples_file.format(args.label))
     os.makedirs(os.path.dirname(out) or '.', exist_ok=True)
     grid.save(out, format='PNG')
     print(f'Saved {out}')

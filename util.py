@@ -104,6 +104,25 @@ def next_pixel_targets(xs, num_levels):
     return np.concatenate([levels[:, 1:], np.zeros_like(levels[:, :1])], axis=1)
 
 
+def train_class_models(dataset, labels, models_dir, num_images, skip=0,
+                       settings=config.MNIST, batch_size=config.batch_size,
+                       epochs=config.epochs):
+    """Train and save one model per label (a position in dataset.class_names)
+    on up to num_images of its training images, after the first skip."""
+    for label in labels:
+        name = dataset.class_names[label]
+        in_class = dataset.y_train == label
+        images = dataset.x_train[in_class][skip:skip + num_images]
+        if len(images) == 0:
+            raise UsageError(f'no training images of class {name} (after skipping {skip})')
+        print(f'Training {name} on {len(images)} images for {epochs} epochs')
+        xs = pre_process(images, settings.target_size, settings.factor, settings.num_classes)
+        model = train_model(xs, settings.num_classes, batch_size=batch_size, epochs=epochs)
+        path = model_path(models_dir, name)
+        save_model(model, path, class_frequency=in_class.mean())
+        print(f'Saved {path}')
+
+
 def train_model(xs, num_classes, batch_size=config.batch_size, epochs=config.epochs,
                 verbose='auto'):
     model = create_model(num_classes, channels=xs.shape[-1] - num_classes or 1)
@@ -193,8 +212,9 @@ def require_models(models_dir, labels, train_command):
     return paths
 
 
-def load_models(models_dir, labels, train_command):
-    return [load_model(path) for path in require_models(models_dir, labels, train_command)]
+def load_models(models_dir, labels, train_command, num_levels=config.num_classes):
+    return [load_model(path, num_levels)
+            for path in require_models(models_dir, labels, train_command)]
 
 
 def stored_log_priors(models_dir, labels):
@@ -248,24 +268,21 @@ def bayes_decision(log_likelihoods, log_priors):
     return np.argmax(log_likelihoods + log_priors, axis=1)
 
 
-TRAIN_ALL_DIGITS = 'python train_mnist.py --all_digits'
-
-
-def classify(models_dir, images, labels=range(10), log_priors=None,
-             target_size=config.target_size, train_command=TRAIN_ALL_DIGITS, verbose=0):
-    """Predicted label of each uint8 image by Bayes' rule over one model per label.
-    verbose=1 shows a progress bar over the models."""
+def classify(models_dir, images, labels=range(10), log_priors=None, settings=config.MNIST,
+             verbose=0):
+    """Position in labels of each uint8 image's class, by Bayes' rule over one
+    model per label. verbose=1 shows a progress bar over the models."""
     labels = list(labels)
-    models = load_models(models_dir, labels, train_command)
+    models = load_models(models_dir, labels, settings.train_all_command, settings.num_classes)
     if log_priors is None:
         log_priors = stored_log_priors(models_dir, labels)
-    levels = quantize(images, target_size)
+    levels = quantize(images, settings.target_size, settings.factor)
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     log_likelihoods = np.zeros((len(images), len(models)))
     for index, model in enumerate(models):
         log_likelihoods[:, index] = log_likelihood(model, levels)
         progress.update(index + 1)
-    return np.asarray(labels)[bayes_decision(log_likelihoods, log_priors)]
+    return bayes_decision(log_likelihoods, log_priors)
 
 
 # ---------------------------------------------------------------- sampling

@@ -87,7 +87,7 @@ def tutorial_classify(models, images):
 
 def bench_classification(models_dir, dataset, rows, peak):
     images, labels = dataset.x_test, dataset.y_test
-    models = util.load_models(models_dir, range(10), util.TRAIN_ALL_DIGITS)
+    models = util.load_models(models_dir, range(10), config.MNIST.train_all_command)
     baseline, baseline_predictions = timed(tutorial_classify, models, images)
     ours, predictions = timed(util.classify, models_dir, images)
     flops = 10 * gru_flops(len(images), config.target_size ** 2, config.num_classes, config.units)

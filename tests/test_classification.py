@@ -1,6 +1,9 @@
+import dataclasses
+
 import h5py
 import numpy as np
 
+import config
 import util
 from conftest import rigged_model
 
@@ -18,7 +21,8 @@ def test_log_space_classification_survives_what_underflows_a_product(tmp_path):
     black = np.zeros((3, 28, 28), np.uint8)
     product = [np.prod(np.full(784, p)) for p in (0.1, 0.3)]
     assert product == [0.0, 0.0], 'the case must underflow a product of probabilities'
-    predictions = util.classify(str(tmp_path), black, labels=[0, 1], target_size=28)
+    settings = dataclasses.replace(config.MNIST, target_size=28)
+    predictions = util.classify(str(tmp_path), black, labels=[0, 1], settings=settings)
     np.testing.assert_array_equal(predictions, [1, 1, 1])
 
 

@@ -102,3 +102,45 @@ def test_train_generate_classify_on_bundled_images(tmp_path):
     predictions = util.classify(models_dir, bundled.x_test[held_out], labels=[0, 1])
     accuracy = np.mean(predictions == bundled.y_test[held_out])
     assert accuracy > 0.9, f'accuracy {accuracy:.3f} on held-out zeros and ones'
+
+
+@pytest.mark.parametrize('args, words', [
+    (['train_cifar.py', '--label=unicorn'], ['--label', "'unicorn'", 'cat']),
+    (['train_cifar.py', '--label=10'], ['--label', "'10'", '0-9']),
+    (['generate.py', '--dataset=cifar', '--label=unicorn'], ['--label', "'unicorn'", 'truck']),
+    (['generate.py', '--dataset=svhn'], ['--dataset', "'svhn'"]),
+])
+def test_bad_cifar_flags_get_one_line_and_exit_2(args, words):
+    result = run_script(*args)
+    assert_refused(result, *words)
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cifar_without_models_or_data_says_what_to_do(tmp_path):
+    assert_refused(run_script('classification.py', '--dataset=cifar',
+                              f'--models_dir={tmp_path}'),
+                   'model_airplane.h5', 'model_truck.h5', 'python train_cifar.py --all_labels')
+    assert_refused(run_script('generate.py', '--dataset=cifar', '--label=3',
+                              f'--models_dir={tmp_path}'),
+                   'model_cat.h5', 'python train_cifar.py --label=cat')
+    assert_refused(run_script('train_cifar.py', f'--data={tmp_path}/cifar.tar.gz'),
+                   'cifar.tar.gz', 'no such file')
+
+
+def test_train_and_draw_a_colour_model(tmp_path):
+    rng = np.random.default_rng(0)
+    npz = str(tmp_path / 'cifar.npz')
+    np.savez(npz, x_train=rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8),
+             y_train=np.arange(40) % 10, x_test=np.zeros((10, 32, 32, 3), np.uint8),
+             y_test=np.arange(10))
+    models_dir = str(tmp_path / 'models')
+    result = run_script('train_cifar.py', '--label=cat', '--epochs=1', f'--data={npz}',
+                        f'--models_dir={models_dir}')
+    assert result.returncode == 0, result.stderr
+    assert f'Saved {models_dir}/model_cat.h5' in result.stdout
+    out = str(tmp_path / 'cats.png')
+    result = run_script('generate.py', '--dataset=cifar', '--label=cat', '--grid_size=2',
+                        f'--models_dir={models_dir}', f'--out={out}')
+    assert result.returncode == 0, result.stderr
+    with Image.open(out) as grid:
+        assert grid.size == (64, 64) and grid.mode == 'RGB'

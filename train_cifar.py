@@ -1,0 +1,26 @@
+"""Train a generative colour GRU for one CIFAR-10 class, or for all ten."""
+import cli
+import config
+
+
+def parse_args():
+    parser = cli.ArgumentParser(description=__doc__)
+    what = parser.add_argument_group('what to train')
+    what.add_argument('--label', type=cli.class_label(config.cifar_classes), default=0,
+                      help='class to model: 0-9 or a name, e.g. cat')
+    what.add_argument('--all_labels', type=cli.boolean, nargs='?', const=True, default=False,
+                      help='train all ten classes (--all_labels or --all_labels=True)')
+    cli.add_training_flags(parser, what, config.CIFAR, cli.CIFAR_DATA_HELP)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    import data  # after parsing: bad flags are answered without Keras's import wait
+    dataset = data.load_cifar(args.data)
+    cli.train(args, dataset, range(len(dataset.class_names)) if args.all_labels else [args.label],
+              config.CIFAR)
+
+
+if __name__ == '__main__':
+    cli.run(main)
