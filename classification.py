@@ -30,10 +30,16 @@ def main():
     dataset = (data.load_cifar if settings is config.CIFAR else data.load_mnist)(args.data)
     images = dataset.x_test[:args.num_images]
     labels = dataset.y_test[:args.num_images]
-    predictions = util.classify(models_dir, images, settings.class_names, settings=settings,
-                                verbose=1)
+    log_likelihoods = util.log_likelihoods_by_class(models_dir, images, settings.class_names,
+                                                    settings, verbose=1)
+    predictions = util.bayes_decision(
+        log_likelihoods, util.stored_log_priors(models_dir, settings.class_names))
     print(f'Classification accuracy on a test set: {np.mean(predictions == labels):.4f}')
     if args.report:
+        own_class = log_likelihoods[np.arange(len(labels)), labels]
+        print(f'Test images under their own class model: {-own_class.mean():.2f} nats, '
+              f'{util.bits_per_dim(own_class, util.num_subpixels(images, settings)):.4f} '
+              'bits/dim')
         classes = range(len(settings.class_names))
         print(classification_report(labels, predictions, labels=classes,
                                     target_names=settings.class_names, digits=4,

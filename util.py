@@ -259,6 +259,11 @@ def log_likelihood(model, levels):
     return totals
 
 
+def num_subpixels(images, settings):
+    """Dimensions of an image as modelled: shrunk pixels times channels."""
+    return settings.target_size ** 2 * (images.shape[3] if images.ndim == 4 else 1)
+
+
 def bits_per_dim(log_likelihoods, num_pixels):
     return -np.mean(log_likelihoods) / (num_pixels * np.log(2))
 
@@ -268,20 +273,29 @@ def bayes_decision(log_likelihoods, log_priors):
     return np.argmax(log_likelihoods + log_priors, axis=1)
 
 
-def classify(models_dir, images, labels=range(10), log_priors=None, settings=config.MNIST,
-             verbose=0):
-    """Position in labels of each uint8 image's class, by Bayes' rule over one
-    model per label. verbose=1 shows a progress bar over the models."""
+def log_likelihoods_by_class(models_dir, images, labels=range(10), settings=config.MNIST,
+                             verbose=0):
+    """Log-likelihoods in nats (images, labels) of uint8 images under one model
+    per label. verbose=1 shows a progress bar over the models."""
     labels = list(labels)
     models = load_models(models_dir, labels, settings.train_all_command, settings.num_classes)
-    if log_priors is None:
-        log_priors = stored_log_priors(models_dir, labels)
     levels = quantize(images, settings.target_size, settings.factor)
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     log_likelihoods = np.zeros((len(images), len(models)))
     for index, model in enumerate(models):
         log_likelihoods[:, index] = log_likelihood(model, levels)
         progress.update(index + 1)
+    return log_likelihoods
+
+
+def classify(models_dir, images, labels=range(10), log_priors=None, settings=config.MNIST,
+             verbose=0):
+    """Position in labels of each uint8 image's class, by Bayes' rule over one
+    model per label; priors default to those stored with the models."""
+    labels = list(labels)
+    log_likelihoods = log_likelihoods_by_class(models_dir, images, labels, settings, verbose)
+    if log_priors is None:
+        log_priors = stored_log_priors(models_dir, labels)
     return bayes_decision(log_likelihoods, log_priors)
 
 
