@@ -1,9 +1,10 @@
 """Generative GRU image models: preprocessing, training, sampling, classification.
 
 An image is shrunk, quantized to a few intensity levels and read row by row
-as a sequence of one-hot pixels after an all-zero start vector. The model
-predicts at every step the distribution of the next pixel, so an image's
-likelihood is the product of the probabilities it gives to the actual pixels.
+(colour: red, green, blue within a pixel) as a sequence of one-hot sub-pixels
+after an all-zero start vector. The model predicts at every step the
+distribution of the next sub-pixel, so an image's likelihood is the product of
+the probabilities it gives to its actual sub-pixels; we sum their logs.
 """
 import json
 import logging
@@ -47,7 +48,7 @@ def shrink_all(x, size):
 
 
 def quantize(images, size=config.target_size, factor=config.factor):
-    """uint8 images (m, h, w) -> intensity levels (m, size, size)."""
+    """uint8 images (m, h, w[, channels]) -> intensity levels (m, size, size[, channels])."""
     return np.round(shrink_all(images, size) / factor).astype(np.uint8)
 
 
