@@ -127,7 +127,10 @@ def train_class_models(dataset, labels, models_dir, num_images, skip=0,
 def train_model(xs, num_classes, batch_size=config.batch_size, epochs=config.epochs,
                 verbose='auto'):
     model = create_model(num_classes, channels=xs.shape[-1] - num_classes or 1)
-    model.compile(optimizer='adam', loss='categorical_crossentropy')
+    # Unclipped, Adam's steps now and then blow the GRU's loss up late in
+    # training, and it does not recover within the tutorial's 12 epochs.
+    model.compile(optimizer=keras.optimizers.Adam(clipnorm=1.0),
+                  loss='categorical_crossentropy')
     model.fit(xs, next_pixel_targets(xs, num_classes), batch_size=batch_size, epochs=epochs,
               verbose=verbose)
     return model
