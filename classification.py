@@ -12,6 +12,7 @@ def parse_args():
                         help=f'MNIST: {cli.MNIST_DATA_HELP}. CIFAR-10: {cli.CIFAR_DATA_HELP}')
     parser.add_argument('--models_dir', default=None,
                         help='default: trained/mnist_models or trained/cifar_models')
+    cli.add_levels_flag(parser)
     parser.add_argument('--report', action='store_true',
                         help='add the per-class report and the confusion matrix')
     return parser.parse_args()
@@ -24,7 +25,7 @@ def main():
     import data
     import util
 
-    settings = config.DATASETS[args.dataset]
+    settings = cli.with_levels(config.DATASETS[args.dataset], args.max_intensity)
     models_dir = args.models_dir or settings.models_dir
     util.require_models(models_dir, settings.class_names, settings.train_all_command)
     dataset = (data.load_cifar if settings is config.CIFAR else data.load_mnist)(args.data)

@@ -4,6 +4,7 @@ Kept free of Keras so that bad flags are answered at once, before the
 seconds it takes to import TensorFlow.
 """
 import argparse
+import dataclasses
 import os
 import sys
 
@@ -87,6 +88,17 @@ def add_training_flags(parser, what, settings, data_help):
                       help='training images per class; more than there are means all')
     what.add_argument('--skip', type=int_in_range(0, None, 'count'), default=0,
                       help='leave out the first N training images of each class')
+    model = parser.add_argument_group('model')
+    model.add_argument('--arch', choices=('gru', 'pixelcnn'), default='gru',
+                       help='architecture: a GRU over the sub-pixels, or a PixelCNN')
+    model.add_argument('--filters', type=positive_int, default=config.pixelcnn_filters,
+                       help='PixelCNN: channels of its convolutions')
+    model.add_argument('--depth', type=int_in_range(0, None, 'depth'),
+                       default=config.pixelcnn_depth, help='PixelCNN: residual blocks')
+    model.add_argument('--head', choices=('softmax', 'sigmoid'), default='softmax',
+                       help='PixelCNN: a softmax over the levels, or for 2 levels '
+                            '(--max_intensity=1) one sigmoid per sub-pixel')
+    add_levels_flag(model, settings)
     how = parser.add_argument_group('how')
     how.add_argument('--epochs', type=positive_int, default=config.epochs)
     how.add_argument('--batch_size', type=positive_int, default=config.batch_size)
@@ -94,16 +106,37 @@ def add_training_flags(parser, what, settings, data_help):
     where = parser.add_argument_group('where')
     where.add_argument('--data', default=None, help=data_help)
     where.add_argument('--models_dir', default=settings.models_dir)
+    where.add_argument('--logdir', default=None, help='write TensorBoard logs here')
+
+
+def add_levels_flag(group, settings=None):
+    default = settings.max_intensity if settings else None
+    group.add_argument('--max_intensity', type=int_in_range(1, 255, 'max_intensity'),
+                       default=default,
+                       help='the highest of the levels pixels are quantized to '
+                            f'(default {default or "as config.py"}); the models must match')
+
+
+def with_levels(settings, max_intensity):
+    """settings with max_intensity from the flag, where one was given."""
+    return settings if max_intensity is None else dataclasses.replace(
+        settings, max_intensity=max_intensity)
 
 
 def train(args, dataset, labels, settings):
     """Train the models for labels as the shared training flags say."""
+    settings = with_levels(settings, args.max_intensity)
+    if args.head == 'sigmoid' and (args.arch != 'pixelcnn' or settings.num_classes != 2):
+        raise UsageError(f'--head=sigmoid needs --arch=pixelcnn and --max_intensity=1, '
+                         f'not --arch={args.arch} --max_intensity={settings.max_intensity}')
     import keras
     import util
     if args.seed is not None:
         keras.utils.set_random_seed(args.seed)
     util.train_class_models(dataset, labels, args.models_dir, args.num_images, args.skip,
-                            settings, batch_size=args.batch_size, epochs=args.epochs)
+                            settings, batch_size=args.batch_size, epochs=args.epochs,
+                            arch=args.arch, filters=args.filters, depth=args.depth,
+                            head=args.head, logdir=args.logdir)
 
 
 digit = int_in_range(0, 9, 'digit')

@@ -16,6 +16,8 @@ cifar_classes = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog',
 
 # Model and training.
 units = 256
+pixelcnn_filters = 64
+pixelcnn_depth = 6
 batch_size = 32
 epochs = 50
 num_images = 100

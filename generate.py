@@ -21,6 +21,7 @@ def parse_args():
                       help="1.0 draws from the model's own distribution; lower is "
                            'bolder, higher is noisier')
     what.add_argument('--seed', type=cli.seed, default=None, help='for repeatable grids')
+    cli.add_levels_flag(what)
     where = parser.add_argument_group('where')
     where.add_argument('--models_dir', default=None,
                        help='default: trained/mnist_models or trained/cifar_models')
@@ -29,7 +30,7 @@ def parse_args():
                             'generated/cifar_samples_of_{label}.png)')
     where.add_argument('--show', action='store_true', help='also open the grid in a viewer')
     args = parser.parse_args()
-    args.settings = config.DATASETS[args.dataset]
+    args.settings = cli.with_levels(config.DATASETS[args.dataset], args.max_intensity)
     try:
         args.label = args.settings.class_names[
             cli.class_label(args.settings.class_names)(args.label)]
@@ -50,7 +51,7 @@ def main():
                              settings.num_classes)[0]
     levels = util.sample(model, settings.target_size, settings.num_classes,
                          num_images=args.grid_size ** 2, seed=args.seed,
-                         temperature=args.temperature)
+                         temperature=args.temperature, verbose=1)
     grid = Image.fromarray(util.image_grid(
         [util.levels_to_image(image, args.output_size, settings.factor) for image in levels]))
     out = args.out or os.path.join(config.generated_dir, settings.samples_file.format(args.label))

@@ -1,5 +1,6 @@
 """Keras building blocks of the project."""
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -51,3 +52,70 @@ class GRUSampler(keras.Model):
                  ops.zeros((num_images, self.cell.units)),
                  ops.zeros((num_images, num_pixels), dtype='int32'))
         return ops.fori_loop(0, num_pixels, step, start)[2]
+
+
+def causal_mask(kernel_shape, mask_type, colours=1):
+    """Mask for a (height, width, inputs, outputs) kernel so that each output
+    sees only (sub)pixels before the one it predicts: the rows above, the
+    pixels to the left and, at the centre, the colour groups of the PixelRNN
+    paper. Channels are split into colours in contiguous blocks (R, G, B);
+    at the centre an output of colour c sees input colours below c (mask A)
+    or up to c (mask B). For grey, A hides the centre and B lets it through."""
+    height, width, num_inputs, num_outputs = kernel_shape
+    mask = np.zeros(kernel_shape, dtype='float32')
+    mask[:height // 2] = 1
+    mask[height // 2, :width // 2] = 1
+    input_colour = np.arange(num_inputs) * colours // num_inputs
+    output_colour = np.arange(num_outputs) * colours // num_outputs
+    if mask_type == 'A':
+        mask[height // 2, width // 2] = output_colour[None, :] > input_colour[:, None]
+    else:
+        mask[height // 2, width // 2] = output_colour[None, :] >= input_colour[:, None]
+    return mask
+
+
+@keras.saving.register_keras_serializable(package='pixel_rnn')
+class MaskedConv2D(keras.layers.Conv2D):
+    """A 'same'-padded Conv2D whose kernel is multiplied by a causal mask
+    (mask_type 'A' or 'B', see causal_mask) in every call; the weights
+    themselves are never overwritten, so training cannot leak through them."""
+
+    def __init__(self, mask_type, colours=1, **kwargs):
+        if mask_type not in ('A', 'B'):
+            raise ValueError(f'mask_type must be A or B, not {mask_type!r}')
+        kwargs['padding'] = 'same'
+        super().__init__(**kwargs)
+        self.mask_type = mask_type
+        self.colours = colours
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.mask = causal_mask(tuple(self.kernel.shape), self.mask_type, self.colours)
+
+    def convolution_op(self, inputs, kernel):
+        return super().convolution_op(inputs, kernel * self.mask)
+
+    def get_config(self):
+        return {**super().get_config(), 'mask_type': self.mask_type, 'colours': self.colours}
+
+
+@keras.saving.register_keras_serializable(package='pixel_rnn')
+class SubpixelSoftmax(keras.layers.Layer):
+    """Logits (..., colours * levels) -> probabilities (..., colours, levels),
+    a softmax over the levels of each sub-pixel."""
+
+    def __init__(self, colours=1, **kwargs):
+        super().__init__(**kwargs)
+        self.colours = colours
+
+    def call(self, logits):
+        shape = ops.shape(logits)
+        grouped = ops.reshape(logits, tuple(shape[:-1]) + (self.colours, shape[-1] // self.colours))
+        return ops.softmax(grouped, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        levels = None if input_shape[-1] is None else input_shape[-1] // self.colours
+        return tuple(input_shape[:-1]) + (self.colours, levels)
+
+    def get_config(self):
+        return {**super().get_config(), 'colours': self.colours}

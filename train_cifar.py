@@ -1,4 +1,4 @@
-"""Train a generative colour GRU for one CIFAR-10 class, or for all ten."""
+"""Train a generative colour model (GRU or PixelCNN) for one CIFAR-10 class, or for all ten."""
 import cli
 import config
 

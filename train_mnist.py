@@ -1,4 +1,4 @@
-"""Train a generative GRU for one MNIST digit, or for all ten."""
+"""Train a generative model (GRU or PixelCNN) for one MNIST digit, or for all ten."""
 import cli
 import config
 

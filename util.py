@@ -1,10 +1,12 @@
-"""Generative GRU image models: preprocessing, training, sampling, classification.
+"""Generative image models: preprocessing, training, sampling, classification.
 
 An image is shrunk, quantized to a few intensity levels and read row by row
 (colour: red, green, blue within a pixel) as a sequence of one-hot sub-pixels
 after an all-zero start vector. The model predicts at every step the
 distribution of the next sub-pixel, so an image's likelihood is the product of
 the probabilities it gives to its actual sub-pixels; we sum their logs.
+A model is a GRU over that sequence (the default) or a PixelCNN (pixelcnn.py)
+over the image of levels; the functions here take either.
 """
 import json
 import logging
@@ -18,6 +20,7 @@ from skimage import transform
 from skimage.util import img_as_ubyte
 
 import config
+import pixelcnn
 from cli import UsageError
 from layers import GRUSampler, keras2_hard_sigmoid
 
@@ -57,8 +60,16 @@ def channel_width(channels):
 
 
 def model_channels(model):
-    """1 for a grey model; for colour, the width of the next-channel input."""
+    """1 for a grey model, 3 for colour."""
+    if pixelcnn.is_pixelcnn(model):
+        return pixelcnn.colours(model)
+    # A colour GRU's input also says which channel comes next.
     return model.input_shape[-1] - model.output_shape[-1] or 1
+
+
+def model_levels(model):
+    return (pixelcnn.num_levels(model) if pixelcnn.is_pixelcnn(model)
+            else model.output_shape[-1])
 
 
 def next_channels(steps, channels):
@@ -107,9 +118,12 @@ def next_pixel_targets(xs, num_levels):
 
 def train_class_models(dataset, labels, models_dir, num_images, skip=0,
                        settings=config.MNIST, batch_size=config.batch_size,
-                       epochs=config.epochs):
-    """Train and save one model per label (a position in dataset.class_names)
-    on up to num_images of its training images, after the first skip."""
+                       epochs=config.epochs, arch='gru', filters=config.pixelcnn_filters,
+                       depth=config.pixelcnn_depth, head='softmax', logdir=None):
+    """Train one model per label (a position in dataset.class_names) on up to
+    num_images of its training images, after the first skip. Each epoch that
+    lowers the training loss saves its model (atomically); logdir, if given,
+    gets TensorBoard logs."""
     for label in labels:
         name = dataset.class_names[label]
         in_class = dataset.y_train == label
@@ -117,22 +131,48 @@ def train_class_models(dataset, labels, models_dir, num_images, skip=0,
         if len(images) == 0:
             raise UsageError(f'no training images of class {name} (after skipping {skip})')
         print(f'Training {name} on {len(images)} images for {epochs} epochs')
-        xs = pre_process(images, settings.target_size, settings.factor, settings.num_classes)
-        model = train_model(xs, settings.num_classes, batch_size=batch_size, epochs=epochs)
         path = model_path(models_dir, name)
-        save_model(model, path, class_frequency=in_class.mean())
+        callbacks = [BestModelCheckpoint(path, class_frequency=in_class.mean())]
+        if logdir:
+            callbacks.append(keras.callbacks.TensorBoard(os.path.join(logdir, name)))
+        levels = quantize(images, settings.target_size, settings.factor)
+        if arch == 'pixelcnn':
+            pixelcnn.fit(levels, settings.num_classes, filters, depth, head,
+                         batch_size=batch_size, epochs=epochs, callbacks=callbacks)
+        else:
+            channels = images.shape[3] if images.ndim == 4 else 1
+            train_model(to_sequences(levels, settings.num_classes, channels),
+                        settings.num_classes, batch_size=batch_size, epochs=epochs,
+                        callbacks=callbacks)
         print(f'Saved {path}')
 
 
+class BestModelCheckpoint(keras.callbacks.Callback):
+    """Saves the model, whole or not at all, after each epoch that lowers the
+    training loss, so an interrupted run keeps its best epoch so far."""
+
+    def __init__(self, path, class_frequency=None):
+        super().__init__()
+        self.path = path
+        self.class_frequency = class_frequency
+        self.best = np.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get('loss', np.nan)
+        if loss < self.best:
+            self.best = loss
+            save_model(self.model, self.path, self.class_frequency)
+
+
 def train_model(xs, num_classes, batch_size=config.batch_size, epochs=config.epochs,
-                verbose='auto'):
+                verbose='auto', callbacks=()):
     model = create_model(num_classes, channels=xs.shape[-1] - num_classes or 1)
     # Unclipped, Adam's steps now and then blow the GRU's loss up late in
     # training, and it does not recover within the tutorial's 12 epochs.
     model.compile(optimizer=keras.optimizers.Adam(clipnorm=1.0),
                   loss='categorical_crossentropy')
     model.fit(xs, next_pixel_targets(xs, num_classes), batch_size=batch_size, epochs=epochs,
-              verbose=verbose)
+              verbose=verbose, callbacks=list(callbacks))
     return model
 
 
@@ -172,7 +212,7 @@ def load_model(path, num_levels=config.num_classes):
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise UsageError(f'{path} is not a readable model file ({error}); '
                          'train it again') from None
-    levels = model.output_shape[-1]
+    levels = model_levels(model)
     if levels != num_levels:
         raise UsageError(f'{path} models {levels} intensity levels, but {num_levels} '
                          'are configured; retrain it or change config.max_intensity')
@@ -237,8 +277,15 @@ def stored_log_priors(models_dir, labels):
 # ---------------------------------------------------------------- likelihood
 
 def log_likelihood(model, levels):
-    """Log-probability in nats of each image of levels (m, h, w) under model:
-    the sum over pixels of log p(pixel | pixels before it).
+    """Log-probability in nats of each image of levels (m, h, w[, colours])
+    under model: the sum over sub-pixels of log p(sub-pixel | those before it)."""
+    if pixelcnn.is_pixelcnn(model):
+        return pixelcnn.log_likelihood(model, levels)
+    return gru_log_likelihood(model, levels)
+
+
+def gru_log_likelihood(model, levels):
+    """log_likelihood for a GRU model.
 
     Runs the GRU one pixel at a time over all images at once, and once per
     distinct prefix: images that begin alike (blank top rows, most of them)
@@ -305,20 +352,27 @@ def classify(models_dir, images, labels=range(10), log_priors=None, settings=con
 
 # ---------------------------------------------------------------- sampling
 
-def sample(model, image_size, num_classes, num_images=1, seed=None, temperature=1.0):
+def sample(model, image_size, num_classes, num_images=1, seed=None, temperature=1.0,
+           verbose=0):
     """Draw num_images images of levels, (num_images, image_size, image_size) or
     with colour (..., 3), every sub-pixel from the model's distribution given
-    those before it (temperature 1.0 is the model's own distribution)."""
-    if model.output_shape[-1] != num_classes:
-        raise ValueError(f'the model has {model.output_shape[-1]} levels, not {num_classes}')
+    those before it (temperature 1.0 is the model's own distribution).
+    verbose=1 shows a progress bar where sampling takes a pass per sub-pixel."""
+    if model_levels(model) != num_classes:
+        raise ValueError(f'the model has {model_levels(model)} levels, not {num_classes}')
     channels = model_channels(model)
     uniforms = np.random.default_rng(seed).random((num_images, image_size ** 2 * channels))
     shape = (num_images, image_size, image_size) + ((channels,) if channels > 1 else ())
-    return sample_with_uniforms(model, uniforms, temperature).reshape(shape)
+    if pixelcnn.is_pixelcnn(model):
+        levels = pixelcnn.sample_with_uniforms(model, image_size, uniforms, temperature, verbose)
+    else:
+        levels = sample_with_uniforms(model, uniforms, temperature)
+    return levels.reshape(shape)
 
 
 def sample_with_uniforms(model, uniforms, temperature=1.0):
-    """Levels (images, pixels) drawn by inverse CDF from uniforms (images, pixels)."""
+    """Levels (images, pixels) drawn from a GRU model by inverse CDF from
+    uniforms (images, pixels), all images in one compiled loop."""
     sampler = GRUSampler(model.get_layer('gru').cell, model.get_layer('logits'),
                          model_channels(model), temperature)
     pixels = sampler.predict_on_batch(uniforms.astype(np.float32))

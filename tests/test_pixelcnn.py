@@ -1,0 +1,162 @@
+"""PixelCNN: masks, causality, likelihood, sampling, files, and the scripts with it."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import data
+import pixelcnn
+import util
+from conftest import last_line, run_script
+from layers import causal_mask
+
+LEVELS = 7
+
+
+def small_pixelcnn(colours=1, head='softmax', levels=LEVELS, seed=0):
+    tf.keras.utils.set_random_seed(seed)
+    return pixelcnn.create_pixelcnn(levels, colours, filters=12, depth=2, head=head)
+
+
+def random_levels(m, size, colours, seed, levels=LEVELS):
+    return np.random.default_rng(seed).integers(0, levels, (m, size, size, colours))
+
+
+def test_mask_a_hides_the_centre_and_mask_b_lets_it_through_by_colour():
+    a = causal_mask((3, 3, 3, 6), 'A', colours=3)
+    b = causal_mask((3, 3, 3, 6), 'B', colours=3)
+    assert a[0].all() and a[1, 0].all() and not a[1, 2].any() and not a[2].any()
+    # Outputs in blocks of two per colour: R sees no current input, G sees R, B sees R and G.
+    np.testing.assert_array_equal(a[1, 1], [[0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1], [0] * 6])
+    np.testing.assert_array_equal(b[1, 1], [[1] * 6, [0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1]])
+    assert not causal_mask((7, 7, 1, 4), 'A')[3, 3].any()
+    assert causal_mask((7, 7, 1, 4), 'B')[3, 3].all()
+
+
+@pytest.mark.parametrize('colours', [1, 3])
+def test_outputs_depend_only_on_earlier_sub_pixels(colours):
+    model = small_pixelcnn(colours)
+    size, num_images = 5, 4
+    images = tf.Variable(random_levels(num_images, size, colours, 1).astype('float32'))
+    with tf.GradientTape() as tape:
+        logits = pixelcnn.logits_model(model)(images)
+        # One number per sub-pixel: the sum of its level logits.
+        per_subpixel = tf.reduce_sum(
+            tf.reshape(logits, (num_images, size, size, colours, LEVELS)), axis=-1)
+        outputs = tf.reshape(per_subpixel, (num_images, -1))
+    n = size * size * colours
+    jacobian = tape.jacobian(outputs, images).numpy().reshape(num_images, n, num_images, n)
+    # How much each output of an image moves with each input of the same image.
+    dependence = sum(np.abs(jacobian[i, :, i, :]) for i in range(num_images))
+    at_or_after = np.triu(np.ones((n, n), dtype=bool))
+    assert not dependence[at_or_after].any()
+    # Every sub-pixel but the first sees some earlier ones (summed over a few
+    # images, since a PReLU starts as a ReLU and can be flat at one image).
+    assert (dependence[1:].sum(axis=1) > 0).all()
+
+
+@pytest.mark.parametrize('colours, head, levels', [(1, 'softmax', LEVELS), (3, 'softmax', LEVELS),
+                                                   (1, 'sigmoid', 2)])
+def test_log_likelihood_sums_the_logs_of_the_predicted_probabilities(colours, head, levels):
+    model = small_pixelcnn(colours, head, levels)
+    images = random_levels(4, 6, colours, 2, levels)
+    probabilities = model.predict(images.astype('float32'), verbose=0)
+    if head == 'sigmoid':
+        own = np.where(images == 1, probabilities, 1 - probabilities)
+    else:
+        own = np.take_along_axis(probabilities, images[..., None], axis=-1)
+    np.testing.assert_allclose(util.log_likelihood(model, images),
+                               np.log(own).reshape(4, -1).sum(axis=1), rtol=1e-4)
+
+
+def naive_sample(model, image_size, uniforms):
+    """Every sub-pixel from a pass over the whole image so far, no shortcuts."""
+    colours = pixelcnn.colours(model)
+    images = np.zeros((len(uniforms), image_size, image_size, colours), dtype='float32')
+    for index in range(uniforms.shape[1]):
+        row, column, colour = np.unravel_index(index, images.shape[1:])
+        probabilities = model.predict(images, verbose=0)[:, row, column, colour]
+        images[:, row, column, colour] = pixelcnn.draw(probabilities, uniforms[:, index])
+    return images
+
+
+@pytest.mark.parametrize('colours', [1, 3])
+def test_sampling_draws_what_the_full_model_draws(colours):
+    model = small_pixelcnn(colours)
+    uniforms = np.random.default_rng(3).random((4, 4 * 4 * colours))
+    np.testing.assert_array_equal(pixelcnn.sample_with_uniforms(model, 4, uniforms),
+                                  naive_sample(model, 4, uniforms))
+
+
+def test_sampling_follows_a_rigged_model():
+    model = small_pixelcnn()
+    logits = model.get_layer('logits')
+    bias = np.full(LEVELS, -1e4, dtype='float32')
+    bias[5] = 0
+    logits.set_weights([np.zeros_like(logits.get_weights()[0]), bias])
+    images = util.sample(model, 5, LEVELS, num_images=3, seed=0)
+    assert images.shape == (3, 5, 5)
+    assert (images == 5).all()
+
+
+def test_saved_model_loads_back_with_identical_outputs(tmp_path):
+    model = small_pixelcnn(3)
+    path = str(tmp_path / 'model_cat.h5')
+    util.save_model(model, path, class_frequency=0.1)
+    loaded = util.load_model(path, LEVELS)
+    images = random_levels(3, 5, 3, 4).astype('float32')
+    np.testing.assert_array_equal(loaded.predict(images, verbose=0),
+                                  model.predict(images, verbose=0))
+    assert pixelcnn.is_pixelcnn(loaded) and util.model_channels(loaded) == 3
+
+
+def test_training_lowers_the_loss_and_keeps_the_best_epoch(tmp_path):
+    images = random_levels(64, 6, 1, 5) * (np.arange(6) % 2)[None, :, None, None]
+    path = str(tmp_path / 'model_0.h5')
+    checkpoint = util.BestModelCheckpoint(path)
+    model = pixelcnn.fit(images, LEVELS, filters=12, depth=1, epochs=3, verbose=0,
+                         callbacks=[checkpoint])
+    losses = model.history.history['loss']
+    assert losses[-1] < losses[0]
+    assert checkpoint.best == min(losses)
+    assert util.load_model(path, LEVELS).count_params() == model.count_params()
+
+
+def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(tmp_path):
+    models_dir = tmp_path / 'models'
+    for digit in (0, 1):
+        result = run_script('train_mnist.py', f'--digit={digit}', '--arch=pixelcnn',
+                            '--filters=16', '--depth=1', '--num_images=300', '--epochs=8',
+                            '--seed=0', '--data=bundled', f'--models_dir={models_dir}')
+        assert result.returncode == 0, result.stderr
+    result = run_script('generate.py', '--digit=1', '--grid_size=2', f'--models_dir={models_dir}',
+                        f'--out={tmp_path}/grid.png', '--seed=1')
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / 'grid.png').stat().st_size > 0
+    bundled = data.load_mnist('bundled')
+    held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
+    predictions = util.classify(str(models_dir), bundled.x_test[held_out], labels=[0, 1])
+    accuracy = np.mean(predictions == bundled.y_test[held_out])
+    assert accuracy > 0.75, f'accuracy {accuracy:.3f} on held-out zeros and ones; chance is 0.5'
+
+
+def test_sigmoid_head_needs_two_levels():
+    result = run_script('train_mnist.py', '--arch=pixelcnn', '--head=sigmoid')
+    assert result.returncode == 2
+    assert 'Traceback' not in result.stderr
+    assert '--max_intensity=1' in last_line(result.stderr)
+
+
+def test_sigmoid_head_trains_and_classifies_binarized_digits(tmp_path):
+    models_dir = tmp_path / 'models'
+    result = run_script('train_mnist.py', '--digit=1', '--arch=pixelcnn', '--head=sigmoid',
+                        '--max_intensity=1', '--filters=8', '--depth=1', '--num_images=40',
+                        '--epochs=1', '--data=bundled', f'--models_dir={models_dir}')
+    assert result.returncode == 0, result.stderr
+    model = util.load_model(str(models_dir / 'model_1.h5'), 2)
+    assert pixelcnn.head(model) == 'sigmoid'
+    result = run_script('generate.py', '--digit=1', '--grid_size=2', '--max_intensity=1',
+                        f'--models_dir={models_dir}', f'--out={tmp_path}/grid.png')
+    assert result.returncode == 0, result.stderr
+    result = run_script('generate.py', '--digit=1', f'--models_dir={models_dir}')
+    assert result.returncode == 2
+    assert '2 intensity levels' in last_line(result.stderr)
