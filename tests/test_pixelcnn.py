@@ -146,12 +146,14 @@ def test_sigmoid_head_needs_two_levels():
     assert '--max_intensity=1' in last_line(result.stderr)
 
 
-def test_sigmoid_head_trains_and_classifies_binarized_digits(tmp_path):
+def test_sigmoid_head_trains_with_tensorboard_logs_and_samples_binarized_digits(tmp_path):
     models_dir = tmp_path / 'models'
     result = run_script('train_mnist.py', '--digit=1', '--arch=pixelcnn', '--head=sigmoid',
                         '--max_intensity=1', '--filters=8', '--depth=1', '--num_images=40',
-                        '--epochs=1', '--data=bundled', f'--models_dir={models_dir}')
+                        '--epochs=1', '--data=bundled', f'--models_dir={models_dir}',
+                        f'--logdir={tmp_path}/logs')
     assert result.returncode == 0, result.stderr
+    assert any((tmp_path / 'logs' / '1').rglob('events.out.tfevents.*'))
     model = util.load_model(str(models_dir / 'model_1.h5'), 2)
     assert pixelcnn.head(model) == 'sigmoid'
     result = run_script('generate.py', '--digit=1', '--grid_size=2', '--max_intensity=1',
