@@ -1,21 +1,17 @@
-"""Command-line plumbing shared by the scripts: flag types and one-line errors.
+"""Command-line plumbing shared by the scripts: flags and the one-line error runner.
 
 Kept free of Keras so that bad flags are answered at once, before the
 seconds it takes to import TensorFlow.
 """
 import argparse
-import dataclasses
 import os
 import sys
 
 import config
+from errors import UsageError
 
 # TensorFlow's start-up chatter on stderr would bury the scripts' own output.
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-
-
-class UsageError(Exception):
-    """Bad input from the user: scripts print the message and exit with status 2."""
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -32,8 +28,12 @@ def run(main):
         print(f'{prog}: error: {error}', file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        print(f'{prog}: interrupted; files saved earlier are untouched', file=sys.stderr)
+        print(f'{prog}: interrupted; every file in place is as before or complete '
+              '(run the same command again to resume training)', file=sys.stderr)
         sys.exit(130)
+    except OSError as error:  # a full disk, a folder taken away: the system's, not a bug
+        print(f'{prog}: error: {error}', file=sys.stderr)
+        sys.exit(1)
 
 
 def int_in_range(low, high, what):
@@ -91,52 +91,44 @@ def add_training_flags(parser, what, settings, data_help):
     model = parser.add_argument_group('model')
     model.add_argument('--arch', choices=('gru', 'pixelcnn'), default='gru',
                        help='architecture: a GRU over the sub-pixels, or a PixelCNN')
-    model.add_argument('--filters', type=positive_int, default=config.pixelcnn_filters,
-                       help='PixelCNN: channels of its convolutions')
-    model.add_argument('--depth', type=int_in_range(0, None, 'depth'),
-                       default=config.pixelcnn_depth, help='PixelCNN: residual blocks')
-    model.add_argument('--head', choices=('softmax', 'sigmoid'), default='softmax',
-                       help='PixelCNN: a softmax over the levels, or for 2 levels '
+    model.add_argument('--filters', type=int_in_range(2, None, 'filter count'), default=None,
+                       help=f'PixelCNN: channels of its convolutions '
+                            f'(default {config.pixelcnn_filters})')
+    model.add_argument('--depth', type=int_in_range(0, None, 'depth'), default=None,
+                       help=f'PixelCNN: residual blocks (default {config.pixelcnn_depth})')
+    model.add_argument('--head', choices=('softmax', 'sigmoid'), default=None,
+                       help='PixelCNN: a softmax over the levels (default), or for 2 levels '
                             '(--max_intensity=1) one sigmoid per sub-pixel')
-    add_levels_flag(model, settings)
+    model.add_argument('--target_size', type=int_in_range(1, 256, 'target_size'),
+                       default=settings.target_size,
+                       help='images are shrunk to target_size x target_size')
+    model.add_argument('--max_intensity', type=int_in_range(1, 255, 'max_intensity'),
+                       default=settings.max_intensity,
+                       help='the highest of the levels pixels are quantized to')
     how = parser.add_argument_group('how')
     how.add_argument('--epochs', type=positive_int, default=config.epochs)
     how.add_argument('--batch_size', type=positive_int, default=config.batch_size)
     how.add_argument('--seed', type=seed, default=None, help='for repeatable runs')
+    how.add_argument('--restart', action='store_true',
+                     help='train from scratch even where an interrupted run of this training '
+                          'could resume, or its finished model exists')
     where = parser.add_argument_group('where')
     where.add_argument('--data', default=None, help=data_help)
     where.add_argument('--models_dir', default=settings.models_dir)
     where.add_argument('--logdir', default=None, help='write TensorBoard logs here')
 
 
-def add_levels_flag(group, settings=None):
-    default = settings.max_intensity if settings else None
-    group.add_argument('--max_intensity', type=int_in_range(1, 255, 'max_intensity'),
-                       default=default,
-                       help='the highest of the levels pixels are quantized to '
-                            f'(default {default or "as config.py"}); the models must match')
-
-
-def with_levels(settings, max_intensity):
-    """settings with max_intensity from the flag, where one was given."""
-    return settings if max_intensity is None else dataclasses.replace(
-        settings, max_intensity=max_intensity)
-
-
-def train(args, dataset, labels, settings):
-    """Train the models for labels as the shared training flags say."""
-    settings = with_levels(settings, args.max_intensity)
-    if args.head == 'sigmoid' and (args.arch != 'pixelcnn' or settings.num_classes != 2):
-        raise UsageError(f'--head=sigmoid needs --arch=pixelcnn and --max_intensity=1, '
-                         f'not --arch={args.arch} --max_intensity={settings.max_intensity}')
-    import keras
-    import util
-    if args.seed is not None:
-        keras.utils.set_random_seed(args.seed)
-    util.train_class_models(dataset, labels, args.models_dir, args.num_images, args.skip,
-                            settings, batch_size=args.batch_size, epochs=args.epochs,
-                            arch=args.arch, filters=args.filters, depth=args.depth,
-                            head=args.head, logdir=args.logdir)
+def training_request(args, settings):
+    """What the training flags ask for, as fields of a ModelInfo (models.py)."""
+    given = {name: getattr(args, name) for name in ('filters', 'depth', 'head')
+             if getattr(args, name) is not None}
+    if args.arch == 'gru' and given:
+        # Refused rather than ignored: the user meant something by them.
+        raise UsageError(f"--{', --'.join(given)} applies to --arch=pixelcnn, not --arch=gru")
+    return dict(dataset=settings.name, class_name='', image_size=args.target_size,
+                levels=args.max_intensity + 1, colours=settings.colours, arch=args.arch,
+                params={**config.ARCH_PARAMS[args.arch], **given}, skip=args.skip,
+                epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
 
 
 digit = int_in_range(0, 9, 'digit')

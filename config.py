@@ -1,5 +1,10 @@
-"""Defaults shared by the scripts; the MNIST values are the tutorial's."""
+"""What new training uses, and where things live; the MNIST values are the tutorial's.
+
+Trained models record their own size, levels and architecture, so
+generate.py and classification.py take those from the model files.
+"""
 import dataclasses
+import os
 
 # MNIST images are shrunk to target_size x target_size and quantized to
 # num_classes intensity levels: level = round(pixel / factor).
@@ -18,21 +23,28 @@ cifar_classes = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog',
 units = 256
 pixelcnn_filters = 64
 pixelcnn_depth = 6
+# Each architecture's hyper-parameters, as model files record them.
+ARCH_PARAMS = {
+    'gru': {'units': units, 'reset_after': True, 'recurrent_activation': 'sigmoid'},
+    'pixelcnn': {'filters': pixelcnn_filters, 'depth': pixelcnn_depth, 'head': 'softmax'},
+}
 batch_size = 32
 epochs = 50
 num_images = 100
 
-# Where things live.
-mnist_models_dir = 'trained/mnist_models'
-cifar_models_dir = 'trained/cifar_models'
+# Where things live: in the project, wherever the scripts are run from.
+project_dir = os.path.dirname(os.path.abspath(__file__))
+mnist_models_dir = os.path.join(project_dir, 'trained', 'mnist_models')
+cifar_models_dir = os.path.join(project_dir, 'trained', 'cifar_models')
 model_file = 'model_{}.h5'
-generated_dir = 'generated'
+generated_dir = os.path.join(project_dir, 'generated')
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """What the scripts need to know of one data set."""
     name: str
+    colours: int
     target_size: int
     max_intensity: int
     models_dir: str
@@ -41,19 +53,11 @@ class Settings:
     train_one_command: str  # formatted with the class name
     class_names: tuple
 
-    @property
-    def num_classes(self):
-        return self.max_intensity + 1
 
-    @property
-    def factor(self):
-        return 256 / self.max_intensity
-
-
-MNIST = Settings('mnist', target_size, max_intensity, mnist_models_dir,
+MNIST = Settings('mnist', 1, target_size, max_intensity, mnist_models_dir,
                  'samples_of_{}.png', 'python train_mnist.py --all_digits',
                  'python train_mnist.py --digit={}', tuple(str(digit) for digit in range(10)))
-CIFAR = Settings('cifar', cifar_target_size, cifar_max_intensity, cifar_models_dir,
+CIFAR = Settings('cifar', 3, cifar_target_size, cifar_max_intensity, cifar_models_dir,
                  'cifar_samples_of_{}.png', 'python train_cifar.py --all_labels',
                  'python train_cifar.py --label={}', cifar_classes)
 DATASETS = {settings.name: settings for settings in (MNIST, CIFAR)}

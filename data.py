@@ -17,7 +17,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from cli import UsageError
+from errors import UsageError
 from config import cifar_classes as CIFAR_CLASSES
 
 MNIST_FORMATS = ('an .npz with x_train, y_train, x_test, y_test; a folder of the four '
@@ -35,6 +35,7 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     class_names: list
+    source: str = ''  # what a model file records of where its data came from
 
 
 def load_mnist(path=None):
@@ -43,7 +44,7 @@ def load_mnist(path=None):
     if path == 'bundled':
         return bundled_mnist()
     if path is not None:
-        return load_path(path, MNIST_FORMATS, read_mnist_file, read_mnist_folder)
+        return named(load_path(path, MNIST_FORMATS, read_mnist_file, read_mnist_folder), path)
     try:
         import keras
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
@@ -53,7 +54,13 @@ def load_mnist(path=None):
               'training and test data. For full MNIST pass --data PATH '
               f'({MNIST_FORMATS}).', file=sys.stderr)
         return bundled_mnist()
-    return Dataset(x_train, y_train, x_test, y_test, [str(d) for d in range(10)])
+    return Dataset(x_train, y_train, x_test, y_test, [str(d) for d in range(10)], 'keras')
+
+
+def named(dataset, path):
+    """dataset with its source: the file or folder name, never the whole
+    path, which says nothing of the data and much of the machine."""
+    return dataclasses.replace(dataset, source=os.path.basename(os.path.normpath(path)))
 
 
 def bundled_mnist():
@@ -62,7 +69,7 @@ def bundled_mnist():
     images, labels = mnist_data()
     images = images.reshape(-1, 28, 28).astype(np.uint8)
     labels = labels.astype(np.int64)
-    return Dataset(images, labels, images, labels, [str(d) for d in range(10)])
+    return Dataset(images, labels, images, labels, [str(d) for d in range(10)], 'bundled')
 
 
 def read_mnist_file(path):
@@ -197,12 +204,20 @@ def read_split(folder, class_names, mode):
 
 # ---------------------------------------------------------------- CIFAR-10
 
+LOADERS = {}  # by data set name, filled below
+
+
+def load(dataset_name, path=None):
+    """The data set called dataset_name ('mnist' or 'cifar') from path."""
+    return LOADERS[dataset_name](path)
+
+
 def load_cifar(path=None):
     """CIFAR-10 from path, else through Keras. Unlike MNIST there is no bundled
     copy to fall back on, so failing both is the user's to fix."""
     if path is None:
         return keras_cifar()
-    dataset = load_path(path, CIFAR_FORMATS, read_cifar_file, read_cifar_folder)
+    dataset = named(load_path(path, CIFAR_FORMATS, read_cifar_file, read_cifar_folder), path)
     for images in (dataset.x_train, dataset.x_test):
         if images.shape[1:] != (32, 32, 3):
             raise UsageError(f'--data {path}: images of shape {images.shape[1:]}, '
@@ -219,7 +234,7 @@ def keras_cifar():
                          f'pass --data PATH: {CIFAR_FORMATS}') from None
     # Keras gives labels as (N, 1).
     return Dataset(x_train, y_train.reshape(-1).astype(np.int64),
-                   x_test, y_test.reshape(-1).astype(np.int64), list(CIFAR_CLASSES))
+                   x_test, y_test.reshape(-1).astype(np.int64), list(CIFAR_CLASSES), 'keras')
 
 
 def read_cifar_file(path):
@@ -348,3 +363,6 @@ def cifar_class_names(meta, where):
         return [name.decode() for name in meta[b'label_names']]
     except (TypeError, KeyError, AttributeError, UnicodeDecodeError):
         raise UsageError(f'--data: {where} has no b"label_names" list of names') from None
+
+
+LOADERS.update(mnist=load_mnist, cifar=load_cifar)

@@ -1,4 +1,4 @@
-"""Draw a grid of new images from a trained model and save it as a PNG."""
+"""Draw a grid of new images from a trained model and save it as a picture."""
 import argparse
 import os
 
@@ -7,7 +7,8 @@ import config
 
 
 def parse_args():
-    parser = cli.ArgumentParser(description=__doc__)
+    parser = cli.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     what = parser.add_argument_group('what to draw')
     what.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
     what.add_argument('--digit', '--label', dest='label', default='0',
@@ -21,16 +22,16 @@ def parse_args():
                       help="1.0 draws from the model's own distribution; lower is "
                            'bolder, higher is noisier')
     what.add_argument('--seed', type=cli.seed, default=None, help='for repeatable grids')
-    cli.add_levels_flag(what)
     where = parser.add_argument_group('where')
     where.add_argument('--models_dir', default=None,
                        help='default: trained/mnist_models or trained/cifar_models')
     where.add_argument('--out', default=None,
-                       help='PNG to write (default generated/samples_of_{digit}.png, '
+                       help='picture to write, PNG or another format by its suffix '
+                            '(default generated/samples_of_{digit}.png, '
                             'generated/cifar_samples_of_{label}.png)')
     where.add_argument('--show', action='store_true', help='also open the grid in a viewer')
     args = parser.parse_args()
-    args.settings = cli.with_levels(config.DATASETS[args.dataset], args.max_intensity)
+    args.settings = config.DATASETS[args.dataset]
     try:
         args.label = args.settings.class_names[
             cli.class_label(args.settings.class_names)(args.label)]
@@ -45,21 +46,17 @@ def main():
     import util
 
     settings = args.settings
-    models_dir = args.models_dir or settings.models_dir
-    model = util.load_models(models_dir, [args.label],
-                             settings.train_one_command.format(args.label),
-                             settings.num_classes)[0]
-    levels = util.sample(model, settings.target_size, settings.num_classes,
-                         num_images=args.grid_size ** 2, seed=args.seed,
-                         temperature=args.temperature, verbose=1)
-    grid = Image.fromarray(util.image_grid(
-        [util.levels_to_image(image, args.output_size, settings.factor) for image in levels]))
     out = args.out or os.path.join(config.generated_dir, settings.samples_file.format(args.label))
-    os.makedirs(os.path.dirname(out) or '.', exist_ok=True)
-    grid.save(out, format='PNG')
+    image_format = util.picture_format(out)
+    model = util.load_models(args.models_dir or settings.models_dir, [args.label], settings)[0]
+    levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
+                          verbose=1)
+    grid = util.image_grid([util.levels_to_image(image, args.output_size, model.info.factor)
+                            for image in levels])
+    util.save_picture(grid, out, image_format)
     print(f'Saved {out}')
     if args.show:
-        grid.show()
+        Image.fromarray(grid).show()
 
 
 if __name__ == '__main__':

@@ -5,14 +5,20 @@ sub-pixel at once, the distribution of its level given the sub-pixels before
 it in raster order (R, G, B within a pixel): the masks see to that. So one
 pass gives an image's exact likelihood, while sampling takes a pass per
 sub-pixel. Inside, levels are scaled to [0, 1].
+
+Like gru.py, this module answers the calls every architecture answers:
+create, num_weights, fit, log_likelihood, sample.
 """
 import keras
 import numpy as np
 from keras import ops
 
-from cli import UsageError
+import config
+from errors import UsageError
 from layers import MaskedConv2D, SubpixelSoftmax
 
+# Hyper-parameters a model file records, with the defaults of new models.
+PARAMS = config.ARCH_PARAMS['pixelcnn']
 HEADS = ('softmax', 'sigmoid')
 
 
@@ -49,8 +55,19 @@ def create_pixelcnn(num_levels, colours=1, filters=128, depth=6, head='softmax')
     return keras.Model(inputs, outputs, name='pixelcnn')
 
 
-def is_pixelcnn(model):
-    return any(isinstance(layer, MaskedConv2D) for layer in model.layers)
+def create(info):
+    return create_pixelcnn(info.levels, info.colours, **info.params)
+
+
+def num_weights(info):
+    """Parameters create(info) makes, known before anything is allocated."""
+    filters, depth, colours = info.params['filters'], info.params['depth'], info.colours
+    half = filters // 2
+    outputs = colours * (info.levels if info.params['head'] == 'softmax' else 1)
+    block = (filters * half + half) + (9 * half * half + half) + (half * filters + filters) \
+        + filters + 2 * half  # three convolutions, three PReLUs
+    return ((49 * colours * filters + filters) + depth * block + filters
+            + 2 * (filters * filters + 2 * filters) + (filters * outputs + outputs))
 
 
 def head(model):
@@ -70,19 +87,17 @@ def as_images(levels):
     return levels[..., None] if levels.ndim == 3 else levels
 
 
-def fit(levels, num_levels, filters=128, depth=6, head='softmax', batch_size=32, epochs=10,
-        callbacks=(), verbose='auto'):
-    """Train a PixelCNN on levels (m, h, w[, colours]) with Nadam: each
-    sub-pixel's own level is its target, the masks hide it from the input."""
+def fit(model, levels, batch_size, epochs, callbacks=(), verbose='auto'):
+    """Train model on levels (m, h, w[, colours]) with Nadam; returns Keras's
+    History. Each sub-pixel's own level is its target: the masks hide it
+    from the input."""
     images = as_images(levels)
-    model = create_pixelcnn(num_levels, images.shape[-1], filters, depth, head)
+    softmax = head(model) == 'softmax'
     model.compile(optimizer=keras.optimizers.Nadam(),
-                  loss='sparse_categorical_crossentropy' if head == 'softmax'
-                  else 'binary_crossentropy')
-    model.fit(images.astype('float32'),
-              images.astype('int32' if head == 'softmax' else 'float32'),
-              batch_size=batch_size, epochs=epochs, callbacks=list(callbacks), verbose=verbose)
-    return model
+                  loss='sparse_categorical_crossentropy' if softmax else 'binary_crossentropy')
+    return model.fit(images.astype('float32'), images.astype('int32' if softmax else 'float32'),
+                     batch_size=batch_size, epochs=epochs, callbacks=list(callbacks),
+                     verbose=verbose)
 
 
 def logits_model(model):
@@ -113,7 +128,7 @@ def log_likelihood(model, levels, batch_size=256):
     return np.concatenate(totals) if totals else np.zeros(0)
 
 
-def sample_with_uniforms(model, image_size, uniforms, temperature=1.0, verbose=0):
+def sample(model, uniforms, image_size, temperature=1.0, verbose=0):
     """Levels (images, image_size, image_size, colours) drawn sub-pixel by
     sub-pixel in raster order, each by inverse CDF from uniforms (images,
     sub-pixels). The pass for a sub-pixel in row r runs on rows 0..r only:

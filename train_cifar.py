@@ -4,7 +4,8 @@ import config
 
 
 def parse_args():
-    parser = cli.ArgumentParser(description=__doc__)
+    parser = cli.ArgumentParser(description=__doc__,
+                                formatter_class=cli.argparse.ArgumentDefaultsHelpFormatter)
     what = parser.add_argument_group('what to train')
     what.add_argument('--label', type=cli.class_label(config.cifar_classes), default=0,
                       help='class to model: 0-9 or a name, e.g. cat')
@@ -16,10 +17,16 @@ def parse_args():
 
 def main():
     args = parse_args()
-    import data  # after parsing: bad flags are answered without Keras's import wait
+    request = cli.training_request(args, config.CIFAR)
+    # Imported after parsing: bad flags are answered without Keras's import wait.
+    import data
+    import util
+    template = util.ModelInfo(**request)
+    util.check_training(template, args.models_dir, args.logdir)
     dataset = data.load_cifar(args.data)
-    cli.train(args, dataset, range(len(dataset.class_names)) if args.all_labels else [args.label],
-              config.CIFAR)
+    util.train_class_models(dataset,
+                            range(len(dataset.class_names)) if args.all_labels else [args.label],
+                            args.models_dir, template, args.num_images, args.restart, args.logdir)
 
 
 if __name__ == '__main__':

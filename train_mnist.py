@@ -4,7 +4,8 @@ import config
 
 
 def parse_args():
-    parser = cli.ArgumentParser(description=__doc__)
+    parser = cli.ArgumentParser(description=__doc__,
+                                formatter_class=cli.argparse.ArgumentDefaultsHelpFormatter)
     what = parser.add_argument_group('what to train')
     what.add_argument('--digit', type=cli.digit, default=0, help='digit to model, 0-9')
     what.add_argument('--all_digits', type=cli.boolean, nargs='?', const=True, default=False,
@@ -15,9 +16,15 @@ def parse_args():
 
 def main():
     args = parse_args()
-    import data  # after parsing: bad flags are answered without Keras's import wait
-    cli.train(args, data.load_mnist(args.data),
-              range(10) if args.all_digits else [args.digit], config.MNIST)
+    request = cli.training_request(args, config.MNIST)
+    # Imported after parsing: bad flags are answered without Keras's import wait.
+    import data
+    import util
+    template = util.ModelInfo(**request)
+    util.check_training(template, args.models_dir, args.logdir)
+    util.train_class_models(data.load_mnist(args.data),
+                            range(10) if args.all_digits else [args.digit],
+                            args.models_dir, template, args.num_images, args.restart, args.logdir)
 
 
 if __name__ == '__main__':

@@ -1,44 +1,31 @@
 """Generative image models: preprocessing, training, sampling, classification.
 
-An image is shrunk, quantized to a few intensity levels and read row by row
-(colour: red, green, blue within a pixel) as a sequence of one-hot sub-pixels
-after an all-zero start vector. The model predicts at every step the
-distribution of the next sub-pixel, so an image's likelihood is the product of
-the probabilities it gives to its actual sub-pixels; we sum their logs.
-A model is a GRU over that sequence (the default) or a PixelCNN (pixelcnn.py)
-over the image of levels; the functions here take either.
+An image is shrunk, quantized to a few intensity levels and read in raster
+order (colour: red, green, blue within a pixel). A model, one per class,
+gives every sub-pixel a distribution given the sub-pixels before it, so an
+image's likelihood is the product of the probabilities of its sub-pixels; we
+sum their logs. Models are ClassModels (models.py): a GRU over the sequence
+of sub-pixels, the tutorial's design (gru.py), or a PixelCNN (pixelcnn.py);
+the functions here take either and never ask which.
 """
+import dataclasses
 import json
-import logging
-import math
 import os
+import shutil
+import sys
 
-import h5py
 import keras
 import numpy as np
-from keras import ops
+from PIL import Image
 from skimage import transform
 from skimage.util import img_as_ubyte
 
 import config
-import pixelcnn
-from cli import UsageError
-from layers import GRUSampler, keras2_hard_sigmoid
-
-# Keras logs a warning on every .h5 save; .h5 is the format this project keeps.
-logging.getLogger('absl').setLevel(logging.ERROR)
-
-
-def create_model(one_hot_len, units=config.units, reset_after=True,
-                 recurrent_activation='sigmoid', channels=1):
-    """GRU -> Dense -> softmax over one_hot_len levels at every step. For colour
-    each input step also carries which channel the step predicts."""
-    inputs = keras.Input(shape=(None, one_hot_len + channel_width(channels)))
-    hidden = keras.layers.GRU(units, return_sequences=True, reset_after=reset_after,
-                              recurrent_activation=recurrent_activation, name='gru')(inputs)
-    logits = keras.layers.Dense(one_hot_len, name='logits')(hidden)
-    probabilities = keras.layers.Softmax(name='probabilities')(logits)
-    return keras.Model(inputs, probabilities)
+import modelfile
+from errors import UsageError
+# The tutorial's GRU functions, under the names it gave them.
+from gru import create_model, next_pixel_targets, to_sequences  # noqa: F401
+from models import ClassModel, ModelInfo  # noqa: F401
 
 
 # ---------------------------------------------------------------- preprocessing
@@ -56,204 +43,201 @@ def quantize(images, size=config.target_size, factor=config.factor):
     return np.round(shrink_all(images, size) / factor).astype(np.uint8)
 
 
-def channel_width(channels):
-    return channels if channels > 1 else 0
-
-
-def model_channels(model):
-    """1 for a grey model, 3 for colour."""
-    if pixelcnn.is_pixelcnn(model):
-        return pixelcnn.colours(model)
-    # A colour GRU's input also says which channel comes next.
-    return model.input_shape[-1] - model.output_shape[-1] or 1
-
-
-def model_levels(model):
-    return (pixelcnn.num_levels(model) if pixelcnn.is_pixelcnn(model)
-            else model.output_shape[-1])
-
-
-def next_channels(steps, channels):
-    """One-hot (len(steps), channels) of the channel each step predicts: in
-    raster order with R, G, B within a pixel, sub-pixel s is of channel
-    s % channels. Width 0 for grey."""
-    return np.eye(channels, dtype=np.float32)[np.asarray(steps) % channels][
-        :, :channel_width(channels)]
-
-
-def step_inputs(levels, step, num_levels, channels):
-    """Inputs (m, num_levels [+ channels]) after sub-pixels levels (m,), or after
-    the all-zero start vector for levels None with m = 1, when step comes next."""
-    one_hot = (np.eye(num_levels, dtype=np.float32)[levels] if levels is not None
-               else np.zeros((1, num_levels), dtype=np.float32))
-    next_channel = np.repeat(next_channels([step], channels), len(one_hot), axis=0)
-    return np.concatenate([one_hot, next_channel], axis=1)
-
-
-def to_sequences(levels, num_levels, channels=1):
-    """Levels (m, h, w[, channels]) -> one-hot sub-pixels in raster order after
-    an all-zero start vector: (m, sub-pixels + 1, num_levels [+ channels])."""
-    subpixels = levels.reshape(len(levels), -1)
-    one_hot = np.eye(num_levels, dtype=np.float32)[subpixels]
-    start = np.zeros((len(levels), 1, num_levels), dtype=np.float32)
-    sequences = np.concatenate([start, one_hot], axis=1)
-    next_channel = next_channels(np.arange(sequences.shape[1]), channels)
-    return np.concatenate(
-        [sequences, np.broadcast_to(next_channel, (len(levels),) + next_channel.shape)], axis=-1)
-
-
 def pre_process(images, size=config.target_size, factor=config.factor,
                 num_levels=config.num_classes):
-    """uint8 images (m, h, w[, channels]) -> one-hot sequences for training."""
+    """uint8 images (m, h, w[, channels]) -> one-hot sequences, as the tutorial trains its GRU."""
     channels = images.shape[3] if images.ndim == 4 else 1
     return to_sequences(quantize(images, size, factor), num_levels, channels)
 
 
 # ---------------------------------------------------------------- training
 
-def next_pixel_targets(xs, num_levels):
-    """Each step's target is the next input's level; the last step's is an all-zero sentinel."""
-    levels = xs[..., :num_levels]
-    return np.concatenate([levels[:, 1:], np.zeros_like(levels[:, :1])], axis=1)
+def check_training(template, models_dir, logdir=None, paths=()):
+    """Fail now, before data is loaded or an epoch spent, on a training the
+    ModelInfo template cannot describe or results that could not be written."""
+    problem = template.problem()
+    if problem:
+        raise UsageError(f'cannot train that: {problem}')
+    check_writable(models_dir, paths, logdir)
 
 
-def train_class_models(dataset, labels, models_dir, num_images, skip=0,
-                       settings=config.MNIST, batch_size=config.batch_size,
-                       epochs=config.epochs, arch='gru', filters=config.pixelcnn_filters,
-                       depth=config.pixelcnn_depth, head='softmax', logdir=None):
+def train_class_models(dataset, labels, models_dir, template, num_images, restart=False,
+                       logdir=None):
     """Train one model per label (a position in dataset.class_names) on up to
-    num_images of its training images, after the first skip. Each epoch that
-    lowers the training loss saves its model (atomically); logdir, if given,
-    gets TensorBoard logs."""
-    for label in labels:
-        name = dataset.class_names[label]
+    num_images of its training images, after the first template.skip, as the
+    ModelInfo template says. A model whose file already holds the same
+    training is skipped; an interrupted one resumes (unless restart)."""
+    paths = [model_path(models_dir, dataset.class_names[label]) for label in labels]
+    check_training(template, models_dir, logdir, paths)
+    modelfile.remove_stale_temporaries(models_dir)
+    for label, path in zip(labels, paths):
         in_class = dataset.y_train == label
-        images = dataset.x_train[in_class][skip:skip + num_images]
+        images = dataset.x_train[in_class][template.skip:template.skip + num_images]
+        name = dataset.class_names[label]
         if len(images) == 0:
-            raise UsageError(f'no training images of class {name} (after skipping {skip})')
-        print(f'Training {name} on {len(images)} images for {epochs} epochs')
-        path = model_path(models_dir, name)
-        callbacks = [BestModelCheckpoint(path, class_frequency=in_class.mean())]
-        if logdir:
-            callbacks.append(keras.callbacks.TensorBoard(os.path.join(logdir, name)))
-        levels = quantize(images, settings.target_size, settings.factor)
-        if arch == 'pixelcnn':
-            pixelcnn.fit(levels, settings.num_classes, filters, depth, head,
-                         batch_size=batch_size, epochs=epochs, callbacks=callbacks)
+            raise UsageError(f'no training images of class {name} '
+                             f'(after skipping {template.skip})')
+        info = dataclasses.replace(template, class_name=name, num_images=len(images),
+                                   prior=float(in_class.mean()), data_source=dataset.source)
+        train_class(images, info, path, restart,
+                    logdir and os.path.join(logdir, name))
+
+
+def train_class(images, info, path, restart=False, logdir=None):
+    """Train the model info describes on images and put it at path, keeping
+    the file it replaces. Each epoch is backed up beside path, so running the
+    same training again after an interruption goes on from the last one."""
+    existing = modelfile.read_info(path)
+    if existing and existing.same_training(info) and not restart:
+        print(f'{path} already holds this training ({info.epochs} epochs); skipped '
+              '(--restart trains it again)')
+        return
+    backup = ResumableBackup(path + '.resume', info, restart)
+    print(f'Training {info.summary()}')
+    if existing or os.path.exists(path):
+        print(f'{path} will be replaced when training ends; the old file goes to '
+              f'{modelfile.old_name(path)}')
+    if backup.epoch:
+        print(f'Resuming after epoch {backup.epoch} of {info.epochs} from {backup.backup_dir}')
+    if info.seed is not None:
+        keras.utils.set_random_seed(info.seed)
+    model = ClassModel.create(info)
+    callbacks = [backup] + ([keras.callbacks.TensorBoard(logdir)] if logdir else [])
+    model.fit(quantize(images, info.image_size, info.factor), info.batch_size, info.epochs,
+              callbacks, verbose=1 if sys.stdout.isatty() else 2)
+    model.info = dataclasses.replace(info, loss=backup.loss)
+    kept = modelfile.install(model, path)
+    shutil.rmtree(backup.backup_dir)
+    print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
+
+
+def check_writable(models_dir, paths=(), logdir=None):
+    if os.path.exists(models_dir) and not os.path.isdir(models_dir):
+        raise UsageError(f'--models_dir {models_dir} is a file; give a folder')
+    try:
+        os.makedirs(models_dir, exist_ok=True)
+        probe = os.path.join(models_dir, f'.write-test.{os.getpid()}.tmp.h5')
+        open(probe, 'w').close()
+        os.remove(probe)
+    except OSError as error:
+        raise UsageError(f'--models_dir {models_dir}: cannot write there '
+                         f'({error.strerror}); give a folder you can write to') from None
+    for path in paths:
+        if os.path.exists(path) and not os.path.isfile(path):
+            raise UsageError(f'{path} is not a file; move it away or give another --models_dir')
+    if logdir and os.path.exists(logdir) and not os.path.isdir(logdir):
+        raise UsageError(f'--logdir {logdir} is a file; give a folder')
+
+
+class ResumableBackup(keras.callbacks.BackupAndRestore):
+    """Keras's BackupAndRestore (weights, optimizer state and epoch after
+    every epoch, restored when fit begins again), made safe to kill at any
+    moment: each epoch's weights and record go to files named by the epoch,
+    written under temporary names and renamed, so the newest complete pair
+    is always there. The backup is tied to one training (run.json): another
+    one refuses to start over it unless restart, which clears it."""
+
+    def __init__(self, backup_dir, info, restart=False):
+        super().__init__(backup_dir, delete_checkpoint=False)
+        run = dataclasses.asdict(dataclasses.replace(info, loss=None, keras_version=None))
+        run_path = os.path.join(backup_dir, 'run.json')
+        if restart and os.path.exists(backup_dir):
+            shutil.rmtree(backup_dir)
+        if os.path.exists(run_path):
+            with open(run_path) as f:
+                earlier = json.load(f)
+            if earlier != json.loads(json.dumps(run)):
+                raise UsageError(
+                    f'{backup_dir} holds an interrupted training with other settings '
+                    f'({differences(earlier, run)}); run that command again to finish it, '
+                    'or add --restart to discard it')
         else:
-            channels = images.shape[3] if images.ndim == 4 else 1
-            train_model(to_sequences(levels, settings.num_classes, channels),
-                        settings.num_classes, batch_size=batch_size, epochs=epochs,
-                        callbacks=callbacks)
-        print(f'Saved {path}')
+            if os.path.exists(backup_dir):
+                shutil.rmtree(backup_dir)  # killed before it recorded anything
+            os.makedirs(backup_dir)
+            write_whole(run_path, json.dumps(run))
+        modelfile.remove_stale_temporaries(backup_dir)
+        self.epoch, self.loss = self.latest()
 
+    def latest(self):
+        """(epoch, loss) of the newest complete backup, or (0, None)."""
+        epochs = sorted(int(name[len('epoch_'):-len('.json')])
+                        for name in os.listdir(self.backup_dir)
+                        if name.startswith('epoch_') and name.endswith('.json'))
+        for epoch in reversed(epochs):
+            if os.path.exists(self.weights_path(epoch)):
+                with open(self.record_path(epoch)) as f:
+                    return epoch, json.load(f)['loss']
+        return 0, None
 
-class BestModelCheckpoint(keras.callbacks.Callback):
-    """Saves the model, whole or not at all, after each epoch that lowers the
-    training loss, so an interrupted run keeps its best epoch so far."""
+    def weights_path(self, epoch):
+        return os.path.join(self.backup_dir, f'epoch_{epoch:05d}.weights.h5')
 
-    def __init__(self, path, class_frequency=None):
-        super().__init__()
-        self.path = path
-        self.class_frequency = class_frequency
-        self.best = np.inf
+    def record_path(self, epoch):
+        return os.path.join(self.backup_dir, f'epoch_{epoch:05d}.json')
 
     def on_epoch_end(self, epoch, logs=None):
-        loss = (logs or {}).get('loss', np.nan)
-        if loss < self.best:
-            self.best = loss
-            save_model(self.model, self.path, self.class_frequency)
+        self.loss = (logs or {}).get('loss')
+        super().on_epoch_end(epoch, logs)
+
+    def _save_model(self):
+        epoch = self._current_epoch
+        temporary = modelfile.temporary_name(self.weights_path(epoch))
+        try:
+            self.model.save_weights(temporary)
+            os.replace(temporary, self.weights_path(epoch))
+        finally:
+            modelfile.remove_quietly(temporary)
+        write_whole(self.record_path(epoch), json.dumps({'epoch': epoch, 'loss': self.loss}))
+        for older in range(1, epoch):
+            modelfile.remove_quietly(self.record_path(older))
+            modelfile.remove_quietly(self.weights_path(older))
+        self.epoch = epoch
+
+    def _load_model(self):
+        if not self.epoch:
+            return
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)
+        self.model.load_weights(self.weights_path(self.epoch))
+        # BackupAndRestore's own way of telling fit where to go on.
+        self.model._initial_epoch = self.epoch
 
 
-def train_model(xs, num_classes, batch_size=config.batch_size, epochs=config.epochs,
-                verbose='auto', callbacks=()):
-    model = create_model(num_classes, channels=xs.shape[-1] - num_classes or 1)
-    # At Adam's constant default rate the GRU learns slowly and now and then
-    # blows up late in training. A higher rate decaying to zero learns faster
-    # and ends calm (digit 0, 12 epochs: loss 0.439 against 0.481), and
-    # clipping keeps the early, large steps in bounds.
-    steps = epochs * math.ceil(len(xs) / batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)
-    model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
-                  loss='categorical_crossentropy')
-    model.fit(xs, next_pixel_targets(xs, num_classes), batch_size=batch_size, epochs=epochs,
-              verbose=verbose, callbacks=list(callbacks))
-    return model
+def write_whole(path, text):
+    temporary = f'{path}.{os.getpid()}.tmp.json'
+    try:
+        with open(temporary, 'w') as f:
+            f.write(text)
+        os.replace(temporary, path)
+    finally:
+        modelfile.remove_quietly(temporary)
+
+
+def differences(earlier, now):
+    return ', '.join(f'{key} {earlier.get(key)!r} then, {value!r} now'
+                     for key, value in now.items() if earlier.get(key) != value)
 
 
 # ---------------------------------------------------------------- model files
 
-def model_path(models_dir, label):
-    return os.path.join(models_dir, config.model_file.format(label))
+def model_path(models_dir, class_name):
+    return os.path.join(models_dir, config.model_file.format(class_name))
 
 
-def save_model(model, path, class_frequency=None):
-    """Write the model whole or not at all: into a temporary file beside path,
-    then renamed over it. class_frequency (the share of the training data in
-    this model's class) is kept as the prior for classification."""
-    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    temporary = f'{path}.{os.getpid()}.tmp.h5'
-    try:
-        model.save(temporary)
-        if class_frequency is not None:
-            with h5py.File(temporary, 'a') as f:
-                f.attrs['class_frequency'] = float(class_frequency)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+def save_model(model, path):
+    """Write a ClassModel whole or not at all, with its description."""
+    modelfile.save(model, path)
 
 
-def load_model(path, num_levels=config.num_classes):
-    """Load a model written by this project, or by the tutorial (Keras 2.2.4)."""
-    if not os.path.isfile(path):
-        raise UsageError(f'no model file {path}')
-    try:
-        with h5py.File(path, 'r') as f:
-            keras2_model = (_load_keras2_gru(f)
-                            if str(f.attrs.get('keras_version', '')).startswith('2.') else None)
-        model = keras2_model or keras.models.load_model(path, compile=False)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise UsageError(f'{path} is not a readable model file ({error}); '
-                         'train it again') from None
-    levels = model_levels(model)
-    if levels != num_levels:
-        raise UsageError(f'{path} models {levels} intensity levels, but {num_levels} '
-                         'are configured; retrain it or change config.max_intensity')
-    return model
+def load_model(path):
+    """The ClassModel in a file of this project or of the tutorial (Keras 2.2.4)."""
+    return modelfile.load(path)
 
 
-def _load_keras2_gru(f):
-    """Rebuild a Keras 2 GRU -> TimeDistributed(Dense) -> softmax model, which
-    keras.models.load_model cannot read, and copy its weights in."""
-    layers = json.loads(f.attrs['model_config'])['config']
-    layers = layers['layers'] if isinstance(layers, dict) else layers
-    gru = next(layer['config'] for layer in layers if layer['class_name'] == 'GRU')
-    if gru['activation'] != 'tanh':
-        raise ValueError(f"unsupported GRU activation {gru['activation']!r}")
-    recurrent_activation = gru['recurrent_activation']
-    if recurrent_activation == 'hard_sigmoid':
-        recurrent_activation = keras2_hard_sigmoid
-
-    groups = f['model_weights']
-    names = [name.decode() if isinstance(name, bytes) else name
-             for name in groups.attrs['layer_names']]
-    weights = [[np.asarray(groups[name][weight_name])
-                for weight_name in groups[name].attrs['weight_names']]
-               for name in names if len(groups[name].attrs['weight_names'])]
-    gru_weights, dense_weights = weights
-    model = create_model(gru_weights[0].shape[0], units=gru['units'],
-                         reset_after=gru['reset_after'],
-                         recurrent_activation=recurrent_activation)
-    model.get_layer('gru').set_weights(gru_weights)
-    model.get_layer('logits').set_weights(dense_weights)
-    return model
-
-
-def require_models(models_dir, labels, train_command):
-    """Paths of one model per label; a missing file names all missing ones and the fix."""
-    paths = [model_path(models_dir, label) for label in labels]
+def require_models(models_dir, class_names, train_command):
+    """Paths of one model per class; a missing file names all missing ones and the fix."""
+    paths = [model_path(models_dir, name) for name in class_names]
     missing = [path for path in paths if not os.path.isfile(path)]
     if missing:
         raise UsageError(f"missing model files: {', '.join(missing)}; "
@@ -261,67 +245,75 @@ def require_models(models_dir, labels, train_command):
     return paths
 
 
-def load_models(models_dir, labels, train_command, num_levels=config.num_classes):
-    return [load_model(path, num_levels)
-            for path in require_models(models_dir, labels, train_command)]
+def load_models(models_dir, class_names, settings):
+    """The models of the classes of settings' data set, checked to agree
+    with each other and with the data set."""
+    command = (settings.train_one_command.format(class_names[0]) if len(class_names) == 1
+               else settings.train_all_command)
+    paths = require_models(models_dir, class_names, command)
+    models = [load_model(path) for path in paths]
+    for path, name, model in zip(paths, class_names, models):
+        info = model.info
+        if info.dataset != settings.name:
+            raise UsageError(f'{path} models {info.dataset} {info.class_name}, not '
+                             f'{settings.name}; give a --models_dir of {settings.name} models')
+        if info.class_name != name:
+            raise UsageError(f'{path} models class {info.class_name!r}, not {name!r}; '
+                             'rename or retrain it')
+    first_path, first = paths[0], models[0].info
+    for path, model in zip(paths[1:], models[1:]):
+        if shape_and_levels(model.info) != shape_and_levels(first):
+            raise UsageError(f'the models of {models_dir} disagree: {first_path} is '
+                             f'{shape_and_levels(first)}, {path} is '
+                             f'{shape_and_levels(model.info)}; retrain them alike')
+    return models
 
 
-def stored_log_priors(models_dir, labels):
-    """Log class priors from the class frequencies saved with the models;
-    uniform when any model lacks one (such as the tutorial's own files)."""
-    frequencies = []
-    for label in labels:
-        with h5py.File(model_path(models_dir, label), 'r') as f:
-            frequencies.append(f.attrs.get('class_frequency', np.nan))
-    frequencies = np.asarray(frequencies, dtype=np.float64)
-    if np.isnan(frequencies).any():
-        frequencies = np.ones(len(labels))
-    return np.log(frequencies / frequencies.sum())
+def shape_and_levels(info):
+    return (f'{info.image_size}x{info.image_size} {"colour" if info.colours > 1 else "grey"} '
+            f'with {info.levels} levels')
+
+
+def log_priors(models):
+    """Log class priors from the class shares stored with the models; uniform
+    when any model lacks one (such as the tutorial's own files)."""
+    priors = np.array([np.nan if model.info.prior is None else model.info.prior
+                       for model in models], dtype=np.float64)
+    if np.isnan(priors).any():
+        priors = np.ones(len(models))
+    return np.log(priors / priors.sum())
 
 
 # ---------------------------------------------------------------- likelihood
 
 def log_likelihood(model, levels):
-    """Log-probability in nats of each image of levels (m, h, w[, colours])
-    under model: the sum over sub-pixels of log p(sub-pixel | those before it)."""
-    if pixelcnn.is_pixelcnn(model):
-        return pixelcnn.log_likelihood(model, levels)
-    return gru_log_likelihood(model, levels)
+    """Log-probability in nats of each image of levels under a ClassModel."""
+    return model.log_likelihood(levels)
 
 
-def gru_log_likelihood(model, levels):
-    """log_likelihood for a GRU model.
-
-    Runs the GRU one pixel at a time over all images at once, and once per
-    distinct prefix: images that begin alike (blank top rows, most of them)
-    share the state of their common beginning. Memory stays at one state
-    per image, whatever the image size."""
-    pixels = levels.reshape(len(levels), -1).astype(np.int64)
-    cell = model.get_layer('gru').cell
-    logits_layer = model.get_layer('logits')
-    num_levels, channels = logits_layer.units, model_channels(model)
-    prefix_ids = np.zeros(len(pixels), dtype=np.int64)  # all begin with the empty prefix
-    inputs = step_inputs(None, 0, num_levels, channels)
-    state = ops.zeros((1, cell.units))
-    totals = np.zeros(len(pixels))
-    for step in range(pixels.shape[1]):
-        output, state = cell(inputs, state)
-        log_probs = ops.convert_to_numpy(ops.log_softmax(logits_layer(output), axis=-1))
-        totals += log_probs[prefix_ids, pixels[:, step]]
-        extended, prefix_ids = np.unique(prefix_ids * num_levels + pixels[:, step],
-                                         return_inverse=True)
-        state = ops.take(state, extended // num_levels, axis=0)
-        inputs = step_inputs(extended % num_levels, step + 1, num_levels, channels)
-    return totals
+def check_images_fit(models, images):
+    colours = images.shape[3] if images.ndim == 4 else 1
+    if colours != models[0].info.colours:
+        raise UsageError(f'the images are {"colour" if colours > 1 else "grey"}, the models '
+                         f'{shape_and_levels(models[0].info)}; give data of their kind')
 
 
-def num_subpixels(images, settings):
-    """Dimensions of an image as modelled: shrunk pixels times channels."""
-    return settings.target_size ** 2 * (images.shape[3] if images.ndim == 4 else 1)
+def log_likelihoods_by_class(models, images, verbose=0):
+    """Log-likelihoods in nats (images, classes) of uint8 images under one
+    model per class. verbose=1 shows a progress bar over the models."""
+    check_images_fit(models, images)
+    info = models[0].info
+    levels = quantize(images, info.image_size, info.factor)
+    progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
+    log_likelihoods = np.zeros((len(images), len(models)))
+    for index, model in enumerate(models):
+        log_likelihoods[:, index] = model.log_likelihood(levels)
+        progress.update(index + 1)
+    return log_likelihoods
 
 
-def bits_per_dim(log_likelihoods, num_pixels):
-    return -np.mean(log_likelihoods) / (num_pixels * np.log(2))
+def bits_per_dim(log_likelihoods, num_subpixels):
+    return -np.mean(log_likelihoods) / (num_subpixels * np.log(2))
 
 
 def bayes_decision(log_likelihoods, log_priors):
@@ -329,59 +321,17 @@ def bayes_decision(log_likelihoods, log_priors):
     return np.argmax(log_likelihoods + log_priors, axis=1)
 
 
-def log_likelihoods_by_class(models_dir, images, labels=range(10), settings=config.MNIST,
-                             verbose=0):
-    """Log-likelihoods in nats (images, labels) of uint8 images under one model
-    per label. verbose=1 shows a progress bar over the models."""
-    labels = list(labels)
-    models = load_models(models_dir, labels, settings.train_all_command, settings.num_classes)
-    levels = quantize(images, settings.target_size, settings.factor)
-    progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
-    log_likelihoods = np.zeros((len(images), len(models)))
-    for index, model in enumerate(models):
-        log_likelihoods[:, index] = log_likelihood(model, levels)
-        progress.update(index + 1)
-    return log_likelihoods
-
-
-def classify(models_dir, images, labels=range(10), log_priors=None, settings=config.MNIST,
-             verbose=0):
-    """Position in labels of each uint8 image's class, by Bayes' rule over one
-    model per label; priors default to those stored with the models."""
-    labels = list(labels)
-    log_likelihoods = log_likelihoods_by_class(models_dir, images, labels, settings, verbose)
-    if log_priors is None:
-        log_priors = stored_log_priors(models_dir, labels)
-    return bayes_decision(log_likelihoods, log_priors)
+def classify(models, images, verbose=0):
+    """Position in models of each uint8 image's class, by Bayes' rule with
+    the priors stored with the models."""
+    return bayes_decision(log_likelihoods_by_class(models, images, verbose), log_priors(models))
 
 
 # ---------------------------------------------------------------- sampling
 
-def sample(model, image_size, num_classes, num_images=1, seed=None, temperature=1.0,
-           verbose=0):
-    """Draw num_images images of levels, (num_images, image_size, image_size) or
-    with colour (..., 3), every sub-pixel from the model's distribution given
-    those before it (temperature 1.0 is the model's own distribution).
-    verbose=1 shows a progress bar where sampling takes a pass per sub-pixel."""
-    if model_levels(model) != num_classes:
-        raise ValueError(f'the model has {model_levels(model)} levels, not {num_classes}')
-    channels = model_channels(model)
-    uniforms = np.random.default_rng(seed).random((num_images, image_size ** 2 * channels))
-    shape = (num_images, image_size, image_size) + ((channels,) if channels > 1 else ())
-    if pixelcnn.is_pixelcnn(model):
-        levels = pixelcnn.sample_with_uniforms(model, image_size, uniforms, temperature, verbose)
-    else:
-        levels = sample_with_uniforms(model, uniforms, temperature)
-    return levels.reshape(shape)
-
-
-def sample_with_uniforms(model, uniforms, temperature=1.0):
-    """Levels (images, pixels) drawn from a GRU model by inverse CDF from
-    uniforms (images, pixels), all images in one compiled loop."""
-    sampler = GRUSampler(model.get_layer('gru').cell, model.get_layer('logits'),
-                         model_channels(model), temperature)
-    pixels = sampler.predict_on_batch(uniforms.astype(np.float32))
-    return ops.convert_to_numpy(pixels).astype(np.uint8)
+def sample(model, num_images=1, seed=None, temperature=1.0, verbose=0):
+    """Images of levels drawn from a ClassModel: see ClassModel.sample."""
+    return model.sample(num_images, seed, temperature, verbose)
 
 
 def levels_to_image(levels, output_size, factor=config.factor):
@@ -396,3 +346,33 @@ def image_grid(images):
     rows = [np.concatenate(images[row * grid_size:(row + 1) * grid_size], axis=1)
             for row in range(grid_size)]
     return np.concatenate(rows, axis=0)
+
+
+def save_picture(picture, path, image_format):
+    """Write a uint8 picture to path in image_format (a Pillow format name),
+    whole or not at all."""
+    temporary = f'{path}.{os.getpid()}.tmp.png'
+    try:
+        Image.fromarray(picture).save(temporary, format=image_format)
+        os.replace(temporary, path)
+    finally:
+        modelfile.remove_quietly(temporary)
+
+
+def picture_format(path):
+    """The Pillow format a picture at path is written in, by its suffix;
+    checked before minutes are spent drawing it."""
+    suffix = os.path.splitext(path)[1].lower()
+    image_format = Image.registered_extensions().get(suffix)
+    if not path or image_format not in Image.SAVE:
+        raise UsageError(f'--out {path!r}: give a picture file name ending in .png, .jpg, '
+                         '.bmp, .gif, .tif or .webp')
+    folder = os.path.dirname(path) or '.'
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f'--out {path}: cannot make its folder ({error.strerror})') from None
+    if os.path.isdir(path) or not os.access(folder, os.W_OK):
+        raise UsageError(f'--out {path}: cannot write there; give a file in a folder '
+                         'you can write to')
+    return image_format

@@ -2,7 +2,7 @@
 benchmarks and tests compare against."""
 import numpy as np
 
-import util
+import gru
 
 
 def draw(probabilities, uniforms):
@@ -12,14 +12,15 @@ def draw(probabilities, uniforms):
 
 
 def sample_by_prefix(model, uniforms):
-    """One image at a time; for every pixel, model.predict on the whole prefix again."""
+    """One image at a time; for every pixel, model.predict on the whole prefix
+    again. model is a GRU Keras network, as the tutorial has it."""
     num_images, num_pixels = uniforms.shape
     num_levels = model.output_shape[-1]
     pixels = np.zeros((num_images, num_pixels), dtype=np.uint8)
     for image in range(num_images):
         for index in range(num_pixels):
-            prefix = util.to_sequences(pixels[image:image + 1, :index], num_levels,
-                                       util.model_channels(model))
+            prefix = gru.to_sequences(pixels[image:image + 1, :index], num_levels,
+                                      gru.channels(model))
             probabilities = model.predict(prefix, verbose=0)[:, -1]
             pixels[image, index] = draw(probabilities, uniforms[image:image + 1, index])[0]
     return pixels

@@ -5,17 +5,31 @@ import sys
 import numpy as np
 import pytest
 
+import config
 import util
+from models import ClassModel, ModelInfo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, '..', 'shared')
 
 
-def rigged_model(probabilities, units=4):
-    """A GRU model whose every step predicts the same distribution over levels."""
+def model_info(levels=7, arch='gru', image_size=10, colours=1, class_name='0', **fields):
+    """A ModelInfo for tests: MNIST for grey, CIFAR-10 for colour; fields as given."""
+    params = dict(config.ARCH_PARAMS[arch])
+    params.update({key: fields.pop(key) for key in list(fields) if key in params})
+    return ModelInfo('cifar' if colours == 3 else 'mnist', class_name, image_size, levels,
+                     colours, arch, params, **fields)
+
+
+def gru_model(levels=7, units=16, **fields):
+    return ClassModel.create(model_info(levels, units=units, **fields))
+
+
+def rigged_model(probabilities, units=4, **fields):
+    """A GRU ClassModel whose every step predicts the same distribution over levels."""
     probabilities = np.asarray(probabilities, dtype=np.float64)
-    model = util.create_model(len(probabilities), units=units)
-    logits = model.get_layer('logits')
+    model = gru_model(len(probabilities), units, **fields)
+    logits = model.network.get_layer('logits')
     with np.errstate(divide='ignore'):
         bias = np.maximum(np.log(probabilities), -1e4)
     logits.set_weights([np.zeros_like(logits.get_weights()[0]), bias.astype(np.float32)])

@@ -1,14 +1,16 @@
 """Colour images as sub-pixel sequences: raster order, R then G then B."""
 import numpy as np
 
+import gru
 import util
 from bench.tutorial_baseline import sample_by_prefix
+from conftest import gru_model
 
 LEVELS = 7
 
 
-def colour_model(units=16):
-    return util.create_model(LEVELS, units=units, channels=3)
+def colour_model(units=16, image_size=3):
+    return gru_model(LEVELS, units, colours=3, image_size=image_size, class_name='cat')
 
 
 def random_levels(m, size, seed):
@@ -23,11 +25,11 @@ def test_sequences_read_pixels_in_raster_order_and_rgb_within_a_pixel():
     np.testing.assert_array_equal(xs[:, 1:, :LEVELS].argmax(-1).reshape(2, 3, 3, 3), levels)
     # Step t predicts sub-pixel t, whose channel is t % 3.
     np.testing.assert_array_equal(xs[0, :, LEVELS:].argmax(-1), np.arange(28) % 3)
-    assert util.model_channels(colour_model()) == 3
+    assert gru.channels(colour_model().network) == 3
 
 
 def test_no_output_depends_on_the_sub_pixel_it_predicts_or_later_ones():
-    model = colour_model()
+    model = colour_model().network
     levels = random_levels(1, 3, 1)
     base = model.predict(util.to_sequences(levels, LEVELS, 3), verbose=0)
     subpixels = levels.reshape(-1)
@@ -43,10 +45,10 @@ def test_no_output_depends_on_the_sub_pixel_it_predicts_or_later_ones():
 
 
 def test_colour_log_likelihood_is_the_product_over_all_sub_pixels():
-    model = colour_model()
+    model = colour_model(image_size=4)
     levels = random_levels(5, 4, 2)
     levels[1] = levels[0]
-    probabilities = model.predict(util.to_sequences(levels, LEVELS, 3), verbose=0)
+    probabilities = model.network.predict(util.to_sequences(levels, LEVELS, 3), verbose=0)
     subpixels = levels.reshape(5, -1)
     picked = np.take_along_axis(probabilities[:, :-1], subpixels[..., None], axis=-1)
     np.testing.assert_allclose(util.log_likelihood(model, levels),
@@ -54,13 +56,13 @@ def test_colour_log_likelihood_is_the_product_over_all_sub_pixels():
 
 
 def test_colour_samples_have_shape_range_and_follow_the_prefix_method():
-    model = colour_model()
-    images = util.sample(model, 4, LEVELS, num_images=3, seed=0)
+    model = colour_model(image_size=4)
+    images = model.sample(num_images=3, seed=0)
     assert images.shape == (3, 4, 4, 3) and images.dtype == np.uint8
     assert images.max() < LEVELS
     uniforms = np.random.default_rng(5).random((2, 4 * 4 * 3))
-    np.testing.assert_array_equal(util.sample_with_uniforms(model, uniforms),
-                                  sample_by_prefix(model, uniforms))
+    np.testing.assert_array_equal(gru.sample(model.network, uniforms),
+                                  sample_by_prefix(model.network, uniforms))
     picture = util.levels_to_image(images[0], 16)
     assert picture.shape == (16, 16, 3) and picture.dtype == np.uint8
 
@@ -69,9 +71,11 @@ def test_colour_model_trains_and_round_trips(tmp_path):
     images = np.random.default_rng(3).integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
     xs = util.pre_process(images, size=4)
     assert xs.shape == (8, 4 * 4 * 3 + 1, LEVELS + 3)
-    model = util.train_model(xs, LEVELS, epochs=1, verbose=0)
+    model = colour_model(image_size=4)
+    model.fit(util.quantize(images, 4), batch_size=4, epochs=1, verbose=0)
     path = str(tmp_path / 'model_cat.h5')
     util.save_model(model, path)
     loaded = util.load_model(path)
-    assert util.model_channels(loaded) == 3
-    np.testing.assert_array_equal(loaded.predict_on_batch(xs), model.predict_on_batch(xs))
+    assert loaded.info.same_training(model.info) and loaded.info.keras_version.startswith("3.")
+    np.testing.assert_array_equal(loaded.network.predict_on_batch(xs),
+                                  model.network.predict_on_batch(xs))

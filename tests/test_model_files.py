@@ -1,17 +1,21 @@
+import dataclasses
 import json
 import os
+import resource
+import time
 
 import h5py
 import numpy as np
 import pytest
 
-import config
+import modelfile
 import util
-from cli import UsageError
-from conftest import rigged_model, shared_file
+from conftest import gru_model, model_info, shared_file
+from errors import UsageError
+from models import ClassModel
 
 
-def write_keras2_gru_file(path, levels=7, units=8, seed=0):
+def write_keras2_gru_file(path, levels=7, units=8, seed=0, declared_units=None):
     """A model file laid out as Keras 2.2.4 writes the tutorial's GRU; returns its weights."""
     rng = np.random.default_rng(seed)
     weights = {
@@ -19,7 +23,7 @@ def write_keras2_gru_file(path, levels=7, units=8, seed=0):
                   rng.normal(0, 0.5, (3 * units,))],
         'time_distributed_1': [rng.normal(0, 0.5, (units, levels)), rng.normal(0, 0.5, (levels,))],
     }
-    gru = {'name': 'gru_1', 'units': units, 'activation': 'tanh',
+    gru = {'name': 'gru_1', 'units': declared_units or units, 'activation': 'tanh',
            'recurrent_activation': 'hard_sigmoid', 'reset_after': False,
            'return_sequences': True, 'batch_input_shape': [None, None, levels]}
     layers = [{'class_name': 'GRU', 'config': gru},
@@ -75,66 +79,93 @@ def test_keras2_files_load_with_keras2_hard_sigmoid(tmp_path):
     weights = write_keras2_gru_file(path)
     levels = np.random.default_rng(1).integers(0, 7, (6, 10, 10))
     model = util.load_model(path)
-    np.testing.assert_allclose(util.log_likelihood(model, levels),
+    assert (model.info.dataset, model.info.class_name, model.info.image_size,
+            model.info.levels, model.info.colours) == ('mnist', '0', 10, 7, 1)
+    np.testing.assert_allclose(model.log_likelihood(levels),
                                keras2_log_likelihood(weights, levels), rtol=1e-4)
 
 
 def test_a_keras2_model_resaves_as_keras3_and_samples(tmp_path):
-    path, resaved = str(tmp_path / 'old.h5'), str(tmp_path / 'new.h5')
+    path, resaved = str(tmp_path / 'model_0.h5'), str(tmp_path / 'new.h5')
     write_keras2_gru_file(path)
     model = util.load_model(path)
     util.save_model(model, resaved)
     with h5py.File(resaved, 'r') as f:
         assert f.attrs['keras_version'].startswith('3.')
+    again = util.load_model(resaved)
+    assert again.info.params['recurrent_activation'] == 'keras2_hard_sigmoid'
     levels = np.random.default_rng(2).integers(0, 7, (3, 10, 10))
-    np.testing.assert_allclose(util.log_likelihood(util.load_model(resaved), levels),
-                               util.log_likelihood(model, levels), rtol=1e-6)
-    assert util.sample(util.load_model(resaved), 10, 7, num_images=2, seed=0).shape == (2, 10, 10)
+    np.testing.assert_allclose(again.log_likelihood(levels), model.log_likelihood(levels),
+                               rtol=1e-6)
+    assert again.sample(num_images=2, seed=0).shape == (2, 10, 10)
 
 
 def test_the_tutorials_digit0_model_matches_its_reference_figure():
     mnist = np.load(shared_file('data', 'mnist.npz'))
     model = util.load_model(shared_file('fixtures', 'keras2-gru-digit0.h5'))
     zeros = mnist['x_test'][mnist['y_test'] == 0][:100]
-    log_likelihoods = util.log_likelihood(model, util.quantize(zeros))
+    log_likelihoods = model.log_likelihood(util.quantize(zeros))
     assert log_likelihoods.mean() == pytest.approx(-44.45, abs=0.01)
     np.testing.assert_allclose(log_likelihoods[:3], [-49.78, -40.63, -39.25], atol=0.01)
 
 
-def test_save_and_load_round_trip_gives_identical_outputs(tmp_path):
-    model = util.create_model(config.num_classes, units=16)
+def test_a_file_records_what_it_models_and_how_it_was_trained(tmp_path):
+    info = model_info(levels=5, image_size=12, units=16, class_name='3', prior=0.25,
+                      data_source='mnist.npz', num_images=321, skip=500, epochs=7,
+                      batch_size=16, seed=4, loss=0.5)
+    model = ClassModel.create(info)
     path = str(tmp_path / 'model_3.h5')
-    util.save_model(model, path, class_frequency=0.25)
+    util.save_model(model, path)
     assert os.stat(path).st_mode & 0o044, 'others may read it, as any file the user writes'
-    loaded = util.load_model(path)
-    xs = util.to_sequences(np.random.default_rng(0).integers(0, 7, (2, 10, 10)), 7)
-    np.testing.assert_array_equal(loaded.predict_on_batch(xs), model.predict_on_batch(xs))
     with h5py.File(path, 'r') as f:
-        assert f.attrs['class_frequency'] == 0.25
+        assert f.attrs['image_size'] == 12 and f.attrs['levels'] == 5
+        assert f.attrs['class_name'] == '3' and f.attrs['prior'] == 0.25
+        assert f.attrs['arch'] == 'gru' and json.loads(f.attrs['params'])['units'] == 16
+    loaded = util.load_model(path)
+    assert loaded.info == dataclasses.replace(info, keras_version=loaded.info.keras_version)
+    assert loaded.info.keras_version.startswith('3.')
+    assert modelfile.read_info(path) == loaded.info
+    xs = util.to_sequences(np.random.default_rng(0).integers(0, 5, (2, 12, 12)), 5)
+    np.testing.assert_array_equal(loaded.network.predict_on_batch(xs),
+                                  model.network.predict_on_batch(xs))
 
 
 def test_a_failed_save_leaves_the_earlier_file_whole(tmp_path, monkeypatch):
     path = str(tmp_path / 'model_0.h5')
-    util.save_model(util.create_model(7, units=4), path)
+    util.save_model(gru_model(units=4), path)
     before = open(path, 'rb').read()
-    model = util.create_model(7, units=8)
+    model = gru_model(units=8)
 
     def crash(filepath, *args, **kwargs):
         with open(filepath, 'wb') as f:
             f.write(b'half a model')
         raise KeyboardInterrupt
-    monkeypatch.setattr(model, 'save', crash)
+    monkeypatch.setattr(model.network, 'save', crash)
     with pytest.raises(KeyboardInterrupt):
         util.save_model(model, path)
     assert open(path, 'rb').read() == before
     assert os.listdir(tmp_path) == ['model_0.h5']
 
 
-def test_model_with_other_number_of_levels_is_refused(tmp_path):
+def test_install_keeps_the_file_it_replaces(tmp_path):
     path = str(tmp_path / 'model_0.h5')
-    util.save_model(rigged_model(np.full(5, 0.2)), path)
-    with pytest.raises(UsageError, match='5 intensity levels'):
-        util.load_model(path)
+    util.save_model(gru_model(units=4), path)
+    before = open(path, 'rb').read()
+    assert modelfile.install(gru_model(units=8), path) == path + '.~1~'
+    assert open(path + '.~1~', 'rb').read() == before
+    assert modelfile.install(gru_model(units=6), path) == path + '.~2~'
+    assert util.load_model(path).info.params['units'] == 6
+    assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_0.h5.~1~', 'model_0.h5.~2~']
+
+
+def test_temporary_files_of_dead_runs_are_cleaned_and_live_ones_kept(tmp_path):
+    dead = tmp_path / 'model_0.999999999.tmp.h5'
+    live = tmp_path / f'model_1.{os.getpid()}.tmp.h5'
+    other = tmp_path / 'notes.tmp'
+    for path in (dead, live, other):
+        path.write_bytes(b'x')
+    modelfile.remove_stale_temporaries(str(tmp_path))
+    assert not dead.exists() and live.exists() and other.exists()
 
 
 def test_corrupt_file_is_refused(tmp_path):
@@ -142,3 +173,54 @@ def test_corrupt_file_is_refused(tmp_path):
     path.write_bytes(b'not a model')
     with pytest.raises(UsageError, match='not a readable model file'):
         util.load_model(str(path))
+
+
+def test_a_file_that_does_not_say_what_it_models_is_refused(tmp_path):
+    path = str(tmp_path / 'model_0.h5')
+    gru_model(units=4).network.save(path)
+    with pytest.raises(UsageError, match='does not say what it models'):
+        util.load_model(path)
+
+
+def test_a_hostile_keras2_file_declaring_huge_units_is_refused_at_once(tmp_path):
+    path = str(tmp_path / 'model_0.h5')
+    write_keras2_gru_file(path, declared_units=10 ** 8)
+    assert os.path.getsize(path) < 20_000
+    memory_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    with pytest.raises(UsageError, match='100000000 GRU units'):
+        util.load_model(path)
+    assert time.perf_counter() - start < 1
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - memory_before) / 1024
+    assert grown_mb < 50
+
+
+def rewrite_attribute(path, name, value):
+    with h5py.File(path, 'a') as f:
+        f.attrs[name] = value
+
+
+def test_declared_shapes_that_do_not_match_the_stored_weights_are_refused(tmp_path):
+    path = str(tmp_path / 'model_0.h5')
+    util.save_model(gru_model(units=8), path)
+    rewrite_attribute(path, 'params', json.dumps(
+        {'units': 4000, 'reset_after': True, 'recurrent_activation': 'sigmoid'}))
+    with pytest.raises(UsageError, match='stores 471 weights where the model it declares has 48,136,007'):
+        util.load_model(path)
+    rewrite_attribute(path, 'image_size', 10 ** 6)
+    with pytest.raises(UsageError, match='image size 1000000'):
+        util.load_model(path)
+
+
+def test_weights_declared_but_not_stored_are_refused(tmp_path):
+    path = str(tmp_path / 'model_0.h5')
+    util.save_model(gru_model(units=8), path)
+    with h5py.File(path, 'a') as f:
+        group = f['model_weights']['gru']
+        name = group.attrs['weight_names'][0]
+        shape, dtype = group[name].shape, group[name].dtype
+        del group[name]
+        # Same shape, but no data written: the file holds none of its bytes.
+        group.create_dataset(name, shape=shape, dtype=dtype, chunks=True)
+    with pytest.raises(UsageError, match='holds'):
+        util.load_model(path)

@@ -6,8 +6,9 @@ import tensorflow as tf
 import data
 import pixelcnn
 import util
-from conftest import last_line, run_script
+from conftest import last_line, model_info, run_script
 from layers import causal_mask
+from models import ClassModel
 
 LEVELS = 7
 
@@ -64,7 +65,7 @@ def test_log_likelihood_sums_the_logs_of_the_predicted_probabilities(colours, he
         own = np.where(images == 1, probabilities, 1 - probabilities)
     else:
         own = np.take_along_axis(probabilities, images[..., None], axis=-1)
-    np.testing.assert_allclose(util.log_likelihood(model, images),
+    np.testing.assert_allclose(pixelcnn.log_likelihood(model, images),
                                np.log(own).reshape(4, -1).sum(axis=1), rtol=1e-4)
 
 
@@ -83,7 +84,7 @@ def naive_sample(model, image_size, uniforms):
 def test_sampling_draws_what_the_full_model_draws(colours):
     model = small_pixelcnn(colours)
     uniforms = np.random.default_rng(3).random((4, 4 * 4 * colours))
-    np.testing.assert_array_equal(pixelcnn.sample_with_uniforms(model, 4, uniforms),
+    np.testing.assert_array_equal(pixelcnn.sample(model, uniforms, 4),
                                   naive_sample(model, 4, uniforms))
 
 
@@ -93,32 +94,45 @@ def test_sampling_follows_a_rigged_model():
     bias = np.full(LEVELS, -1e4, dtype='float32')
     bias[5] = 0
     logits.set_weights([np.zeros_like(logits.get_weights()[0]), bias])
-    images = util.sample(model, 5, LEVELS, num_images=3, seed=0)
+    images = ClassModel(model, pixelcnn_info(image_size=5)).sample(num_images=3, seed=0)
     assert images.shape == (3, 5, 5)
     assert (images == 5).all()
 
 
+def pixelcnn_info(colours=1, image_size=5, **fields):
+    return model_info(LEVELS, 'pixelcnn', image_size, colours, filters=12, depth=2, **fields)
+
+
 def test_saved_model_loads_back_with_identical_outputs(tmp_path):
-    model = small_pixelcnn(3)
+    model = ClassModel(small_pixelcnn(3), pixelcnn_info(3, class_name='cat', prior=0.1))
     path = str(tmp_path / 'model_cat.h5')
-    util.save_model(model, path, class_frequency=0.1)
-    loaded = util.load_model(path, LEVELS)
+    util.save_model(model, path)
+    loaded = util.load_model(path)
     images = random_levels(3, 5, 3, 4).astype('float32')
-    np.testing.assert_array_equal(loaded.predict(images, verbose=0),
-                                  model.predict(images, verbose=0))
-    assert pixelcnn.is_pixelcnn(loaded) and util.model_channels(loaded) == 3
+    np.testing.assert_array_equal(loaded.network.predict(images, verbose=0),
+                                  model.network.predict(images, verbose=0))
+    assert loaded.info.arch == 'pixelcnn' and loaded.info.colours == 3
+    assert loaded.info.prior == 0.1
 
 
-def test_training_lowers_the_loss_and_keeps_the_best_epoch(tmp_path):
+@pytest.mark.parametrize('fields', [
+    dict(arch='gru', units=5), dict(arch='gru', units=6, colours=3),
+    dict(arch='gru', units=3, reset_after=False),
+    dict(arch='pixelcnn', filters=12, depth=2), dict(arch='pixelcnn', filters=9, depth=1, colours=3),
+    dict(arch='pixelcnn', filters=8, depth=0, head='sigmoid', levels=2),
+])
+def test_weights_are_counted_before_a_model_is_built(fields):
+    info = model_info(**fields)
+    assert info.problem() is None
+    assert ClassModel.create(info).network.count_params() == \
+        ClassModel.create(info).architecture.num_weights(info)
+
+
+def test_training_lowers_the_loss():
     images = random_levels(64, 6, 1, 5) * (np.arange(6) % 2)[None, :, None, None]
-    path = str(tmp_path / 'model_0.h5')
-    checkpoint = util.BestModelCheckpoint(path)
-    model = pixelcnn.fit(images, LEVELS, filters=12, depth=1, epochs=3, verbose=0,
-                         callbacks=[checkpoint])
-    losses = model.history.history['loss']
+    model = ClassModel.create(pixelcnn_info(image_size=6))
+    losses = model.fit(images, batch_size=32, epochs=3, verbose=0).history['loss']
     assert losses[-1] < losses[0]
-    assert checkpoint.best == min(losses)
-    assert util.load_model(path, LEVELS).count_params() == model.count_params()
 
 
 def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(tmp_path):
@@ -134,7 +148,8 @@ def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(t
     assert (tmp_path / 'grid.png').stat().st_size > 0
     bundled = data.load_mnist('bundled')
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
-    predictions = util.classify(str(models_dir), bundled.x_test[held_out], labels=[0, 1])
+    models = [util.load_model(util.model_path(str(models_dir), d)) for d in (0, 1)]
+    predictions = util.classify(models, bundled.x_test[held_out])
     accuracy = np.mean(predictions == bundled.y_test[held_out])
     assert accuracy > 0.75, f'accuracy {accuracy:.3f} on held-out zeros and ones; chance is 0.5'
 
@@ -143,7 +158,7 @@ def test_sigmoid_head_needs_two_levels():
     result = run_script('train_mnist.py', '--arch=pixelcnn', '--head=sigmoid')
     assert result.returncode == 2
     assert 'Traceback' not in result.stderr
-    assert '--max_intensity=1' in last_line(result.stderr)
+    assert 'sigmoid head models 2 levels' in last_line(result.stderr)
 
 
 def test_sigmoid_head_trains_with_tensorboard_logs_and_samples_binarized_digits(tmp_path):
@@ -154,11 +169,8 @@ def test_sigmoid_head_trains_with_tensorboard_logs_and_samples_binarized_digits(
                         f'--logdir={tmp_path}/logs')
     assert result.returncode == 0, result.stderr
     assert any((tmp_path / 'logs' / '1').rglob('events.out.tfevents.*'))
-    model = util.load_model(str(models_dir / 'model_1.h5'), 2)
-    assert pixelcnn.head(model) == 'sigmoid'
-    result = run_script('generate.py', '--digit=1', '--grid_size=2', '--max_intensity=1',
+    model = util.load_model(str(models_dir / 'model_1.h5'))
+    assert pixelcnn.head(model.network) == 'sigmoid' and model.info.levels == 2
+    result = run_script('generate.py', '--digit=1', '--grid_size=2',
                         f'--models_dir={models_dir}', f'--out={tmp_path}/grid.png')
     assert result.returncode == 0, result.stderr
-    result = run_script('generate.py', '--digit=1', f'--models_dir={models_dir}')
-    assert result.returncode == 2
-    assert '2 intensity levels' in last_line(result.stderr)

@@ -1,23 +1,23 @@
 import numpy as np
 
 import config
+import gru
 import util
 from bench.tutorial_baseline import sample_by_prefix
-from conftest import rigged_model
+from conftest import gru_model, rigged_model
 
 
 def test_a_model_with_all_mass_on_one_level_samples_only_that_level():
     for level in (0, 3, 6):
         probabilities = np.eye(config.num_classes)[level]
-        images = util.sample(rigged_model(probabilities), 10, config.num_classes,
-                             num_images=4, seed=level)
+        images = rigged_model(probabilities).sample(num_images=4, seed=level)
         assert images.shape == (4, 10, 10)
         assert (images == level).all()
 
 
 def test_samples_follow_the_model_distribution_including_the_first_pixel():
     probabilities = np.array([0.5, 0.3, 0.2])
-    images = util.sample(rigged_model(probabilities), 10, 3, num_images=40, seed=0)
+    images = util.sample(rigged_model(probabilities), num_images=40, seed=0)
     frequencies = np.bincount(images.ravel(), minlength=3) / images.size
     # 4,000 draws: the standard error of each frequency is below 0.008.
     np.testing.assert_allclose(frequencies, probabilities, atol=0.04)
@@ -28,37 +28,36 @@ def test_samples_follow_the_model_distribution_including_the_first_pixel():
 def test_sampling_draws_by_inverse_cdf():
     model = rigged_model([0.2, 0.5, 0.3])
     uniforms = np.array([[0.0, 0.19, 0.21, 0.69, 0.71, 0.999]])
-    np.testing.assert_array_equal(util.sample_with_uniforms(model, uniforms),
-                                  [[0, 0, 1, 1, 2, 2]])
+    np.testing.assert_array_equal(gru.sample(model.network, uniforms), [[0, 0, 1, 1, 2, 2]])
 
 
 def test_carried_state_draws_the_same_pixels_as_the_tutorials_prefix_method():
-    model = util.create_model(config.num_classes, units=32)
+    network = gru_model(units=32).network
     uniforms = np.random.default_rng(3).random((3, 36))
-    np.testing.assert_array_equal(util.sample_with_uniforms(model, uniforms),
-                                  sample_by_prefix(model, uniforms))
+    np.testing.assert_array_equal(gru.sample(network, uniforms),
+                                  sample_by_prefix(network, uniforms))
 
 
 def test_temperature_sharpens_and_flattens():
     model = rigged_model([0.7, 0.2, 0.1])
-    cold = util.sample(model, 10, 3, num_images=10, seed=0, temperature=0.05)
-    hot = util.sample(model, 10, 3, num_images=10, seed=0, temperature=100.0)
+    cold = model.sample(num_images=10, seed=0, temperature=0.05)
+    hot = model.sample(num_images=10, seed=0, temperature=100.0)
     assert (cold == 0).all()
     assert np.abs(np.bincount(hot.ravel(), minlength=3) / hot.size - 1 / 3).max() < 0.05
 
 
 def test_seed_makes_samples_repeatable():
-    model = rigged_model(np.full(config.num_classes, 1 / config.num_classes))
-    first = util.sample(model, 5, config.num_classes, num_images=2, seed=7)
-    again = util.sample(model, 5, config.num_classes, num_images=2, seed=7)
-    np.testing.assert_array_equal(first, again)
+    model = rigged_model(np.full(config.num_classes, 1 / config.num_classes), image_size=5)
+    first = model.sample(num_images=2, seed=7)
+    np.testing.assert_array_equal(first, model.sample(num_images=2, seed=7))
+    assert first.shape == (2, 5, 5)
 
 
 def test_log_likelihood_sums_log_probabilities_of_every_pixel():
     probabilities = np.array([0.6, 0.3, 0.1])
     levels = np.random.default_rng(0).integers(0, 3, (5, 4, 4))
     expected = np.log(probabilities)[levels].sum(axis=(1, 2))
-    got = util.log_likelihood(rigged_model(probabilities), levels)
+    got = util.log_likelihood(rigged_model(probabilities, image_size=4), levels)
     np.testing.assert_allclose(got, expected, rtol=1e-5)
     assert util.bits_per_dim(expected, 16) > 0
 
@@ -71,13 +70,14 @@ def test_image_grid_places_samples_row_by_row():
 
 
 def test_log_likelihood_with_shared_prefixes_equals_the_full_sequence_pass():
-    model = util.create_model(config.num_classes, units=32)
+    model = gru_model(units=32, image_size=6)
     rng = np.random.default_rng(4)
     levels = rng.integers(0, config.num_classes, (12, 6, 6))
     levels[:6, :3] = 0  # shared beginnings
     levels[6] = levels[7]  # and a duplicate
-    probabilities = model.predict(util.to_sequences(levels, config.num_classes), verbose=0)
+    probabilities = model.network.predict(util.to_sequences(levels, config.num_classes),
+                                          verbose=0)
     pixels = levels.reshape(12, -1)
     expected = np.log(np.take_along_axis(probabilities[:, :-1], pixels[..., None], axis=-1))
-    np.testing.assert_allclose(util.log_likelihood(model, levels), expected.sum(axis=(1, 2)),
+    np.testing.assert_allclose(model.log_likelihood(levels), expected.sum(axis=(1, 2)),
                                rtol=1e-5)

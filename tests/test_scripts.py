@@ -40,18 +40,51 @@ def test_missing_models_folder_names_the_files_and_the_command(tmp_path):
     assert_refused(result, 'model_0.h5', 'model_9.h5', 'python train_mnist.py --all_digits')
 
 
+def save_rigged(models_dir, class_name, levels=7, **fields):
+    model = rigged_model(np.full(levels, 1 / levels), class_name=str(class_name), **fields)
+    util.save_model(model, util.model_path(str(models_dir), class_name))
+
+
 def test_partial_models_folder_names_only_the_missing_files(tmp_path):
     for digit in range(9):
-        util.save_model(rigged_model(np.full(7, 1 / 7)), util.model_path(str(tmp_path), digit))
+        save_rigged(tmp_path, digit)
     result = run_script('classification.py', f'--models_dir={tmp_path}', '--data=bundled')
     assert_refused(result, 'model_9.h5', 'train_mnist.py')
     assert 'model_8.h5' not in last_line(result.stderr)
 
 
-def test_model_with_other_levels_is_refused(tmp_path):
-    util.save_model(rigged_model(np.full(5, 0.2)), util.model_path(str(tmp_path), 4))
-    result = run_script('generate.py', '--digit=4', f'--models_dir={tmp_path}')
-    assert_refused(result, 'model_4.h5', '5 intensity levels', '7')
+@pytest.mark.parametrize('odd_one, words', [
+    (dict(levels=5), ['model_0.h5', 'model_7.h5', 'disagree', '7 levels', '5 levels']),
+    (dict(image_size=28), ['model_0.h5', 'model_7.h5', 'disagree', '10x10', '28x28']),
+    (dict(colours=3, class_name='7'), ['model_7.h5', 'cifar', 'not mnist']),
+    (dict(class_name='3'), ['model_7.h5', "class '3'", "not '7'"]),
+])
+def test_models_that_disagree_with_each_other_or_the_data_are_refused(tmp_path, odd_one, words):
+    for digit in range(10):
+        if digit != 7:
+            save_rigged(tmp_path, digit)
+    fields = {'class_name': '7', **odd_one}
+    model = rigged_model(np.full(fields.pop('levels', 7), 0.1), **fields)
+    util.save_model(model, util.model_path(str(tmp_path), 7))
+    result = run_script('classification.py', f'--models_dir={tmp_path}', '--data=bundled')
+    assert_refused(result, *words)
+
+
+def test_cifar_models_are_not_used_as_mnist_ones(tmp_path):
+    util.save_model(rigged_model(np.full(7, 1 / 7), colours=3, class_name='cat'),
+                    util.model_path(str(tmp_path), 0))
+    assert_refused(run_script('generate.py', '--digit=0', f'--models_dir={tmp_path}'),
+                   'model_0.h5', 'cifar cat', 'not mnist')
+
+
+def test_levels_and_size_come_from_the_model_file(tmp_path):
+    save_rigged(tmp_path, 4, levels=5, image_size=6)
+    out = tmp_path / 'grid.png'
+    result = run_script('generate.py', '--digit=4', f'--models_dir={tmp_path}', f'--out={out}',
+                        '--grid_size=2', '--output_size=6')
+    assert result.returncode == 0, result.stderr
+    with Image.open(out) as grid:
+        assert grid.size == (12, 12)
 
 
 def test_corrupt_model_file_is_refused(tmp_path):
@@ -99,7 +132,8 @@ def test_train_generate_classify_on_bundled_images(tmp_path):
     # Images 300-499 of each digit were not among the 300 trained on.
     bundled = data.load_mnist('bundled')
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
-    predictions = util.classify(models_dir, bundled.x_test[held_out], labels=[0, 1])
+    models = [util.load_model(util.model_path(models_dir, d)) for d in (0, 1)]
+    predictions = util.classify(models, bundled.x_test[held_out])
     accuracy = np.mean(predictions == bundled.y_test[held_out])
     # Chance is 0.5; two models this small reach about 0.9.
     assert accuracy > 0.75, f'accuracy {accuracy:.3f} on held-out zeros and ones'

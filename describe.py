@@ -1,0 +1,41 @@
+"""Say what model files hold: class, size, levels, architecture, training and prior."""
+import argparse
+import glob
+import os
+
+import cli
+import config
+
+
+def parse_args():
+    parser = cli.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('paths', nargs='*',
+                        default=[config.mnist_models_dir, config.cifar_models_dir],
+                        help='model files, or folders of them')
+    return parser.parse_args()
+
+
+def model_files(path):
+    if os.path.isdir(path):
+        return sorted(glob.glob(os.path.join(glob.escape(path), config.model_file.format('*'))))
+    if os.path.isfile(path):
+        return [path]
+    raise cli.UsageError(f'{path}: no such file or folder; give model files or folders')
+
+
+def main():
+    args = parse_args()
+    import modelfile
+
+    for path in args.paths:
+        files = model_files(path)
+        print(f'{path}: {len(files)} model files' if os.path.isdir(path) else path)
+        for file in files:
+            info = modelfile.read_info(file)
+            print(f'  {os.path.basename(file)}: '
+                  f'{info.summary() if info else "does not say what it models"}')
+
+
+if __name__ == '__main__':
+    cli.run(main)

@@ -1,0 +1,144 @@
+"""A class model: a Keras network and the description that rebuilds it.
+
+The architecture is chosen here, once, from the description; everything
+above calls ClassModel's methods and never asks which architecture it has.
+"""
+import dataclasses
+
+import numpy as np
+
+import gru
+import pixelcnn
+
+# Each architecture module answers create, num_weights, fit, log_likelihood, sample.
+ARCHITECTURES = {'gru': gru, 'pixelcnn': pixelcnn}
+DATASET_COLOURS = {'mnist': 1, 'cifar': 3}
+
+# Bounds on what a description may ask for: generous for real models, and
+# small enough that no file can ask for absurd memory.
+MAX_IMAGE_SIZE = 256
+MAX_WIDTH = 4096  # GRU units, PixelCNN filters
+MAX_DEPTH = 64
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInfo:
+    """What a model file models and how it was trained."""
+    dataset: str         # 'mnist' or 'cifar'
+    class_name: str
+    image_size: int      # images are shrunk to image_size x image_size
+    levels: int          # intensity levels per sub-pixel
+    colours: int         # 1 grey, 3 RGB
+    arch: str            # a key of ARCHITECTURES
+    params: dict         # the architecture's hyper-parameters (its PARAMS)
+    prior: float = None  # the class's share of the training data
+    data_source: str = None
+    num_images: int = None
+    skip: int = None
+    epochs: int = None   # completed
+    batch_size: int = None
+    seed: int = None
+    loss: float = None   # training loss of the last epoch
+    keras_version: str = None
+
+    @property
+    def factor(self):
+        """level = round(pixel / factor)."""
+        return 256 / (self.levels - 1)
+
+    @property
+    def num_subpixels(self):
+        return self.image_size ** 2 * self.colours
+
+    @property
+    def shape(self):
+        """Shape of one image of levels."""
+        return (self.image_size, self.image_size) + ((self.colours,) if self.colours > 1 else ())
+
+    def same_training(self, other):
+        """Whether other describes a model trained the same way on the same data."""
+        ignore = {'loss': None, 'keras_version': None}
+        return dataclasses.replace(self, **ignore) == dataclasses.replace(other, **ignore)
+
+    def problem(self):
+        """What makes this description unusable, or None."""
+        if self.dataset not in DATASET_COLOURS:
+            return f'data set {self.dataset!r} is not one of {", ".join(DATASET_COLOURS)}'
+        if self.colours != DATASET_COLOURS[self.dataset]:
+            return f'{self.colours} colours do not fit {self.dataset}'
+        if not 1 <= self.image_size <= MAX_IMAGE_SIZE:
+            return f'image size {self.image_size} is not within 1-{MAX_IMAGE_SIZE}'
+        if not 2 <= self.levels <= 256:
+            return f'{self.levels} levels is not within 2-256'
+        if self.arch not in ARCHITECTURES:
+            return f'architecture {self.arch!r} is not one of {", ".join(ARCHITECTURES)}'
+        expected = ARCHITECTURES[self.arch].PARAMS
+        if sorted(self.params) != sorted(expected):
+            return f'{self.arch} takes {", ".join(expected)}, not {", ".join(self.params)}'
+        return params_problem(self)
+
+    def summary(self):
+        """One line for people: what it models and how it was trained."""
+        params = ', '.join(f'{key} {value}' for key, value in self.params.items())
+        text = (f'{self.dataset} {self.class_name}: {self.image_size}x{self.image_size}, '
+                f'{self.levels} levels, {"colour" if self.colours > 1 else "grey"}, '
+                f'{self.arch} ({params})')
+        if self.epochs is not None:
+            text += f'; {self.epochs} epochs on {self.num_images} images of {self.data_source}'
+        if self.loss is not None:
+            text += f', loss {self.loss:.4f}'
+        if self.prior is not None:
+            text += f'; prior {self.prior:.4f}'
+        return text
+
+
+def params_problem(info):
+    params = info.params
+    if info.arch == 'gru':
+        if not (isinstance(params['units'], int) and 1 <= params['units'] <= MAX_WIDTH):
+            return f"{params['units']!r} GRU units is not within 1-{MAX_WIDTH}"
+        if params['recurrent_activation'] not in gru.RECURRENT_ACTIVATIONS:
+            return f"recurrent activation {params['recurrent_activation']!r} is not known"
+        if not isinstance(params['reset_after'], bool):
+            return f"reset_after {params['reset_after']!r} is not true or false"
+        return None
+    if not (isinstance(params['filters'], int) and 2 <= params['filters'] <= MAX_WIDTH):
+        return f"{params['filters']!r} filters is not within 2-{MAX_WIDTH}"
+    if not (isinstance(params['depth'], int) and 0 <= params['depth'] <= MAX_DEPTH):
+        return f"depth {params['depth']!r} is not within 0-{MAX_DEPTH}"
+    if params['head'] not in pixelcnn.HEADS:
+        return f"head {params['head']!r} is not one of {', '.join(pixelcnn.HEADS)}"
+    if params['head'] == 'sigmoid' and info.levels != 2:
+        return f'the sigmoid head models 2 levels (max_intensity 1), not {info.levels}'
+    return None
+
+
+class ClassModel:
+    """One class's generative model: every architecture answers these calls."""
+
+    def __init__(self, network, info):
+        self.network = network
+        self.info = info
+        self.architecture = ARCHITECTURES[info.arch]
+
+    @classmethod
+    def create(cls, info):
+        return cls(ARCHITECTURES[info.arch].create(info), info)
+
+    def fit(self, levels, batch_size, epochs, callbacks=(), verbose='auto'):
+        return self.architecture.fit(self.network, levels, batch_size, epochs, callbacks, verbose)
+
+    def log_likelihood(self, levels):
+        """Log-probability in nats of each image of levels (m, *info.shape):
+        the sum over sub-pixels of log p(sub-pixel | those before it)."""
+        return self.architecture.log_likelihood(self.network, levels)
+
+    def sample(self, num_images=1, seed=None, temperature=1.0, verbose=0):
+        """Images of levels (num_images, *info.shape), every sub-pixel drawn by
+        inverse CDF from the model's distribution given those before it
+        (temperature 1.0: the model's own distribution). verbose=1 shows a
+        progress bar where sampling takes a pass per sub-pixel."""
+        uniforms = np.random.default_rng(seed).random((num_images, self.info.num_subpixels))
+        levels = self.architecture.sample(self.network, uniforms, self.info.image_size,
+                                          temperature, verbose)
+        return levels.reshape((num_images,) + self.info.shape)

@@ -1,0 +1,123 @@
+"""Training runs that are interrupted, resumed and repeated never lose a model."""
+import glob
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import data
+import util
+from conftest import ROOT, model_info, rigged_model
+
+
+def train_command(models_dir, *extra):
+    return [sys.executable, 'train_mnist.py', '--digit=0', '--num_images=24', '--epochs=4',
+            '--batch_size=8', '--seed=0', '--data=bundled', f'--models_dir={models_dir}', *extra]
+
+
+def run_until(command, condition, sig=signal.SIGKILL, timeout=180):
+    """Run command; the moment condition() holds, send it sig. Returns
+    (exit status, stdout, stderr)."""
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        if condition():
+            process.send_signal(sig)
+            break
+        time.sleep(0.002)
+    stdout, stderr = process.communicate(timeout=timeout)
+    return process.returncode, stdout, stderr
+
+
+def temporaries(folder):
+    return glob.glob(os.path.join(folder, '**', '*.tmp*'), recursive=True)
+
+
+def assert_old_or_complete_new(path, old_bytes):
+    with open(path, 'rb') as f:
+        if f.read() == old_bytes:
+            return
+    model = util.load_model(path)
+    assert model.info.epochs == 4 and model.info.loss is not None
+
+
+def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
+    models_dir = str(tmp_path)
+    path = util.model_path(models_dir, 0)
+    util.save_model(rigged_model(np.full(7, 1 / 7)), path)
+    old_bytes = open(path, 'rb').read()
+    resume_dir = path + '.resume'
+
+    # Ctrl-C after the first epoch: the old model stays, and the message says so truly.
+    status, stdout, stderr = run_until(
+        train_command(models_dir), lambda: os.path.exists(f'{resume_dir}/epoch_00001.json'),
+        signal.SIGINT)
+    assert status == 130, stderr
+    assert f'the old file goes to {path}.~1~' in stdout
+    assert 'interrupted; every file in place is as before or complete' in stderr
+    assert open(path, 'rb').read() == old_bytes
+
+    # Another training is refused rather than mixed with the interrupted one.
+    result = subprocess.run(train_command(models_dir, '--epochs=5'), cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and 'Traceback' not in result.stderr
+    assert 'epochs 4 then, 5 now' in result.stderr and '--restart' in result.stderr
+
+    # Killed outright while it writes the finished model.
+    status, stdout, stderr = run_until(
+        train_command(models_dir),
+        lambda: glob.glob(os.path.join(glob.escape(models_dir), 'model_0.*.tmp.h5')))
+    assert 'Resuming after epoch 1 of 4' in stdout, stderr
+    assert 'Epoch 2/4' in stdout and 'Epoch 1/4' not in stdout
+    assert_old_or_complete_new(path, old_bytes)
+
+    # The same command again finishes the job and cleans up after the killed run.
+    result = subprocess.run(train_command(models_dir), cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert not os.path.exists(resume_dir) and temporaries(models_dir) == []
+    assert open(path + '.~1~', 'rb').read() == old_bytes
+    resumed = util.load_model(path)
+    assert resumed.info.epochs == 4 and resumed.info.num_images == 24
+
+    # An uninterrupted run of the same seed ends at the same loss, within noise.
+    other_dir = str(tmp_path / 'uninterrupted')
+    result = subprocess.run(train_command(other_dir), cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    uninterrupted = util.load_model(util.model_path(other_dir, 0))
+    assert resumed.info.loss == pytest.approx(uninterrupted.info.loss, rel=0.05)
+
+
+def test_kills_during_backups_leave_a_complete_epoch_to_resume_from(tmp_path):
+    models_dir = str(tmp_path)
+    resume_dir = util.model_path(models_dir, 0) + '.resume'
+    status, _, _ = run_until(train_command(models_dir),
+                             lambda: glob.glob(f'{glob.escape(resume_dir)}/*.tmp.weights.h5'))
+    assert status == -signal.SIGKILL
+    result = subprocess.run(train_command(models_dir), cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert temporaries(models_dir) == [] and not os.path.exists(resume_dir)
+    assert util.load_model(util.model_path(models_dir, 0)).info.epochs == 4
+
+
+def tiny_dataset():
+    bundled = data.load_mnist('bundled')
+    keep = np.isin(bundled.y_train, [0, 1])
+    return data.Dataset(bundled.x_train[keep], bundled.y_train[keep], bundled.x_test[:0],
+                        bundled.y_test[:0], ['0', '1'], 'bundled')
+
+
+def test_classes_already_trained_the_same_way_are_skipped(tmp_path, capsys):
+    template = model_info(units=4, class_name='', image_size=6, skip=0, epochs=1,
+                          batch_size=16, seed=1)
+    util.train_class_models(tiny_dataset(), [0, 1], str(tmp_path), template, num_images=16)
+    first = {name: open(tmp_path / name, 'rb').read() for name in ('model_0.h5', 'model_1.h5')}
+    capsys.readouterr()
+    util.train_class_models(tiny_dataset(), [0, 1], str(tmp_path), template, num_images=16)
+    assert capsys.readouterr().out.count('already holds this training') == 2
+    assert {name: open(tmp_path / name, 'rb').read() for name in first} == first
+    assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_1.h5']
