@@ -33,8 +33,8 @@ DIGITS = tuple(str(digit) for digit in range(10))
 # The shapes image arrays must have; a letter stands for any size.
 GREY_SHAPE = ('N', 'H', 'W')
 CIFAR_SHAPE = ('N', 32, 32, 3)
-# Far above any image these models shrink to 10x10, and far below the sizes
-# that take gigabytes to decode.
+# Images are shrunk to 10x10 or so: a side above this is no data set's, and
+# refusing it keeps well below the sizes that take gigabytes to decode.
 MAX_IMAGE_SIDE = 4096
 
 
@@ -318,7 +318,7 @@ def read_split(folder, class_names, every_class, mode):
     odd = next((i for i, image in enumerate(images) if image.shape != images[0].shape), None)
     if odd is not None:
         raise UsageError(f'--data: images under {folder} differ in size: {paths[0]} is '
-                         f'{size(images[0])} but {paths[odd]} is {size(images[odd])}; '
+                         f'{dimensions(images[0])} but {paths[odd]} is {dimensions(images[odd])}; '
                          'give images of one size')
     return np.stack(images), np.asarray(labels, dtype=np.int64)
 
@@ -369,7 +369,8 @@ def read_image(path, mode):
     raise UsageError(f'--data: {path} is an image of {width}x{height} pixels; {too_large}')
 
 
-def size(image):
+def dimensions(image):
+    """'WxH' of an image array."""
     return f'{image.shape[1]}x{image.shape[0]}'
 
 
