@@ -22,6 +22,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    cli.start_keras()
     import numpy as np
     from sklearn.metrics import classification_report, confusion_matrix
     import data

@@ -4,8 +4,10 @@ Kept free of Keras so that bad flags are answered at once, before the
 seconds it takes to import TensorFlow.
 """
 import argparse
+import contextlib
 import os
 import sys
+import tempfile
 
 import config
 from errors import UsageError
@@ -17,6 +19,34 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 class ArgumentParser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
+
+
+def start_keras():
+    """Import Keras and set up its device with TensorFlow's native start-up
+    lines held back: they are written to the process's stderr before any
+    setting can stop them, and one of them (no CUDA driver) is marked E
+    though nothing is wrong. Shown only if the start itself fails."""
+    with held_stderr():
+        import keras
+        keras.ops.zeros(1)
+
+
+@contextlib.contextmanager
+def held_stderr():
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            held.seek(0)
+            sys.stderr.write(held.read().decode(errors='replace'))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def run(main):
@@ -31,6 +61,9 @@ def run(main):
         print(f'{prog}: interrupted; every file in place is as before or complete '
               '(run the same command again to resume training)', file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:  # output piped into a reader that stopped, like head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
     except OSError as error:  # a full disk, a folder taken away: the system's, not a bug
         print(f'{prog}: error: {error}', file=sys.stderr)
         sys.exit(1)

@@ -26,6 +26,7 @@ def model_files(path):
 
 def main():
     args = parse_args()
+    cli.start_keras()
     import modelfile
 
     for path in args.paths:

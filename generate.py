@@ -42,6 +42,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    cli.start_keras()
     from PIL import Image
     import util
 

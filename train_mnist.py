@@ -17,8 +17,8 @@ def parse_args():
 def main():
     args = parse_args()
     request = cli.training_request(args, config.MNIST)
-    # Imported after parsing: bad flags are answered without Keras's import wait.
-    import data
+    cli.start_keras()
+    import data  # after parsing: bad flags are answered without Keras's import wait
     import util
     template = util.ModelInfo(**request)
     util.check_training(template, args.models_dir, args.logdir)

@@ -112,16 +112,15 @@ def train_class(images, info, path, restart=False, logdir=None):
 
 
 def check_writable(models_dir, paths=(), logdir=None):
-    if os.path.exists(models_dir) and not os.path.isdir(models_dir):
-        raise UsageError(f'--models_dir {models_dir} is a file; give a folder')
-    try:
-        os.makedirs(models_dir, exist_ok=True)
-        probe = os.path.join(models_dir, f'.write-test.{os.getpid()}.tmp.h5')
-        open(probe, 'w').close()
-        os.remove(probe)
-    except OSError as error:
-        raise UsageError(f'--models_dir {models_dir}: cannot write there '
-                         f'({error.strerror}); give a folder you can write to') from None
+    # Checked without making anything, so a run refused later leaves no trace.
+    existing = models_dir
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing) or '.'
+    if not os.path.isdir(existing):
+        raise UsageError(f'--models_dir {models_dir}: {existing} is a file; give a folder')
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f'--models_dir {models_dir}: cannot write in {existing}; '
+                         'give a folder you can write to')
     for path in paths:
         if os.path.exists(path) and not os.path.isfile(path):
             raise UsageError(f'{path} is not a file; move it away or give another --models_dir')

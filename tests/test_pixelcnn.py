@@ -135,6 +135,7 @@ def test_training_lowers_the_loss():
     assert losses[-1] < losses[0]
 
 
+@pytest.mark.slow
 def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(tmp_path):
     models_dir = tmp_path / 'models'
     for digit in (0, 1):
@@ -161,6 +162,7 @@ def test_sigmoid_head_needs_two_levels():
     assert 'sigmoid head models 2 levels' in last_line(result.stderr)
 
 
+@pytest.mark.slow
 def test_sigmoid_head_trains_with_tensorboard_logs_and_samples_binarized_digits(tmp_path):
     models_dir = tmp_path / 'models'
     result = run_script('train_mnist.py', '--digit=1', '--arch=pixelcnn', '--head=sigmoid',

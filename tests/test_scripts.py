@@ -112,6 +112,7 @@ def test_all_digits_flag_reads_like_the_tutorial(monkeypatch, flags, expected):
     assert train_mnist.parse_args().all_digits is expected
 
 
+@pytest.mark.slow
 def test_train_generate_classify_on_bundled_images(tmp_path):
     models_dir = str(tmp_path / 'models')
     for digit in (0, 1):
@@ -151,6 +152,7 @@ def test_bad_cifar_flags_get_one_line_and_exit_2(args, words):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_cifar_without_models_or_data_says_what_to_do(tmp_path):
     assert_refused(run_script('classification.py', '--dataset=cifar',
                               f'--models_dir={tmp_path}'),
@@ -162,6 +164,7 @@ def test_cifar_without_models_or_data_says_what_to_do(tmp_path):
                    'cifar.tar.gz', 'no such file')
 
 
+@pytest.mark.slow
 def test_train_and_draw_a_colour_model(tmp_path):
     rng = np.random.default_rng(0)
     npz = str(tmp_path / 'cifar.npz')

@@ -46,6 +46,7 @@ def assert_old_or_complete_new(path, old_bytes):
     assert model.info.epochs == 4 and model.info.loss is not None
 
 
+@pytest.mark.slow
 def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
     models_dir = str(tmp_path)
     path = util.model_path(models_dir, 0)
@@ -92,6 +93,7 @@ def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
     assert resumed.info.loss == pytest.approx(uninterrupted.info.loss, rel=0.05)
 
 
+@pytest.mark.slow
 def test_kills_during_backups_leave_a_complete_epoch_to_resume_from(tmp_path):
     models_dir = str(tmp_path)
     resume_dir = util.model_path(models_dir, 0) + '.resume'
