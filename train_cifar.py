@@ -19,14 +19,9 @@ def main():
     args = parse_args()
     request = cli.training_request(args, config.CIFAR)
     cli.start_keras()
-    import data  # after parsing: bad flags are answered without Keras's import wait
-    import util
-    template = util.ModelInfo(**request)
-    util.check_training(template, args.models_dir, args.logdir)
-    dataset = data.load_cifar(args.data)
-    util.train_class_models(dataset,
-                            range(len(dataset.class_names)) if args.all_labels else [args.label],
-                            args.models_dir, template, args.num_images, args.restart, args.logdir)
+    import util  # after parsing: bad flags are answered without Keras's import wait
+    util.train(request, args.data, None if args.all_labels else [args.label], args.models_dir,
+               args.num_images, args.restart, args.logdir)
 
 
 if __name__ == '__main__':

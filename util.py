@@ -21,6 +21,7 @@ from skimage import transform
 from skimage.util import img_as_ubyte
 
 import config
+import data
 import modelfile
 from errors import UsageError
 # The tutorial's GRU functions, under the names it gave them.
@@ -51,6 +52,17 @@ def pre_process(images, size=config.target_size, factor=config.factor,
 
 
 # ---------------------------------------------------------------- training
+
+def train(request, data_path, labels, models_dir, num_images, restart=False, logdir=None):
+    """What train_mnist.py and train_cifar.py do: check the request (fields of
+    a ModelInfo) and where results go, load the data, train the classes at
+    positions labels (None: all)."""
+    template = ModelInfo(**request)
+    check_training(template, models_dir, logdir)
+    dataset = data.load(template.dataset, data_path)
+    train_class_models(dataset, range(len(dataset.class_names)) if labels is None else labels,
+                       models_dir, template, num_images, restart, logdir)
+
 
 def check_training(template, models_dir, logdir=None, paths=()):
     """Fail now, before data is loaded or an epoch spent, on a training the
