@@ -1,16 +1,16 @@
 """Classify test images by Bayes' rule over the per-class models."""
-import argparse
 
 import cli
 import config
 
 
 def parse_args():
-    parser = cli.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli.ArgumentParser(description=__doc__)
     parser.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
     parser.add_argument('--num_images', type=cli.positive_int, default=10000,
-                        help='how many test images to classify, from the first')
+                        help='how many test images to classify: all when there are no more, '
+                             'else as many of each class as can be (the first of each, '
+                             'taking the classes in turn)')
     parser.add_argument('--data', default=None,
                         help=f'MNIST: {cli.MNIST_DATA_HELP}. CIFAR-10: {cli.CIFAR_DATA_HELP}')
     parser.add_argument('--models_dir', default=None,
@@ -22,19 +22,23 @@ def parse_args():
 
 def main():
     args = parse_args()
+    settings = config.DATASETS[args.dataset]
+    models_dir = args.models_dir or settings.models_dir
+    cli.require_models(models_dir, settings.class_names, settings)
+    import data  # without Keras: bad data is answered before its import wait
+    dataset = data.load(settings.name, args.data)
+    if args.num_images > len(dataset.y_test):
+        print(f'Only {len(dataset.y_test)} test images; classifying all of them')
+    chosen = data.balanced_subset(dataset.y_test, args.num_images)
+    images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
     cli.start_keras()
     import numpy as np
     from sklearn.metrics import classification_report, confusion_matrix
-    import data
     import util
 
-    settings = config.DATASETS[args.dataset]
-    models = util.load_models(args.models_dir or settings.models_dir, settings.class_names,
-                              settings)
-    dataset = data.load(settings.name, args.data)
-    images = dataset.x_test[:args.num_images]
-    labels = dataset.y_test[:args.num_images]
-    log_likelihoods = util.log_likelihoods_by_class(models, images, verbose=1)
+    models = util.load_models(models_dir, settings.class_names, settings)
+    log_likelihoods = util.log_likelihoods_by_class(models, images,
+                                                     verbose=util.progress_mode())
     predictions = util.bayes_decision(log_likelihoods, util.log_priors(models))
     print(f'Classification accuracy on a test set: {np.mean(predictions == labels):.4f}')
     if args.report:

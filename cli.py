@@ -4,49 +4,30 @@ Kept free of Keras so that bad flags are answered at once, before the
 seconds it takes to import TensorFlow.
 """
 import argparse
-import contextlib
 import os
+import re
 import sys
-import tempfile
 
 import config
 from errors import UsageError
+from startup import start_keras  # noqa: F401  (the scripts' way to start Keras)
 
-# TensorFlow's start-up chatter on stderr would bury the scripts' own output.
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """--help shows each flag's default, where it has one."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
 
 
 class ArgumentParser(argparse.ArgumentParser):
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=HelpFormatter, **kwargs)
+
     def error(self, message):
         self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
-
-
-def start_keras():
-    """Import Keras and set up its device with TensorFlow's native start-up
-    lines held back: they are written to the process's stderr before any
-    setting can stop them, and one of them (no CUDA driver) is marked E
-    though nothing is wrong. Shown only if the start itself fails."""
-    with held_stderr():
-        import keras
-        keras.ops.zeros(1)
-
-
-@contextlib.contextmanager
-def held_stderr():
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as held:
-        os.dup2(held.fileno(), 2)
-        try:
-            yield
-        except BaseException:
-            os.dup2(saved, 2)
-            held.seek(0)
-            sys.stderr.write(held.read().decode(errors='replace'))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def run(main):
@@ -70,26 +51,25 @@ def run(main):
 
 
 def int_in_range(low, high, what):
+    """Flag type: a whole number low-high, in plain ASCII digits (int() would
+    also take ' 3 ' and other scripts' digits)."""
     def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= (high if high is not None else value):
-            allowed = f'{low}-{high}' if high is not None else f'an integer >= {low}'
-            raise argparse.ArgumentTypeError(f'{text!r} is not a valid {what}; use {allowed}')
-        return value
+        if not re.fullmatch(r'-?[0-9]+', text) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f'{text!r} is not a valid {what}; use {low}-{high}')
+        return int(text)
     return parse
 
 
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not 0 < value < float('inf'):
-        raise argparse.ArgumentTypeError(f'{text!r} is not a positive number')
-    return value
+def float_in_range(low, high, what):
+    def parse(text):
+        try:
+            value = float(text) if re.fullmatch(r'[0-9.eE+-]+', text) else None
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f'{text!r} is not a valid {what}; use {low}-{high}')
+        return value
+    return parse
 
 
 def boolean(text):
@@ -107,7 +87,7 @@ def class_label(class_names):
     def parse(text):
         if text in class_names:
             return class_names.index(text)
-        if text.isdigit() and int(text) < len(class_names):
+        if re.fullmatch('[0-9]+', text) and int(text) < len(class_names):
             return int(text)
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a class; use 0-{len(class_names) - 1} or one of "
@@ -119,15 +99,15 @@ def add_training_flags(parser, what, settings, data_help):
     """The flags train_mnist.py and train_cifar.py share, in their groups."""
     what.add_argument('--num_images', type=positive_int, default=config.num_images,
                       help='training images per class; more than there are means all')
-    what.add_argument('--skip', type=int_in_range(0, None, 'count'), default=0,
+    what.add_argument('--skip', type=int_in_range(0, MAX_IMAGES, 'count'), default=0,
                       help='leave out the first N training images of each class')
     model = parser.add_argument_group('model')
     model.add_argument('--arch', choices=('gru', 'pixelcnn'), default='gru',
                        help='architecture: a GRU over the sub-pixels, or a PixelCNN')
-    model.add_argument('--filters', type=int_in_range(2, None, 'filter count'), default=None,
+    model.add_argument('--filters', type=int_in_range(2, 4096, 'filter count'), default=None,
                        help=f'PixelCNN: channels of its convolutions '
                             f'(default {config.pixelcnn_filters})')
-    model.add_argument('--depth', type=int_in_range(0, None, 'depth'), default=None,
+    model.add_argument('--depth', type=int_in_range(0, 64, 'depth'), default=None,
                        help=f'PixelCNN: residual blocks (default {config.pixelcnn_depth})')
     model.add_argument('--head', choices=('softmax', 'sigmoid'), default=None,
                        help='PixelCNN: a softmax over the levels (default), or for 2 levels '
@@ -139,33 +119,95 @@ def add_training_flags(parser, what, settings, data_help):
                        default=settings.max_intensity,
                        help='the highest of the levels pixels are quantized to')
     how = parser.add_argument_group('how')
-    how.add_argument('--epochs', type=positive_int, default=config.epochs)
-    how.add_argument('--batch_size', type=positive_int, default=config.batch_size)
+    how.add_argument('--epochs', type=int_in_range(1, 100_000, 'epoch count'),
+                     default=config.epochs, help='passes over the training images')
+    how.add_argument('--batch_size', type=int_in_range(1, 65_536, 'batch size'),
+                     default=config.batch_size, help='images per training step')
     how.add_argument('--seed', type=seed, default=None, help='for repeatable runs')
     how.add_argument('--restart', action='store_true',
                      help='train from scratch even where an interrupted run of this training '
                           'could resume, or its finished model exists')
     where = parser.add_argument_group('where')
     where.add_argument('--data', default=None, help=data_help)
-    where.add_argument('--models_dir', default=settings.models_dir)
+    where.add_argument('--models_dir', default=settings.models_dir,
+                       help='models are written to model_{class}.h5 there')
     where.add_argument('--logdir', default=None, help='write TensorBoard logs here')
 
 
-def training_request(args, settings):
-    """What the training flags ask for, as fields of a ModelInfo (models.py)."""
+def training_request(args, settings, class_names):
+    """What the training flags ask for, as fields of a ModelInfo (models.py),
+    after checking that they go together and that the models of class_names
+    can be written where they should go."""
     given = {name: getattr(args, name) for name in ('filters', 'depth', 'head')
              if getattr(args, name) is not None}
     if args.arch == 'gru' and given:
         # Refused rather than ignored: the user meant something by them.
         raise UsageError(f"--{', --'.join(given)} applies to --arch=pixelcnn, not --arch=gru")
+    if args.head == 'sigmoid' and args.max_intensity != 1:
+        raise UsageError(f'--head=sigmoid models 2 levels: it needs --max_intensity=1, '
+                         f'not {args.max_intensity}')
+    check_models_dir(args.models_dir,
+                     [config.model_path(args.models_dir, name) for name in class_names])
+    if args.logdir and os.path.exists(args.logdir) and not os.path.isdir(args.logdir):
+        raise UsageError(f'--logdir {args.logdir} is a file; give a folder')
     return dict(dataset=settings.name, class_name='', image_size=args.target_size,
                 levels=args.max_intensity + 1, colours=settings.colours, arch=args.arch,
                 params={**config.ARCH_PARAMS[args.arch], **given}, skip=args.skip,
                 epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
 
 
+def check_models_dir(models_dir, paths):
+    """Fail now, before data is loaded or an epoch spent, where the models
+    could not be written; checked without making anything, so a run refused
+    later leaves no trace."""
+    existing = models_dir
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing) or '.'
+    if not os.path.isdir(existing):
+        raise UsageError(f'--models_dir {models_dir}: {existing} is a file; give a folder')
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f'--models_dir {models_dir}: cannot write in {existing}; '
+                         'give a folder you can write to')
+    for path in paths:
+        if os.path.exists(path) and not os.path.isfile(path):
+            raise UsageError(f'{path} is not a file; move it away or give another --models_dir')
+
+
+def require_models(models_dir, class_names, settings):
+    """Paths of the models of class_names (of settings' data set) in
+    models_dir; a missing file names all missing ones and the command that
+    trains them."""
+    paths = [config.model_path(models_dir, name) for name in class_names]
+    missing = [path for path in paths if not os.path.isfile(path)]
+    if missing:
+        command = (settings.train_one_command.format(class_names[0]) if len(class_names) == 1
+                   else settings.train_all_command)
+        raise UsageError(f"missing model files: {', '.join(missing)}; "
+                         f'train them with: {command} --models_dir={models_dir}')
+    return paths
+
+
+def picture_path(path, default):
+    """The picture file --out names (default where not given), and the Pillow
+    format its suffix asks for; checked before minutes are spent drawing."""
+    from PIL import Image
+    path = default if path is None else path
+    image_format = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
+    if image_format not in Image.SAVE:
+        raise UsageError(f'--out {path!r}: give a picture file name ending in .png, .jpg, '
+                         '.bmp, .gif, .tif or .webp')
+    existing = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if os.path.isdir(path) or not os.path.isdir(existing) or not os.access(existing, os.W_OK):
+        raise UsageError(f'--out {path}: cannot write a file there; give a file name in a '
+                         'folder you can write to')
+    return path, image_format
+
+
 digit = int_in_range(0, 9, 'digit')
-positive_int = int_in_range(1, None, 'count')
+MAX_IMAGES = 10 ** 9  # more than any data set holds: "all of them"
+positive_int = int_in_range(1, MAX_IMAGES, 'count')
 seed = int_in_range(0, 2**32 - 1, 'seed')
 
 MNIST_DATA_HELP = ('local MNIST (.npz, IDX folder or class folders), or "bundled" for the '

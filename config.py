@@ -40,6 +40,10 @@ model_file = 'model_{}.h5'
 generated_dir = os.path.join(project_dir, 'generated')
 
 
+def model_path(models_dir, class_name):
+    return os.path.join(models_dir, model_file.format(class_name))
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """What the scripts need to know of one data set."""

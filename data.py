@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from errors import UsageError
+from startup import held_stderr
 from config import cifar_classes as CIFAR_CLASSES
 
 MNIST_FORMATS = ('an .npz with x_train, y_train, x_test, y_test; a folder of the four '
@@ -57,7 +58,8 @@ def load_mnist(path=None):
         return named(checked(load_path(path, MNIST_FORMATS, read_mnist_file, read_mnist_folder),
                              f'--data {path}', GREY_SHAPE), path)
     try:
-        import keras
+        with held_stderr():
+            import keras
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     except Exception as error:  # any failure to download or read the cache
         print(f'warning: {keras_failure(error, "MNIST")}; '
@@ -402,7 +404,8 @@ def load_cifar(path=None):
 
 def keras_cifar():
     try:
-        import keras
+        with held_stderr():
+            import keras
         (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
     except Exception as error:  # any failure to download or read the cache
         raise UsageError(f'{keras_failure(error, "CIFAR-10")}; '

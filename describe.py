@@ -1,5 +1,4 @@
 """Say what model files hold: class, size, levels, architecture, training and prior."""
-import argparse
 import glob
 import os
 
@@ -8,8 +7,7 @@ import config
 
 
 def parse_args():
-    parser = cli.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli.ArgumentParser(description=__doc__)
     parser.add_argument('paths', nargs='*',
                         default=[config.mnist_models_dir, config.cifar_models_dir],
                         help='model files, or folders of them')

@@ -4,23 +4,30 @@ import config
 
 
 def parse_args():
-    parser = cli.ArgumentParser(description=__doc__,
-                                formatter_class=cli.argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli.ArgumentParser(description=__doc__)
     what = parser.add_argument_group('what to train')
-    what.add_argument('--label', type=cli.class_label(config.cifar_classes), default=0,
-                      help='class to model: 0-9 or a name, e.g. cat')
+    what.add_argument('--label', type=cli.class_label(config.cifar_classes), default=None,
+                      help='class to model: 0-9 or a name, e.g. cat (default 0, airplane)')
     what.add_argument('--all_labels', type=cli.boolean, nargs='?', const=True, default=False,
                       help='train all ten classes (--all_labels or --all_labels=True)')
     cli.add_training_flags(parser, what, config.CIFAR, cli.CIFAR_DATA_HELP)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.all_labels and args.label is not None:
+        parser.error('--all_labels trains all ten classes; leave out --label')
+    args.label = args.label or 0
+    return args
 
 
 def main():
     args = parse_args()
-    request = cli.training_request(args, config.CIFAR)
+    classes = config.CIFAR.class_names
+    request = cli.training_request(args, config.CIFAR,
+                                  classes if args.all_labels else [classes[args.label]])
+    import data  # without Keras: bad data is answered before its import wait
+    dataset = data.load_cifar(args.data)
     cli.start_keras()
-    import util  # after parsing: bad flags are answered without Keras's import wait
-    util.train(request, args.data, None if args.all_labels else [args.label], args.models_dir,
+    import util
+    util.train(dataset, request, None if args.all_labels else [args.label], args.models_dir,
                args.num_images, args.restart, args.logdir)
 
 

@@ -4,22 +4,29 @@ import config
 
 
 def parse_args():
-    parser = cli.ArgumentParser(description=__doc__,
-                                formatter_class=cli.argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli.ArgumentParser(description=__doc__)
     what = parser.add_argument_group('what to train')
-    what.add_argument('--digit', type=cli.digit, default=0, help='digit to model, 0-9')
+    what.add_argument('--digit', type=cli.digit, default=None, help='digit to model, 0-9 (default 0)')
     what.add_argument('--all_digits', type=cli.boolean, nargs='?', const=True, default=False,
                       help='train all ten digits (--all_digits or --all_digits=True)')
     cli.add_training_flags(parser, what, config.MNIST, cli.MNIST_DATA_HELP)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.all_digits and args.digit is not None:
+        parser.error(f'--all_digits trains all ten digits; leave out --digit={args.digit}')
+    args.digit = args.digit or 0
+    return args
 
 
 def main():
     args = parse_args()
-    request = cli.training_request(args, config.MNIST)
+    classes = config.MNIST.class_names
+    request = cli.training_request(args, config.MNIST,
+                                  classes if args.all_digits else [classes[args.digit]])
+    import data  # without Keras: bad data is answered before its import wait
+    dataset = data.load_mnist(args.data)
     cli.start_keras()
-    import util  # after parsing: bad flags are answered without Keras's import wait
-    util.train(request, args.data, None if args.all_digits else [args.digit], args.models_dir,
+    import util
+    util.train(dataset, request, None if args.all_digits else [args.digit], args.models_dir,
                args.num_images, args.restart, args.logdir)
 
 

@@ -21,7 +21,6 @@ from skimage import transform
 from skimage.util import img_as_ubyte
 
 import config
-import data
 import modelfile
 from errors import UsageError
 # The tutorial's GRU functions, under the names it gave them.
@@ -53,24 +52,11 @@ def pre_process(images, size=config.target_size, factor=config.factor,
 
 # ---------------------------------------------------------------- training
 
-def train(request, data_path, labels, models_dir, num_images, restart=False, logdir=None):
-    """What train_mnist.py and train_cifar.py do: check the request (fields of
-    a ModelInfo) and where results go, load the data, train the classes at
-    positions labels (None: all)."""
-    template = ModelInfo(**request)
-    check_training(template, models_dir, logdir)
-    dataset = data.load(template.dataset, data_path)
+def train(dataset, request, labels, models_dir, num_images, restart=False, logdir=None):
+    """What train_mnist.py and train_cifar.py do: train the classes at positions
+    labels (None: all) of dataset as request (fields of a ModelInfo) asks."""
     train_class_models(dataset, range(len(dataset.class_names)) if labels is None else labels,
-                       models_dir, template, num_images, restart, logdir)
-
-
-def check_training(template, models_dir, logdir=None, paths=()):
-    """Fail now, before data is loaded or an epoch spent, on a training the
-    ModelInfo template cannot describe or results that could not be written."""
-    problem = template.problem()
-    if problem:
-        raise UsageError(f'cannot train that: {problem}')
-    check_writable(models_dir, paths, logdir)
+                       models_dir, ModelInfo(**request), num_images, restart, logdir)
 
 
 def train_class_models(dataset, labels, models_dir, template, num_images, restart=False,
@@ -79,10 +65,11 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
     num_images of its training images, after the first template.skip, as the
     ModelInfo template says. A model whose file already holds the same
     training is skipped; an interrupted one resumes (unless restart)."""
-    paths = [model_path(models_dir, dataset.class_names[label]) for label in labels]
-    check_training(template, models_dir, logdir, paths)
+    problem = template.problem()
+    if problem:
+        raise UsageError(f'cannot train that: {problem}')
     modelfile.remove_stale_temporaries(models_dir)
-    for label, path in zip(labels, paths):
+    for label in labels:
         in_class = dataset.y_train == label
         images = dataset.x_train[in_class][template.skip:template.skip + num_images]
         name = dataset.class_names[label]
@@ -91,7 +78,7 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
                              f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
-        train_class(images, info, path, restart,
+        train_class(images, info, model_path(models_dir, name), restart,
                     logdir and os.path.join(logdir, name))
 
 
@@ -116,28 +103,11 @@ def train_class(images, info, path, restart=False, logdir=None):
     model = ClassModel.create(info)
     callbacks = [backup] + ([keras.callbacks.TensorBoard(logdir)] if logdir else [])
     model.fit(quantize(images, info.image_size, info.factor), info.batch_size, info.epochs,
-              callbacks, verbose=1 if sys.stdout.isatty() else 2)
+              callbacks, verbose=progress_mode())
     model.info = dataclasses.replace(info, loss=backup.loss)
     kept = modelfile.install(model, path)
     shutil.rmtree(backup.backup_dir)
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
-
-
-def check_writable(models_dir, paths=(), logdir=None):
-    # Checked without making anything, so a run refused later leaves no trace.
-    existing = models_dir
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing) or '.'
-    if not os.path.isdir(existing):
-        raise UsageError(f'--models_dir {models_dir}: {existing} is a file; give a folder')
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f'--models_dir {models_dir}: cannot write in {existing}; '
-                         'give a folder you can write to')
-    for path in paths:
-        if os.path.exists(path) and not os.path.isfile(path):
-            raise UsageError(f'{path} is not a file; move it away or give another --models_dir')
-    if logdir and os.path.exists(logdir) and not os.path.isdir(logdir):
-        raise UsageError(f'--logdir {logdir} is a file; give a folder')
 
 
 class ResumableBackup(keras.callbacks.BackupAndRestore):
@@ -232,8 +202,7 @@ def differences(earlier, now):
 
 # ---------------------------------------------------------------- model files
 
-def model_path(models_dir, class_name):
-    return os.path.join(models_dir, config.model_file.format(class_name))
+model_path = config.model_path
 
 
 def save_model(model, path):
@@ -246,22 +215,10 @@ def load_model(path):
     return modelfile.load(path)
 
 
-def require_models(models_dir, class_names, train_command):
-    """Paths of one model per class; a missing file names all missing ones and the fix."""
-    paths = [model_path(models_dir, name) for name in class_names]
-    missing = [path for path in paths if not os.path.isfile(path)]
-    if missing:
-        raise UsageError(f"missing model files: {', '.join(missing)}; "
-                         f'train them with: {train_command} --models_dir={models_dir}')
-    return paths
-
-
 def load_models(models_dir, class_names, settings):
     """The models of the classes of settings' data set, checked to agree
     with each other and with the data set."""
-    command = (settings.train_one_command.format(class_names[0]) if len(class_names) == 1
-               else settings.train_all_command)
-    paths = require_models(models_dir, class_names, command)
+    paths = [model_path(models_dir, name) for name in class_names]
     models = [load_model(path) for path in paths]
     for path, name, model in zip(paths, class_names, models):
         info = model.info
@@ -300,6 +257,13 @@ def log_priors(models):
 def log_likelihood(model, levels):
     """Log-probability in nats of each image of levels under a ClassModel."""
     return model.log_likelihood(levels)
+
+
+def progress_mode():
+    """Keras's verbose for progress a user watches: a live bar on a terminal,
+    one plain line at the end in a file or pipe, where the bar's control
+    characters would garble the log."""
+    return 1 if sys.stdout.isatty() else 2
 
 
 def check_images_fit(models, images):
@@ -369,21 +333,3 @@ def save_picture(picture, path, image_format):
     finally:
         modelfile.remove_quietly(temporary)
 
-
-def picture_format(path):
-    """The Pillow format a picture at path is written in, by its suffix;
-    checked before minutes are spent drawing it."""
-    suffix = os.path.splitext(path)[1].lower()
-    image_format = Image.registered_extensions().get(suffix)
-    if not path or image_format not in Image.SAVE:
-        raise UsageError(f'--out {path!r}: give a picture file name ending in .png, .jpg, '
-                         '.bmp, .gif, .tif or .webp')
-    folder = os.path.dirname(path) or '.'
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f'--out {path}: cannot make its folder ({error.strerror})') from None
-    if os.path.isdir(path) or not os.access(folder, os.W_OK):
-        raise UsageError(f'--out {path}: cannot write there; give a file in a folder '
-                         'you can write to')
-    return image_format

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import config
-import util
-from models import ClassModel, ModelInfo
+from startup import start_keras
+
+start_keras()  # before models imports Keras: TensorFlow's start-up lines held back
+from models import ClassModel, ModelInfo  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, '..', 'shared')

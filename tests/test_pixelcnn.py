@@ -159,7 +159,7 @@ def test_sigmoid_head_needs_two_levels():
     result = run_script('train_mnist.py', '--arch=pixelcnn', '--head=sigmoid')
     assert result.returncode == 2
     assert 'Traceback' not in result.stderr
-    assert 'sigmoid head models 2 levels' in last_line(result.stderr)
+    assert '--max_intensity=1' in last_line(result.stderr)
 
 
 @pytest.mark.slow

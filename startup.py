@@ -1,0 +1,38 @@
+"""Starting Keras without TensorFlow's native start-up lines.
+
+TensorFlow writes them to the process's stderr before any setting can stop
+them, and one of them (no CUDA driver) is marked E though nothing is wrong.
+"""
+import contextlib
+import os
+import sys
+import tempfile
+
+# The lines TensorFlow's own logging can still hold back.
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+
+def start_keras():
+    """Import Keras and set up its device with the start-up lines held back;
+    they are shown only if the start itself fails."""
+    with held_stderr():
+        import keras
+        keras.ops.zeros(1)
+
+
+@contextlib.contextmanager
+def held_stderr():
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            held.seek(0)
+            sys.stderr.write(held.read().decode(errors='replace'))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
