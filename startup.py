@@ -4,6 +4,7 @@ TensorFlow writes them to the process's stderr before any setting can stop
 them, and one of them (no CUDA driver) is marked E though nothing is wrong.
 """
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -18,6 +19,9 @@ def start_keras():
     with held_stderr():
         import keras
         keras.ops.zeros(1)
+    # TensorFlow's Python warnings speak of its internals (retracing), not of
+    # anything a user can change.
+    logging.getLogger('tensorflow').setLevel(logging.ERROR)
 
 
 @contextlib.contextmanager

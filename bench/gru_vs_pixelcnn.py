@@ -16,13 +16,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import cli  # noqa: E402  (sets TensorFlow's log level before Keras loads)
+import cli  # noqa: E402
 import config  # noqa: E402
 import data  # noqa: E402
+
+cli.start_keras()
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import pixelcnn  # noqa: E402
 import util  # noqa: E402
+from models import ClassModel, ModelInfo  # noqa: E402
 
 
 class WallClockBudget(keras.callbacks.Callback):
@@ -49,13 +51,12 @@ class WallClockBudget(keras.callbacks.Callback):
 def train(arch, levels, seconds, args):
     budget = WallClockBudget(seconds)
     many = 10_000  # epochs: the budget stops training long before
-    if arch == 'gru':
-        model = util.train_model(util.to_sequences(levels, config.num_classes),
-                                 config.num_classes, epochs=many, verbose=0,
-                                 callbacks=[budget])
-    else:
-        model = pixelcnn.fit(levels, config.num_classes, args.filters, args.depth,
-                             epochs=many, verbose=0, callbacks=[budget])
+    params = dict(config.ARCH_PARAMS[arch])
+    if arch == 'pixelcnn':
+        params.update(filters=args.filters, depth=args.depth)
+    model = ClassModel.create(ModelInfo('mnist', '', config.target_size, config.num_classes, 1,
+                                        arch, params))
+    model.fit(levels, config.batch_size, many, callbacks=[budget], verbose=0)
     # The first epoch also compiles: an epoch's cost is the median of the rest.
     later = budget.durations[1:] or budget.durations
     return model, float(np.median(later)), len(budget.durations)
@@ -102,9 +103,9 @@ def main():
         classify_seconds = time.perf_counter() - start
         own = log_likelihoods[np.arange(len(test_levels)), test_labels]
         accuracy = np.mean(util.bayes_decision(log_likelihoods, priors) == test_labels)
-        util.sample(models[arch][0], 10, config.num_classes, num_images=25, seed=0)  # warm up
+        models[arch][0].sample(num_images=25, seed=0)  # warm up
         start = time.perf_counter()
-        util.sample(models[arch][0], 10, config.num_classes, num_images=25, seed=1)
+        models[arch][0].sample(num_images=25, seed=1)
         grid_seconds = time.perf_counter() - start
         for name, value in zip(rows, (np.mean(epochs[arch]), np.mean(epoch_seconds[arch]),
                                       util.bits_per_dim(own, 100), accuracy, classify_seconds,

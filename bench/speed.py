@@ -12,11 +12,16 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import cli  # noqa: E402  (sets TensorFlow's log level before Keras loads)
+import cli  # noqa: E402
 import config  # noqa: E402
 import data  # noqa: E402
 import numpy as np  # noqa: E402
+
+cli.start_keras()
+import dataclasses  # noqa: E402
+import gru  # noqa: E402
 import util  # noqa: E402
+from models import ClassModel, ModelInfo  # noqa: E402
 from bench.tutorial_baseline import draw, sample_by_prefix  # noqa: E402
 
 GRID = 25
@@ -62,11 +67,13 @@ def baseline_sampling_seconds(model, image_size, rng):
 def bench_sampling(model, rng, rows):
     # Check on a few pixels that the baseline runs as timed and agrees with ours.
     uniforms = rng.random((1, 12))
-    assert (sample_by_prefix(model, uniforms) == util.sample_with_uniforms(model, uniforms)).all()
+    assert (sample_by_prefix(model.network, uniforms) == gru.sample(model.network, uniforms)).all()
     for size in (10, 28):
-        baseline = baseline_sampling_seconds(model, size, rng)
-        first, _ = timed(util.sample, model, size, config.num_classes, num_images=GRID, seed=0)
-        again, _ = timed(util.sample, model, size, config.num_classes, num_images=GRID, seed=1)
+        baseline = baseline_sampling_seconds(model.network, size, rng)
+        # The same network drawn at another size: a GRU runs at any length.
+        sized = ClassModel(model.network, dataclasses.replace(model.info, image_size=size))
+        first, _ = timed(sized.sample, GRID, seed=0)
+        again, _ = timed(sized.sample, GRID, seed=1)
         rows.append((f'5x5 grid at {size}x{size} (baseline scaled from 5 prefix lengths)',
                      f'{baseline:.1f} s', f'{first:.3f} s ({again:.3f} s warm)',
                      f'{baseline / first:.0f}x ({baseline / again:.0f}x warm)'))
@@ -79,7 +86,7 @@ def tutorial_classify(models, images):
     pixels = levels.reshape(len(levels), -1)
     scores = []
     for model in models:
-        probabilities = model.predict(sequences, verbose=0)[:, :-1]
+        probabilities = model.network.predict(sequences, verbose=0)[:, :-1]
         picked = np.take_along_axis(probabilities, pixels[..., None].astype(np.int64), axis=-1)
         scores.append(np.prod(picked[..., 0], axis=1))
     return np.argmax(np.stack(scores, axis=1), axis=1)
@@ -87,9 +94,9 @@ def tutorial_classify(models, images):
 
 def bench_classification(models_dir, dataset, rows, peak):
     images, labels = dataset.x_test, dataset.y_test
-    models = util.load_models(models_dir, range(10), config.MNIST.train_all_command)
+    models = util.load_models(models_dir, config.MNIST.class_names, config.MNIST)
     baseline, baseline_predictions = timed(tutorial_classify, models, images)
-    ours, predictions = timed(util.classify, models_dir, images)
+    ours, predictions = timed(util.classify, models, images)
     flops = 10 * gru_flops(len(images), config.target_size ** 2, config.num_classes, config.units)
     name = f'classify {len(images)} images x 10 models at 10x10'
     rows.append((name, f'{baseline:.1f} s, {len(images) / baseline:.0f} img/s, '
@@ -104,9 +111,10 @@ def bench_classification(models_dir, dataset, rows, peak):
 
 def bench_training(dataset, rows, num_images=2048, epochs=3):
     """Throughput of plain model.fit (Adam at its default rate) against
-    train_model on the same data and seed, and the loss of each epoch."""
+    ours (gru.fit) on the same data and seed, and the loss of each epoch."""
     import keras
-    xs = util.pre_process(dataset.x_train[dataset.y_train == 0][:num_images])
+    images = dataset.x_train[dataset.y_train == 0][:num_images]
+    xs = util.pre_process(images)
     targets = util.next_pixel_targets(xs, config.num_classes)
 
     def plain_fit():
@@ -117,9 +125,9 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
 
     def ours():
         keras.utils.set_random_seed(0)
-        model = util.train_model(xs, config.num_classes, batch_size=32, epochs=epochs,
-                                 verbose=0)
-        return model.history.history['loss']
+        model = ClassModel.create(ModelInfo('mnist', '0', config.target_size, config.num_classes,
+                                            1, 'gru', dict(config.ARCH_PARAMS['gru'])))
+        return model.fit(util.quantize(images), 32, epochs, verbose=0).history['loss']
 
     baseline, baseline_losses = timed(plain_fit)
     mine, losses = timed(ours)
@@ -127,7 +135,7 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
     rows.append((f'train {num_images} sequences x {epochs} epochs, batch 32 (incl. compile)',
                  f'{sequences / baseline:.0f} seq/s', f'{sequences / mine:.0f} seq/s',
                  f'{baseline / mine:.2f}x'))
-    rows.append(('  loss per epoch (ours: decaying rate, see util.train_model)', ' '.join(f'{loss:.4f}' for loss in baseline_losses),
+    rows.append(('  loss per epoch (ours: decaying rate, see gru.fit)', ' '.join(f'{loss:.4f}' for loss in baseline_losses),
                  ' '.join(f'{loss:.4f}' for loss in losses), ''))
 
 

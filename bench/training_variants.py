@@ -14,7 +14,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import cli  # noqa: E402  (sets TensorFlow's log level before Keras loads)
+import cli  # noqa: E402
 import config  # noqa: E402
 import data  # noqa: E402
 import keras  # noqa: E402
