@@ -74,10 +74,6 @@ def head(model):
     return 'softmax' if isinstance(model.get_layer('probabilities'), SubpixelSoftmax) else 'sigmoid'
 
 
-def num_levels(model):
-    return model.output_shape[-1] if head(model) == 'softmax' else 2
-
-
 def colours(model):
     return model.input_shape[-1]
 

@@ -1,4 +1,8 @@
+import os
+
 import numpy as np
+import pytest
+from PIL import Image
 
 import config
 import gru
@@ -81,3 +85,19 @@ def test_log_likelihood_with_shared_prefixes_equals_the_full_sequence_pass():
     expected = np.log(np.take_along_axis(probabilities[:, :-1], pixels[..., None], axis=-1))
     np.testing.assert_allclose(model.log_likelihood(levels), expected.sum(axis=(1, 2)),
                                rtol=1e-5)
+
+
+def test_a_picture_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    path = str(tmp_path / 'grid.png')
+    util.save_picture(np.zeros((4, 4), np.uint8), path, 'PNG')
+    before = open(path, 'rb').read()
+
+    def crash(self, target, *args, **kwargs):
+        with open(target, 'wb') as f:
+            f.write(b'half a picture')
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Image.Image, 'save', crash)
+    with pytest.raises(KeyboardInterrupt):
+        util.save_picture(np.full((4, 4), 255, np.uint8), path, 'PNG')
+    assert open(path, 'rb').read() == before
+    assert os.listdir(tmp_path) == ['grid.png']
