@@ -124,6 +124,9 @@ def add_training_flags(parser, what, settings, data_help):
     how.add_argument('--batch_size', type=int_in_range(1, 65_536, 'batch size'),
                      default=config.batch_size, help='images per training step')
     how.add_argument('--seed', type=seed, default=None, help='for repeatable runs')
+    how.add_argument('--jobs', type=int_in_range(1, 256, 'job count'), default=None,
+                     help='classes trained at once, each in a process of its own '
+                          '(default: as many as there are cores)')
     how.add_argument('--restart', action='store_true',
                      help='train from scratch even where an interrupted run of this training '
                           'could resume, or its finished model exists')

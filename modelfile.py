@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import socket
 
 import h5py
 import keras
@@ -24,7 +25,9 @@ from models import ARCHITECTURES, ClassModel, ModelInfo
 logging.getLogger('absl').setLevel(logging.ERROR)
 
 FORMAT = 'pixel-rnn model 1'
-TEMPORARY = re.compile(r'\.(\d+)\.tmp(\.weights)?\.(h5|json|png)$')
+# Temporary files are named for the process writing them, on its host: where
+# several machines share a models folder, each cleans up only its own.
+TEMPORARY = re.compile(r'\.(\d+)@([^/]+?)\.tmp(\.weights)?\.[A-Za-z0-9]+$')
 
 
 # ---------------------------------------------------------------- writing
@@ -85,10 +88,12 @@ def keep_old(path):
 
 
 def temporary_name(path):
+    """A name beside path for writing it under, keeping its suffix (which
+    says the format to the libraries that write it)."""
     stem, suffix = os.path.splitext(path)
     if path.endswith('.weights.h5'):
         stem, suffix = path[:-len('.weights.h5')], '.weights.h5'
-    return f'{stem}.{os.getpid()}.tmp{suffix}'
+    return f'{stem}.{os.getpid()}@{socket.gethostname()}.tmp{suffix}'
 
 
 def remove_quietly(path):
@@ -102,7 +107,8 @@ def remove_stale_temporaries(folder):
     """Remove temporary files that killed runs left in folder and its subfolders."""
     for path in glob.glob(os.path.join(glob.escape(folder), '**', '*.tmp*'), recursive=True):
         match = TEMPORARY.search(path)
-        if match and not process_alive(int(match.group(1))):
+        if (match and match.group(2) == socket.gethostname()
+                and not process_alive(int(match.group(1)))):
             remove_quietly(path)
 
 

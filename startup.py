@@ -4,6 +4,7 @@ TensorFlow writes them to the process's stderr before any setting can stop
 them, and one of them (no CUDA driver) is marked E though nothing is wrong.
 """
 import contextlib
+import importlib
 import logging
 import os
 import sys
@@ -40,3 +41,13 @@ def held_stderr():
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+
+
+def run_logged(log_path, module, function, *args):
+    """In a worker process: send all its output to log_path, and only then
+    import module (and so Keras) and call its function on args."""
+    with open(log_path, 'a') as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    sys.stdout.reconfigure(line_buffering=True)
+    return getattr(importlib.import_module(module), function)(*args)

@@ -9,10 +9,7 @@ of sub-pixels, the tutorial's design (gru.py), or a PixelCNN (pixelcnn.py);
 the functions here take either and never ask which.
 """
 import dataclasses
-import json
 import os
-import shutil
-import sys
 
 import keras
 import numpy as np
@@ -22,10 +19,12 @@ from skimage.util import img_as_ubyte
 
 import config
 import modelfile
+import training
 from errors import UsageError
 # The tutorial's GRU functions, under the names it gave them.
 from gru import create_model, next_pixel_targets, to_sequences  # noqa: F401
-from models import ClassModel, ModelInfo  # noqa: F401
+from models import ModelInfo
+from training import progress_mode  # noqa: F401
 
 
 # ---------------------------------------------------------------- preprocessing
@@ -52,23 +51,27 @@ def pre_process(images, size=config.target_size, factor=config.factor,
 
 # ---------------------------------------------------------------- training
 
-def train(dataset, request, labels, models_dir, num_images, restart=False, logdir=None):
+def train(dataset, request, labels, models_dir, num_images, restart=False, logdir=None,
+          jobs=None):
     """What train_mnist.py and train_cifar.py do: train the classes at positions
     labels (None: all) of dataset as request (fields of a ModelInfo) asks."""
     train_class_models(dataset, range(len(dataset.class_names)) if labels is None else labels,
-                       models_dir, ModelInfo(**request), num_images, restart, logdir)
+                       models_dir, ModelInfo(**request), num_images, restart, logdir, jobs)
 
 
 def train_class_models(dataset, labels, models_dir, template, num_images, restart=False,
-                       logdir=None):
+                       logdir=None, jobs=None):
     """Train one model per label (a position in dataset.class_names) on up to
     num_images of its training images, after the first template.skip, as the
-    ModelInfo template says. A model whose file already holds the same
-    training is skipped; an interrupted one resumes (unless restart)."""
+    ModelInfo template says; jobs classes at a time, each in a process of its
+    own (None: as many as there are cores, one where one class is trained).
+    A model whose file already holds the same training is skipped; an
+    interrupted one resumes (unless restart)."""
     problem = template.problem()
     if problem:
         raise UsageError(f'cannot train that: {problem}')
     modelfile.remove_stale_temporaries(models_dir)
+    tasks = []
     for label in labels:
         in_class = dataset.y_train == label
         images = dataset.x_train[in_class][template.skip:template.skip + num_images]
@@ -78,126 +81,15 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
                              f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
-        train_class(images, info, model_path(models_dir, name), restart,
-                    logdir and os.path.join(logdir, name))
-
-
-def train_class(images, info, path, restart=False, logdir=None):
-    """Train the model info describes on images and put it at path, keeping
-    the file it replaces. Each epoch is backed up beside path, so running the
-    same training again after an interruption goes on from the last one."""
-    existing = modelfile.read_info(path)
-    if existing and existing.same_training(info) and not restart:
-        print(f'{path} already holds this training ({info.epochs} epochs); skipped '
-              '(--restart trains it again)')
-        return
-    backup = ResumableBackup(path + '.resume', info, restart)
-    print(f'Training {info.summary()}')
-    if existing or os.path.exists(path):
-        print(f'{path} will be replaced when training ends; the old file goes to '
-              f'{modelfile.old_name(path)}')
-    if backup.epoch:
-        print(f'Resuming after epoch {backup.epoch} of {info.epochs} from {backup.backup_dir}')
-    if info.seed is not None:
-        keras.utils.set_random_seed(info.seed)
-    model = ClassModel.create(info)
-    callbacks = [backup] + ([keras.callbacks.TensorBoard(logdir)] if logdir else [])
-    model.fit(quantize(images, info.image_size, info.factor), info.batch_size, info.epochs,
-              callbacks, verbose=progress_mode())
-    model.info = dataclasses.replace(info, loss=backup.loss)
-    kept = modelfile.install(model, path)
-    shutil.rmtree(backup.backup_dir)
-    print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
-
-
-class ResumableBackup(keras.callbacks.BackupAndRestore):
-    """Keras's BackupAndRestore (weights, optimizer state and epoch after
-    every epoch, restored when fit begins again), made safe to kill at any
-    moment: each epoch's weights and record go to files named by the epoch,
-    written under temporary names and renamed, so the newest complete pair
-    is always there. The backup is tied to one training (run.json): another
-    one refuses to start over it unless restart, which clears it."""
-
-    def __init__(self, backup_dir, info, restart=False):
-        super().__init__(backup_dir, delete_checkpoint=False)
-        run = dataclasses.asdict(dataclasses.replace(info, loss=None, keras_version=None))
-        run_path = os.path.join(backup_dir, 'run.json')
-        if restart and os.path.exists(backup_dir):
-            shutil.rmtree(backup_dir)
-        if os.path.exists(run_path):
-            with open(run_path) as f:
-                earlier = json.load(f)
-            if earlier != json.loads(json.dumps(run)):
-                raise UsageError(
-                    f'{backup_dir} holds an interrupted training with other settings '
-                    f'({differences(earlier, run)}); run that command again to finish it, '
-                    'or add --restart to discard it')
-        else:
-            if os.path.exists(backup_dir):
-                shutil.rmtree(backup_dir)  # killed before it recorded anything
-            os.makedirs(backup_dir)
-            write_whole(run_path, json.dumps(run))
-        modelfile.remove_stale_temporaries(backup_dir)
-        self.epoch, self.loss = self.latest()
-
-    def latest(self):
-        """(epoch, loss) of the newest complete backup, or (0, None)."""
-        epochs = sorted(int(name[len('epoch_'):-len('.json')])
-                        for name in os.listdir(self.backup_dir)
-                        if name.startswith('epoch_') and name.endswith('.json'))
-        for epoch in reversed(epochs):
-            if os.path.exists(self.weights_path(epoch)):
-                with open(self.record_path(epoch)) as f:
-                    return epoch, json.load(f)['loss']
-        return 0, None
-
-    def weights_path(self, epoch):
-        return os.path.join(self.backup_dir, f'epoch_{epoch:05d}.weights.h5')
-
-    def record_path(self, epoch):
-        return os.path.join(self.backup_dir, f'epoch_{epoch:05d}.json')
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.loss = (logs or {}).get('loss')
-        super().on_epoch_end(epoch, logs)
-
-    def _save_model(self):
-        epoch = self._current_epoch
-        temporary = modelfile.temporary_name(self.weights_path(epoch))
-        try:
-            self.model.save_weights(temporary)
-            os.replace(temporary, self.weights_path(epoch))
-        finally:
-            modelfile.remove_quietly(temporary)
-        write_whole(self.record_path(epoch), json.dumps({'epoch': epoch, 'loss': self.loss}))
-        for older in range(1, epoch):
-            modelfile.remove_quietly(self.record_path(older))
-            modelfile.remove_quietly(self.weights_path(older))
-        self.epoch = epoch
-
-    def _load_model(self):
-        if not self.epoch:
-            return
-        if self.model.optimizer is not None and not self.model.optimizer.built:
-            self.model.optimizer.build(self.model.trainable_variables)
-        self.model.load_weights(self.weights_path(self.epoch))
-        # BackupAndRestore's own way of telling fit where to go on.
-        self.model._initial_epoch = self.epoch
-
-
-def write_whole(path, text):
-    temporary = f'{path}.{os.getpid()}.tmp.json'
-    try:
-        with open(temporary, 'w') as f:
-            f.write(text)
-        os.replace(temporary, path)
-    finally:
-        modelfile.remove_quietly(temporary)
-
-
-def differences(earlier, now):
-    return ', '.join(f'{key} {earlier.get(key)!r} then, {value!r} now'
-                     for key, value in now.items() if earlier.get(key) != value)
+        tasks.append(training.Task(quantize(images, info.image_size, info.factor), info,
+                                   model_path(models_dir, name), restart,
+                                   logdir and os.path.join(logdir, name)))
+    jobs = min(len(tasks), jobs or os.cpu_count() or 1)
+    if jobs > 1:
+        training.train_in_parallel(tasks, jobs)
+    else:
+        for task in tasks:
+            training.train_class(*task)
 
 
 # ---------------------------------------------------------------- model files
@@ -257,13 +149,6 @@ def log_priors(models):
 def log_likelihood(model, levels):
     """Log-probability in nats of each image of levels under a ClassModel."""
     return model.log_likelihood(levels)
-
-
-def progress_mode():
-    """Keras's verbose for progress a user watches: a live bar on a terminal,
-    one plain line at the end in a file or pipe, where the bar's control
-    characters would garble the log."""
-    return 1 if sys.stdout.isatty() else 2
 
 
 def check_images_fit(models, images):
@@ -326,7 +211,7 @@ def image_grid(images):
 def save_picture(picture, path, image_format):
     """Write a uint8 picture to path in image_format (a Pillow format name),
     whole or not at all."""
-    temporary = f'{path}.{os.getpid()}.tmp.png'
+    temporary = modelfile.temporary_name(path)
     try:
         Image.fromarray(picture).save(temporary, format=image_format)
         os.replace(temporary, path)

@@ -2,6 +2,7 @@ import dataclasses
 import json
 import os
 import resource
+import socket
 import time
 
 import h5py
@@ -159,13 +160,16 @@ def test_install_keeps_the_file_it_replaces(tmp_path):
 
 
 def test_temporary_files_of_dead_runs_are_cleaned_and_live_ones_kept(tmp_path):
-    dead = tmp_path / 'model_0.999999999.tmp.h5'
-    live = tmp_path / f'model_1.{os.getpid()}.tmp.h5'
+    host = socket.gethostname()
+    dead = tmp_path / f'model_0.999999999@{host}.tmp.h5'
+    live = tmp_path / f'model_1.{os.getpid()}@{host}.tmp.h5'
+    elsewhere = tmp_path / 'model_2.999999999@another-host.example.org.tmp.h5'
     other = tmp_path / 'notes.tmp'
-    for path in (dead, live, other):
+    for path in (dead, live, elsewhere, other):
         path.write_bytes(b'x')
+    assert modelfile.temporary_name(str(tmp_path / 'model_1.h5')) == str(live)
     modelfile.remove_stale_temporaries(str(tmp_path))
-    assert not dead.exists() and live.exists() and other.exists()
+    assert not dead.exists() and live.exists() and elsewhere.exists() and other.exists()
 
 
 def test_corrupt_file_is_refused(tmp_path):

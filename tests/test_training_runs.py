@@ -123,3 +123,20 @@ def test_classes_already_trained_the_same_way_are_skipped(tmp_path, capsys):
     assert capsys.readouterr().out.count('already holds this training') == 2
     assert {name: open(tmp_path / name, 'rb').read() for name in first} == first
     assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_1.h5']
+
+
+def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys):
+    template = model_info(units=4, class_name='', image_size=6, skip=0, epochs=2,
+                          batch_size=16, seed=3)
+    alone, together = str(tmp_path / 'alone'), str(tmp_path / 'together')
+    util.train_class_models(tiny_dataset(), [0, 1], alone, template, num_images=32, jobs=1)
+    util.train_class_models(tiny_dataset(), [0, 1], together, template, num_images=32, jobs=2)
+    out = capsys.readouterr().out
+    assert 'Training 2 classes, 2 at a time' in out
+    assert f'1: Saved {util.model_path(together, 1)}' in out
+    assert sorted(os.listdir(together)) == ['model_0.h5', 'model_1.h5'], 'logs removed'
+    for name in ('0', '1'):
+        first = util.load_model(util.model_path(alone, name)).info
+        second = util.load_model(util.model_path(together, name)).info
+        assert first.same_training(second)
+        assert second.loss == pytest.approx(first.loss, rel=1e-4)

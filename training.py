@@ -1,0 +1,187 @@
+"""Training one class's model: resumable, and never losing the model it replaces.
+
+Each epoch is backed up beside the model file; only when all epochs are done
+is the new model written whole and put in place, the file it replaces kept.
+Several classes train at once in processes of their own.
+"""
+import collections
+import concurrent.futures
+import dataclasses
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import sys
+
+import keras
+
+import modelfile
+import startup
+from errors import UsageError
+from models import ClassModel, ModelInfo
+
+# One class's training: levels (images, h, w[, colours]), its ModelInfo, the
+# model file, whether to restart, and its TensorBoard folder or None.
+Task = collections.namedtuple('Task', 'levels info path restart logdir')
+
+
+def progress_mode():
+    """Keras's verbose for progress a user watches: a live bar on a terminal,
+    one plain line at the end in a file or pipe, where the bar's control
+    characters would garble the log."""
+    return 1 if sys.stdout.isatty() else 2
+
+
+def train_class(levels, info, path, restart=False, logdir=None):
+    """Train the model info describes on levels and put it at path, keeping
+    the file it replaces. Each epoch is backed up beside path, so running the
+    same training again after an interruption goes on from the last one."""
+    existing = modelfile.read_info(path)
+    if existing and existing.same_training(info) and not restart:
+        print(f'{path} already holds this training ({info.epochs} epochs); skipped '
+              '(--restart trains it again)')
+        return
+    backup = ResumableBackup(path + '.resume', info, restart)
+    print(f'Training {info.summary()}')
+    if existing or os.path.exists(path):
+        print(f'{path} will be replaced when training ends; the old file goes to '
+              f'{modelfile.old_name(path)}')
+    if backup.epoch:
+        print(f'Resuming after epoch {backup.epoch} of {info.epochs} from {backup.backup_dir}')
+    if info.seed is not None:
+        keras.utils.set_random_seed(info.seed)
+    model = ClassModel.create(info)
+    callbacks = [backup] + ([keras.callbacks.TensorBoard(logdir)] if logdir else [])
+    model.fit(levels, info.batch_size, info.epochs, callbacks, verbose=progress_mode())
+    model.info = dataclasses.replace(info, loss=backup.loss)
+    kept = modelfile.install(model, path)
+    shutil.rmtree(backup.backup_dir)
+    print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
+
+
+class ResumableBackup(keras.callbacks.BackupAndRestore):
+    """Keras's BackupAndRestore (weights, optimizer state and epoch after
+    every epoch, restored when fit begins again), made safe to kill at any
+    moment: each epoch's weights and record go to files named by the epoch,
+    written under temporary names and renamed, so the newest complete pair
+    is always there. The backup is tied to one training (run.json): another
+    one refuses to start over it unless restart, which clears it."""
+
+    def __init__(self, backup_dir, info, restart=False):
+        super().__init__(backup_dir, delete_checkpoint=False)
+        run = dataclasses.asdict(dataclasses.replace(info, loss=None, keras_version=None))
+        run_path = os.path.join(backup_dir, 'run.json')
+        if restart and os.path.exists(backup_dir):
+            shutil.rmtree(backup_dir)
+        if os.path.exists(run_path):
+            with open(run_path) as f:
+                earlier = json.load(f)
+            if earlier != json.loads(json.dumps(run)):
+                raise UsageError(
+                    f'{backup_dir} holds an interrupted training with other settings '
+                    f'({differences(earlier, run)}); run that command again to finish it, '
+                    'or add --restart to discard it')
+        else:
+            if os.path.exists(backup_dir):
+                shutil.rmtree(backup_dir)  # killed before it recorded anything
+            os.makedirs(backup_dir)
+            write_whole(run_path, json.dumps(run))
+        modelfile.remove_stale_temporaries(backup_dir)
+        self.epoch, self.loss = self.latest()
+
+    def latest(self):
+        """(epoch, loss) of the newest complete backup, or (0, None)."""
+        records = (re.fullmatch(r'epoch_(\d+)\.json', name)
+                   for name in os.listdir(self.backup_dir))
+        epochs = sorted(int(record.group(1)) for record in records if record)
+        for epoch in reversed(epochs):
+            if os.path.exists(self.weights_path(epoch)):
+                with open(self.record_path(epoch)) as f:
+                    return epoch, json.load(f)['loss']
+        return 0, None
+
+    def weights_path(self, epoch):
+        return os.path.join(self.backup_dir, f'epoch_{epoch:05d}.weights.h5')
+
+    def record_path(self, epoch):
+        return os.path.join(self.backup_dir, f'epoch_{epoch:05d}.json')
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.loss = (logs or {}).get('loss')
+        super().on_epoch_end(epoch, logs)
+
+    def _save_model(self):
+        epoch = self._current_epoch
+        temporary = modelfile.temporary_name(self.weights_path(epoch))
+        try:
+            self.model.save_weights(temporary)
+            os.replace(temporary, self.weights_path(epoch))
+        finally:
+            modelfile.remove_quietly(temporary)
+        write_whole(self.record_path(epoch), json.dumps({'epoch': epoch, 'loss': self.loss}))
+        for older in range(1, epoch):
+            modelfile.remove_quietly(self.record_path(older))
+            modelfile.remove_quietly(self.weights_path(older))
+        self.epoch = epoch
+
+    def _load_model(self):
+        if not self.epoch:
+            return
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)
+        self.model.load_weights(self.weights_path(self.epoch))
+        # BackupAndRestore's own way of telling fit where to go on.
+        self.model._initial_epoch = self.epoch
+
+
+def write_whole(path, text):
+    temporary = modelfile.temporary_name(path)
+    try:
+        with open(temporary, 'w') as f:
+            f.write(text)
+        os.replace(temporary, path)
+    finally:
+        modelfile.remove_quietly(temporary)
+
+
+def differences(earlier, now):
+    return ', '.join(f'{key} {earlier.get(key)!r} then, {value!r} now'
+                     for key, value in now.items() if earlier.get(key) != value)
+
+
+def train_in_parallel(tasks, jobs):
+    """Train tasks jobs at a time, each in a process of its own with an even
+    share of the cores. Each class trains exactly as it would alone (with its
+    own seed); its Keras output goes to a log beside its model file, named
+    here and removed once the class is done."""
+    threads = str(max(1, (os.cpu_count() or 1) // jobs))
+    # Read by the workers' TensorFlow as it starts; this process's has started.
+    os.environ.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS='1',
+                      OMP_NUM_THREADS=threads)
+    print(f'Training {len(tasks)} classes, {jobs} at a time')
+    pool = concurrent.futures.ProcessPoolExecutor(jobs, multiprocessing.get_context('spawn'))
+    try:
+        running = {}
+        for task in tasks:
+            log = task.path + '.log'
+            os.makedirs(os.path.dirname(log) or '.', exist_ok=True)
+            print(f'{task.info.class_name}: progress in {log}')
+            # A plain tuple and dict: they unpickle in the worker without Keras.
+            job = tuple(task._replace(info=dataclasses.asdict(task.info)))
+            running[pool.submit(startup.run_logged, log, 'training', 'train_class_job',
+                                job)] = (task, log)
+        for done in concurrent.futures.as_completed(running):
+            task, log = running[done]
+            done.result()  # a worker's error is raised here, its log kept
+            with open(log) as f:
+                print(f'{task.info.class_name}: {f.read().strip().splitlines()[-1]}')
+            os.remove(log)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def train_class_job(job):
+    """train_class in a worker process, on a Task sent as a plain tuple."""
+    task = Task(*job)
+    train_class(*task._replace(info=ModelInfo(**task.info)))
