@@ -127,6 +127,9 @@ def add_training_flags(parser, what, settings, data_help):
     how.add_argument('--jobs', type=int_in_range(1, 256, 'job count'), default=None,
                      help='classes trained at once, each in a process of its own '
                           '(default: as many as there are cores)')
+    how.add_argument('--distribute', action='store_true',
+                     help="one model on all local GPUs (else CPUs) with TensorFlow's "
+                          'MirroredStrategy, classes one at a time')
     how.add_argument('--restart', action='store_true',
                      help='train from scratch even where an interrupted run of this training '
                           'could resume, or its finished model exists')
@@ -146,6 +149,9 @@ def training_request(args, settings, class_names):
     if args.arch == 'gru' and given:
         # Refused rather than ignored: the user meant something by them.
         raise UsageError(f"--{', --'.join(given)} applies to --arch=pixelcnn, not --arch=gru")
+    if args.distribute and args.jobs not in (None, 1):
+        raise UsageError(f'--distribute trains one class at a time on all devices; '
+                         f'leave out --jobs={args.jobs}')
     if args.head == 'sigmoid' and args.max_intensity != 1:
         raise UsageError(f'--head=sigmoid models 2 levels: it needs --max_intensity=1, '
                          f'not {args.max_intensity}')

@@ -27,7 +27,7 @@ def main():
     cli.start_keras()
     import util
     util.train(dataset, request, None if args.all_digits else [args.digit], args.models_dir,
-               args.num_images, args.restart, args.logdir, args.jobs)
+               args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
 
 
 if __name__ == '__main__':

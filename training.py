@@ -6,6 +6,7 @@ Several classes train at once in processes of their own.
 """
 import collections
 import concurrent.futures
+import contextlib
 import dataclasses
 import json
 import multiprocessing
@@ -22,8 +23,10 @@ from errors import UsageError
 from models import ClassModel, ModelInfo
 
 # One class's training: levels (images, h, w[, colours]), its ModelInfo, the
-# model file, whether to restart, and its TensorBoard folder or None.
-Task = collections.namedtuple('Task', 'levels info path restart logdir')
+# model file, whether to restart, its TensorBoard folder or None, and whether
+# to spread each batch over the local devices.
+Task = collections.namedtuple('Task', 'levels info path restart logdir distribute',
+                              defaults=(False, None, False))
 
 
 def progress_mode():
@@ -33,7 +36,7 @@ def progress_mode():
     return 1 if sys.stdout.isatty() else 2
 
 
-def train_class(levels, info, path, restart=False, logdir=None):
+def train_class(levels, info, path, restart=False, logdir=None, distribute=False):
     """Train the model info describes on levels and put it at path, keeping
     the file it replaces. Each epoch is backed up beside path, so running the
     same training again after an interruption goes on from the last one."""
@@ -51,13 +54,33 @@ def train_class(levels, info, path, restart=False, logdir=None):
         print(f'Resuming after epoch {backup.epoch} of {info.epochs} from {backup.backup_dir}')
     if info.seed is not None:
         keras.utils.set_random_seed(info.seed)
-    model = ClassModel.create(info)
     callbacks = [backup] + ([keras.callbacks.TensorBoard(logdir)] if logdir else [])
-    model.fit(levels, info.batch_size, info.epochs, callbacks, verbose=progress_mode())
+    with device_scope(distribute):
+        model = ClassModel.create(info)
+        model.fit(levels, info.batch_size, info.epochs, callbacks, verbose=progress_mode())
     model.info = dataclasses.replace(info, loss=backup.loss)
     kept = modelfile.install(model, path)
     shutil.rmtree(backup.backup_dir)
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
+
+
+def device_scope(distribute):
+    """Where distribute, TensorFlow's MirroredStrategy over the local GPUs, or
+    the CPU devices where there are none: one model, a copy per device, each
+    batch split among them and the gradients summed. Otherwise Keras's own
+    placement. On a GPU the GRU keeps cuDNN's settings (tanh, sigmoid,
+    reset_after), so its fast kernel runs under either."""
+    if not distribute:
+        return contextlib.nullcontext()
+    if keras.backend.backend() != 'tensorflow':
+        raise UsageError(f'--distribute uses TensorFlow\'s MirroredStrategy; the Keras '
+                         f'backend is {keras.backend.backend()} (set KERAS_BACKEND=tensorflow)')
+    import tensorflow as tf
+    devices = (tf.config.list_logical_devices('GPU') or tf.config.list_logical_devices('CPU'))
+    strategy = tf.distribute.MirroredStrategy([device.name for device in devices])
+    print(f'One model on {strategy.num_replicas_in_sync} devices: '
+          f"{', '.join(device.name for device in devices)}")
+    return strategy.scope()
 
 
 class ResumableBackup(keras.callbacks.BackupAndRestore):

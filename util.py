@@ -52,19 +52,21 @@ def pre_process(images, size=config.target_size, factor=config.factor,
 # ---------------------------------------------------------------- training
 
 def train(dataset, request, labels, models_dir, num_images, restart=False, logdir=None,
-          jobs=None):
+          jobs=None, distribute=False):
     """What train_mnist.py and train_cifar.py do: train the classes at positions
     labels (None: all) of dataset as request (fields of a ModelInfo) asks."""
     train_class_models(dataset, range(len(dataset.class_names)) if labels is None else labels,
-                       models_dir, ModelInfo(**request), num_images, restart, logdir, jobs)
+                       models_dir, ModelInfo(**request), num_images, restart, logdir, jobs,
+                       distribute)
 
 
 def train_class_models(dataset, labels, models_dir, template, num_images, restart=False,
-                       logdir=None, jobs=None):
+                       logdir=None, jobs=None, distribute=False):
     """Train one model per label (a position in dataset.class_names) on up to
     num_images of its training images, after the first template.skip, as the
     ModelInfo template says; jobs classes at a time, each in a process of its
-    own (None: as many as there are cores, one where one class is trained).
+    own (None: as many as there are cores, one where one class is trained);
+    distribute spreads each class's batches over the local devices instead.
     A model whose file already holds the same training is skipped; an
     interrupted one resumes (unless restart)."""
     problem = template.problem()
@@ -83,8 +85,8 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
                                    prior=float(in_class.mean()), data_source=dataset.source)
         tasks.append(training.Task(quantize(images, info.image_size, info.factor), info,
                                    model_path(models_dir, name), restart,
-                                   logdir and os.path.join(logdir, name)))
-    jobs = min(len(tasks), jobs or os.cpu_count() or 1)
+                                   logdir and os.path.join(logdir, name), distribute))
+    jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
     if jobs > 1:
         training.train_in_parallel(tasks, jobs)
     else:

@@ -140,3 +140,29 @@ def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys)
         second = util.load_model(util.model_path(together, name)).info
         assert first.same_training(second)
         assert second.loss == pytest.approx(first.loss, rel=1e-4)
+
+
+DISTRIBUTED = '''
+import sys
+import numpy as np
+import tensorflow as tf
+cpu = tf.config.list_physical_devices('CPU')[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+sys.path[:0] = ['.', 'tests']
+import training, util
+from conftest import model_info
+info = model_info(units=8, image_size=6, epochs=2, batch_size=8, seed=0)
+levels = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
+training.train_class(levels, info, sys.argv[1], distribute=True)
+print('loss', util.load_model(sys.argv[1]).info.loss)
+'''
+
+
+def test_distribute_trains_one_model_over_two_devices(tmp_path):
+    path = str(tmp_path / 'model_0.h5')
+    result = subprocess.run([sys.executable, '-c', DISTRIBUTED, path], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert 'One model on 2 devices: /device:CPU:0, /device:CPU:1' in result.stdout
+    assert float(result.stdout.split('loss')[-1]) > 0
+    assert os.listdir(tmp_path) == ['model_0.h5']
