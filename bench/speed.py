@@ -2,7 +2,7 @@
 
     python bench/speed.py [--data PATH] [--models_dir DIR] [--skip_training]
 
-Prints one table: grid sampling at 10x10 and 28x28, classification of the
+Prints one table: grid sampling at 10x10 and 28x28 (GRU and PixelCNN), classification of the
 test images by ten models, training throughput at batch 32.
 """
 import argparse
@@ -22,7 +22,7 @@ import dataclasses  # noqa: E402
 import gru  # noqa: E402
 import util  # noqa: E402
 from models import ClassModel, ModelInfo  # noqa: E402
-from bench.tutorial_baseline import draw, sample_by_prefix  # noqa: E402
+from bench.tutorial_baseline import draw, sample_by_passes, sample_by_prefix  # noqa: E402
 
 GRID = 25
 
@@ -77,6 +77,22 @@ def bench_sampling(model, rng, rows):
         rows.append((f'5x5 grid at {size}x{size} (baseline scaled from 5 prefix lengths)',
                      f'{baseline:.1f} s', f'{first:.3f} s ({again:.3f} s warm)',
                      f'{baseline / first:.0f}x ({baseline / again:.0f}x warm)'))
+
+
+def bench_pixelcnn_sampling(rows):
+    """A pass of the network per sub-pixel against one position per layer
+    from caches, same uniforms, default PixelCNN (untrained: the cost is the
+    same)."""
+    for size in (10, 28):
+        model = ClassModel.create(ModelInfo('mnist', '0', size, config.num_classes, 1,
+                                            'pixelcnn', dict(config.ARCH_PARAMS['pixelcnn'])))
+        uniforms = np.random.default_rng(0).random((GRID, size * size))
+        model.sample(GRID, seed=0)  # warm up
+        baseline, expected = timed(sample_by_passes, model.network, uniforms, size)
+        ours, drawn = timed(model.architecture.sample, model.network, uniforms, size)
+        assert (drawn == expected).all(), 'the cached sampler must draw the same pixels'
+        rows.append((f'PixelCNN 5x5 grid at {size}x{size} (same pixels)', f'{baseline:.2f} s',
+                     f'{ours:.3f} s', f'{baseline / ours:.0f}x'))
 
 
 def tutorial_classify(models, images):
@@ -152,6 +168,7 @@ def main():
     rows = []
     peak = matmul_peak()
     bench_sampling(util.load_model(util.model_path(args.models_dir, 0)), rng, rows)
+    bench_pixelcnn_sampling(rows)
     bench_classification(args.models_dir, dataset, rows, peak)
     if not args.skip_training:
         bench_training(dataset, rows)

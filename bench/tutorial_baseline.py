@@ -3,6 +3,7 @@ benchmarks and tests compare against."""
 import numpy as np
 
 import gru
+import pixelcnn
 
 
 def draw(probabilities, uniforms):
@@ -24,3 +25,17 @@ def sample_by_prefix(model, uniforms):
             probabilities = model.predict(prefix, verbose=0)[:, -1]
             pixels[image, index] = draw(probabilities, uniforms[image:image + 1, index])[0]
     return pixels
+
+
+def sample_by_passes(model, uniforms, image_size):
+    """A PixelCNN network's samples without shortcuts: for every sub-pixel,
+    one pass of the whole network over the image so far."""
+    colours = pixelcnn.colours(model)
+    images = np.zeros((len(uniforms), image_size, image_size, colours), dtype='float32')
+    for index in range(uniforms.shape[1]):
+        row, column, colour = np.unravel_index(index, images.shape[1:])
+        probabilities = model.predict_on_batch(images)[:, row, column, colour]
+        if pixelcnn.head(model) == 'sigmoid':
+            probabilities = np.stack([1 - probabilities, probabilities], axis=-1)
+        images[:, row, column, colour] = pixelcnn.draw(probabilities, uniforms[:, index])
+    return images

@@ -7,6 +7,7 @@ import data
 import pixelcnn
 import util
 from conftest import last_line, model_info, run_script
+from bench.tutorial_baseline import sample_by_passes
 from layers import causal_mask
 from models import ClassModel
 
@@ -69,23 +70,14 @@ def test_log_likelihood_sums_the_logs_of_the_predicted_probabilities(colours, he
                                np.log(own).reshape(4, -1).sum(axis=1), rtol=1e-4)
 
 
-def naive_sample(model, image_size, uniforms):
-    """Every sub-pixel from a pass over the whole image so far, no shortcuts."""
-    colours = pixelcnn.colours(model)
-    images = np.zeros((len(uniforms), image_size, image_size, colours), dtype='float32')
-    for index in range(uniforms.shape[1]):
-        row, column, colour = np.unravel_index(index, images.shape[1:])
-        probabilities = model.predict(images, verbose=0)[:, row, column, colour]
-        images[:, row, column, colour] = pixelcnn.draw(probabilities, uniforms[:, index])
-    return images
-
-
-@pytest.mark.parametrize('colours', [1, 3])
-def test_sampling_draws_what_the_full_model_draws(colours):
-    model = small_pixelcnn(colours)
-    uniforms = np.random.default_rng(3).random((4, 4 * 4 * colours))
-    np.testing.assert_array_equal(pixelcnn.sample(model, uniforms, 4),
-                                  naive_sample(model, 4, uniforms))
+@pytest.mark.parametrize('colours, size, head, levels', [
+    (1, 4, 'softmax', LEVELS), (3, 4, 'softmax', LEVELS), (1, 9, 'softmax', LEVELS),
+    (1, 6, 'sigmoid', 2)])
+def test_sampling_draws_what_the_full_model_draws(colours, size, head, levels):
+    model = small_pixelcnn(colours, head, levels)
+    uniforms = np.random.default_rng(3).random((4, size * size * colours))
+    np.testing.assert_array_equal(pixelcnn.sample(model, uniforms, size),
+                                  sample_by_passes(model, uniforms, size))
 
 
 def test_sampling_follows_a_rigged_model():
