@@ -233,6 +233,7 @@ SCRIPTS = {MNIST: 'train_mnist.py', CIFAR: 'train_cifar.py'}
 
 
 @pytest.mark.parametrize('build, load, words', BAD_DATA)
+@pytest.mark.slow
 def test_bad_data_gets_one_line_naming_it_through_the_script(tmp_path, build, load, words):
     path = str(build(tmp_path))
     script = SCRIPTS[load]

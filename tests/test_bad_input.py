@@ -112,6 +112,7 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize('script, args, words', BAD_INPUT)
+@pytest.mark.slow
 def test_bad_input_gets_one_line_and_exit_2(tmp_path, script, args, words):
     before = sorted(os.listdir(tmp_path))
     arguments = args(tmp_path)
@@ -132,6 +133,7 @@ def test_help_shows_the_defaults():
     assert '(default: 32)' in result.stdout and '(default: 50)' in result.stdout
 
 
+@pytest.mark.slow
 def test_from_another_folder_the_shipped_models_are_found_and_only_our_lines_shown(tmp_path):
     result = run_script(os.path.join(ROOT, 'generate.py'), '--digit=7', '--grid_size=2',
                         '--out=grid.jpg', '--seed=0', cwd=tmp_path)
@@ -143,6 +145,7 @@ def test_from_another_folder_the_shipped_models_are_found_and_only_our_lines_sho
     assert os.listdir(tmp_path) == ['grid.jpg']
 
 
+@pytest.mark.slow
 def test_a_subset_keeps_the_classes_balanced_and_fewer_images_are_said(tmp_path):
     for digit in range(10):
         util.save_model(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),

@@ -29,6 +29,7 @@ def assert_refused(result, *words):
     (['generate.py', '--temperature=0'], ['--temperature', "'0'"]),
     (['classification.py', '--num_images=0'], ['--num_images', "'0'"]),
 ])
+@pytest.mark.slow
 def test_bad_flags_get_one_line_and_exit_2(args, words):
     result = run_script(*args)
     assert_refused(result, *words)
@@ -59,6 +60,7 @@ def test_partial_models_folder_names_only_the_missing_files(tmp_path):
     (dict(colours=3, class_name='7'), ['model_7.h5', 'cifar', 'not mnist']),
     (dict(class_name='3'), ['model_7.h5', "class '3'", "not '7'"]),
 ])
+@pytest.mark.slow
 def test_models_that_disagree_with_each_other_or_the_data_are_refused(tmp_path, odd_one, words):
     for digit in range(10):
         if digit != 7:
@@ -146,6 +148,7 @@ def test_train_generate_classify_on_bundled_images(tmp_path):
     (['generate.py', '--dataset=cifar', '--label=unicorn'], ['--label', "'unicorn'", 'truck']),
     (['generate.py', '--dataset=svhn'], ['--dataset', "'svhn'"]),
 ])
+@pytest.mark.slow
 def test_bad_cifar_flags_get_one_line_and_exit_2(args, words):
     result = run_script(*args)
     assert_refused(result, *words)

@@ -125,6 +125,7 @@ def test_classes_already_trained_the_same_way_are_skipped(tmp_path, capsys):
     assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_1.h5']
 
 
+@pytest.mark.slow
 def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys):
     template = model_info(units=4, class_name='', image_size=6, skip=0, epochs=2,
                           batch_size=16, seed=3)
@@ -158,6 +159,7 @@ print('loss', util.load_model(sys.argv[1]).info.loss)
 '''
 
 
+@pytest.mark.slow
 def test_distribute_trains_one_model_over_two_devices(tmp_path):
     path = str(tmp_path / 'model_0.h5')
     result = subprocess.run([sys.executable, '-c', DISTRIBUTED, path], cwd=ROOT,
