@@ -98,8 +98,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         if restart and os.path.exists(backup_dir):
             shutil.rmtree(backup_dir)
         if os.path.exists(run_path):
-            with open(run_path) as f:
-                earlier = json.load(f)
+            earlier = self.read(run_path)
             if earlier != json.loads(json.dumps(run)):
                 raise UsageError(
                     f'{backup_dir} holds an interrupted training with other settings '
@@ -120,9 +119,19 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         epochs = sorted(int(record.group(1)) for record in records if record)
         for epoch in reversed(epochs):
             if os.path.exists(self.weights_path(epoch)):
-                with open(self.record_path(epoch)) as f:
-                    return epoch, json.load(f)['loss']
+                return epoch, self.read(self.record_path(epoch)).get('loss')
         return 0, None
+
+    def read(self, path):
+        try:
+            with open(path) as f:
+                record = json.load(f)
+            if not isinstance(record, dict):
+                raise ValueError('not a record')
+            return record
+        except (OSError, ValueError):
+            raise UsageError(f'{path} is damaged; add --restart to discard the backup in '
+                             f'{self.backup_dir} and train from the start') from None
 
     def weights_path(self, epoch):
         return os.path.join(self.backup_dir, f'epoch_{epoch:05d}.weights.h5')
@@ -153,7 +162,12 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             return
         if self.model.optimizer is not None and not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)
-        self.model.load_weights(self.weights_path(self.epoch))
+        try:
+            self.model.load_weights(self.weights_path(self.epoch))
+        except (OSError, ValueError) as error:
+            raise UsageError(f'{self.weights_path(self.epoch)} is damaged ({error}); add '
+                             f'--restart to discard the backup in {self.backup_dir} and train '
+                             'from the start') from None
         # BackupAndRestore's own way of telling fit where to go on.
         self.model._initial_epoch = self.epoch
 

@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 
 import data
+import training
 import util
 from conftest import ROOT, model_info, rigged_model
+from errors import UsageError
+from models import ClassModel
 
 
 def train_command(models_dir, *extra):
@@ -168,3 +171,19 @@ def test_distribute_trains_one_model_over_two_devices(tmp_path):
     assert 'One model on 2 devices: /device:CPU:0, /device:CPU:1' in result.stdout
     assert float(result.stdout.split('loss')[-1]) > 0
     assert os.listdir(tmp_path) == ['model_0.h5']
+
+
+@pytest.mark.parametrize('damage', ['run.json', 'epoch_00001.json', 'epoch_00001.weights.h5'])
+def test_a_damaged_backup_is_refused_with_the_way_out(tmp_path, damage):
+    template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
+                          batch_size=16, seed=1)
+    levels = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
+    path = str(tmp_path / 'model_0.h5')
+    backup = training.ResumableBackup(path + '.resume', template)
+    model = ClassModel.create(template)
+    model.fit(levels, 16, 1, [backup], verbose=0)  # one epoch of two: backed up, not done
+    (tmp_path / 'model_0.h5.resume' / damage).write_bytes(b'{half')
+    with pytest.raises(UsageError, match=f'{damage} is damaged.*--restart'):
+        training.train_class(levels, template, path)
+    training.train_class(levels, template, path, restart=True)
+    assert util.load_model(path).info.epochs == 2
