@@ -7,12 +7,13 @@ import dataclasses
 
 import numpy as np
 
+import config
 import gru
 import pixelcnn
 
 # Each architecture module answers create, num_weights, fit, log_likelihood, sample.
 ARCHITECTURES = {'gru': gru, 'pixelcnn': pixelcnn}
-DATASET_COLOURS = {'mnist': 1, 'cifar': 3}
+DATASET_COLOURS = {settings.name: settings.colours for settings in config.DATASETS.values()}
 
 # Bounds on what a description may ask for: generous for real models, and
 # small enough that no file can ask for absurd memory.
