@@ -37,12 +37,10 @@ def main():
     import util
 
     models = util.load_models(models_dir, settings.class_names, settings)
-    log_likelihoods = util.log_likelihoods_by_class(models, images,
-                                                     verbose=util.progress_mode())
-    predictions = util.bayes_decision(log_likelihoods, util.log_priors(models))
+    predictions = util.classify(models, images, verbose=util.progress_mode())
     print(f'Classification accuracy on a test set: {np.mean(predictions == labels):.4f}')
     if args.report:
-        own_class = log_likelihoods[np.arange(len(labels)), labels]
+        own_class = util.own_class_log_likelihoods(models, images, labels)
         print(f'Test images under their own class model: {-own_class.mean():.2f} nats, '
               f'{util.bits_per_dim(own_class, models[0].info.num_subpixels):.4f} bits/dim')
         classes = range(len(settings.class_names))

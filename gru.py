@@ -115,17 +115,22 @@ def fit(model, levels, batch_size, epochs, callbacks=(), verbose='auto'):
 
 # ---------------------------------------------------------------- likelihood and sampling
 
-def log_likelihood(model, levels):
+def log_likelihood(model, levels, floor=None):
     """Log-probability in nats of each image of levels (m, h, w[, colours]).
 
     Runs the GRU one pixel at a time over all images at once, and once per
     distinct prefix: images that begin alike (blank top rows, most of them)
     share the state of their common beginning. Memory stays at one state
-    per image, whatever the image size."""
+    per image, whatever the image size.
+
+    With floor (one value per image), an image whose running sum falls below
+    its floor is left there: log-probabilities only subtract, so its total
+    would end lower still, and the sum so far is returned in its place."""
     pixels = levels.reshape(len(levels), -1).astype(np.int64)
     cell = model.get_layer('gru').cell
     logits_layer = model.get_layer('logits')
     num_levels, colours = logits_layer.units, channels(model)
+    active = np.arange(len(pixels))  # the images still summed
     prefix_ids = np.zeros(len(pixels), dtype=np.int64)  # all begin with the empty prefix
     inputs = step_inputs(None, 0, num_levels, colours)
     state = ops.zeros((1, cell.units))
@@ -133,8 +138,13 @@ def log_likelihood(model, levels):
     for step in range(pixels.shape[1]):
         output, state = cell(inputs, state)
         log_probs = ops.convert_to_numpy(ops.log_softmax(logits_layer(output), axis=-1))
-        totals += log_probs[prefix_ids, pixels[:, step]]
-        extended, prefix_ids = np.unique(prefix_ids * num_levels + pixels[:, step],
+        totals[active] += log_probs[prefix_ids, pixels[active, step]]
+        if floor is not None:
+            above = totals[active] >= floor[active]
+            active, prefix_ids = active[above], prefix_ids[above]
+            if not len(active):
+                break
+        extended, prefix_ids = np.unique(prefix_ids * num_levels + pixels[active, step],
                                          return_inverse=True)
         state = ops.take(state, extended // num_levels, axis=0)
         inputs = step_inputs(extended % num_levels, step + 1, num_levels, colours)

@@ -129,10 +129,12 @@ class ClassModel:
     def fit(self, levels, batch_size, epochs, callbacks=(), verbose='auto'):
         return self.architecture.fit(self.network, levels, batch_size, epochs, callbacks, verbose)
 
-    def log_likelihood(self, levels):
+    def log_likelihood(self, levels, floor=None):
         """Log-probability in nats of each image of levels (m, *info.shape):
-        the sum over sub-pixels of log p(sub-pixel | those before it)."""
-        return self.architecture.log_likelihood(self.network, levels)
+        the sum over sub-pixels of log p(sub-pixel | those before it). With
+        floor (one value per image), a sum that falls below its image's floor
+        may stop there, the sum so far given in its place."""
+        return self.architecture.log_likelihood(self.network, levels, floor)
 
     def sample(self, num_images=1, seed=None, temperature=1.0, verbose=0):
         """Images of levels (num_images, *info.shape), every sub-pixel drawn by

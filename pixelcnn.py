@@ -109,9 +109,11 @@ def level_logits(model, logits):
     return logits.reshape(logits.shape[:-1] + (colours(model), -1))
 
 
-def log_likelihood(model, levels, batch_size=256):
+def log_likelihood(model, levels, floor=None, batch_size=256):
     """Log-probability in nats of each image of levels under model, exact:
-    the sum over sub-pixels of log p(sub-pixel | those before it)."""
+    the sum over sub-pixels of log p(sub-pixel | those before it). One pass
+    gives every sub-pixel's term at once, so floor (see gru.log_likelihood)
+    saves nothing here and is not used."""
     images = as_images(levels)
     to_logits = logits_model(model)
     totals = []

@@ -36,3 +36,36 @@ def test_bayes_decision_adds_log_priors():
     log_likelihoods = np.array([[-10.0, -10.5], [-10.0, -12.0]])
     np.testing.assert_array_equal(util.bayes_decision(log_likelihoods, np.log([0.25, 0.75])),
                                   [1, 0])
+
+
+def test_classify_skips_what_cannot_win_and_decides_as_the_full_computation():
+    rng = np.random.default_rng(0)
+    models = []
+    for digit in range(4):
+        model = rigged_model(np.full(7, 1 / 7), units=8, class_name=str(digit), prior=0.1 + digit / 10)
+        weights = model.network.get_weights()
+        model.network.set_weights([w + rng.normal(0, 0.8, w.shape) for w in weights])
+        models.append(model)
+    images = rng.integers(0, 256, (300, 28, 28), dtype=np.uint8)
+    images[:100, :12] = 0  # shared beginnings
+    full = util.bayes_decision(util.log_likelihoods_by_class(models, images),
+                               util.log_priors(models))
+    assert len(set(full)) > 1, 'the case must have more than one winner'
+    np.testing.assert_array_equal(util.classify(models, images), full)
+    levels = util.quantize(images)
+    exact = models[1].log_likelihood(levels)
+    floor = np.full(len(images), np.median(exact))
+    bounded = models[1].log_likelihood(levels, floor)
+    above = exact >= floor
+    np.testing.assert_allclose(bounded[above], exact[above], rtol=1e-6)
+    assert (bounded[~above] < floor[~above]).all() and (bounded[~above] >= exact[~above]).all()
+
+
+def test_own_class_log_likelihoods_are_the_matrix_entries_of_the_labels():
+    models = [rigged_model([0.1] + [0.15] * 6, class_name='0'),
+              rigged_model([0.4] + [0.1] * 6, class_name='1')]
+    images = np.random.default_rng(1).integers(0, 256, (6, 28, 28), dtype=np.uint8)
+    labels = np.array([0, 1, 1, 0, 1, 0])
+    matrix = util.log_likelihoods_by_class(models, images)
+    np.testing.assert_allclose(util.own_class_log_likelihoods(models, images, labels),
+                               matrix[np.arange(6), labels], rtol=1e-6)
