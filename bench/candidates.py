@@ -12,7 +12,8 @@ one model per class is trained on the first --num_images training images of
 the class for --epochs epochs (with --seconds, stopping after the first epoch
 that ends past that many seconds; the GRU's decaying rate is scheduled over
 --epochs all the same) and saved under --models_root/DATASET/CANDIDATE, where
-classification.py and generate.py can read them (--models_dir). Then, on a
+classification.py and generate.py can read them (--models_dir); --trained
+evaluates a set trained before, such as the shipped one. Then, on a
 class-balanced subset of --num_test test images: Bayes accuracy with the
 training set's class frequencies as priors, bits/dim under the own class's
 model, the seconds to classify the subset (and that scaled to 10,000
@@ -54,10 +55,13 @@ def parse_args():
     what.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
     what.add_argument('--data', default=None,
                       help=f'MNIST: {cli.MNIST_DATA_HELP}. CIFAR-10: {cli.CIFAR_DATA_HELP}')
-    what.add_argument('--candidate', action='append', type=candidate_spec, required=True,
+    what.add_argument('--candidate', action='append', type=candidate_spec, default=[],
                       metavar='ARCH:key=value,...',
                       help='e.g. gru:size=10,levels=7 or pixelcnn:size=16,levels=8,filters=64,'
                            'depth=6; repeat the flag for more candidates')
+    what.add_argument('--trained', action='append', default=[], metavar='MODELS_DIR',
+                      help='also evaluate a set trained before, e.g. trained/cifar_models '
+                           '(first, before any training); repeatable')
     training = parser.add_argument_group('training, per class')
     training.add_argument('--num_images', type=cli.positive_int, default=1000,
                           help='training images per class, from the first')
@@ -74,7 +78,10 @@ def parse_args():
     where.add_argument('--models_root', default='/tmp/candidates',
                        help='models go to MODELS_ROOT/DATASET/CANDIDATE/model_CLASS.h5')
     where.add_argument('--results', default=RESULTS, help='CSV the rows are appended to')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if not args.candidate and not args.trained:
+        parser.error('give at least one --candidate or --trained')
+    return args
 
 
 def candidate_spec(text):
@@ -206,8 +213,8 @@ def grid_seconds(model, seed):
 
 # ---------------------------------------------------------------- results
 
-def measure(info, dataset, test, args):
-    """Train and evaluate the candidate info describes; its row of results, by COLUMNS."""
+def train_candidate(info, dataset, args):
+    """Models of the candidate info describes, trained; and the training's columns."""
     name = candidate_name(info)
     print(f'{name}: training {args.num_images} images per class, {args.epochs} epochs'
           + (f' or {args.seconds:g} s' if args.seconds else ''), flush=True)
@@ -216,20 +223,37 @@ def measure(info, dataset, test, args):
     load_average = os.getloadavg()[0]
     models, train_seconds, durations = train_classes(dataset, info, args.num_images,
                                                      args.seconds, models_dir)
-    test_images, test_labels = dataset.x_test[test], dataset.y_test[test]
-    accuracy, bits, classify_seconds = evaluate(models, test_images, test_labels)
     num_images = models[0].info.num_images
-    return dict(date=datetime.datetime.now().isoformat(timespec='seconds'),
-                dataset=info.dataset, candidate=name, train_images_per_class=num_images,
-                epochs_asked=args.epochs, seconds_budget=args.seconds or '',
-                batch_size=args.batch_size, test_images=len(test), accuracy=round(accuracy, 4),
-                bits_per_dim=round(bits, 4), classify_s=round(classify_seconds, 1),
+    return models, dict(
+        candidate=name, train_images_per_class=num_images, epochs_asked=args.epochs,
+        seconds_budget=args.seconds or '', batch_size=args.batch_size,
+        train_s_per_class=round(float(train_seconds.mean()), 1),
+        epochs_done=round(float(sum(map(len, durations)) / len(durations)), 1),
+        epoch_s_per_1k_images=round(epoch_seconds_per_1k(durations, num_images), 2),
+        load_average=round(load_average, 2))
+
+
+def load_trained(models_dir, settings):
+    """A set trained before (such as the shipped one), and what its files say of its training."""
+    import util
+    models = util.load_models(models_dir, settings.class_names, settings)
+    info = models[0].info
+    return models, dict(candidate=f'{candidate_name(info)} ({models_dir})',
+                        train_images_per_class=info.num_images, epochs_asked=info.epochs,
+                        seconds_budget='', batch_size=info.batch_size, train_s_per_class='',
+                        epochs_done=info.epochs, epoch_s_per_1k_images='',
+                        load_average=round(os.getloadavg()[0], 2))
+
+
+def measure(models, training, dataset, test, seed):
+    """The row of results, by COLUMNS, of models given their training's columns."""
+    accuracy, bits, classify_seconds = evaluate(models, dataset.x_test[test], dataset.y_test[test])
+    return dict(training, date=datetime.datetime.now().isoformat(timespec='seconds'),
+                dataset=models[0].info.dataset, test_images=len(test),
+                accuracy=round(accuracy, 4), bits_per_dim=round(bits, 4),
+                classify_s=round(classify_seconds, 1),
                 classify_10k_s=round(classify_seconds * FULL_TEST / len(test)),
-                grid_s=round(grid_seconds(models[0], args.seed), 1),
-                train_s_per_class=round(float(train_seconds.mean()), 1),
-                epochs_done=round(float(sum(map(len, durations)) / len(durations)), 1),
-                epoch_s_per_1k_images=round(epoch_seconds_per_1k(durations, num_images), 2),
-                load_average=round(load_average, 2), cores=os.cpu_count())
+                grid_s=round(grid_seconds(models[0], seed), 1), cores=os.cpu_count())
 
 
 def markdown_header():
@@ -258,9 +282,11 @@ def main():
     infos = [template(arch, values, settings, args) for arch, values in args.candidate]
     dataset = data.load(settings.name, args.data)
     test = data.balanced_subset(dataset.y_test, args.num_test)
+    sets = ([lambda folder=folder: load_trained(folder, settings) for folder in args.trained]
+            + [lambda info=info: train_candidate(info, dataset, args) for info in infos])
     rows = []
-    for info in infos:
-        rows.append(measure(info, dataset, test, args))
+    for trained_set in sets:
+        rows.append(measure(*trained_set(), dataset, test, args.seed))
         append_csv(rows[-1], args.results)
         print(markdown_header(), *map(markdown_row, rows), sep='\n', flush=True)
 
