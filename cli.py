@@ -24,7 +24,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 class ArgumentParser(argparse.ArgumentParser):
     def __init__(self, **kwargs):
-        super().__init__(formatter_class=HelpFormatter, **kwargs)
+        kwargs.setdefault('formatter_class', HelpFormatter)
+        super().__init__(**kwargs)
 
     def error(self, message):
         self.exit(2, f'{self.prog}: error: {message} (see --help)\n')

@@ -67,7 +67,8 @@ def parse_args():
                           help='training images per class, from the first')
     training.add_argument('--epochs', type=cli.positive_int, default=5,
                           help='epochs (at most, with --seconds)')
-    training.add_argument('--seconds', type=cli.positive_float, default=None,
+    training.add_argument('--seconds', type=cli.float_in_range(1, 7 * 86400, 'seconds'),
+                          default=None,
                           help='stop after the first epoch that ends past this many seconds')
     training.add_argument('--batch_size', type=cli.positive_int, default=config.batch_size)
     training.add_argument('--seed', type=cli.seed, default=0)

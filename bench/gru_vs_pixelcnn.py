@@ -24,32 +24,12 @@ cli.start_keras()
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import util  # noqa: E402
+from bench.candidates import wall_clock_budget  # noqa: E402
 from models import ClassModel, ModelInfo  # noqa: E402
 
 
-class WallClockBudget(keras.callbacks.Callback):
-    """Stops training after the first epoch that ends past the budget; keeps
-    each epoch's duration."""
-
-    def __init__(self, seconds):
-        super().__init__()
-        self.seconds = seconds
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-        self.durations = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.durations.append(time.perf_counter() - self.epoch_start)
-        if time.perf_counter() - self.start > self.seconds:
-            self.model.stop_training = True
-
-
 def train(arch, levels, seconds, args):
-    budget = WallClockBudget(seconds)
+    budget = wall_clock_budget(seconds)
     many = 10_000  # epochs: the budget stops training long before
     params = dict(config.ARCH_PARAMS[arch])
     if arch == 'pixelcnn':
