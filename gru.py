@@ -15,12 +15,14 @@ import numpy as np
 from keras import ops
 
 import config
-from layers import GRUSampler, keras2_hard_sigmoid
+from layers import GRUSampler, GRUStep, keras2_hard_sigmoid
 
 # Hyper-parameters a model file records, with the defaults of new models.
 PARAMS = config.ARCH_PARAMS['gru']
 RECURRENT_ACTIVATIONS = {'sigmoid': 'sigmoid', 'hard_sigmoid': 'hard_sigmoid',
                          'keras2_hard_sigmoid': keras2_hard_sigmoid}
+# Rows per compiled step in log_likelihood: the largest batch shape, and the smallest.
+CHUNK, MIN_CHUNK = 2048, 64
 
 
 def create_model(one_hot_len, units=config.units, reset_after=True,
@@ -127,28 +129,41 @@ def log_likelihood(model, levels, floor=None):
     its floor is left there: log-probabilities only subtract, so its total
     would end lower still, and the sum so far is returned in its place."""
     pixels = levels.reshape(len(levels), -1).astype(np.int64)
-    cell = model.get_layer('gru').cell
-    logits_layer = model.get_layer('logits')
-    num_levels, colours = logits_layer.units, channels(model)
+    step = GRUStep(model.get_layer('gru').cell, model.get_layer('logits'))
+    num_levels, colours = model.output_shape[-1], channels(model)
     active = np.arange(len(pixels))  # the images still summed
     prefix_ids = np.zeros(len(pixels), dtype=np.int64)  # all begin with the empty prefix
     inputs = step_inputs(None, 0, num_levels, colours)
-    state = ops.zeros((1, cell.units))
+    state = np.zeros((1, model.get_layer('gru').cell.units), dtype=np.float32)
     totals = np.zeros(len(pixels))
-    for step in range(pixels.shape[1]):
-        output, state = cell(inputs, state)
-        log_probs = ops.convert_to_numpy(ops.log_softmax(logits_layer(output), axis=-1))
-        totals[active] += log_probs[prefix_ids, pixels[active, step]]
+    for index in range(pixels.shape[1]):
+        log_probs, state = predict_in_chunks(step, inputs, state)
+        totals[active] += log_probs[prefix_ids, pixels[active, index]]
         if floor is not None:
             above = totals[active] >= floor[active]
             active, prefix_ids = active[above], prefix_ids[above]
             if not len(active):
                 break
-        extended, prefix_ids = np.unique(prefix_ids * num_levels + pixels[active, step],
+        extended, prefix_ids = np.unique(prefix_ids * num_levels + pixels[active, index],
                                          return_inverse=True)
-        state = ops.take(state, extended // num_levels, axis=0)
-        inputs = step_inputs(extended % num_levels, step + 1, num_levels, colours)
+        state = state[extended // num_levels]
+        inputs = step_inputs(extended % num_levels, index + 1, num_levels, colours)
     return totals
+
+
+def predict_in_chunks(step, inputs, state):
+    """step.predict_on_batch over rows in chunks of CHUNK, the last one padded
+    to a power of two: a few batch shapes to compile, whatever the rows, and
+    chunks small enough that a step's activations stay in cache."""
+    results = []
+    for start in range(0, len(inputs), CHUNK):
+        rows = min(CHUNK, len(inputs) - start)
+        padded = max(MIN_CHUNK, 1 << (rows - 1).bit_length())
+        chunk = [np.pad(part[start:start + rows], ((0, padded - rows), (0, 0)))
+                 for part in (inputs, state)]
+        results.append([ops.convert_to_numpy(part)[:rows]
+                        for part in step.predict_on_batch(chunk)])
+    return [np.concatenate(parts) for parts in zip(*results)]
 
 
 def sample(model, uniforms, image_size=None, temperature=1.0, verbose=0):

@@ -54,6 +54,21 @@ class GRUSampler(keras.Model):
         return ops.fori_loop(0, num_pixels, step, start)[2]
 
 
+class GRUStep(keras.Model):
+    """One step of a trained GRU model's own layers: called on (inputs,
+    states), returns (log-probabilities of the next sub-pixel, new states).
+    predict_on_batch compiles it, once per batch shape."""
+
+    def __init__(self, cell, logits_layer, **kwargs):
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.logits_layer = logits_layer
+
+    def call(self, inputs):
+        output, state = self.cell(*inputs)
+        return ops.log_softmax(self.logits_layer(output), axis=-1), state
+
+
 def causal_mask(kernel_shape, mask_type, colours=1):
     """Mask for a (height, width, inputs, outputs) kernel so that each output
     sees only (sub)pixels before the one it predicts: the rows above, the

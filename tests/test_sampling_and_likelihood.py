@@ -73,7 +73,12 @@ def test_image_grid_places_samples_row_by_row():
     assert grid[0, 2] == 1 and grid[2, 0] == 3 and grid[5, 5] == 8
 
 
-def test_log_likelihood_with_shared_prefixes_equals_the_full_sequence_pass():
+@pytest.mark.parametrize('chunk, min_chunk', [(gru.CHUNK, gru.MIN_CHUNK), (4, 2)])
+def test_log_likelihood_with_shared_prefixes_equals_the_full_sequence_pass(
+        chunk, min_chunk, monkeypatch):
+    # (4, 2): the rows of a step span several compiled calls, the last one padded.
+    monkeypatch.setattr(gru, 'CHUNK', chunk)
+    monkeypatch.setattr(gru, 'MIN_CHUNK', min_chunk)
     model = gru_model(units=32, image_size=6)
     rng = np.random.default_rng(4)
     levels = rng.integers(0, config.num_classes, (12, 6, 6))
