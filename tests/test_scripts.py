@@ -115,12 +115,13 @@ def test_all_digits_flag_reads_like_the_tutorial(monkeypatch, flags, expected):
 
 
 @pytest.mark.slow
-def test_train_generate_classify_on_bundled_images(tmp_path):
+@pytest.mark.parametrize('target_size', [10, 14])  # the tutorial's set, and the best one's size
+def test_train_generate_classify_on_bundled_images(tmp_path, target_size):
     models_dir = str(tmp_path / 'models')
     for digit in (0, 1):
         result = run_script('train_mnist.py', f'--digit={digit}', '--num_images=300',
                             '--epochs=6', '--data=bundled', f'--models_dir={models_dir}',
-                            '--seed=0')
+                            f'--target_size={target_size}', '--seed=0')
         assert result.returncode == 0, result.stderr
         assert f'Saved {util.model_path(models_dir, digit)}' in result.stdout
 
@@ -136,6 +137,7 @@ def test_train_generate_classify_on_bundled_images(tmp_path):
     bundled = data.load_mnist('bundled')
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [util.load_model(util.model_path(models_dir, d)) for d in (0, 1)]
+    assert [model.info.image_size for model in models] == [target_size] * 2
     predictions = util.classify(models, bundled.x_test[held_out])
     accuracy = np.mean(predictions == bundled.y_test[held_out])
     # Chance is 0.5; two models this small reach about 0.9.
