@@ -170,15 +170,15 @@ def test_cifar_without_models_or_data_says_what_to_do(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_and_draw_a_colour_model(tmp_path):
+def test_train_draw_and_classify_with_colour_models(tmp_path):
     rng = np.random.default_rng(0)
     npz = str(tmp_path / 'cifar.npz')
     np.savez(npz, x_train=rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8),
-             y_train=np.arange(40) % 10, x_test=np.zeros((10, 32, 32, 3), np.uint8),
-             y_test=np.arange(10))
+             y_train=np.arange(40) % 10, x_test=rng.integers(0, 256, (20, 32, 32, 3), np.uint8),
+             y_test=np.arange(20) % 10)
     models_dir = str(tmp_path / 'models')
-    result = run_script('train_cifar.py', '--label=cat', '--epochs=1', f'--data={npz}',
-                        f'--models_dir={models_dir}')
+    result = run_script('train_cifar.py', '--all_labels', '--epochs=1', '--jobs=1',
+                        f'--data={npz}', f'--models_dir={models_dir}')
     assert result.returncode == 0, result.stderr
     assert f'Saved {models_dir}/model_cat.h5' in result.stdout
     out = str(tmp_path / 'cats.png')
@@ -187,6 +187,12 @@ def test_train_and_draw_a_colour_model(tmp_path):
     assert result.returncode == 0, result.stderr
     with Image.open(out) as grid:
         assert grid.size == (64, 64) and grid.mode == 'RGB'
+    result = run_script('classification.py', '--dataset=cifar', f'--data={npz}',
+                        f'--models_dir={models_dir}', '--report')
+    assert result.returncode == 0, result.stderr
+    accuracy_line, = [line for line in result.stdout.splitlines() if line.startswith('Classification accuracy')]
+    assert 0 <= float(accuracy_line.split(': ')[-1]) <= 1
+    assert 'bits/dim' in result.stdout and 'Confusion matrix' in result.stdout, result.stdout
 
 
 def test_describe_says_what_a_models_folder_holds(tmp_path):
