@@ -105,6 +105,8 @@ def add_training_flags(parser, what, settings, data_help):
     model = parser.add_argument_group('model')
     model.add_argument('--arch', choices=('gru', 'pixelcnn'), default='gru',
                        help='architecture: a GRU over the sub-pixels, or a PixelCNN')
+    model.add_argument('--units', type=int_in_range(1, 4096, 'unit count'), default=None,
+                       help=f'GRU: units of its state (default {config.units})')
     model.add_argument('--filters', type=int_in_range(2, 4096, 'filter count'), default=None,
                        help=f'PixelCNN: channels of its convolutions '
                             f'(default {config.pixelcnn_filters})')
@@ -145,11 +147,15 @@ def training_request(args, settings, class_names):
     """What the training flags ask for, as fields of a ModelInfo (models.py),
     after checking that they go together and that the models of class_names
     can be written where they should go."""
-    given = {name: getattr(args, name) for name in ('filters', 'depth', 'head')
+    own = {'gru': ('units',), 'pixelcnn': ('filters', 'depth', 'head')}
+    given = {name: getattr(args, name) for names in own.values() for name in names
              if getattr(args, name) is not None}
-    if args.arch == 'gru' and given:
+    foreign = [name for name in given if name not in own[args.arch]]
+    if foreign:
         # Refused rather than ignored: the user meant something by them.
-        raise UsageError(f"--{', --'.join(given)} applies to --arch=pixelcnn, not --arch=gru")
+        other = 'gru' if args.arch == 'pixelcnn' else 'pixelcnn'
+        raise UsageError(f"--{', --'.join(foreign)} applies to --arch={other}, "
+                         f"not --arch={args.arch}")
     if args.distribute and args.jobs not in (None, 1):
         raise UsageError(f'--distribute trains one class at a time on all devices; '
                          f'leave out --jobs={args.jobs}')

@@ -83,6 +83,9 @@ BAD_INPUT = [
          '--all_labels', '--label'),
     case('gru with filters', 'train_mnist.py', lambda d: ['--filters=8'],
          '--filters', '--arch=pixelcnn'),
+    case('pixelcnn with units', 'train_cifar.py', lambda d: ['--arch=pixelcnn', '--units=64'],
+         '--units', '--arch=gru'),
+    case('units of 10^6', 'train_mnist.py', lambda d: ['--units=1000000'], '--units', '1-4096'),
     case('sigmoid of 7 levels', 'train_mnist.py', lambda d: ['--arch=pixelcnn', '--head=sigmoid'],
          '--head=sigmoid', '--max_intensity=1'),
     # Where results would go.
