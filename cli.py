@@ -121,6 +121,11 @@ def add_training_flags(parser, what, settings, data_help):
     model.add_argument('--max_intensity', type=int_in_range(1, 255, 'max_intensity'),
                        default=settings.max_intensity,
                        help='the highest of the levels pixels are quantized to')
+    if settings.colours == 1:
+        model.add_argument('--deskew', action='store_true',
+                           help='shear each image upright and centre it by its moments before '
+                                'shrinking (the model file says so, and classification does '
+                                'the same to the images it classifies)')
     how = parser.add_argument_group('how')
     how.add_argument('--epochs', type=int_in_range(1, 100_000, 'epoch count'),
                      default=config.epochs, help='passes over the training images')
@@ -169,7 +174,8 @@ def training_request(args, settings, class_names):
     return dict(dataset=settings.name, class_name='', image_size=args.target_size,
                 levels=args.max_intensity + 1, colours=settings.colours, arch=args.arch,
                 params={**config.ARCH_PARAMS[args.arch], **given}, skip=args.skip,
-                epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
+                epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                deskew=getattr(args, 'deskew', False))
 
 
 def check_models_dir(models_dir, paths):

@@ -41,6 +41,7 @@ class ModelInfo:
     seed: int = None
     loss: float = None   # training loss of the last epoch
     keras_version: str = None
+    deskew: bool = False  # images sheared upright and centred before shrinking (util.deskew)
 
     @property
     def factor(self):
@@ -71,6 +72,8 @@ class ModelInfo:
             return f'image size {self.image_size} is not within 1-{MAX_IMAGE_SIZE}'
         if not 2 <= self.levels <= 256:
             return f'{self.levels} levels is not within 2-256'
+        if not isinstance(self.deskew, bool) or (self.deskew and self.colours != 1):
+            return f'deskew {self.deskew!r} is not true or false, or not of grey images'
         if self.arch not in ARCHITECTURES:
             return f'architecture {self.arch!r} is not one of {", ".join(ARCHITECTURES)}'
         expected = ARCHITECTURES[self.arch].PARAMS
@@ -84,6 +87,8 @@ class ModelInfo:
         text = (f'{self.dataset} {self.class_name}: {self.image_size}x{self.image_size}, '
                 f'{self.levels} levels, {"colour" if self.colours > 1 else "grey"}, '
                 f'{self.arch} ({params})')
+        if self.deskew:
+            text += ', deskewed'
         if self.epochs is not None:
             text += f'; {self.epochs} epochs on {self.num_images} images of {self.data_source}'
         if self.loss is not None:

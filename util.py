@@ -42,6 +42,36 @@ def quantize(images, size=config.target_size, factor=config.factor):
     return np.round(shrink_all(images, size) / factor).astype(np.uint8)
 
 
+def deskew(images):
+    """uint8 grey images (m, h, w), each sheared so that its ink's principal
+    axis stands upright and shifted so that its ink's centre of mass is the
+    image's centre: the slant that varies from writer to writer is taken out
+    before a model sees the image."""
+    weights = images.astype(np.float64)
+    ink = weights.sum(axis=(1, 2)) + 1e-9  # a blank image stays blank
+    rows, cols = np.mgrid[:images.shape[1], :images.shape[2]]
+    mean_row = (weights * rows).sum(axis=(1, 2)) / ink
+    mean_col = (weights * cols).sum(axis=(1, 2)) / ink
+    row_offsets = rows - mean_row[:, None, None]
+    slants = ((weights * row_offsets * (cols - mean_col[:, None, None])).sum(axis=(1, 2))
+              / np.maximum((weights * row_offsets ** 2).sum(axis=(1, 2)), 1e-9))
+    centre_row, centre_col = (images.shape[1] - 1) / 2, (images.shape[2] - 1) / 2
+    deskewed = np.empty_like(images)
+    for index, (image, slant) in enumerate(zip(images, slants)):
+        # warp's map takes each output (col, row) to where it reads the input.
+        source = np.array([[1, slant, mean_col[index] - centre_col - slant * centre_row],
+                           [0, 1, mean_row[index] - centre_row],
+                           [0, 0, 1]])
+        deskewed[index] = np.round(transform.warp(image, source, order=1, preserve_range=True))
+    return deskewed
+
+
+def to_levels(images, info):
+    """uint8 images -> the levels a model of info takes: deskewed if it was
+    trained so, shrunk and quantized."""
+    return quantize(deskew(images) if info.deskew else images, info.image_size, info.factor)
+
+
 def pre_process(images, size=config.target_size, factor=config.factor,
                 num_levels=config.num_classes):
     """uint8 images (m, h, w[, channels]) -> one-hot sequences, as the tutorial trains its GRU."""
@@ -83,7 +113,7 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
                              f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
-        tasks.append(training.Task(quantize(images, info.image_size, info.factor), info,
+        tasks.append(training.Task(to_levels(images, info), info,
                                    model_path(models_dir, name), restart,
                                    logdir and os.path.join(logdir, name), distribute))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
@@ -133,7 +163,7 @@ def load_models(models_dir, class_names, settings):
 
 def shape_and_levels(info):
     return (f'{info.image_size}x{info.image_size} {"colour" if info.colours > 1 else "grey"} '
-            f'with {info.levels} levels')
+            f'with {info.levels} levels{", deskewed" if info.deskew else ""}')
 
 
 def log_priors(models):
@@ -164,8 +194,7 @@ def log_likelihoods_by_class(models, images, verbose=0):
     """Log-likelihoods in nats (images, classes) of uint8 images under one
     model per class. verbose=1 shows a progress bar over the models."""
     check_images_fit(models, images)
-    info = models[0].info
-    levels = quantize(images, info.image_size, info.factor)
+    levels = to_levels(images, models[0].info)
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     log_likelihoods = np.zeros((len(images), len(models)))
     for index, model in enumerate(models):
@@ -178,7 +207,7 @@ def own_class_log_likelihoods(models, images, labels):
     """Log-likelihood in nats of each uint8 image under the model of its own
     class (labels: positions in models); each model sees only its images."""
     check_images_fit(models, images)
-    levels = quantize(images, models[0].info.image_size, models[0].info.factor)
+    levels = to_levels(images, models[0].info)
     log_likelihoods = np.zeros(len(images))
     for index, model in enumerate(models):
         own = labels == index
@@ -203,7 +232,7 @@ def classify(models, images, verbose=0):
     the best complete score an earlier class gave the image, the class
     cannot win, and its remaining steps are skipped."""
     check_images_fit(models, images)
-    levels = quantize(images, models[0].info.image_size, models[0].info.factor)
+    levels = to_levels(images, models[0].info)
     class_log_priors = log_priors(models)
     best = np.full(len(images), -np.inf)
     decisions = np.zeros(len(images), dtype=np.int64)

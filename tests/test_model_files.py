@@ -113,7 +113,7 @@ def test_the_tutorials_digit0_model_matches_its_reference_figure():
 def test_a_file_records_what_it_models_and_how_it_was_trained(tmp_path):
     info = model_info(levels=5, image_size=12, units=16, class_name='3', prior=0.25,
                       data_source='mnist.npz', num_images=321, skip=500, epochs=7,
-                      batch_size=16, seed=4, loss=0.5)
+                      batch_size=16, seed=4, loss=0.5, deskew=True)
     model = ClassModel.create(info)
     path = str(tmp_path / 'model_3.h5')
     util.save_model(model, path)
@@ -122,6 +122,7 @@ def test_a_file_records_what_it_models_and_how_it_was_trained(tmp_path):
         assert f.attrs['image_size'] == 12 and f.attrs['levels'] == 5
         assert f.attrs['class_name'] == '3' and f.attrs['prior'] == 0.25
         assert f.attrs['arch'] == 'gru' and json.loads(f.attrs['params'])['units'] == 16
+        assert f.attrs['deskew']
     loaded = util.load_model(path)
     assert loaded.info == dataclasses.replace(info, keras_version=loaded.info.keras_version)
     assert loaded.info.keras_version.startswith('3.')
@@ -177,6 +178,13 @@ def test_corrupt_file_is_refused(tmp_path):
     path.write_bytes(b'not a model')
     with pytest.raises(UsageError, match='not a readable model file'):
         util.load_model(str(path))
+
+
+def test_deskewing_is_described_only_as_true_or_false_and_only_for_grey_images():
+    assert 'deskew' in model_info(deskew='yes').problem()
+    assert 'deskew' in model_info(deskew=True, colours=3).problem()
+    assert model_info(deskew=True).problem() is None
+    assert model_info(deskew=True).summary().endswith(', deskewed')
 
 
 def test_a_file_that_does_not_say_what_it_models_is_refused(tmp_path):

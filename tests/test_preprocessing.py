@@ -4,6 +4,7 @@ from skimage.util import img_as_ubyte
 
 import config
 import util
+from conftest import model_info
 
 
 def test_quantize_matches_the_tutorials_resize_and_rounding():
@@ -42,3 +43,42 @@ def test_targets_are_inputs_shifted_left_with_a_zero_sentinel():
     np.testing.assert_array_equal(targets[:, :-1], xs[:, 1:])
     assert not targets[:, -1].any()
     np.testing.assert_array_equal(targets[0, :-1].argmax(-1), [1, 2, 3, 0])
+
+
+def ink_slant_and_centre(image):
+    """The shear deskew removes (column drift per row of the ink) and the
+    ink's centre of mass, (row, col)."""
+    weights = image.astype(np.float64)
+    rows, cols = np.mgrid[:image.shape[0], :image.shape[1]]
+    mean_row, mean_col = (weights * rows).sum() / weights.sum(), (weights * cols).sum() / weights.sum()
+    slant = ((weights * (rows - mean_row) * (cols - mean_col)).sum()
+             / (weights * (rows - mean_row) ** 2).sum())
+    return slant, (mean_row, mean_col)
+
+
+def test_deskew_stands_a_slanted_stroke_upright_in_the_centre():
+    image = np.zeros((28, 28), np.uint8)
+    for row in range(4, 22):  # a stroke leaning right, off centre
+        image[row, 18 - row // 2:21 - row // 2] = 255
+    slant, _ = ink_slant_and_centre(image)
+    assert slant < -0.4
+    deskewed, = util.deskew(image[None])
+    slant, centre = ink_slant_and_centre(deskewed)
+    assert abs(slant) < 0.05
+    np.testing.assert_allclose(centre, (13.5, 13.5), atol=0.3)
+    assert deskewed.dtype == np.uint8 and abs(int(deskewed.sum()) - int(image.sum())) < 0.05 * image.sum()
+
+
+def test_deskew_leaves_blank_and_upright_centred_images_alone():
+    blank = np.zeros((1, 28, 28), np.uint8)
+    np.testing.assert_array_equal(util.deskew(blank), blank)
+    upright = np.zeros((1, 28, 28), np.uint8)
+    upright[0, 6:22, 13:15] = 200
+    np.testing.assert_array_equal(util.deskew(upright), upright)
+
+
+def test_models_trained_on_deskewed_images_are_given_deskewed_images():
+    images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    np.testing.assert_array_equal(util.to_levels(images, model_info(deskew=True)),
+                                  util.quantize(util.deskew(images)))
+    np.testing.assert_array_equal(util.to_levels(images, model_info()), util.quantize(images))

@@ -57,6 +57,7 @@ def test_partial_models_folder_names_only_the_missing_files(tmp_path):
 @pytest.mark.parametrize('odd_one, words', [
     (dict(levels=5), ['model_0.h5', 'model_7.h5', 'disagree', '7 levels', '5 levels']),
     (dict(image_size=28), ['model_0.h5', 'model_7.h5', 'disagree', '10x10', '28x28']),
+    (dict(deskew=True), ['model_0.h5', 'model_7.h5', 'disagree', '7 levels, deskewed']),
     (dict(colours=3, class_name='7'), ['model_7.h5', 'cifar', 'not mnist']),
     (dict(class_name='3'), ['model_7.h5', "class '3'", "not '7'"]),
 ])
@@ -115,13 +116,13 @@ def test_all_digits_flag_reads_like_the_tutorial(monkeypatch, flags, expected):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('target_size', [10, 14])  # the tutorial's set, and the best one's size
-def test_train_generate_classify_on_bundled_images(tmp_path, target_size):
+@pytest.mark.parametrize('flags', [[], ['--deskew']])  # the tutorial's set, the best set's
+def test_train_generate_classify_on_bundled_images(tmp_path, flags):
     models_dir = str(tmp_path / 'models')
     for digit in (0, 1):
         result = run_script('train_mnist.py', f'--digit={digit}', '--num_images=300',
                             '--epochs=6', '--data=bundled', f'--models_dir={models_dir}',
-                            f'--target_size={target_size}', '--seed=0')
+                            '--seed=0', *flags)
         assert result.returncode == 0, result.stderr
         assert f'Saved {util.model_path(models_dir, digit)}' in result.stdout
 
@@ -137,7 +138,7 @@ def test_train_generate_classify_on_bundled_images(tmp_path, target_size):
     bundled = data.load_mnist('bundled')
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [util.load_model(util.model_path(models_dir, d)) for d in (0, 1)]
-    assert [model.info.image_size for model in models] == [target_size] * 2
+    assert [model.info.deskew for model in models] == ['--deskew' in flags] * 2
     predictions = util.classify(models, bundled.x_test[held_out])
     accuracy = np.mean(predictions == bundled.y_test[held_out])
     # Chance is 0.5; two models this small reach about 0.9.
