@@ -13,7 +13,8 @@ def parse_args():
     cli.add_training_flags(parser, what, config.CIFAR, cli.CIFAR_DATA_HELP)
     args = parser.parse_args()
     if args.all_labels and args.label is not None:
-        parser.error('--all_labels trains all ten classes; leave out --label')
+        parser.error('--all_labels trains all ten classes; '
+                     f'leave out --label={config.cifar_classes[args.label]}')
     args.label = args.label or 0
     return args
 

@@ -80,7 +80,7 @@ BAD_INPUT = [
     case('all digits and a digit', 'train_mnist.py', lambda d: ['--all_digits', '--digit=3'],
          '--all_digits', '--digit=3'),
     case('all labels and a label', 'train_cifar.py', lambda d: ['--all_labels', '--label=cat'],
-         '--all_labels', '--label'),
+         '--all_labels', '--label=cat'),
     case('gru with filters', 'train_mnist.py', lambda d: ['--filters=8'],
          '--filters', '--arch=pixelcnn'),
     case('pixelcnn with units', 'train_cifar.py', lambda d: ['--arch=pixelcnn', '--units=64'],

@@ -1,0 +1,73 @@
+"""MNIST: what combining model sets, or shifting the test images, buys.
+
+    python bench/combinations.py --data PATH --models_dir DIR [--models_dir DIR2 ...] [--shifts]
+
+Each set's log-likelihoods of the 10,000 test images, then Bayes' rule with
+the first set's priors over:
+- each set alone (what classification.py gives);
+- the mean of the sets' log-likelihoods (a product of experts: each image
+  must please every set; not a normalised density, so a direction only);
+- with --shifts, the first set with translation as a latent variable: the
+  image is one drawn from the model, then moved by one pixel up, down, left,
+  right or not at all, each with probability 1/5, so its likelihood is the
+  mean of the model's likelihoods of the five images moved back.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import cli  # noqa: E402
+import config  # noqa: E402
+import data  # noqa: E402
+
+cli.start_keras()
+import numpy as np  # noqa: E402
+from scipy.ndimage import shift  # noqa: E402
+from scipy.special import logsumexp  # noqa: E402
+import util  # noqa: E402
+
+SHIFTS = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
+
+
+def shifted(images, rows, columns):
+    """images moved by whole pixels, zeros filling the edge they leave."""
+    return shift(images, (0, rows, columns), order=0, mode='constant', cval=0)
+
+
+def accuracy(log_likelihoods, log_priors, labels):
+    return np.mean(util.bayes_decision(log_likelihoods, log_priors) == labels)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--data', default=None, help=cli.MNIST_DATA_HELP)
+    parser.add_argument('--models_dir', action='append', required=True,
+                        help='a folder of ten MNIST models; give it again for more sets')
+    parser.add_argument('--shifts', action='store_true',
+                        help='also score the first set with a latent one-pixel shift')
+    args = parser.parse_args()
+    settings = config.DATASETS['mnist']
+    dataset = data.load_mnist(args.data)
+    images, labels = dataset.x_test, dataset.y_test
+    sets = [util.load_models(folder, settings.class_names, settings)
+            for folder in args.models_dir]
+    log_priors = util.log_priors(sets[0])
+    by_set = [util.log_likelihoods_by_class(models, images) for models in sets]
+    for folder, log_likelihoods in zip(args.models_dir, by_set):
+        print(f'{folder}: {accuracy(log_likelihoods, log_priors, labels):.4f}')
+    if len(sets) > 1:
+        print(f'mean of the {len(sets)} sets: '
+              f'{accuracy(np.mean(by_set, axis=0), log_priors, labels):.4f}')
+    if args.shifts:
+        by_shift = [by_set[0]] + [util.log_likelihoods_by_class(sets[0], shifted(images, *move))
+                                  for move in SHIFTS[1:]]
+        mixture = logsumexp(by_shift, axis=0) - np.log(len(SHIFTS))
+        print(f'{args.models_dir[0]} with a latent shift of {len(SHIFTS)} moves: '
+              f'{accuracy(mixture, log_priors, labels):.4f}')
+
+
+if __name__ == '__main__':
+    main()
