@@ -126,6 +126,10 @@ def add_training_flags(parser, what, settings, data_help):
                            help='shear each image upright and centre it by its moments before '
                                 'shrinking (the model file says so, and classification does '
                                 'the same to the images it classifies)')
+    if settings.colours > 1:
+        what.add_argument('--mirror', action='store_true',
+                          help="also train on each image's mirror image (left-right), which "
+                               'is as likely a picture of its class; an epoch takes twice as long')
     how = parser.add_argument_group('how')
     how.add_argument('--epochs', type=int_in_range(1, 100_000, 'epoch count'),
                      default=config.epochs, help='passes over the training images')
@@ -175,7 +179,7 @@ def training_request(args, settings, class_names):
                 levels=args.max_intensity + 1, colours=settings.colours, arch=args.arch,
                 params={**config.ARCH_PARAMS[args.arch], **given}, skip=args.skip,
                 epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                deskew=getattr(args, 'deskew', False))
+                deskew=getattr(args, 'deskew', False), mirror=getattr(args, 'mirror', False))
 
 
 def check_models_dir(models_dir, paths):

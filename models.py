@@ -42,6 +42,7 @@ class ModelInfo:
     loss: float = None   # training loss of the last epoch
     keras_version: str = None
     deskew: bool = False  # images sheared upright and centred before shrinking (util.deskew)
+    mirror: bool = False  # trained on its images and their mirror images (left-right)
 
     @property
     def factor(self):
@@ -74,6 +75,8 @@ class ModelInfo:
             return f'{self.levels} levels is not within 2-256'
         if not isinstance(self.deskew, bool) or (self.deskew and self.colours != 1):
             return f'deskew {self.deskew!r} is not true or false, or not of grey images'
+        if not isinstance(self.mirror, bool):
+            return f'mirror {self.mirror!r} is not true or false'
         if self.arch not in ARCHITECTURES:
             return f'architecture {self.arch!r} is not one of {", ".join(ARCHITECTURES)}'
         expected = ARCHITECTURES[self.arch].PARAMS
@@ -91,6 +94,8 @@ class ModelInfo:
             text += ', deskewed'
         if self.epochs is not None:
             text += f'; {self.epochs} epochs on {self.num_images} images of {self.data_source}'
+            if self.mirror:
+                text += ' and their mirror images'
         if self.loss is not None:
             text += f', loss {self.loss:.4f}'
         if self.prior is not None:

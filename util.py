@@ -113,7 +113,10 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
                              f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
-        tasks.append(training.Task(to_levels(images, info), info,
+        levels = to_levels(images, info)
+        if info.mirror:
+            levels = np.concatenate([levels, levels[:, :, ::-1]])
+        tasks.append(training.Task(levels, info,
                                    model_path(models_dir, name), restart,
                                    logdir and os.path.join(logdir, name), distribute))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
