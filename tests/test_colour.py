@@ -1,10 +1,12 @@
 """Colour images as sub-pixel sequences: raster order, R then G then B."""
 import numpy as np
 
+import data
 import gru
+import training
 import util
 from bench.tutorial_baseline import sample_by_prefix
-from conftest import gru_model
+from conftest import gru_model, model_info
 
 LEVELS = 7
 
@@ -79,3 +81,19 @@ def test_colour_model_trains_and_round_trips(tmp_path):
     assert loaded.info.same_training(model.info) and loaded.info.keras_version.startswith("3.")
     np.testing.assert_array_equal(loaded.network.predict_on_batch(xs),
                                   model.network.predict_on_batch(xs))
+
+
+def test_mirror_training_adds_each_images_mirror_image(tmp_path, monkeypatch):
+    images = np.random.default_rng(6).integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
+    labels = np.array([0, 1, 0, 1, 0, 1])
+    dataset = data.Dataset(images, labels, images, labels, ['plane', 'car'], 'test')
+    trained = []
+    monkeypatch.setattr(training, 'train_class', lambda levels, info, *rest: trained.append((levels, info)))
+    util.train_class_models(dataset, [0], str(tmp_path), model_info(colours=3, mirror=True, skip=0, epochs=2),
+                            num_images=10, jobs=1)
+    (levels, info), = trained
+    plain = util.to_levels(images[labels == 0], info)
+    np.testing.assert_array_equal(levels, np.concatenate([plain, plain[:, :, ::-1]]))
+    assert info.num_images == 3 and info.mirror
+    assert '2 epochs on 3 images of test and their mirror images' in info.summary()
+    assert 'mirror' in model_info(colours=3, mirror='yes').problem()
