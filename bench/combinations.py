@@ -1,16 +1,22 @@
-"""MNIST: what combining model sets, or shifting the test images, buys.
+"""What combining model sets, or moving or mirroring the test images, buys.
 
-    python bench/combinations.py --data PATH --models_dir DIR [--models_dir DIR2 ...] [--shifts]
+    python bench/combinations.py [--dataset cifar] --data PATH --models_dir DIR [--models_dir DIR2 ...]
+        [--shifts] [--mirror]
 
-Each set's log-likelihoods of the 10,000 test images, then Bayes' rule with
-the first set's priors over:
+Each set's log-likelihoods of the test images (all 10,000), then Bayes' rule
+with the first set's priors over:
 - each set alone (what classification.py gives);
 - the mean of the sets' log-likelihoods (a product of experts: each image
   must please every set; not a normalised density, so a direction only);
 - with --shifts, the first set with translation as a latent variable: the
   image is one drawn from the model, then moved by one pixel up, down, left,
   right or not at all, each with probability 1/5, so its likelihood is the
-  mean of the model's likelihoods of the five images moved back.
+  mean of the model's likelihoods of the five images moved back;
+- with --mirror, the first set with a latent mirror: the image is one drawn
+  from the model, mirrored left-right or not, each with probability 1/2, so
+  its likelihood is the mean of the model's likelihoods of the image and its
+  mirror image (an exact density: mirroring loses nothing); and, as a
+  product of experts again, the mean of those two log-likelihoods.
 """
 import argparse
 import os
@@ -32,8 +38,14 @@ SHIFTS = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
 
 
 def shifted(images, rows, columns):
-    """images moved by whole pixels, zeros filling the edge they leave."""
-    return shift(images, (0, rows, columns), order=0, mode='constant', cval=0)
+    """images (grey or colour) moved by whole pixels, zeros filling the edge they leave."""
+    moves = (0, rows, columns) + (0,) * (images.ndim - 3)
+    return shift(images, moves, order=0, mode='constant', cval=0)
+
+
+def mean_likelihood(log_likelihoods):
+    """log of the mean of the likelihoods: a mixture with equal weights."""
+    return logsumexp(log_likelihoods, axis=0) - np.log(len(log_likelihoods))
 
 
 def accuracy(log_likelihoods, log_priors, labels):
@@ -43,14 +55,17 @@ def accuracy(log_likelihoods, log_priors, labels):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--data', default=None, help=cli.MNIST_DATA_HELP)
+    parser.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
+    parser.add_argument('--data', default=None, help='a local copy of the data set')
     parser.add_argument('--models_dir', action='append', required=True,
-                        help='a folder of ten MNIST models; give it again for more sets')
+                        help="a folder of the data set's ten models; give it again for more sets")
     parser.add_argument('--shifts', action='store_true',
                         help='also score the first set with a latent one-pixel shift')
+    parser.add_argument('--mirror', action='store_true',
+                        help='also score the first set with a latent left-right mirror')
     args = parser.parse_args()
-    settings = config.DATASETS['mnist']
-    dataset = data.load_mnist(args.data)
+    settings = config.DATASETS[args.dataset]
+    dataset = data.load(args.dataset, args.data)
     images, labels = dataset.x_test, dataset.y_test
     sets = [util.load_models(folder, settings.class_names, settings)
             for folder in args.models_dir]
@@ -64,9 +79,16 @@ def main():
     if args.shifts:
         by_shift = [by_set[0]] + [util.log_likelihoods_by_class(sets[0], shifted(images, *move))
                                   for move in SHIFTS[1:]]
-        mixture = logsumexp(by_shift, axis=0) - np.log(len(SHIFTS))
         print(f'{args.models_dir[0]} with a latent shift of {len(SHIFTS)} moves: '
-              f'{accuracy(mixture, log_priors, labels):.4f}')
+              f'{accuracy(mean_likelihood(by_shift), log_priors, labels):.4f}')
+    if args.mirror:
+        by_side = [by_set[0], util.log_likelihoods_by_class(sets[0], images[:, :, ::-1])]
+        print(f'{args.models_dir[0]} on the mirror images: '
+              f'{accuracy(by_side[1], log_priors, labels):.4f}')
+        print(f'{args.models_dir[0]} with a latent mirror: '
+              f'{accuracy(mean_likelihood(by_side), log_priors, labels):.4f}')
+        print(f'{args.models_dir[0]}, mean of the image\'s and its mirror\'s log-likelihoods: '
+              f'{accuracy(np.mean(by_side, axis=0), log_priors, labels):.4f}')
 
 
 if __name__ == '__main__':
