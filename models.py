@@ -43,6 +43,7 @@ class ModelInfo:
     keras_version: str = None
     deskew: bool = False  # images sheared upright and centred before shrinking (util.deskew)
     mirror: bool = False  # trained on its images and their mirror images (left-right)
+    shifts: bool = False  # trained on its images and their one-pixel moves (util.MOVES)
 
     @property
     def factor(self):
@@ -75,8 +76,9 @@ class ModelInfo:
             return f'{self.levels} levels is not within 2-256'
         if not isinstance(self.deskew, bool) or (self.deskew and self.colours != 1):
             return f'deskew {self.deskew!r} is not true or false, or not of grey images'
-        if not isinstance(self.mirror, bool):
-            return f'mirror {self.mirror!r} is not true or false'
+        for name in ('mirror', 'shifts'):
+            if not isinstance(getattr(self, name), bool):
+                return f'{name} {getattr(self, name)!r} is not true or false'
         if self.arch not in ARCHITECTURES:
             return f'architecture {self.arch!r} is not one of {", ".join(ARCHITECTURES)}'
         expected = ARCHITECTURES[self.arch].PARAMS
@@ -94,6 +96,8 @@ class ModelInfo:
             text += ', deskewed'
         if self.epochs is not None:
             text += f'; {self.epochs} epochs on {self.num_images} images of {self.data_source}'
+            if self.shifts:
+                text += ', moved by a pixel each way too'
             if self.mirror:
                 text += ' and their mirror images'
         if self.loss is not None:

@@ -14,6 +14,7 @@ import os
 import keras
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 from skimage import transform
 from skimage.util import img_as_ubyte
 
@@ -72,6 +73,26 @@ def to_levels(images, info):
     return quantize(deskew(images) if info.deskew else images, info.image_size, info.factor)
 
 
+# One-pixel moves: down, up, right, left.
+MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1))
+
+
+def shifted(images, rows, columns):
+    """uint8 images (grey or colour) moved by whole pixels, zeros filling the edge they leave."""
+    moves = (0, rows, columns) + (0,) * (images.ndim - 3)
+    return ndimage.shift(images, moves, order=0, mode='constant', cval=0)
+
+
+def training_levels(images, info):
+    """The levels a model of info trains on: those of images, with
+    info.shifts also of their one-pixel moves (before shrinking, so each is
+    a new picture), with info.mirror also the mirror images of all."""
+    if info.shifts:
+        images = np.concatenate([images] + [shifted(images, *move) for move in MOVES])
+    levels = to_levels(images, info)
+    return np.concatenate([levels, levels[:, :, ::-1]]) if info.mirror else levels
+
+
 def pre_process(images, size=config.target_size, factor=config.factor,
                 num_levels=config.num_classes):
     """uint8 images (m, h, w[, channels]) -> one-hot sequences, as the tutorial trains its GRU."""
@@ -113,10 +134,7 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
                              f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
-        levels = to_levels(images, info)
-        if info.mirror:
-            levels = np.concatenate([levels, levels[:, :, ::-1]])
-        tasks.append(training.Task(levels, info,
+        tasks.append(training.Task(training_levels(images, info), info,
                                    model_path(models_dir, name), restart,
                                    logdir and os.path.join(logdir, name), distribute))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)

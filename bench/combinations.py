@@ -30,17 +30,8 @@ import data  # noqa: E402
 
 cli.start_keras()
 import numpy as np  # noqa: E402
-from scipy.ndimage import shift  # noqa: E402
 from scipy.special import logsumexp  # noqa: E402
 import util  # noqa: E402
-
-SHIFTS = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
-
-
-def shifted(images, rows, columns):
-    """images (grey or colour) moved by whole pixels, zeros filling the edge they leave."""
-    moves = (0, rows, columns) + (0,) * (images.ndim - 3)
-    return shift(images, moves, order=0, mode='constant', cval=0)
 
 
 def mean_likelihood(log_likelihoods):
@@ -77,9 +68,9 @@ def main():
         print(f'mean of the {len(sets)} sets: '
               f'{accuracy(np.mean(by_set, axis=0), log_priors, labels):.4f}')
     if args.shifts:
-        by_shift = [by_set[0]] + [util.log_likelihoods_by_class(sets[0], shifted(images, *move))
-                                  for move in SHIFTS[1:]]
-        print(f'{args.models_dir[0]} with a latent shift of {len(SHIFTS)} moves: '
+        by_shift = [by_set[0]] + [util.log_likelihoods_by_class(sets[0], util.shifted(images, *move))
+                                  for move in util.MOVES]
+        print(f'{args.models_dir[0]} with a latent shift of {len(by_shift)} moves: '
               f'{accuracy(mean_likelihood(by_shift), log_priors, labels):.4f}')
     if args.mirror:
         by_side = [by_set[0], util.log_likelihoods_by_class(sets[0], images[:, :, ::-1])]

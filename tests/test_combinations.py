@@ -1,6 +1,7 @@
 import numpy as np
 
-from bench.combinations import mean_likelihood, shifted
+from bench.combinations import mean_likelihood
+from util import shifted
 
 
 def test_a_latent_choice_averages_likelihoods_not_their_logs():

@@ -82,3 +82,18 @@ def test_models_trained_on_deskewed_images_are_given_deskewed_images():
     np.testing.assert_array_equal(util.to_levels(images, model_info(deskew=True)),
                                   util.quantize(util.deskew(images)))
     np.testing.assert_array_equal(util.to_levels(images, model_info()), util.quantize(images))
+
+
+def test_shifts_training_adds_each_images_four_one_pixel_moves():
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[:, 10:18, 12:16] = 255
+    info = model_info(image_size=28, shifts=True)
+    levels = util.training_levels(images, info)
+    assert levels.shape == (10, 28, 28)
+    np.testing.assert_array_equal(levels[:2], util.to_levels(images, info))
+    down, up, right, left = levels[2:4], levels[4:6], levels[6:8], levels[8:10]
+    np.testing.assert_array_equal(down[:, 1:], levels[:2, :-1])
+    np.testing.assert_array_equal(up[:, :-1], levels[:2, 1:])
+    np.testing.assert_array_equal(right[:, :, 1:], levels[:2, :, :-1])
+    np.testing.assert_array_equal(left[:, :, :-1], levels[:2, :, 1:])
+    assert util.training_levels(images, model_info(image_size=28)).shape == (2, 28, 28)
