@@ -79,6 +79,8 @@ class ModelInfo:
         for name in ('mirror', 'shifts'):
             if not isinstance(getattr(self, name), bool):
                 return f'{name} {getattr(self, name)!r} is not true or false'
+        if self.deskew and self.shifts:
+            return 'shifts and deskew together: deskewing would centre the moved images again; use one'
         if self.arch not in ARCHITECTURES:
             return f'architecture {self.arch!r} is not one of {", ".join(ARCHITECTURES)}'
         expected = ARCHITECTURES[self.arch].PARAMS

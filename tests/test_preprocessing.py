@@ -4,7 +4,7 @@ from skimage.util import img_as_ubyte
 
 import config
 import util
-from conftest import model_info
+from conftest import last_line, model_info, run_script
 
 
 def test_quantize_matches_the_tutorials_resize_and_rounding():
@@ -97,3 +97,11 @@ def test_shifts_training_adds_each_images_four_one_pixel_moves():
     np.testing.assert_array_equal(right[:, :, 1:], levels[:2, :, :-1])
     np.testing.assert_array_equal(left[:, :, :-1], levels[:2, :, 1:])
     assert util.training_levels(images, model_info(image_size=28)).shape == (2, 28, 28)
+
+
+def test_shifts_and_deskewing_are_refused_together(tmp_path):
+    result = run_script('train_mnist.py', '--shifts', '--deskew', '--data=bundled', '--epochs=1',
+                        f'--models_dir={tmp_path}')
+    assert result.returncode == 2 and 'Traceback' not in result.stderr
+    assert 'shifts' in last_line(result.stderr) and 'deskew' in last_line(result.stderr)
+    assert not list(tmp_path.iterdir())
