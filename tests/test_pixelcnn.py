@@ -131,9 +131,7 @@ def test_training_lowers_the_loss():
 def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(tmp_path):
     models_dir = tmp_path / 'models'
     for digit in (0, 1):
-        # The shipped PixelCNN set's image size and levels, at a tiny width and depth.
         result = run_script('train_mnist.py', f'--digit={digit}', '--arch=pixelcnn',
-                            '--target_size=14', '--max_intensity=3',
                             '--filters=16', '--depth=1', '--num_images=300', '--epochs=8',
                             '--seed=0', '--data=bundled', f'--models_dir={models_dir}')
         assert result.returncode == 0, result.stderr
