@@ -98,7 +98,10 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         if restart and os.path.exists(backup_dir):
             shutil.rmtree(backup_dir)
         if os.path.exists(run_path):
-            earlier = self.read(run_path)
+            # A field added to ModelInfo since the record was written has its default there.
+            defaults = {field.name: field.default for field in dataclasses.fields(info)
+                        if field.default is not dataclasses.MISSING}
+            earlier = {**json.loads(json.dumps(defaults)), **self.read(run_path)}
             if earlier != json.loads(json.dumps(run)):
                 raise UsageError(
                     f'{backup_dir} holds an interrupted training with other settings '

@@ -1,5 +1,7 @@
 """Training runs that are interrupted, resumed and repeated never lose a model."""
+import dataclasses
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -187,3 +189,19 @@ def test_a_damaged_backup_is_refused_with_the_way_out(tmp_path, damage):
         training.train_class(levels, template, path)
     training.train_class(levels, template, path, restart=True)
     assert util.load_model(path).info.epochs == 2
+
+
+def test_a_backup_recorded_before_a_field_existed_resumes_with_that_fields_default(tmp_path):
+    template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
+                          batch_size=16, seed=1)
+    backup_dir = str(tmp_path / 'model_0.h5.resume')
+    backup = training.ResumableBackup(backup_dir, template)
+    run_path = os.path.join(backup_dir, 'run.json')
+    with open(run_path) as f:
+        record = json.load(f)
+    del record['shifts']  # as a record written before --shifts existed
+    with open(run_path, 'w') as f:
+        json.dump(record, f)
+    assert training.ResumableBackup(backup_dir, template).epoch == backup.epoch
+    with pytest.raises(UsageError, match='shifts False then, True now'):
+        training.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=True))
