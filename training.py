@@ -199,6 +199,10 @@ def train_in_parallel(tasks, jobs):
     # Read by the workers' TensorFlow as it starts; this process's has started.
     os.environ.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS='1',
                       OMP_NUM_THREADS=threads)
+    # On a GPU each backend takes most of its memory at the start, so the
+    # second worker would find none: the workers take it as they need it.
+    os.environ.setdefault('TF_FORCE_GPU_ALLOW_GROWTH', 'true')
+    os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
     print(f'Training {len(tasks)} classes, {jobs} at a time')
     pool = concurrent.futures.ProcessPoolExecutor(jobs, multiprocessing.get_context('spawn'))
     try:

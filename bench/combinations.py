@@ -8,6 +8,8 @@ with the first set's priors over:
 - each set alone (what classification.py gives);
 - the mean of the sets' log-likelihoods (a product of experts: each image
   must please every set; not a normalised density, so a direction only);
+- the mean of the sets' likelihoods (a mixture with equal weights: the set
+  is a latent variable, so this is a density, one pass of each set);
 - with --shifts, the first set with translation as a latent variable: the
   image is one drawn from the model, then moved by one pixel up, down, left,
   right or not at all, each with probability 1/5, so its likelihood is the
@@ -67,6 +69,8 @@ def main():
     if len(sets) > 1:
         print(f'mean of the {len(sets)} sets: '
               f'{accuracy(np.mean(by_set, axis=0), log_priors, labels):.4f}')
+        print(f'mixture of the {len(sets)} sets: '
+              f'{accuracy(mean_likelihood(by_set), log_priors, labels):.4f}')
     if args.shifts:
         by_shift = [by_set[0]] + [util.log_likelihoods_by_class(sets[0], util.shifted(images, *move))
                                   for move in util.MOVES]

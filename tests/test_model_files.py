@@ -9,9 +9,11 @@ import h5py
 import numpy as np
 import pytest
 
+import config
+import data
 import modelfile
 import util
-from conftest import gru_model, model_info, shared_file
+from conftest import ROOT, gru_model, model_info, shared_file
 from errors import UsageError
 from models import ClassModel
 
@@ -236,3 +238,27 @@ def test_weights_declared_but_not_stored_are_refused(tmp_path):
         group.create_dataset(name, shape=shape, dtype=dtype, chunks=True)
     with pytest.raises(UsageError, match='holds'):
         util.load_model(path)
+
+
+@pytest.mark.parametrize('folder, settings, expected', [
+    ('mnist_models', config.MNIST, dict(arch='gru', image_size=10, levels=7, shifts=False)),
+    ('mnist_pixelcnn_models', config.MNIST,
+     dict(arch='pixelcnn', image_size=14, levels=4, shifts=True, epochs=5)),
+    ('cifar_models', config.CIFAR, dict(arch='gru', image_size=10, levels=7, colours=3)),
+])
+def test_the_shipped_sets_load_and_are_what_the_readme_says(folder, settings, expected):
+    models = util.load_models(os.path.join(ROOT, 'trained', folder), settings.class_names,
+                              settings)
+    for model in models:
+        assert {key: getattr(model.info, key) for key in expected} == expected
+
+
+def test_the_shipped_pixelcnn_set_reads_digits_it_never_saw():
+    # Its training skipped the first 500 images of each digit: the bundled ones.
+    bundled = data.load_mnist('bundled')
+    chosen = np.arange(0, len(bundled.y_test), 25)
+    models = util.load_models(os.path.join(ROOT, 'trained', 'mnist_pixelcnn_models'),
+                              config.MNIST.class_names, config.MNIST)
+    assert {model.info.skip for model in models} == {500}
+    accuracy = np.mean(util.classify(models, bundled.x_test[chosen]) == bundled.y_test[chosen])
+    assert accuracy > 0.95, f'accuracy {accuracy:.3f} on 200 bundled images'

@@ -205,3 +205,17 @@ def test_a_backup_recorded_before_a_field_existed_resumes_with_that_fields_defau
     assert training.ResumableBackup(backup_dir, template).epoch == backup.epoch
     with pytest.raises(UsageError, match='shifts False then, True now'):
         training.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=True))
+
+
+def test_parallel_workers_take_gpu_memory_as_they_need_it(monkeypatch):
+    # Set here so that monkeypatch puts back what the call changes.
+    for name in ('TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS', 'OMP_NUM_THREADS'):
+        monkeypatch.setenv(name, '1')
+    monkeypatch.delenv('TF_FORCE_GPU_ALLOW_GROWTH', raising=False)
+    monkeypatch.delenv('XLA_PYTHON_CLIENT_PREALLOCATE', raising=False)
+    training.train_in_parallel([], jobs=2)
+    assert os.environ['TF_FORCE_GPU_ALLOW_GROWTH'] == 'true'
+    assert os.environ['XLA_PYTHON_CLIENT_PREALLOCATE'] == 'false'
+    monkeypatch.setenv('XLA_PYTHON_CLIENT_PREALLOCATE', 'true')  # the user's own choice
+    training.train_in_parallel([], jobs=2)
+    assert os.environ['XLA_PYTHON_CLIENT_PREALLOCATE'] == 'true'
