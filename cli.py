@@ -83,6 +83,14 @@ def boolean(text):
     raise argparse.ArgumentTypeError(f'{text!r} is not true or false')
 
 
+def shift_count(text):
+    if not re.fullmatch('[0-9]+', text) or int(text) not in config.SHIFTS[1:]:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} is not a count of moves; use 4 (up, down, left, right) or 8 (also '
+            'the diagonals)')
+    return int(text)
+
+
 def class_label(class_names):
     """Flag type: a class given by number or by name; gives its number."""
     def parse(text):
@@ -126,9 +134,10 @@ def add_training_flags(parser, what, settings, data_help):
                            help='shear each image upright and centre it by its moments before '
                                 'shrinking (the model file says so, and classification does '
                                 'the same to the images it classifies)')
-    what.add_argument('--shifts', action='store_true',
+    what.add_argument('--shifts', type=shift_count, nargs='?', const=4, default=0,
                       help='also train on each image moved by one pixel up, down, left and '
-                           'right; an epoch takes five times as long')
+                           'right (an epoch takes five times as long), or with --shifts=8 '
+                           'also diagonally (nine times)')
     if settings.colours > 1:
         what.add_argument('--mirror', action='store_true',
                           help="also train on each image's mirror image (left-right), which "

@@ -30,6 +30,9 @@ ARCH_PARAMS = {
 }
 batch_size = 32
 epochs = 50
+# --shifts: one-pixel moves of each image trained on besides it (util.MOVES):
+# none, up, down, left and right, or also the four diagonals.
+SHIFTS = (0, 4, 8)
 num_images = 100
 
 # Where things live: in the project, wherever the scripts are run from.

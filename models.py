@@ -43,7 +43,12 @@ class ModelInfo:
     keras_version: str = None
     deskew: bool = False  # images sheared upright and centred before shrinking (util.deskew)
     mirror: bool = False  # trained on its images and their mirror images (left-right)
-    shifts: bool = False  # trained on its images and their one-pixel moves (util.MOVES)
+    shifts: int = 0  # one-pixel moves of each image trained on besides it (config.SHIFTS)
+
+    def __post_init__(self):
+        # Files and records written when shifts was true or false: true meant the four moves.
+        if isinstance(self.shifts, bool):
+            object.__setattr__(self, 'shifts', 4 if self.shifts else 0)
 
     @property
     def factor(self):
@@ -76,9 +81,10 @@ class ModelInfo:
             return f'{self.levels} levels is not within 2-256'
         if not isinstance(self.deskew, bool) or (self.deskew and self.colours != 1):
             return f'deskew {self.deskew!r} is not true or false, or not of grey images'
-        for name in ('mirror', 'shifts'):
-            if not isinstance(getattr(self, name), bool):
-                return f'{name} {getattr(self, name)!r} is not true or false'
+        if not isinstance(self.mirror, bool):
+            return f'mirror {self.mirror!r} is not true or false'
+        if not isinstance(self.shifts, int) or self.shifts not in config.SHIFTS:
+            return f'shifts {self.shifts!r} is not one of {", ".join(map(str, config.SHIFTS))}'
         if self.deskew and self.shifts:
             return 'shifts and deskew together: deskewing would centre the moved images again; use one'
         if self.arch not in ARCHITECTURES:
@@ -99,7 +105,8 @@ class ModelInfo:
         if self.epochs is not None:
             text += f'; {self.epochs} epochs on {self.num_images} images of {self.data_source}'
             if self.shifts:
-                text += ', moved by a pixel each way too'
+                text += (', moved by a pixel each way too' if self.shifts == 4 else
+                         ', moved by a pixel in all eight directions too')
             if self.mirror:
                 text += ' and their mirror images'
         if self.loss is not None:

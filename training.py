@@ -102,7 +102,10 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             defaults = {field.name: field.default for field in dataclasses.fields(info)
                         if field.default is not dataclasses.MISSING}
             earlier = {**json.loads(json.dumps(defaults)), **self.read(run_path)}
-            if earlier != json.loads(json.dumps(run)):
+            with contextlib.suppress(TypeError):  # a field this version does not know
+                # As a model file is read: a value of an older version means the same now.
+                earlier = dataclasses.asdict(ModelInfo(**earlier))
+            if json.loads(json.dumps(earlier)) != json.loads(json.dumps(run)):
                 raise UsageError(
                     f'{backup_dir} holds an interrupted training with other settings '
                     f'({differences(earlier, run)}); run that command again to finish it, '

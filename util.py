@@ -73,8 +73,8 @@ def to_levels(images, info):
     return quantize(deskew(images) if info.deskew else images, info.image_size, info.factor)
 
 
-# One-pixel moves: down, up, right, left.
-MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1))
+# One-pixel moves: down, up, right, left, then the diagonals; --shifts=N takes the first N.
+MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
 def shifted(images, rows, columns):
@@ -85,10 +85,12 @@ def shifted(images, rows, columns):
 
 def training_levels(images, info):
     """The levels a model of info trains on: those of images, with
-    info.shifts also of their one-pixel moves (before shrinking, so each is
-    a new picture), with info.mirror also the mirror images of all."""
+    info.shifts also of their first info.shifts one-pixel moves (before
+    shrinking, so each is a new picture), with info.mirror also the mirror
+    images of all."""
     if info.shifts:
-        images = np.concatenate([images] + [shifted(images, *move) for move in MOVES])
+        images = np.concatenate([images] + [shifted(images, *move)
+                                            for move in MOVES[:info.shifts]])
     levels = to_levels(images, info)
     return np.concatenate([levels, levels[:, :, ::-1]]) if info.mirror else levels
 

@@ -1,4 +1,7 @@
+import sys
+
 import numpy as np
+import pytest
 from skimage import transform
 from skimage.util import img_as_ubyte
 
@@ -87,7 +90,7 @@ def test_models_trained_on_deskewed_images_are_given_deskewed_images():
 def test_shifts_training_adds_each_images_four_one_pixel_moves():
     images = np.zeros((2, 28, 28), np.uint8)
     images[:, 10:18, 12:16] = 255
-    info = model_info(image_size=28, shifts=True)
+    info = model_info(image_size=28, shifts=4)
     levels = util.training_levels(images, info)
     assert levels.shape == (10, 28, 28)
     np.testing.assert_array_equal(levels[:2], util.to_levels(images, info))
@@ -98,6 +101,39 @@ def test_shifts_training_adds_each_images_four_one_pixel_moves():
     np.testing.assert_array_equal(left[:, :, :-1], levels[:2, :, 1:])
     assert util.training_levels(images, model_info(image_size=28)).shape == (2, 28, 28)
 
+
+
+def test_eight_shifts_add_the_diagonal_moves_after_the_four():
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[:, 10:18, 12:16] = 255
+    four = util.training_levels(images, model_info(image_size=28, shifts=4))
+    levels = util.training_levels(images, model_info(image_size=28, shifts=8))
+    assert levels.shape == (18, 28, 28)
+    np.testing.assert_array_equal(levels[:10], four)
+    down_right, up_left = levels[10:12], levels[16:18]
+    np.testing.assert_array_equal(down_right[:, 1:, 1:], levels[:2, :-1, :-1])
+    np.testing.assert_array_equal(up_left[:, :-1, :-1], levels[:2, 1:, 1:])
+
+
+@pytest.mark.parametrize('flags, expected', [([], 0), (['--shifts'], 4), (['--shifts=4'], 4),
+                                             (['--shifts=8'], 8)])
+def test_shifts_flag_counts_the_moves(monkeypatch, flags, expected):
+    import train_mnist
+    monkeypatch.setattr(sys, 'argv', ['train_mnist.py', *flags])
+    assert train_mnist.parse_args().shifts == expected
+
+
+@pytest.mark.parametrize('value', ['5', '0', '-4', 'yes'])
+def test_other_counts_of_shifts_are_refused(value):
+    result = run_script('train_mnist.py', f'--shifts={value}')
+    assert result.returncode == 2 and 'Traceback' not in result.stderr
+    assert repr(value) in last_line(result.stderr) and '8' in last_line(result.stderr)
+
+
+def test_a_description_of_shifts_true_or_false_means_four_moves_or_none():
+    assert model_info(shifts=True).shifts == 4 and model_info(shifts=False).shifts == 0
+    assert 'shifts 5' in model_info(shifts=5).problem()
+    assert 'eight directions' in model_info(shifts=8, epochs=1).summary()
 
 def test_shifts_and_deskewing_are_refused_together(tmp_path):
     result = run_script('train_mnist.py', '--shifts', '--deskew', '--data=bundled', '--epochs=1',

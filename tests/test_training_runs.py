@@ -203,8 +203,24 @@ def test_a_backup_recorded_before_a_field_existed_resumes_with_that_fields_defau
     with open(run_path, 'w') as f:
         json.dump(record, f)
     assert training.ResumableBackup(backup_dir, template).epoch == backup.epoch
-    with pytest.raises(UsageError, match='shifts False then, True now'):
-        training.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=True))
+    with pytest.raises(UsageError, match='shifts 0 then, 4 now'):
+        training.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=4))
+
+
+def test_a_backup_recorded_when_shifts_was_true_or_false_resumes_as_four_moves(tmp_path):
+    template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
+                          batch_size=16, seed=1, shifts=4)
+    backup_dir = str(tmp_path / 'model_0.h5.resume')
+    backup = training.ResumableBackup(backup_dir, template)
+    run_path = os.path.join(backup_dir, 'run.json')
+    with open(run_path) as f:
+        record = json.load(f)
+    record['shifts'] = True  # as written when --shifts took no count
+    with open(run_path, 'w') as f:
+        json.dump(record, f)
+    assert training.ResumableBackup(backup_dir, template).epoch == backup.epoch
+    with pytest.raises(UsageError, match='shifts 4 then, 8 now'):
+        training.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=8))
 
 
 def test_parallel_workers_take_gpu_memory_as_they_need_it(monkeypatch):
