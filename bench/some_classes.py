@@ -1,0 +1,52 @@
+"""Bayes' rule over a few classes' models only, on those classes' test images:
+a pilot that trains two or three classes tells how a choice does on the
+classes it confuses most, in a fraction of a full set's time.
+
+    python bench/some_classes.py [--dataset cifar] --data PATH --classes 3 5 --models_dir DIR [--models_dir DIR2 ...]
+
+For each folder: errors and accuracy with the models' stored priors, and
+the test images' bits/dim under their own class's model.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import cli  # noqa: E402
+import config  # noqa: E402
+import data  # noqa: E402
+
+cli.start_keras()
+import numpy as np  # noqa: E402
+import util  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
+    parser.add_argument('--data', default=None, help='a local copy of the data set')
+    parser.add_argument('--classes', nargs='+', required=True, help='class numbers or names')
+    parser.add_argument('--models_dir', action='append', required=True,
+                        help='a folder holding those classes\' models; give it again for more')
+    args = parser.parse_args()
+    settings = config.DATASETS[args.dataset]
+    classes = [cli.class_label(settings.class_names)(name) for name in args.classes]
+    dataset = data.load(args.dataset, args.data)
+    chosen = np.isin(dataset.y_test, classes)
+    images = dataset.x_test[chosen]
+    labels = np.array([classes.index(label) for label in dataset.y_test[chosen]])
+    for folder in args.models_dir:
+        models = [util.load_model(util.model_path(folder, settings.class_names[label]))
+                  for label in classes]
+        log_likelihoods = util.log_likelihoods_by_class(models, images)
+        predictions = util.bayes_decision(log_likelihoods, util.log_priors(models))
+        own = log_likelihoods[np.arange(len(labels)), labels]
+        print(f'{folder}: {len(labels)} images, {np.sum(predictions != labels)} errors '
+              f'({np.mean(predictions == labels):.4f}), '
+              f'{util.bits_per_dim(own, models[0].info.num_subpixels):.4f} bits/dim')
+
+
+if __name__ == '__main__':
+    main()
