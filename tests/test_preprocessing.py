@@ -102,7 +102,6 @@ def test_shifts_training_adds_each_images_four_one_pixel_moves():
     assert util.training_levels(images, model_info(image_size=28)).shape == (2, 28, 28)
 
 
-
 def test_eight_shifts_add_the_diagonal_moves_after_the_four():
     images = np.zeros((2, 28, 28), np.uint8)
     images[:, 10:18, 12:16] = 255
@@ -134,6 +133,7 @@ def test_a_description_of_shifts_true_or_false_means_four_moves_or_none():
     assert model_info(shifts=True).shifts == 4 and model_info(shifts=False).shifts == 0
     assert 'shifts 5' in model_info(shifts=5).problem()
     assert 'eight directions' in model_info(shifts=8, epochs=1).summary()
+
 
 def test_shifts_and_deskewing_are_refused_together(tmp_path):
     result = run_script('train_mnist.py', '--shifts', '--deskew', '--data=bundled', '--epochs=1',
