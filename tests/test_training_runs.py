@@ -191,36 +191,28 @@ def test_a_damaged_backup_is_refused_with_the_way_out(tmp_path, damage):
     assert util.load_model(path).info.epochs == 2
 
 
-def test_a_backup_recorded_before_a_field_existed_resumes_with_that_fields_default(tmp_path):
+@pytest.mark.parametrize('shifts, recorded, refused', [
+    (0, None, "shifts 0 then, 4 now"),  # a record written before --shifts existed
+    (4, True, "shifts 4 then, 8 now"),  # written when --shifts took no count
+])
+def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shifts, recorded,
+                                                                  refused):
     template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
-                          batch_size=16, seed=1)
+                          batch_size=16, seed=1, shifts=shifts)
     backup_dir = str(tmp_path / 'model_0.h5.resume')
     backup = training.ResumableBackup(backup_dir, template)
     run_path = os.path.join(backup_dir, 'run.json')
     with open(run_path) as f:
         record = json.load(f)
-    del record['shifts']  # as a record written before --shifts existed
+    if recorded is None:
+        del record['shifts']
+    else:
+        record['shifts'] = recorded
     with open(run_path, 'w') as f:
         json.dump(record, f)
     assert training.ResumableBackup(backup_dir, template).epoch == backup.epoch
-    with pytest.raises(UsageError, match='shifts 0 then, 4 now'):
-        training.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=4))
-
-
-def test_a_backup_recorded_when_shifts_was_true_or_false_resumes_as_four_moves(tmp_path):
-    template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
-                          batch_size=16, seed=1, shifts=4)
-    backup_dir = str(tmp_path / 'model_0.h5.resume')
-    backup = training.ResumableBackup(backup_dir, template)
-    run_path = os.path.join(backup_dir, 'run.json')
-    with open(run_path) as f:
-        record = json.load(f)
-    record['shifts'] = True  # as written when --shifts took no count
-    with open(run_path, 'w') as f:
-        json.dump(record, f)
-    assert training.ResumableBackup(backup_dir, template).epoch == backup.epoch
-    with pytest.raises(UsageError, match='shifts 4 then, 8 now'):
-        training.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=8))
+    with pytest.raises(UsageError, match=refused):
+        training.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=shifts + 4))
 
 
 def test_parallel_workers_take_gpu_memory_as_they_need_it(monkeypatch):
