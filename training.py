@@ -13,7 +13,9 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import sys
+import threading
 
 import keras
 
@@ -55,9 +57,10 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     if info.seed is not None:
         keras.utils.set_random_seed(info.seed)
     callbacks = [backup] + ([keras.callbacks.TensorBoard(logdir)] if logdir else [])
-    with device_scope(distribute):
+    with device_scope(distribute), StopBetweenBatches() as stop:
         model = ClassModel.create(info)
-        model.fit(levels, info.batch_size, info.epochs, callbacks, verbose=progress_mode())
+        model.fit(levels, info.batch_size, info.epochs, callbacks + [stop],
+                  verbose=progress_mode())
     model.info = dataclasses.replace(info, loss=backup.loss)
     kept = modelfile.install(model, path)
     shutil.rmtree(backup.backup_dir)
@@ -81,6 +84,34 @@ def device_scope(distribute):
     print(f'One model on {strategy.num_replicas_in_sync} devices: '
           f"{', '.join(device.name for device in devices)}")
     return strategy.scope()
+
+
+class StopBetweenBatches(keras.callbacks.Callback):
+    """Within the with block, Ctrl-C stops fit at the end of the batch rather
+    than wherever it lands: raised in the midst of TensorFlow's own code (as
+    it makes an epoch's data iterator, say), it can leave objects half made,
+    and an interrupted run has been seen to die of signal 11 instead of
+    stopping. The end of a batch is a point fit is built to stop at (as when
+    a callback raises). A second Ctrl-C stops at once."""
+
+    def __enter__(self):
+        self.requested = False
+        # Only the main thread may set a handler; elsewhere Ctrl-C does not arrive.
+        self.previous = (signal.signal(signal.SIGINT, self.request)
+                         if threading.current_thread() is threading.main_thread() else None)
+        return self
+
+    def __exit__(self, *exception):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+    def request(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, self.previous)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.requested:
+            raise KeyboardInterrupt
 
 
 class ResumableBackup(keras.callbacks.BackupAndRestore):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import keras
 import numpy as np
 import pytest
 
@@ -96,6 +97,35 @@ def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
     assert result.returncode == 0, result.stderr
     uninterrupted = util.load_model(util.model_path(other_dir, 0))
     assert resumed.info.loss == pytest.approx(uninterrupted.info.loss, rel=0.05)
+
+
+class PressCtrlC(keras.callbacks.Callback):
+    """Sends this process SIGINT presses times as batch 1 begins; notes each
+    batch that ends."""
+
+    def __init__(self, presses):
+        super().__init__()
+        self.presses, self.ended = presses, []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        for _ in range(self.presses if batch == 1 else 0):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.ended.append(batch)
+
+
+@pytest.mark.parametrize('presses, batches_ended', [(1, [0, 1]), (2, [0])])
+def test_ctrl_c_stops_fit_at_the_end_of_the_batch_and_twice_at_once(presses, batches_ended):
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile('sgd', 'mse')
+    press = PressCtrlC(presses)
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), training.StopBetweenBatches() as stop:
+        model.fit(np.zeros((4, 1)), np.zeros(4), batch_size=1, callbacks=[press, stop],
+                  verbose=0)
+    assert press.ended == batches_ended
+    assert signal.getsignal(signal.SIGINT) is handler
 
 
 @pytest.mark.slow
