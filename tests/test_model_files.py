@@ -243,7 +243,7 @@ def test_weights_declared_but_not_stored_are_refused(tmp_path):
 @pytest.mark.parametrize('folder, settings, expected', [
     ('mnist_models', config.MNIST, dict(arch='gru', image_size=10, levels=7, shifts=0)),
     ('mnist_pixelcnn_models', config.MNIST,
-     dict(arch='pixelcnn', image_size=14, levels=4, shifts=4, epochs=5)),
+     dict(arch='pixelcnn', image_size=14, levels=4, shifts=8, epochs=5)),
     ('cifar_models', config.CIFAR, dict(arch='gru', image_size=10, levels=7, colours=3)),
 ])
 def test_the_shipped_sets_load_and_are_what_the_readme_says(folder, settings, expected):

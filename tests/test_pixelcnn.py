@@ -133,8 +133,8 @@ def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(t
     for digit in (0, 1):
         # The configuration of trained/mnist_pixelcnn_models, far smaller.
         result = run_script('train_mnist.py', f'--digit={digit}', '--arch=pixelcnn',
-                            '--target_size=14', '--max_intensity=3', '--shifts',
-                            '--filters=16', '--depth=2', '--num_images=300', '--epochs=3',
+                            '--target_size=14', '--max_intensity=3', '--shifts=8',
+                            '--filters=16', '--depth=2', '--num_images=170', '--epochs=3',
                             '--seed=0', '--data=bundled', f'--models_dir={models_dir}')
         assert result.returncode == 0, result.stderr
     result = run_script('generate.py', '--digit=1', '--grid_size=2', f'--models_dir={models_dir}',
@@ -144,7 +144,7 @@ def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(t
     bundled = data.load_mnist('bundled')
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [util.load_model(util.model_path(str(models_dir), d)) for d in (0, 1)]
-    assert {(m.info.image_size, m.info.levels, m.info.shifts) for m in models} == {(14, 4, 4)}
+    assert {(m.info.image_size, m.info.levels, m.info.shifts) for m in models} == {(14, 4, 8)}
     predictions = util.classify(models, bundled.x_test[held_out])
     accuracy = np.mean(predictions == bundled.y_test[held_out])
     assert accuracy > 0.75, f'accuracy {accuracy:.3f} on held-out zeros and ones; chance is 0.5'
