@@ -239,8 +239,8 @@ def train_in_parallel(tasks, jobs):
     os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
     print(f'Training {len(tasks)} classes, {jobs} at a time')
     pool = concurrent.futures.ProcessPoolExecutor(jobs, multiprocessing.get_context('spawn'))
+    running = {}
     try:
-        running = {}
         for task in tasks:
             log = task.path + '.log'
             os.makedirs(os.path.dirname(log) or '.', exist_ok=True)
@@ -257,9 +257,26 @@ def train_in_parallel(tasks, jobs):
             os.remove(log)
     finally:
         pool.shutdown(cancel_futures=True)
+        for _, log in running.values():  # an empty log: a class that never began
+            with contextlib.suppress(OSError):
+                if os.path.getsize(log) == 0:
+                    os.remove(log)
+
+
+# In a worker process: whether Ctrl-C has stopped a class there.
+interrupted = False
 
 
 def train_class_job(job):
-    """train_class in a worker process, on a Task sent as a plain tuple."""
+    """train_class in a worker process, on a Task sent as a plain tuple. Once
+    Ctrl-C has stopped one class, the worker trains no more: the pool has
+    already handed it its next class, which cancelling cannot take back."""
+    global interrupted
+    if interrupted:
+        raise KeyboardInterrupt
     task = Task(*job)
-    train_class(*task._replace(info=ModelInfo(**task.info)))
+    try:
+        train_class(*task._replace(info=ModelInfo(**task.info)))
+    except KeyboardInterrupt:
+        interrupted = True
+        raise

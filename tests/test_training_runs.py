@@ -178,6 +178,28 @@ def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys)
         assert second.loss == pytest.approx(first.loss, rel=1e-4)
 
 
+@pytest.mark.slow
+def test_ctrl_c_stops_classes_in_parallel_and_the_ones_queued_after_them(tmp_path):
+    models_dir = str(tmp_path)
+    command = [sys.executable, 'train_mnist.py', '--all_digits', '--jobs=2', '--num_images=200',
+               '--epochs=50', '--batch_size=8', '--seed=0', '--data=bundled',
+               f'--models_dir={models_dir}']
+    # As Ctrl-C at a terminal does: SIGINT to the script and its workers.
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not os.path.exists(f'{models_dir}/model_0.h5.resume/epoch_00001.json'):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert 'interrupted; every file in place is as before or complete' in stderr
+    # The two classes under way stopped; none of the eight queued ones began.
+    assert not glob.glob(f'{models_dir}/model_[2-9].h5*')
+    assert not glob.glob(f'{models_dir}/model_?.h5')
+
+
 DISTRIBUTED = '''
 import sys
 import numpy as np
