@@ -15,6 +15,11 @@ def parse_args():
                         help=f'MNIST: {cli.MNIST_DATA_HELP}. CIFAR-10: {cli.CIFAR_DATA_HELP}')
     parser.add_argument('--models_dir', default=None,
                         help='default: trained/mnist_models or trained/cifar_models')
+    parser.add_argument('--moves', type=int, choices=config.SCORED_MOVES, default=0,
+                        help="score each image also moved by one pixel (before shrinking): 2 "
+                             "ways (down, right), 4 (and up, left) or 8 (and diagonally), each "
+                             "class's likelihood the mean of its likelihoods of them; a pass "
+                             "of the models for each")
     parser.add_argument('--report', action='store_true',
                         help='add bits/dim, the per-class report and the confusion matrix')
     return parser.parse_args()
@@ -37,8 +42,10 @@ def main():
     import util
 
     models = util.load_models(models_dir, settings.class_names, settings)
-    predictions = util.classify(models, images, verbose=util.progress_mode())
-    print(f'Classification accuracy on a test set: {np.mean(predictions == labels):.4f}')
+    moves = util.scored_moves(args.moves)
+    predictions = util.classify(models, images, verbose=util.progress_mode(), moves=moves)
+    scoring = f' (each image and {len(moves)} moves of it)' if moves else ''
+    print(f'Classification accuracy on a test set{scoring}: {np.mean(predictions == labels):.4f}')
     if args.report:
         own_class = util.own_class_log_likelihoods(models, images, labels)
         print(f'Test images under their own class model: {-own_class.mean():.2f} nats, '

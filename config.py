@@ -33,6 +33,9 @@ epochs = 50
 # --shifts: one-pixel moves of each image trained on besides it (util.MOVES):
 # none, up, down, left and right, or also the four diagonals.
 SHIFTS = (0, 4, 8)
+# classification.py --moves: how many one-pixel moves of each test image a
+# class's likelihood is averaged over (util.scored_moves names them).
+SCORED_MOVES = (0, 2, 4, 8)
 num_images = 100
 
 # Where things live: in the project, wherever the scripts are run from.

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 from PIL import Image
 from scipy import ndimage
+from scipy.special import logsumexp
 from skimage import transform
 from skimage.util import img_as_ubyte
 
@@ -81,6 +82,13 @@ def shifted(images, rows, columns):
     """uint8 images (grey or colour) moved by whole pixels, zeros filling the edge they leave."""
     moves = (0, rows, columns) + (0,) * (images.ndim - 3)
     return ndimage.shift(images, moves, order=0, mode='constant', cval=0)
+
+
+def scored_moves(count):
+    """The moves classification.py --moves=count scores each image under
+    besides the image itself: 2 is one along each axis (down, right), each
+    shifting the halving to 14x14 by half a pixel; 4 and 8 as --shifts."""
+    return {0: (), 2: (MOVES[0], MOVES[2]), 4: MOVES[:4], 8: MOVES}[count]
 
 
 def training_levels(images, info):
@@ -213,15 +221,35 @@ def check_images_fit(models, images):
                          f'{shape_and_levels(models[0].info)}; give data of their kind')
 
 
-def log_likelihoods_by_class(models, images, verbose=0):
+def readings(images, info, moves=()):
+    """The levels of images as a model of info reads them, then of the images
+    moved by each of moves (before shrinking)."""
+    return [to_levels(images, info)] + [to_levels(shifted(images, *move), info)
+                                        for move in moves]
+
+
+def class_log_likelihood(model, levels_by_reading, floor=None):
+    """Log-likelihood in nats of each image under model, given its readings:
+    with one, the model's own; with more, the log of the mean of the
+    likelihoods of the readings, the image's place a latent variable (it is
+    one of them, each as likely). floor as in ClassModel.log_likelihood,
+    with one reading only: a cut-short sum would overstate the mean."""
+    if len(levels_by_reading) == 1:
+        return model.log_likelihood(levels_by_reading[0], floor)
+    return (logsumexp([model.log_likelihood(levels) for levels in levels_by_reading], axis=0)
+            - np.log(len(levels_by_reading)))
+
+
+def log_likelihoods_by_class(models, images, verbose=0, moves=()):
     """Log-likelihoods in nats (images, classes) of uint8 images under one
-    model per class. verbose=1 shows a progress bar over the models."""
+    model per class; with moves, each the mean over the image and its moves
+    (class_log_likelihood). verbose=1 shows a progress bar over the models."""
     check_images_fit(models, images)
-    levels = to_levels(images, models[0].info)
+    levels_by_reading = readings(images, models[0].info, moves)
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     log_likelihoods = np.zeros((len(images), len(models)))
     for index, model in enumerate(models):
-        log_likelihoods[:, index] = model.log_likelihood(levels)
+        log_likelihoods[:, index] = class_log_likelihood(model, levels_by_reading)
         progress.update(index + 1)
     return log_likelihoods
 
@@ -247,7 +275,7 @@ def bayes_decision(log_likelihoods, log_priors):
     return np.argmax(log_likelihoods + log_priors, axis=1)
 
 
-def classify(models, images, verbose=0):
+def classify(models, images, verbose=0, moves=()):
     """Position in models of each uint8 image's class, by Bayes' rule with
     the priors stored with the models: the decisions of bayes_decision over
     log_likelihoods_by_class, with less work. Log-probabilities only
@@ -255,13 +283,13 @@ def classify(models, images, verbose=0):
     the best complete score an earlier class gave the image, the class
     cannot win, and its remaining steps are skipped."""
     check_images_fit(models, images)
-    levels = to_levels(images, models[0].info)
+    levels_by_reading = readings(images, models[0].info, moves)
     class_log_priors = log_priors(models)
     best = np.full(len(images), -np.inf)
     decisions = np.zeros(len(images), dtype=np.int64)
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     for index, (model, log_prior) in enumerate(zip(models, class_log_priors)):
-        scores = model.log_likelihood(levels, floor=best - log_prior) + log_prior
+        scores = class_log_likelihood(model, levels_by_reading, best - log_prior) + log_prior
         # Strictly better: on a tie the earlier class stays, as np.argmax has it.
         wins = scores > best
         best[wins], decisions[wins] = scores[wins], index

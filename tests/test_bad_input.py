@@ -86,6 +86,7 @@ BAD_INPUT = [
     case('pixelcnn with units', 'train_cifar.py', lambda d: ['--arch=pixelcnn', '--units=64'],
          '--units', '--arch=gru'),
     case('units of 10^6', 'train_mnist.py', lambda d: ['--units=1000000'], '--units', '1-4096'),
+    case('moves 3', 'classification.py', lambda d: ['--moves=3'], '--moves', '3', '0, 2, 4, 8'),
     case('sigmoid of 7 levels', 'train_mnist.py', lambda d: ['--arch=pixelcnn', '--head=sigmoid'],
          '--head=sigmoid', '--max_intensity=1'),
     # Where results would go.

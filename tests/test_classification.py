@@ -1,5 +1,6 @@
 import numpy as np
 
+import config
 import util
 from conftest import rigged_model
 
@@ -38,14 +39,19 @@ def test_bayes_decision_adds_log_priors():
                                   [1, 0])
 
 
-def test_classify_skips_what_cannot_win_and_decides_as_the_full_computation():
-    rng = np.random.default_rng(0)
+def random_models(rng, count):
     models = []
-    for digit in range(4):
+    for digit in range(count):
         model = rigged_model(np.full(7, 1 / 7), units=8, class_name=str(digit), prior=0.1 + digit / 10)
         # Weights drawn here, not by Keras's unseeded initializers, so the case is the same every run.
         model.network.set_weights([rng.normal(0, 0.8, w.shape) for w in model.network.get_weights()])
         models.append(model)
+    return models
+
+
+def test_classify_skips_what_cannot_win_and_decides_as_the_full_computation():
+    rng = np.random.default_rng(0)
+    models = random_models(rng, 4)
     images = rng.integers(0, 256, (300, 28, 28), dtype=np.uint8)
     images[:100, :12] = 0  # shared beginnings
     full = util.bayes_decision(util.log_likelihoods_by_class(models, images),
@@ -69,3 +75,22 @@ def test_own_class_log_likelihoods_are_the_matrix_entries_of_the_labels():
     matrix = util.log_likelihoods_by_class(models, images)
     np.testing.assert_allclose(util.own_class_log_likelihoods(models, images, labels),
                                matrix[np.arange(6), labels], rtol=1e-6)
+
+
+def test_moves_average_each_class_likelihood_over_the_image_and_its_moves():
+    assert [len(util.scored_moves(count)) for count in config.SCORED_MOVES] == [0, 2, 4, 8]
+    assert sorted(map(abs, np.ravel(util.scored_moves(2)))) == [0, 0, 1, 1], 'one per axis'
+    rng = np.random.default_rng(0)
+    models = random_models(rng, 4)
+    images = rng.integers(0, 256, (300, 28, 28), dtype=np.uint8)
+    images[:100, :12] = 0
+    moves = util.scored_moves(2)
+    by_reading = [util.log_likelihoods_by_class(models, util.shifted(images, *move))
+                  for move in [(0, 0), *moves]]
+    expected = np.log(np.mean(np.exp(by_reading), axis=0))
+    log_likelihoods = util.log_likelihoods_by_class(models, images, moves=moves)
+    np.testing.assert_allclose(log_likelihoods, expected, rtol=1e-6)
+    assert np.abs(log_likelihoods - by_reading[0]).max() > 1, 'the moves must count'
+    decisions = util.bayes_decision(log_likelihoods, util.log_priors(models))
+    assert len(set(decisions)) > 1, 'the case must have more than one winner'
+    np.testing.assert_array_equal(util.classify(models, images, moves=moves), decisions)
