@@ -281,7 +281,9 @@ def classify(models, images, verbose=0, moves=()):
     log_likelihoods_by_class, with less work. Log-probabilities only
     subtract, so once a class's running sum plus its log prior falls below
     the best complete score an earlier class gave the image, the class
-    cannot win, and its remaining steps are skipped."""
+    cannot win, and its remaining steps are skipped. With moves, each class's
+    likelihood is the mean over the readings (class_log_likelihood), whose
+    sums are all computed whole."""
     check_images_fit(models, images)
     levels_by_reading = readings(images, models[0].info, moves)
     class_log_priors = log_priors(models)
