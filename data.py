@@ -668,15 +668,13 @@ def cifar_batches_folder(folder):
 
 
 def read_folder_batches(folder):
-    """{file name: (unpickled content, bytes in its file)} for the batch and
-    meta files in folder."""
+    """{file name: unpickled content} for the batch and meta files in folder."""
     batches = {}
     for name in (*CIFAR_BATCHES, CIFAR_META):
         path = os.path.join(folder, name)
         if os.path.lexists(path):
             with open_data_file(path) as file:
-                size = os.fstat(file.fileno()).st_size
-                batches[name] = unpickle_cifar(file, size, path), size
+                batches[name] = unpickle_cifar(file, os.fstat(file.fileno()).st_size, path)
     return batches
 
 
@@ -690,7 +688,9 @@ def read_tar_batches(path):
                 name = posixpath.basename(member.name)
                 if member.isfile() and name in (*CIFAR_BATCHES, CIFAR_META):
                     batches[name] = unpickle_cifar(tar.extractfile(member), member.size,
-                                                   f'{member.name} in {path}'), member.size
+                                                   f'{member.name} in {path}')
+                if len(batches) == len(CIFAR_BATCHES) + 1:
+                    break  # whatever else the tar holds need not be inflated
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise UsageError(f'--data {path}: not a readable tar ({error})') from None
     return batches
@@ -702,32 +702,34 @@ def cifar_from_batches(batches, where):
         raise UsageError(f"--data {where}: no CIFAR-10 {', '.join(missing)} in it; "
                          f'give {CIFAR_FORMATS}')
     if CIFAR_META in batches:
-        check_cifar_names(batches[CIFAR_META][0], f'{CIFAR_META} in {where}')
-    train = [cifar_images(*batches[name], f'{name} in {where}') for name in CIFAR_BATCHES[:-1]]
-    x_test, y_test = cifar_images(*batches['test_batch'], f'test_batch in {where}')
+        check_cifar_names(batches[CIFAR_META], f'{CIFAR_META} in {where}')
+    train = [cifar_images(batches[name], f'{name} in {where}') for name in CIFAR_BATCHES[:-1]]
+    x_test, y_test = cifar_images(batches['test_batch'], f'test_batch in {where}')
     return Dataset(np.concatenate([images for images, _ in train]),
                    np.concatenate([labels for _, labels in train]),
                    np.ascontiguousarray(x_test), y_test, list(CIFAR_CLASSES))
 
 
-def cifar_images(batch, size, where):
-    """(images (m, 32, 32, 3), labels (m,)) from one unpickled batch of size
-    bytes; checked() checks their values. Its rows must be a numpy array, as
-    CIFAR-10's are: its bytes are in the file, where a list's rows could be
-    one row repeated by reference, taking gigabytes once made an array."""
+def cifar_images(batch, where):
+    """(images (m, 32, 32, 3), labels (m,)) from one unpickled batch; checked()
+    checks their values. Its rows must be a numpy array, as CIFAR-10's are: its
+    bytes are in the file, where a list's rows could be one row repeated by
+    reference, taking gigabytes once made an array."""
     rows = batch.get(b'data') if isinstance(batch, dict) else None
     labels = batch.get(b'labels') if isinstance(batch, dict) else None
-    well_formed = (isinstance(rows, np.ndarray) and not rows.dtype.hasobject
-                   and rows.ndim == 2 and rows.shape[1] == 3 * 32 * 32
-                   and isinstance(labels, (list, np.ndarray)) and len(labels) == len(rows))
-    if well_formed and isinstance(labels, list):
-        # At most len(rows) <= size / 3072 of them: small whatever they repeat.
-        well_formed = all(isinstance(label, int) for label in labels)
-    if not well_formed:
+    if not (is_array(rows, 2) and rows.shape[1] == 3 * 32 * 32 and (
+            is_array(labels, 1) or isinstance(labels, list)) and len(labels) == len(rows)
+            # As many as there are rows, which the file holds: small whatever they repeat.
+            and all(isinstance(label, (int, np.integer, float)) for label in labels)):
         raise UsageError(f'--data: {where} is not a CIFAR-10 batch (a b"data" numpy array '
                          'of rows of 3072 bytes and a b"labels" list as long)')
     # A row holds the 32x32 red plane, then the green, then the blue.
     return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), np.asarray(labels)
+
+
+def is_array(value, ndim):
+    """Whether value is a numpy array of ndim dimensions, not of Python objects."""
+    return isinstance(value, np.ndarray) and value.ndim == ndim and not value.dtype.hasobject
 
 
 def check_cifar_names(meta, where):

@@ -197,6 +197,12 @@ def link(path, target):
     return path
 
 
+def tree_with(folder, relative, make, class_names=DIGITS):
+    """tree(folder, class_names) with make(path) run on folder / relative."""
+    make(tree(folder, class_names) / relative)
+    return folder
+
+
 def idx_with(folder, key, make):
     """MNIST's IDX files in folder, the one for key (as IDX_FILES) replaced by make(path)."""
     make(idx_folder(folder) / IDX_FILES[key])
@@ -398,14 +404,17 @@ BAD_DATA = [
     case('16-bit RGB PNG', lambda d: tree(d, CIFAR_CLASSES, files={
         'train/cat/deep.png': png_16bit_rgb(32, 32)}), CIFAR,
          'deep.png is a PNG image of 16-bit samples', 'give 8-bit images'),
-    case('FIFO as picture', lambda d: [tree(d), fifo(d / 'train' / '3' / 'pipe.png')][0], MNIST,
+    case('FIFO as picture', lambda d: tree_with(d, 'train/3/pipe.png', fifo), MNIST,
          'pipe.png is a FIFO (named pipe), not a file'),
-    case('picture linked to itself', lambda d: [tree(d), link(
-        d / 'train' / '3' / 'loop.png', 'loop.png')][0], MNIST, 'loop.png is a symlink loop'),
-    case('class folder linked to its parent', lambda d: [tree(d, DIGITS[:4]), link(
-        d / 'train' / '4', '.')][0], MNIST, 'train/4 links back to', 'a symlink loop'),
-    case('class folder linked round', lambda d: [tree(d, ['0', '1']), link(d / 'train' / '2', '2')][0],
-         MNIST, 'train/2 is a symlink loop'),
+    case('picture linked to itself', lambda d: tree_with(
+        d, 'train/3/loop.png', lambda path: link(path, 'loop.png')), MNIST,
+         'loop.png is a symlink loop'),
+    case('class folder linked to its parent', lambda d: tree_with(
+        d, 'train/4', lambda path: link(path, '.'), DIGITS[:4]), MNIST,
+         'train/4 links back to', 'a symlink loop'),
+    case('class folder linked round', lambda d: tree_with(
+        d, 'train/2', lambda path: link(path, '2'), DIGITS[:2]), MNIST,
+         'train/2 is a symlink loop'),
     case('sizes differ', lambda d: tree(d, files={'train/9/big.png': png(40, 40)}), MNIST,
          'differ in size', 'image.png is 32x32', 'big.png is 40x40'),
     case('digit folder named five', lambda d: tree(d, ['0', '1', 'five']), MNIST,
@@ -553,6 +562,16 @@ def test_unreadable_class_folder_is_named(tmp_path, monkeypatch):
         unreadable.chmod(0o755)
 
 
+def linked_elsewhere(folder):
+    """Class folders where a class folder and a picture are links to others
+    outside the tree: links that do not loop are followed."""
+    tree(folder / 'elsewhere', ['4', '5'])
+    root = tree(folder / 'data', ['3'])
+    link(root / 'train' / '4', folder / 'elsewhere' / 'train' / '4')
+    link(root / 'test' / '3' / 'linked.png', folder / 'elsewhere' / 'test' / '5' / 'image.png')
+    return root
+
+
 def good(name, build, load):
     return pytest.param(build, load, id=name)
 
@@ -570,7 +589,10 @@ GOOD_DATA = [
         d, x_test=pixels(2, COLOUR).astype(np.int32)), CIFAR),
     good('cifar class folders', lambda d: tree(d, CIFAR_CLASSES), CIFAR),
     good('cifar batches of int64 rows', lambda d: batches(d, np.zeros((1, 3072), int)), CIFAR),
+    good('cifar batches with their own meta', lambda d: meta(d, CIFAR_CLASSES), CIFAR),
+    good('class folder and picture linked from elsewhere', linked_elsewhere, MNIST),
 ]
+
 
 
 def assert_uint8_images_int64_labels(dataset):
@@ -582,7 +604,9 @@ def assert_uint8_images_int64_labels(dataset):
 
 @pytest.mark.parametrize('build, load', GOOD_DATA)
 def test_every_format_gives_uint8_images_and_int64_labels(tmp_path, build, load):
-    assert_uint8_images_int64_labels(load(str(build(tmp_path))))
+    dataset = load(str(build(tmp_path)))
+    assert_uint8_images_int64_labels(dataset)
+    assert dataset.class_names == (DIGITS if load is MNIST else CIFAR_CLASSES)
 
 
 def fake_keras(load_data):
