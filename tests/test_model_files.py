@@ -262,3 +262,111 @@ def test_the_shipped_pixelcnn_set_reads_digits_it_never_saw():
     assert {model.info.skip for model in models} == {500}
     accuracy = np.mean(util.classify(models, bundled.x_test[chosen]) == bundled.y_test[chosen])
     assert accuracy > 0.95, f'accuracy {accuracy:.3f} on 200 bundled images'
+
+
+# ---------------------------------------------------------------- hostile files
+# Each takes a model file this project wrote (a GRU whose logits layer has a
+# bias of 7 values) and makes it hostile in one way, in place.
+
+def replace_logits_bias(path, write, name='bias'):
+    """Delete the logits' bias (or kernel) and let write(group, name, values)
+    put something in its place."""
+    with h5py.File(path, 'a') as f:
+        group = f['model_weights/logits/logits']
+        values = group[name][()]
+        del group[name]
+        write(group, name, values)
+
+
+def with_weight(value):
+    def change(path):
+        replace_logits_bias(path, lambda group, name, values: group.create_dataset(
+            name, data=np.where(np.arange(len(values)) == 3, value, values).astype(np.float32)))
+    return change
+
+
+def weights_as(dtype):
+    def change(path):
+        replace_logits_bias(path, lambda group, name, values: group.create_dataset(
+            name, data=values.astype(dtype)))
+    return change
+
+
+def stored_in(other_file):
+    """The bias's values declared to lie in other_file (HDF5 external storage)."""
+    def change(path):
+        replace_logits_bias(path, lambda group, name, values: group.create_dataset(
+            name, shape=values.shape, dtype=np.float32,
+            external=[(str(other_file(path)), 0, h5py.h5f.UNLIMITED)]))
+    return change
+
+
+def a_fifo(path):
+    fifo = os.path.join(os.path.dirname(os.path.dirname(path)), 'fifo')
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    return fifo
+
+
+def mapped_from_another_file(path):
+    """The bias a virtual data set of values in another HDF5 file."""
+    source = os.path.join(os.path.dirname(os.path.dirname(path)), 'source.h5')
+
+    def write(group, name, values):
+        with h5py.File(source, 'w') as other:
+            other['bias'] = values
+        layout = h5py.VirtualLayout(values.shape, np.float32)
+        layout[:] = h5py.VirtualSource(source, 'bias', values.shape)
+        group.create_virtual_dataset(name, layout)
+    replace_logits_bias(path, write)
+
+
+def linked_to_a_fifo(path):
+    """The logits layer's group an external link into a FIFO."""
+    fifo = a_fifo(path)
+    with h5py.File(path, 'a') as f:
+        del f['model_weights/logits']
+        f['model_weights/logits'] = h5py.ExternalLink(fifo, '/logits')
+
+
+def soft_linked(path):
+    """The logits layer's group moved elsewhere in the file, a soft link in its place."""
+    with h5py.File(path, 'a') as f:
+        f.move('model_weights/logits', 'elsewhere')
+        f['model_weights/logits'] = h5py.SoftLink('/elsewhere')
+
+
+def gzipped(path):
+    replace_logits_bias(path, lambda group, name, values: group.create_dataset(
+        name, data=values, compression='gzip'))
+
+
+def partly_written(path):
+    """A chunked kernel (4 x 7) of which the chunks stored hold more bytes than
+    the kernel needs, but two of its six chunks are missing."""
+    def write(group, name, values):
+        dataset = group.create_dataset(name, shape=values.shape, dtype=np.float32,
+                                       chunks=(3, 3))
+        dataset[:, :6] = values[:, :6]
+    replace_logits_bias(path, write, 'kernel')
+
+
+def attribute(name, value):
+    def change(path):
+        rewrite_attribute(path, name, value)
+    return change
+
+
+NESTED = '[' * 100_000 + ']' * 100_000
+
+
+def keras2_config(model_config):
+    """A tutorial-style Keras 2 file in place of path, with model_config as given."""
+    def change(path):
+        write_keras2_gru_file(path)
+        rewrite_attribute(path, 'model_config', model_config)
+    return change
+
+
+NO_GRU = json.dumps({'class_name': 'Sequential', 'config': {'name': 's', 'layers': [
+    {'class_name': 'Dense', 'config': {'name': 'dense_1', 'units': 7}}]}})
