@@ -269,6 +269,10 @@ def stored_weights(f, path, expected):
     if needed > stored:
         raise UsageError(f'{path} would need {needed / 2**20:,.1f} MB of weights but holds '
                          f'{stored / 2**20:,.1f} MB; refusing it')
+    for name, dataset in datasets:
+        if chunks_missing(dataset):
+            raise UsageError(f'{path}: weight {name!r} leaves parts of its values unwritten; '
+                             'refusing it')
     weights = [dataset[()] for _, dataset in datasets]
     for (name, _), array in zip(datasets, weights):
         if not np.isfinite(array).all():
@@ -320,8 +324,13 @@ def storage_problem(dataset):
         return 'is compressed or filtered, as this project never writes weights'
     if dataset.dtype != np.dtype(keras.config.floatx()):
         return f'is stored as {dataset.dtype}, not the {keras.config.floatx()} the network uses'
-    if (properties.get_layout() == h5py.h5d.CHUNKED and dataset.size
-            and dataset.id.get_num_chunks() < math.prod(
-                -(-length // chunk) for length, chunk in zip(dataset.shape, dataset.chunks))):
-        return 'leaves parts of its values unwritten'
     return None
+
+
+def chunks_missing(dataset):
+    """Whether dataset is chunked and some of its chunks were never written
+    (they read as its fill value), which its storage size may not show."""
+    if dataset.chunks is None or not dataset.size:
+        return False
+    chunks = math.prod(-(-length // chunk) for length, chunk in zip(dataset.shape, dataset.chunks))
+    return dataset.id.get_num_chunks() < chunks
