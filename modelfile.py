@@ -264,6 +264,9 @@ def stored_weights(f, path, expected):
         problem = storage_problem(dataset)
         if problem:
             raise UsageError(f'{path}: weight {name!r} {problem}; refusing it')
+    if len({dataset.id for _, dataset in datasets}) < len(datasets):
+        # Hard links let a small file list one array for many weights of a large network.
+        raise UsageError(f'{path} stores one array for several weights; refusing it')
     needed = sum(dataset.size * dataset.dtype.itemsize for _, dataset in datasets)
     stored = sum(dataset.id.get_storage_size() for _, dataset in datasets)
     if needed > stored:

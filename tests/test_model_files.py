@@ -351,6 +351,18 @@ def partly_written(path):
     replace_logits_bias(path, write, 'kernel')
 
 
+def sharing_one_array(path):
+    """Two weights of the same shape made one stored array (a second hard link)."""
+    with h5py.File(path, 'a') as f:
+        weights = f['model_weights']
+        by_shape = {}
+        weights.visititems(lambda name, item: by_shape.setdefault(item.shape, []).append(name)
+                           if isinstance(item, h5py.Dataset) else None)
+        first, second = next(names for names in by_shape.values() if len(names) > 1)[:2]
+        del weights[second]
+        weights[second] = weights[first]
+
+
 def attribute(name, value):
     def change(path):
         rewrite_attribute(path, name, value)
@@ -453,6 +465,14 @@ def test_weights_are_read_only_from_the_files_own_storage_and_only_if_finite(
     with pytest.raises(UsageError, match=words):
         util.load_model(path)
     assert modelfile.read_info(path) is not None, 'its record is still read (for training)'
+
+
+def test_one_array_stored_for_several_weights_is_refused(tmp_path):
+    path = str(tmp_path / 'model_0.h5')
+    util.save_model(ClassModel.create(model_info(arch='pixelcnn', filters=8, depth=2)), path)
+    sharing_one_array(path)
+    with pytest.raises(UsageError, match='stores one array for several weights'):
+        util.load_model(path)
 
 
 def test_compact_storage_is_the_files_own(tmp_path):
