@@ -2,9 +2,11 @@
 
 A file holds the network's weights and, as attributes, its ModelInfo. Loading
 never runs the file's own model description: the network is rebuilt from
-the ModelInfo (checked against the bounds in models.py) and the stored
-weights are copied in, after checking that they are exactly what that
-network needs and that the file really holds them.
+the ModelInfo (every field checked for type and range in models.py) and
+the stored weights are copied in, after checking that they are exactly what
+that network needs, that the file itself holds them (never through a link,
+external storage or another file, which could block or read anything) and
+that they are finite.
 """
 import dataclasses
 import glob
