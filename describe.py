@@ -1,4 +1,6 @@
-"""Say what model files hold: class, size, levels, architecture, training and prior."""
+"""Say what model files hold: class, size, levels, architecture, training and prior.
+
+Exit status 2 where a file is one the other scripts would refuse."""
 import glob
 import os
 
@@ -27,13 +29,20 @@ def main():
     cli.start_keras()
     import modelfile
 
+    refused = []
     for path in args.paths:
         files = model_files(path)
         print(f'{path}: {len(files)} model files' if os.path.isdir(path) else path)
         for file in files:
-            info = modelfile.read_info(file)
-            print(f'  {os.path.basename(file)}: '
-                  f'{info.summary() if info else "does not say what it models"}')
+            try:  # every check loading makes, weights included, so a file listed is usable
+                summary = modelfile.check(file).summary()
+            except cli.UsageError as error:
+                refused.append(str(error))
+                summary = f'refused: {error}'
+            print(f'  {os.path.basename(file)}: {summary}', flush=True)
+    if refused:
+        others = f' (and {len(refused) - 1} more refused)' if len(refused) > 1 else ''
+        raise cli.UsageError(refused[0] + others)
 
 
 if __name__ == '__main__':

@@ -2,14 +2,17 @@
 
 A file holds the network's weights and, as attributes, its ModelInfo. Loading
 never runs the file's own model description: the network is rebuilt from
-the ModelInfo (checked against the bounds in models.py) and the stored
-weights are copied in, after checking that they are exactly what that
-network needs and that the file really holds them.
+the ModelInfo (every field checked for type and range in models.py) and
+the stored weights are copied in, after checking that they are exactly what
+that network needs, that the file itself holds them (never through a link,
+external storage or another file, which could block or read anything) and
+that they are finite.
 """
 import dataclasses
 import glob
 import json
 import logging
+import math
 import os
 import re
 import socket
@@ -124,25 +127,20 @@ def process_alive(pid):
 
 # ---------------------------------------------------------------- reading
 
+# What h5py and the checks below raise on a file that is damaged or not what it claims.
+READ_ERRORS = (OSError, ValueError, KeyError, TypeError, AttributeError)
+# Weights from which building and using a network takes long enough to say so first.
+LARGE_MODEL = 10_000_000
+
+
 def load(path):
     """The ClassModel in the file at path, written by this project or by the
     tutorial (Keras 2.2.4); anything else, or anything that does not add up,
     is a UsageError."""
-    if not os.path.isfile(path):
-        raise UsageError(f'no model file {path}')
-    try:
-        with h5py.File(path, 'r') as f:
-            info = described(f) or tutorial_info(f, path)
-            if info is None:
-                raise UsageError(f'{path} does not say what it models (written by an earlier '
-                                 'version of pixel-rnn or by another program); train it again')
-            problem = info.problem()
-            if problem:
-                raise UsageError(f'{path}: {problem}; train it again')
-            weights = stored_weights(f, path, ARCHITECTURES[info.arch].num_weights(info))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise UsageError(f'{path} is not a readable model file ({error}); '
-                         'train it again') from None
+    info, weights = read(path)
+    num_weights = sum(array.size for array in weights)
+    if num_weights >= LARGE_MODEL:
+        print(f'{path}: building a large network, {num_weights:,} weights: {info.summary()}')
     model = ClassModel.create(info)
     try:
         model.network.set_weights(weights)
@@ -152,27 +150,80 @@ def load(path):
     return model
 
 
-def read_info(path):
-    """The ModelInfo of the file at path without loading its weights; None
-    where there is no file or it does not describe itself."""
+def check(path):
+    """The ModelInfo of the file at path after every check that load makes,
+    weights included, without building the network."""
+    return read(path)[0]
+
+
+def read(path):
+    """The checked ModelInfo and weight arrays of the file at path."""
+    if not os.path.exists(path):
+        raise UsageError(f'no model file {path}')
+    if not os.path.isfile(path):  # reading a FIFO or a device would block or never end
+        raise UsageError(f'{path} is not a regular file; refusing it')
     try:
         with h5py.File(path, 'r') as f:
-            return described(f) or tutorial_info(f, path)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, UsageError):
+            info = checked_info(f, path)
+            return info, stored_weights(f, path, ARCHITECTURES[info.arch].num_weights(info))
+    except READ_ERRORS as error:
+        raise UsageError(f'{path} is not a readable model file ({error}); '
+                         'train it again') from None
+
+
+def read_info(path):
+    """The ModelInfo of the file at path without loading its weights; None
+    where there is no file, it does not describe itself or its description
+    does not hold."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        with h5py.File(path, 'r') as f:
+            return checked_info(f, path)
+    except READ_ERRORS + (UsageError,):
         return None
 
 
-def described(f):
-    """The ModelInfo a file of this project records, or None."""
-    if f.attrs.get('format') != FORMAT:
+def checked_info(f, path):
+    info = described(f, path) or tutorial_info(f, path)
+    if info is None:
+        raise UsageError(f'{path} does not say what it models (written by an earlier '
+                         'version of pixel-rnn or by another program); train it again')
+    problem = info.problem()
+    if problem:
+        raise UsageError(f'{path}: {problem}; train it again')
+    return info
+
+
+def described(f, path):
+    """The ModelInfo a file of this project records, or None. Its values are
+    taken as stored; ModelInfo.problem says which are not what they should be."""
+    if not is_text(f.attrs.get('format'), FORMAT):
         return None
     values = {}
     for field in dataclasses.fields(ModelInfo):
         if field.name in f.attrs:
             value = f.attrs[field.name]
-            values[field.name] = (json.loads(value) if field.name == 'params'
+            values[field.name] = (parsed_json(value, 'params', path) if field.name == 'params'
                                   else value.item() if isinstance(value, np.generic) else value)
+    missing = [field.name for field in dataclasses.fields(ModelInfo)
+               if field.default is dataclasses.MISSING and field.name not in values]
+    if missing:
+        raise UsageError(f"{path} does not record its {', '.join(missing)}; train it again")
     return ModelInfo(**values)
+
+
+def is_text(value, text):
+    return isinstance(value, str) and value == text
+
+
+def parsed_json(value, what, path):
+    """A JSON attribute, refused where it nests deeper than Python's parser goes."""
+    try:
+        return json.loads(value)
+    except RecursionError:
+        raise UsageError(f'{path}: its {what} nests too deeply to be a model '
+                         'description; refusing it') from None
 
 
 def tutorial_info(f, path):
@@ -180,16 +231,19 @@ def tutorial_info(f, path):
     grey MNIST, with a GRU whose settings their Keras model config gives."""
     if not str(f.attrs.get('keras_version', '')).startswith('2.'):
         return None
-    layers = json.loads(f.attrs['model_config'])['config']
+    layers = parsed_json(f.attrs['model_config'], 'Keras model config', path)['config']
     layers = layers['layers'] if isinstance(layers, dict) else layers
-    config = next(layer['config'] for layer in layers if layer['class_name'] == 'GRU')
+    config = next((layer['config'] for layer in layers if layer['class_name'] == 'GRU'), None)
+    if config is None:
+        raise UsageError(f'{path}: its Keras 2 model has no GRU layer; only the tutorial\'s '
+                         'GRU models are read')
     if config.get('activation') != 'tanh':
         raise UsageError(f"{path}: GRU activation {config.get('activation')!r} is not supported")
     activation = config['recurrent_activation']
     name = re.fullmatch(r'model_(.*)\.h5', os.path.basename(path))
     return ModelInfo(
         dataset='mnist', class_name=name.group(1) if name else os.path.basename(path),
-        image_size=10, levels=int(config['batch_input_shape'][-1]), colours=1, arch='gru',
+        image_size=10, levels=config['batch_input_shape'][-1], colours=1, arch='gru',
         params={'units': config['units'], 'reset_after': config.get('reset_after', False),
                 # Keras 2's hard_sigmoid is not Keras 3's: see layers.keras2_hard_sigmoid.
                 'recurrent_activation': ('keras2_hard_sigmoid' if activation == 'hard_sigmoid'
@@ -199,23 +253,89 @@ def tutorial_info(f, path):
 
 def stored_weights(f, path, expected):
     """The weight arrays of f in layer order, read only after checking that
-    they number exactly expected values and that the file holds their bytes
-    (a dataset may declare any shape and store nothing)."""
-    group = f['model_weights']
-    datasets = []
-    for layer in group.attrs['layer_names']:
-        layer_group = group[layer.decode() if isinstance(layer, bytes) else layer]
-        for name in layer_group.attrs['weight_names']:
-            datasets.append(layer_group[name.decode() if isinstance(name, bytes) else name])
-    declared = sum(int(dataset.size) for dataset in datasets)
+    they number exactly expected values, in the type the network computes
+    in, and that the file itself holds their bytes (a dataset may declare any
+    shape and store nothing, or store its values in another file); then
+    refused unless every value is finite."""
+    datasets = weight_datasets(f, path)
+    declared = sum(int(dataset.size) for _, dataset in datasets)
     if declared != expected:
         raise UsageError(f'{path} stores {declared:,} weights where the model it declares '
                          f'has {expected:,}; refusing it')
-    if any(dataset.dtype.kind != 'f' for dataset in datasets):
-        raise UsageError(f'{path} stores weights that are not floating-point numbers; refusing it')
-    needed = sum(dataset.size * dataset.dtype.itemsize for dataset in datasets)
-    stored = sum(dataset.id.get_storage_size() for dataset in datasets)
+    for name, dataset in datasets:
+        problem = storage_problem(dataset)
+        if problem:
+            raise UsageError(f'{path}: weight {name!r} {problem}; refusing it')
+    if len({dataset.id for _, dataset in datasets}) < len(datasets):
+        # Hard links let a small file list one array for many weights of a large network.
+        raise UsageError(f'{path} stores one array for several weights; refusing it')
+    needed = sum(dataset.size * dataset.dtype.itemsize for _, dataset in datasets)
+    stored = sum(dataset.id.get_storage_size() for _, dataset in datasets)
     if needed > stored:
         raise UsageError(f'{path} would need {needed / 2**20:,.1f} MB of weights but holds '
                          f'{stored / 2**20:,.1f} MB; refusing it')
-    return [dataset[()] for dataset in datasets]
+    for name, dataset in datasets:
+        if chunks_missing(dataset):
+            raise UsageError(f'{path}: weight {name!r} leaves parts of its values unwritten; '
+                             'refusing it')
+    weights = [dataset[()] for _, dataset in datasets]
+    for (name, _), array in zip(datasets, weights):
+        if not np.isfinite(array).all():
+            raise UsageError(f'{path}: weight {name!r} holds values that are not finite '
+                             '(NaN or infinite); refusing it')
+    return weights
+
+
+def weight_datasets(f, path):
+    """(name, dataset) of each weight, in the order the file lists them."""
+    group = own_member(f, 'model_weights', path)
+    datasets = []
+    for layer in group.attrs['layer_names']:
+        layer = layer.decode() if isinstance(layer, bytes) else layer
+        layer_group = own_member(group, layer, path)
+        for name in layer_group.attrs['weight_names']:
+            name = f"{layer}/{name.decode() if isinstance(name, bytes) else name}"
+            dataset = own_member(group, name, path)
+            if not isinstance(dataset, h5py.Dataset):
+                raise UsageError(f'{path}: weight {name!r} is not a data set; refusing it')
+            datasets.append((name, dataset))
+    return datasets
+
+
+def own_member(group, name, path):
+    """group[name], reached through hard links only: an external link opens
+    another file (a FIFO there blocks for ever), a soft link leads elsewhere."""
+    member = group
+    for part in name.split('/'):
+        link = member.get(part, getlink=True)
+        if not isinstance(link, h5py.HardLink):
+            what = ('missing' if link is None else
+                    f'a link to {link.filename!r}' if isinstance(link, h5py.ExternalLink) else
+                    'a link')
+            raise UsageError(f'{path}: {name!r} is {what}, not stored in the file; refusing it')
+        member = member[part]
+    return member
+
+
+def storage_problem(dataset):
+    """What is wrong with where or how dataset keeps its values, or None;
+    asked of its description only, before a byte of it is read."""
+    properties = dataset.id.get_create_plist()
+    if dataset.is_virtual or properties.get_external_count():
+        return 'is stored in other files'
+    if properties.get_layout() not in (h5py.h5d.CONTIGUOUS, h5py.h5d.CHUNKED, h5py.h5d.COMPACT):
+        return 'has a storage layout this project does not read'
+    if properties.get_nfilters():
+        return 'is compressed or filtered, as this project never writes weights'
+    if dataset.dtype != np.dtype(keras.config.floatx()):
+        return f'is stored as {dataset.dtype}, not the {keras.config.floatx()} the network uses'
+    return None
+
+
+def chunks_missing(dataset):
+    """Whether dataset is chunked and some of its chunks were never written
+    (they read as its fill value), which its storage size may not show."""
+    if dataset.chunks is None or not dataset.size:
+        return False
+    chunks = math.prod(-(-length // chunk) for length, chunk in zip(dataset.shape, dataset.chunks))
+    return dataset.id.get_num_chunks() < chunks

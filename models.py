@@ -4,6 +4,7 @@ The architecture is chosen here, once, from the description; everything
 above calls ClassModel's methods and never asks which architecture it has.
 """
 import dataclasses
+import math
 
 import numpy as np
 
@@ -70,28 +71,52 @@ class ModelInfo:
         return dataclasses.replace(self, **ignore) == dataclasses.replace(other, **ignore)
 
     def problem(self):
-        """What makes this description unusable, or None."""
-        if self.dataset not in DATASET_COLOURS:
+        """What makes this description unusable, or None: every field is
+        checked for type and range, as a file from elsewhere may hold anything."""
+        if not isinstance(self.dataset, str) or self.dataset not in DATASET_COLOURS:
             return f'data set {self.dataset!r} is not one of {", ".join(DATASET_COLOURS)}'
-        if self.colours != DATASET_COLOURS[self.dataset]:
-            return f'{self.colours} colours do not fit {self.dataset}'
-        if not 1 <= self.image_size <= MAX_IMAGE_SIZE:
-            return f'image size {self.image_size} is not within 1-{MAX_IMAGE_SIZE}'
-        if not 2 <= self.levels <= 256:
-            return f'{self.levels} levels is not within 2-256'
+        if not isinstance(self.class_name, str):
+            return f'class name {self.class_name!r} is not text'
+        if not whole(self.colours, 1, 3) or self.colours != DATASET_COLOURS[self.dataset]:
+            return f'colours {self.colours!r} do not fit {self.dataset}'
+        if not whole(self.image_size, 1, MAX_IMAGE_SIZE):
+            return f'image size {self.image_size!r} is not a whole number within 1-{MAX_IMAGE_SIZE}'
+        if not whole(self.levels, 2, 256):
+            return f'levels {self.levels!r} is not a whole number within 2-256'
         if not isinstance(self.deskew, bool) or (self.deskew and self.colours != 1):
             return f'deskew {self.deskew!r} is not true or false, or not of grey images'
         if not isinstance(self.mirror, bool):
             return f'mirror {self.mirror!r} is not true or false'
-        if not isinstance(self.shifts, int) or self.shifts not in config.SHIFTS:
+        if not whole(self.shifts, 0) or self.shifts not in config.SHIFTS:
             return f'shifts {self.shifts!r} is not one of {", ".join(map(str, config.SHIFTS))}'
         if self.deskew and self.shifts:
             return 'shifts and deskew together: deskewing would centre the moved images again; use one'
-        if self.arch not in ARCHITECTURES:
+        return self.record_problem() or self.architecture_problem()
+
+    def record_problem(self):
+        """What is wrong with the fields that record the training, or None."""
+        if self.prior is not None and not (real(self.prior) and 0 < self.prior <= 1):
+            return f'prior {self.prior!r} is not a share of the data (above 0, at most 1)'
+        if self.loss is not None and not (real(self.loss) and math.isfinite(self.loss)):
+            return f'loss {self.loss!r} is not a finite number'
+        for name, low, high in (('num_images', 1, None), ('skip', 0, None), ('epochs', 0, None),
+                                ('batch_size', 1, None), ('seed', 0, 2**32 - 1)):
+            value = getattr(self, name)
+            if value is not None and not whole(value, low, high):
+                return (f'{name} {value!r} is not a whole number of at least {low}'
+                        + (f' and at most {high}' if high else ''))
+        for name in ('data_source', 'keras_version'):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                return f'{name} {getattr(self, name)!r} is not text'
+        return None
+
+    def architecture_problem(self):
+        if not isinstance(self.arch, str) or self.arch not in ARCHITECTURES:
             return f'architecture {self.arch!r} is not one of {", ".join(ARCHITECTURES)}'
         expected = ARCHITECTURES[self.arch].PARAMS
-        if sorted(self.params) != sorted(expected):
-            return f'{self.arch} takes {", ".join(expected)}, not {", ".join(self.params)}'
+        if not isinstance(self.params, dict) or sorted(self.params) != sorted(expected):
+            given = ', '.join(self.params) if isinstance(self.params, dict) else repr(self.params)
+            return f'{self.arch} takes {", ".join(expected)}, not {given}'
         return params_problem(self)
 
     def summary(self):
@@ -116,21 +141,32 @@ class ModelInfo:
         return text
 
 
+def whole(value, low, high=None):
+    """Whether value is a whole number (true and false are not) within low-high."""
+    return (isinstance(value, int) and not isinstance(value, bool) and low <= value
+            and (high is None or value <= high))
+
+
+def real(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def params_problem(info):
     params = info.params
     if info.arch == 'gru':
-        if not (isinstance(params['units'], int) and 1 <= params['units'] <= MAX_WIDTH):
+        if not whole(params['units'], 1, MAX_WIDTH):
             return f"{params['units']!r} GRU units is not within 1-{MAX_WIDTH}"
-        if params['recurrent_activation'] not in gru.RECURRENT_ACTIVATIONS:
+        if not (isinstance(params['recurrent_activation'], str)
+                and params['recurrent_activation'] in gru.RECURRENT_ACTIVATIONS):
             return f"recurrent activation {params['recurrent_activation']!r} is not known"
         if not isinstance(params['reset_after'], bool):
             return f"reset_after {params['reset_after']!r} is not true or false"
         return None
-    if not (isinstance(params['filters'], int) and 2 <= params['filters'] <= MAX_WIDTH):
+    if not whole(params['filters'], 2, MAX_WIDTH):
         return f"{params['filters']!r} filters is not within 2-{MAX_WIDTH}"
-    if not (isinstance(params['depth'], int) and 0 <= params['depth'] <= MAX_DEPTH):
+    if not whole(params['depth'], 0, MAX_DEPTH):
         return f"depth {params['depth']!r} is not within 0-{MAX_DEPTH}"
-    if params['head'] not in pixelcnn.HEADS:
+    if not (isinstance(params['head'], str) and params['head'] in pixelcnn.HEADS):
         return f"head {params['head']!r} is not one of {', '.join(pixelcnn.HEADS)}"
     if params['head'] == 'sigmoid' and info.levels != 2:
         return f'the sigmoid head models 2 levels (max_intensity 1), not {info.levels}'

@@ -38,10 +38,11 @@ def rigged_model(probabilities, units=4, **fields):
     return model
 
 
-def run_script(*args, cwd=ROOT):
-    """Run one of the scripts as a user would; returns the CompletedProcess."""
+def run_script(*args, cwd=ROOT, timeout=600):
+    """Run one of the scripts as a user would; returns the CompletedProcess
+    (subprocess.TimeoutExpired where it runs past timeout seconds)."""
     return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600)
+                          timeout=timeout)
 
 
 def last_line(text):

@@ -5,8 +5,10 @@ Each case of BAD_INPUT is one line: the script, its arguments (a function of
 a scratch folder that may set things up there), and words the message must
 hold. Bad --data has its own table in test_bad_data.py.
 """
+import hashlib
 import os
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from PIL import Image
 
 import keras
 import util
+import test_model_files as hostile
 from conftest import ROOT, last_line, rigged_model, run_script
 from test_model_files import write_keras2_gru_file
 
@@ -164,3 +167,126 @@ def test_a_subset_keeps_the_classes_balanced_and_fewer_images_are_said(tmp_path)
                         f'--models_dir={tmp_path}')
     assert result.returncode == 0, result.stderr
     assert 'Only 5000 test images; classifying all of them' in result.stdout
+
+
+# ---------------------------------------------------------------- hostile model files
+# Each case of HOSTILE_MODELS is one line: how model_0.h5 of a folder of ten
+# good MNIST models is made hostile (test_model_files.py), words the message
+# must hold, and the scripts that read it besides generate.py and describe.py.
+
+def hostile_case(name, change, *words, scripts=()):
+    return pytest.param(change, words, scripts, id=name)
+
+
+CLASSIFY = ('classification.py',)
+HOSTILE_MODELS = [
+    # Weights.
+    hostile_case('weight NaN', hostile.with_weight(np.nan), "'logits/logits/bias'", 'not finite',
+                 scripts=CLASSIFY),
+    hostile_case('weight infinite', hostile.with_weight(-np.inf), 'not finite'),
+    hostile_case('float16 weights', hostile.weights_as(np.float16), 'float16', 'float32',
+                 scripts=CLASSIFY),
+    hostile_case('float64 weights', hostile.weights_as(np.float64), 'float64', 'float32'),
+    hostile_case('stored in /etc/passwd', hostile.stored_in(lambda path: '/etc/passwd'),
+                 'stored in other files', scripts=CLASSIFY),
+    hostile_case('stored in a FIFO', hostile.stored_in(hostile.a_fifo), 'stored in other files'),
+    hostile_case('mapped from another file', hostile.mapped_from_another_file,
+                 'stored in other files'),
+    hostile_case('external link to a FIFO', hostile.linked_to_a_fifo, "'logits'",
+                 'a link to', 'fifo'),
+    hostile_case('soft link', hostile.soft_linked, "'logits'", 'a link'),
+    hostile_case('compressed', hostile.gzipped, 'compressed'),
+    hostile_case('chunks missing', hostile.partly_written, "'logits/logits/kernel'", 'unwritten'),
+    # The record.
+    hostile_case('colours 1.0', hostile.attribute('colours', 1.0), 'colours 1.0'),
+    hostile_case('image size 10.0', hostile.attribute('image_size', 10.0), 'image size 10.0',
+                 scripts=CLASSIFY),
+    hostile_case('levels true', hostile.attribute('levels', True), 'levels True'),
+    hostile_case('prior negative', hostile.attribute('prior', -0.1), 'prior -0.1'),
+    hostile_case('prior infinite', hostile.attribute('prior', np.inf), 'prior inf'),
+    hostile_case('prior NaN', hostile.attribute('prior', np.nan), 'prior nan', scripts=CLASSIFY),
+    hostile_case('prior above 1', hostile.attribute('prior', 1.5), 'prior 1.5'),
+    hostile_case('prior 1e300', hostile.attribute('prior', 1e300), 'prior 1e+300',
+                 scripts=CLASSIFY),
+    hostile_case('prior text', hostile.attribute('prior', 'high'), "prior 'high'",
+                 scripts=CLASSIFY),
+    hostile_case('units 8.0', hostile.attribute('params', '{"units": 8.0, "reset_after": true, '
+                                                '"recurrent_activation": "sigmoid"}'),
+                 '8.0 GRU units'),
+    hostile_case('params a list', hostile.attribute('params', '["units"]'), "['units']"),
+    hostile_case('params nested deep', hostile.attribute('params', hostile.NESTED),
+                 'params', 'nests too deeply'),
+    hostile_case('keras 2 config nested deep', hostile.keras2_config(hostile.NESTED),
+                 'Keras model config', 'nests too deeply'),
+    hostile_case('keras 2 without a GRU', hostile.keras2_config(hostile.NO_GRU), 'no GRU layer'),
+]
+
+
+@pytest.fixture(scope='module')
+def good_models(tmp_path_factory):
+    """A folder of ten small MNIST models, as this project writes them."""
+    folder = tmp_path_factory.mktemp('good_models')
+    for digit in range(10):
+        util.save_model(rigged_model(np.full(7, 1 / 7), class_name=str(digit), prior=0.1),
+                        util.model_path(str(folder), digit))
+    return folder
+
+
+def hostile_folder(good_models, folder, change):
+    models_dir = folder / 'models'
+    shutil.copytree(good_models, models_dir)
+    change(str(models_dir / 'model_0.h5'))
+    return models_dir
+
+
+def contents(folder):
+    """Every name under folder, and a hash of each regular file (a FIFO is never opened)."""
+    found = {}
+    for path in sorted(folder.rglob('*')):
+        found[str(path)] = (hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file()
+                            else path.stat().st_mode)
+    return found
+
+
+def assert_refused_in_one_line(result, words):
+    assert result.returncode == 2, result.stderr
+    assert 'Traceback' not in result.stderr
+    assert result.stderr.strip() == last_line(result.stderr), result.stderr
+    for word in ('model_0.h5',) + words:
+        assert word in last_line(result.stderr), last_line(result.stderr)
+
+
+def script_arguments(script, tmp_path, models_dir):
+    if script == 'generate.py':
+        return [f'--models_dir={models_dir}', f'--out={tmp_path / "grid.png"}']
+    return ['--data=bundled', '--num_images=20', f'--models_dir={models_dir}']
+
+
+@pytest.mark.parametrize('change, words, scripts', HOSTILE_MODELS)
+@pytest.mark.slow
+def test_a_hostile_model_file_gets_one_line_and_exit_2(tmp_path, good_models, change, words,
+                                                       scripts):
+    models_dir = hostile_folder(good_models, tmp_path, change)
+    for script in ('generate.py',) + scripts:
+        before = contents(tmp_path)
+        result = run_script(script, *script_arguments(script, tmp_path, models_dir), timeout=120)
+        assert_refused_in_one_line(result, words)
+        assert contents(tmp_path) == before, 'a refused run writes nothing'
+
+
+@pytest.mark.slow
+def test_describe_refuses_each_hostile_file_in_its_listing_and_exits_2(tmp_path, good_models):
+    folders = []
+    for index, (change, words, _) in enumerate(case.values for case in HOSTILE_MODELS):
+        folders.append(hostile_folder(good_models, tmp_path / str(index), change))
+    before = contents(tmp_path)
+    result = run_script('describe.py', *map(str, folders), timeout=300)
+    assert_refused_in_one_line(result, HOSTILE_MODELS[0].values[1])
+    assert f'(and {len(HOSTILE_MODELS) - 1} more refused)' in result.stderr
+    listed = [line for line in result.stdout.splitlines() if line.startswith('  model_0.h5')]
+    assert len(listed) == len(HOSTILE_MODELS), result.stdout
+    for line, case in zip(listed, HOSTILE_MODELS):
+        for word in case.values[1]:
+            assert word in line, (case.id, line)
+    assert result.stdout.count(': refused: ') == len(HOSTILE_MODELS), 'the good ones are listed'
+    assert contents(tmp_path) == before, 'describing writes nothing'

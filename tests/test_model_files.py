@@ -262,3 +262,231 @@ def test_the_shipped_pixelcnn_set_reads_digits_it_never_saw():
     assert {model.info.skip for model in models} == {500}
     accuracy = np.mean(util.classify(models, bundled.x_test[chosen]) == bundled.y_test[chosen])
     assert accuracy > 0.95, f'accuracy {accuracy:.3f} on 200 bundled images'
+
+
+# ---------------------------------------------------------------- hostile files
+# Each takes a model file this project wrote (a GRU whose logits layer has a
+# bias of 7 values) and makes it hostile in one way, in place.
+
+def replace_logits_bias(path, write, name='bias'):
+    """Delete the logits' bias (or kernel) and let write(group, name, values)
+    put something in its place."""
+    with h5py.File(path, 'a') as f:
+        group = f['model_weights/logits/logits']
+        values = group[name][()]
+        del group[name]
+        write(group, name, values)
+
+
+def with_weight(value):
+    def change(path):
+        replace_logits_bias(path, lambda group, name, values: group.create_dataset(
+            name, data=np.where(np.arange(len(values)) == 3, value, values).astype(np.float32)))
+    return change
+
+
+def weights_as(dtype):
+    def change(path):
+        replace_logits_bias(path, lambda group, name, values: group.create_dataset(
+            name, data=values.astype(dtype)))
+    return change
+
+
+def stored_in(other_file):
+    """The bias's values declared to lie in other_file (HDF5 external storage)."""
+    def change(path):
+        replace_logits_bias(path, lambda group, name, values: group.create_dataset(
+            name, shape=values.shape, dtype=np.float32,
+            external=[(str(other_file(path)), 0, h5py.h5f.UNLIMITED)]))
+    return change
+
+
+def a_fifo(path):
+    fifo = os.path.join(os.path.dirname(os.path.dirname(path)), 'fifo')
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    return fifo
+
+
+def mapped_from_another_file(path):
+    """The bias a virtual data set of values in another HDF5 file."""
+    source = os.path.join(os.path.dirname(os.path.dirname(path)), 'source.h5')
+
+    def write(group, name, values):
+        with h5py.File(source, 'w') as other:
+            other['bias'] = values
+        layout = h5py.VirtualLayout(values.shape, np.float32)
+        layout[:] = h5py.VirtualSource(source, 'bias', values.shape)
+        group.create_virtual_dataset(name, layout)
+    replace_logits_bias(path, write)
+
+
+def linked_to_a_fifo(path):
+    """The logits layer's group an external link into a FIFO."""
+    fifo = a_fifo(path)
+    with h5py.File(path, 'a') as f:
+        del f['model_weights/logits']
+        f['model_weights/logits'] = h5py.ExternalLink(fifo, '/logits')
+
+
+def soft_linked(path):
+    """The logits layer's group moved elsewhere in the file, a soft link in its place."""
+    with h5py.File(path, 'a') as f:
+        f.move('model_weights/logits', 'elsewhere')
+        f['model_weights/logits'] = h5py.SoftLink('/elsewhere')
+
+
+def gzipped(path):
+    replace_logits_bias(path, lambda group, name, values: group.create_dataset(
+        name, data=values, compression='gzip'))
+
+
+def partly_written(path):
+    """A chunked kernel (4 x 7) of which the chunks stored hold more bytes than
+    the kernel needs, but two of its six chunks are missing."""
+    def write(group, name, values):
+        dataset = group.create_dataset(name, shape=values.shape, dtype=np.float32,
+                                       chunks=(3, 3))
+        dataset[:, :6] = values[:, :6]
+    replace_logits_bias(path, write, 'kernel')
+
+
+def sharing_one_array(path):
+    """Two weights of the same shape made one stored array (a second hard link)."""
+    with h5py.File(path, 'a') as f:
+        weights = f['model_weights']
+        by_shape = {}
+        weights.visititems(lambda name, item: by_shape.setdefault(item.shape, []).append(name)
+                           if isinstance(item, h5py.Dataset) else None)
+        first, second = next(names for names in by_shape.values() if len(names) > 1)[:2]
+        del weights[second]
+        weights[second] = weights[first]
+
+
+def attribute(name, value):
+    def change(path):
+        rewrite_attribute(path, name, value)
+    return change
+
+
+NESTED = '[' * 100_000 + ']' * 100_000
+
+
+def keras2_config(model_config):
+    """A tutorial-style Keras 2 file in place of path, with model_config as given."""
+    def change(path):
+        write_keras2_gru_file(path)
+        rewrite_attribute(path, 'model_config', model_config)
+    return change
+
+
+NO_GRU = json.dumps({'class_name': 'Sequential', 'config': {'name': 's', 'layers': [
+    {'class_name': 'Dense', 'config': {'name': 'dense_1', 'units': 7}}]}})
+
+
+@pytest.mark.parametrize('fields, words', [
+    (dict(colours=1.0), 'colours 1.0'),
+    (dict(colours=True), 'colours True'),
+    (dict(image_size=10.0), 'image size 10.0'),
+    (dict(image_size=np.True_.item()), 'image size True'),
+    (dict(levels=7.5), 'levels 7.5'),
+    (dict(levels='7'), "levels '7'"),
+    (dict(class_name=3), 'class name 3'),
+    (dict(prior=-0.1), 'prior -0.1'),
+    (dict(prior=0), 'prior 0'),
+    (dict(prior=1.0000001), 'prior 1.0000001'),
+    (dict(prior=float('inf')), 'prior inf'),
+    (dict(prior=float('nan')), 'prior nan'),
+    (dict(prior=1e300), 'prior 1e+300'),
+    (dict(prior='0.1'), "prior '0.1'"),
+    (dict(prior=True), 'prior True'),
+    (dict(loss=float('nan')), 'loss nan'),
+    (dict(loss='low'), "loss 'low'"),
+    (dict(num_images=0), 'num_images 0'),
+    (dict(skip=-1), 'skip -1'),
+    (dict(epochs=2.5), 'epochs 2.5'),
+    (dict(batch_size=0), 'batch_size 0'),
+    (dict(seed=2**32), 'seed 4294967296'),
+    (dict(data_source=5), 'data_source 5'),
+    (dict(keras_version=3.1), 'keras_version 3.1'),
+    (dict(shifts=4.0), 'shifts 4.0'),
+    (dict(units=8.0), '8.0 GRU units'),
+    (dict(recurrent_activation=['sigmoid']), "recurrent activation ['sigmoid']"),
+    (dict(arch='pixelcnn', filters=True), 'True filters'),
+    (dict(arch='pixelcnn', head=['softmax']), "head ['softmax']"),
+])
+def test_every_recorded_field_is_checked_for_type_and_range(fields, words):
+    assert words in model_info(**fields).problem()
+
+
+def test_params_and_architecture_of_the_wrong_type_are_refused():
+    info = model_info()
+    assert "not ['units']" in dataclasses.replace(info, params=['units']).problem()
+    assert "architecture ['gru']" in dataclasses.replace(info, arch=['gru']).problem()
+    assert "data set ['mnist']" in dataclasses.replace(info, dataset=['mnist']).problem()
+    assert model_info(prior=1.0, loss=0.0, num_images=1, skip=0, epochs=0, batch_size=1,
+                      seed=2**32 - 1).problem() is None
+
+
+def test_a_large_network_is_announced_before_it_is_built(tmp_path, monkeypatch, capsys):
+    path = str(tmp_path / 'model_0.h5')
+    util.save_model(gru_model(units=8), path)
+    util.load_model(path)
+    assert capsys.readouterr().out == '', 'nothing extra for ordinary sizes'
+    monkeypatch.setattr(modelfile, 'LARGE_MODEL', 471)
+    util.load_model(path)
+    line, = capsys.readouterr().out.splitlines()
+    assert line.startswith(f'{path}: building a large network, 471 weights: mnist 0: 10x10')
+    assert 'units 8' in line
+
+
+def test_a_fifo_is_no_model_file_and_is_never_opened(tmp_path):
+    path = tmp_path / 'model_0.h5'
+    os.mkfifo(path)
+    with pytest.raises(UsageError, match='is not a regular file'):
+        util.load_model(str(path))
+    assert modelfile.read_info(str(path)) is None
+
+
+@pytest.mark.parametrize('change, words', [
+    (with_weight(np.nan), 'not finite'),
+    (weights_as(np.float64), 'float64'),
+    (stored_in(lambda path: '/etc/passwd'), 'stored in other files'),
+    (mapped_from_another_file, 'stored in other files'),
+    (soft_linked, 'a link'),
+    (gzipped, 'compressed'),
+    (partly_written, 'unwritten'),
+])
+def test_weights_are_read_only_from_the_files_own_storage_and_only_if_finite(
+        tmp_path, change, words):
+    path = str(tmp_path / 'models' / 'model_0.h5')
+    util.save_model(gru_model(units=4), path)
+    change(path)
+    with pytest.raises(UsageError, match=words):
+        util.load_model(path)
+    assert modelfile.read_info(path) is not None, 'its record is still read (for training)'
+
+
+def test_one_array_stored_for_several_weights_is_refused(tmp_path):
+    path = str(tmp_path / 'model_0.h5')
+    util.save_model(ClassModel.create(model_info(arch='pixelcnn', filters=8, depth=2)), path)
+    sharing_one_array(path)
+    with pytest.raises(UsageError, match='stores one array for several weights'):
+        util.load_model(path)
+
+
+def test_compact_storage_is_the_files_own(tmp_path):
+    path = str(tmp_path / 'model_0.h5')
+    model = gru_model(units=4)
+    util.save_model(model, path)
+    replace_logits_bias(path, lambda group, name, values: group.create_dataset(
+        name, data=values, dtype=np.float32,
+        dcpl=compact_layout()))
+    np.testing.assert_array_equal(util.load_model(path).network.get_layer('logits').get_weights()[1],
+                                  model.network.get_layer('logits').get_weights()[1])
+
+
+def compact_layout():
+    properties = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    properties.set_layout(h5py.h5d.COMPACT)
+    return properties

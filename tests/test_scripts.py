@@ -206,10 +206,13 @@ def test_describe_says_what_a_models_folder_holds(tmp_path):
     save_rigged(tmp_path, 3, prior=0.25, epochs=7, num_images=123, data_source='mnist.npz')
     (tmp_path / 'model_4.h5').write_bytes(b'not a model')
     result = run_script('describe.py', str(tmp_path))
-    assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f'{tmp_path}: 2 model files'
     assert lines[1].startswith('  model_3.h5: mnist 3: 10x10, 7 levels, grey, gru (units 4')
     assert '7 epochs on 123 images of mnist.npz' in lines[1] and 'prior 0.2500' in lines[1]
-    assert lines[2] == '  model_4.h5: does not say what it models'
+    assert lines[2].startswith(f'  model_4.h5: refused: {tmp_path}/model_4.h5 is not a readable')
+    assert_refused(result, 'model_4.h5', 'not a readable model file')
+    assert len(result.stderr.strip().splitlines()) == 1
+    (tmp_path / 'model_4.h5').unlink()
+    assert run_script('describe.py', str(tmp_path)).returncode == 0
     assert_refused(run_script('describe.py', str(tmp_path / 'nowhere')), 'nowhere', 'no such')
