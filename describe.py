@@ -9,9 +9,12 @@ import config
 def parse_args():
     parser = cli.ArgumentParser(description=__doc__)
     parser.add_argument('paths', nargs='*',
-                        default=[config.mnist_models_dir, config.cifar_models_dir],
-                        help='model files, or folders of them')
-    return parser.parse_args()
+                        help='model files, or folders of them (default: every folder under '
+                             'trained/)')
+    args = parser.parse_args()
+    args.paths = args.paths or sorted(glob.glob(os.path.join(glob.escape(config.trained_dir),
+                                                             '*', '')))
+    return args
 
 
 def model_files(path):
@@ -22,18 +25,32 @@ def model_files(path):
     raise cli.UsageError(f'{path}: no such file or folder; give model files or folders')
 
 
+def how_trained(info):
+    """What a record holds besides its summary: the run's settings."""
+    settings = [f'batch {info.batch_size}' if info.batch_size is not None else None,
+                f'seed {info.seed}' if info.seed is not None else None,
+                'no training loss recorded' if info.epochs is not None and info.loss is None
+                else None,
+                f'written by Keras {info.keras_version}' if info.keras_version else None]
+    return ', '.join(setting for setting in settings if setting)
+
+
 def main():
     args = parse_args()
     cli.start_keras()
     import modelfile
+    from models import counted
 
     for path in args.paths:
         files = model_files(path)
-        print(f'{path}: {len(files)} model files' if os.path.isdir(path) else path)
+        print(f'{os.path.normpath(path)}: {counted(len(files), "model file")}'
+              if os.path.isdir(path) else path)
         for file in files:
             info = modelfile.read_info(file)
             print(f'  {os.path.basename(file)}: '
                   f'{info.summary() if info else "does not say what it models"}')
+            if info and how_trained(info):
+                print(f'    {how_trained(info)}')
 
 
 if __name__ == '__main__':
