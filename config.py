@@ -68,6 +68,7 @@ class Settings:
     train_all_command: str
     train_one_command: str  # formatted with the class name
     class_names: tuple
+    picture_size: int = 28  # side of the data set's own images, before shrinking
 
     def default_models_dir(self, arch='gru'):
         """Where training of arch puts its models without --models_dir: each
@@ -82,5 +83,5 @@ MNIST = Settings('mnist', 1, target_size, max_intensity, mnist_models_dir,
                  'python train_mnist.py --digit={}', tuple(str(digit) for digit in range(10)))
 CIFAR = Settings('cifar', 3, cifar_target_size, cifar_max_intensity, cifar_models_dir,
                  'cifar_samples_of_{}.png', 'python train_cifar.py --all_labels',
-                 'python train_cifar.py --label={}', cifar_classes)
+                 'python train_cifar.py --label={}', cifar_classes, picture_size=32)
 DATASETS = {settings.name: settings for settings in (MNIST, CIFAR)}
