@@ -70,27 +70,34 @@ def deskew(images):
 
 def in_dataset_form(picture, size):
     """A person's own picture, uint8 (h, w) grey or (h, w, 3) colour, as the
-    data set's images are: size x size, and grey ones as MNIST's digits,
-    light ink on a black ground stretched to full contrast, so that one on a
-    light ground (its edge's median) is inverted. A grey picture is padded
-    to a square with its ground, keeping the whole digit; a colour one is
-    cut to its centre square, as photographs fill CIFAR-10's frame.
-    Returns (image, whether it was inverted)."""
-    height, width = picture.shape[:2]
+    data set's images are made. Grey, as MNIST's digits: light ink on a black
+    ground at full contrast (so one on a light ground, by its edge's median,
+    is inverted), the ink's bounding box scaled to fit 20x20 (of 28x28) and
+    centred by its centre of mass. Colour, as CIFAR-10's photographs fill
+    their frame: the centre square, scaled to size x size. Returns (image,
+    whether it was inverted)."""
     if picture.ndim == 3:
+        height, width = picture.shape[:2]
         side = min(height, width)
         top, left = (height - side) // 2, (width - side) // 2
         return shrink(picture[top:top + side, left:left + side], size), False
     edge = np.concatenate([picture[0], picture[-1], picture[:, 0], picture[:, -1]])
-    inverted = np.median(edge) > 127
+    inverted = bool(np.median(edge) > 127)
     ink = (255 - picture if inverted else picture).astype(np.float64)
-    ground = 255 - np.median(edge) if inverted else np.median(edge)
+    ground = np.median(255 - edge if inverted else edge)
     ink = np.clip((ink - ground) * 255 / max(ink.max() - ground, 1), 0, 255)
-    side = max(height, width)
-    square = np.zeros((side, side))
-    top, left = (side - height) // 2, (side - width) // 2
-    square[top:top + height, left:left + width] = ink
-    return shrink(square.astype(np.uint8), size), bool(inverted)
+    image = np.zeros((size, size))
+    rows, columns = np.nonzero(ink > 64)  # a photograph's faint shading is no stroke
+    if len(rows) == 0:
+        return image.astype(np.uint8), inverted
+    ink = ink[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
+    scale = round(size * 20 / 28) / max(ink.shape)
+    height, width = (max(1, round(side * scale)) for side in ink.shape)
+    image[:height, :width] = transform.resize(ink, (height, width), anti_aliasing=scale < 1)
+    centre = ndimage.center_of_mass(image)
+    image = ndimage.shift(image, ((size - 1) / 2 - centre[0], (size - 1) / 2 - centre[1]),
+                          order=1, mode='constant')
+    return np.clip(np.round(image), 0, 255).astype(np.uint8), inverted
 
 
 def to_levels(images, info):

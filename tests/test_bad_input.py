@@ -42,6 +42,20 @@ def hostile_keras2(folder):
     return folder
 
 
+def empty_file(folder):
+    path = folder / 'empty.jpg'
+    path.write_bytes(b'')
+    return path
+
+
+def cut_off_png(folder):
+    path = folder / 'cut.png'
+    noise = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    Image.fromarray(noise).save(path)
+    path.write_bytes(path.read_bytes()[:400])
+    return path
+
+
 def labels_above_9(folder):
     path = folder / 'digits.npz'
     rng = np.random.default_rng(0)
@@ -87,6 +101,29 @@ BAD_INPUT = [
          '--units', '--arch=gru'),
     case('units of 10^6', 'train_mnist.py', lambda d: ['--units=1000000'], '--units', '1-4096'),
     case('moves 3', 'classification.py', lambda d: ['--moves=3'], '--moves', '3', '0, 2, 4, 8'),
+    case('digit 10 to draw', 'generate.py', lambda d: ['--digit=10'], "'10'", 'use 0-9 (see'),
+    # Flags by their whole names only: --data is not --dataset.
+    case('abbreviated flag', 'generate.py', lambda d: ['--data=mnist.npz'],
+         'unrecognized arguments: --data=mnist.npz'),
+    case('abbreviated training flag', 'train_mnist.py', lambda d: ['--epoch=3'],
+         'unrecognized arguments: --epoch=3'),
+    # A person's own pictures.
+    case('text as a picture', 'classification.py',
+         lambda d: ['--images', str(a_file(d, 'digit.png'))],
+         'digit.png', 'not a picture Pillow recognises', 'PNG or JPEG'),
+    case('empty picture', 'classification.py', lambda d: ['--images', str(empty_file(d))],
+         'empty.jpg', 'an empty file'),
+    case('cut-off picture', 'classification.py', lambda d: ['--images', str(cut_off_png(d))],
+         'cut.png', 'damaged picture'),
+    case('no such picture', 'classification.py', lambda d: ['--images', f'{d}/none.png'],
+         'none.png', 'no such file or folder'),
+    case('folder without pictures', 'classification.py',
+         lambda d: ['--images', str(a_folder(d, 'empty'))], 'empty', 'no pictures'),
+    case('pictures and report', 'classification.py',
+         lambda d: ['--images', str(d), '--report'], '--images', 'leave out --report'),
+    case('report_dir a file', 'classification.py',
+         lambda d: ['--report', f'--report_dir={a_file(d)}/report'], '--report_dir',
+         'cannot write there'),
     case('sigmoid of 7 levels', 'train_mnist.py', lambda d: ['--arch=pixelcnn', '--head=sigmoid'],
          '--head=sigmoid', '--max_intensity=1'),
     # Where results would go.

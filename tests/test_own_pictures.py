@@ -57,10 +57,12 @@ def test_own_pictures_come_back_with_their_class_inverted_or_not(tmp_path):
         classes, probabilities, said_inverted = lines[path]
         assert said_inverted == inverted, path
         assert len(set(classes)) == 3 and probabilities == sorted(probabilities, reverse=True)
-        # Clear digits: the other seven classes hold less than the printed precision.
-        assert sum(probabilities) == pytest.approx(1, abs=2e-4), (path, probabilities)
+        if 'wide' not in path:  # clear digits: the other seven hold less than is printed
+            assert sum(probabilities) == pytest.approx(1, abs=2e-4), (path, probabilities)
+        assert sum(probabilities) <= 1 + 2e-4
         right += classes[0] == digit
     assert right >= len(expected) - 2, result.stdout
+    assert lines[str(tmp_path / 'wide.png')][0][0] == str(bundled.y_test[0]), result.stdout
 
 
 def save_blank_pictures(folder):
