@@ -192,7 +192,7 @@ def test_a_subset_keeps_the_classes_balanced_and_fewer_images_are_said(tmp_path)
         util.save_model(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
                         util.model_path(str(tmp_path), digit))
     result = run_script('classification.py', '--data=bundled', '--num_images=500', '--report',
-                        f'--models_dir={tmp_path}')
+                        f'--models_dir={tmp_path}', f'--report_dir={tmp_path}/report')
     assert result.returncode == 0, result.stderr
     supports = re.findall(r'^ +(\d) +[\d.]+ +[\d.]+ +[\d.]+ +(\d+)$', result.stdout, re.M)
     assert [int(support) for _, support in supports] == [50] * 10, result.stdout

@@ -197,12 +197,16 @@ def test_train_draw_and_classify_with_colour_models(tmp_path):
     with Image.open(out) as grid:
         assert grid.size == (64, 64) and grid.mode == 'RGB'
     result = run_script('classification.py', '--dataset=cifar', f'--data={npz}',
-                        f'--models_dir={models_dir}', '--report', '--moves=2')
+                        f'--models_dir={models_dir}', '--report', '--moves=2',
+                        f'--report_dir={tmp_path}/report')
     assert result.returncode == 0, result.stderr
     accuracy_line, = [line for line in result.stdout.splitlines() if line.startswith('Classification accuracy')]
     assert 'each image and 2 moves of it' in accuracy_line
     assert 0 <= float(accuracy_line.split(': ')[-1]) <= 1
     assert 'bits/dim' in result.stdout and 'Confusion matrix' in result.stdout, result.stdout
+    for name in ('confusion_matrix', 'misclassified'):
+        with Image.open(tmp_path / 'report' / f'models_{name}.png') as picture:
+            assert picture.format == 'PNG' and picture.mode == 'RGB'
 
 
 def test_describe_says_what_a_models_folder_holds(tmp_path):
