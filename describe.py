@@ -12,8 +12,9 @@ def parse_args():
                         help='model files, or folders of them (default: every folder under '
                              'trained/)')
     args = parser.parse_args()
-    args.paths = args.paths or sorted(glob.glob(os.path.join(glob.escape(config.trained_dir),
-                                                             '*', '')))
+    # A relative path found only in the project is the project's, as for --models_dir.
+    args.paths = ([cli.models_dir(path, None) for path in args.paths] or
+                  sorted(glob.glob(os.path.join(glob.escape(config.trained_dir), '*', ''))))
     return args
 
 
