@@ -18,9 +18,8 @@ from errors import UsageError
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
 
-# What each Keras backend needs installed, by the module Keras imports for it.
-BACKEND_PACKAGES = {'jax': 'jax', 'torch': 'torch', 'openvino': 'openvino',
-                    'tensorflow': 'tensorflow'}
+# The packages Keras's backends are, each installed under its own name.
+BACKEND_PACKAGES = ('jax', 'openvino', 'tensorflow', 'torch')
 
 
 def start_keras():
@@ -36,8 +35,7 @@ def start_keras():
         if error.name not in BACKEND_PACKAGES:
             raise
         raise UsageError(f'KERAS_BACKEND={backend} needs {error.name}, which is not '
-                         f'installed: pip install {BACKEND_PACKAGES[error.name]} (or unset '
-                         'KERAS_BACKEND for TensorFlow)') from None
+                         f'installed: pip install {error.name}') from None
     # TensorFlow's Python warnings speak of its internals (retracing), not of
     # anything a user can change.
     logging.getLogger('tensorflow').setLevel(logging.ERROR)
