@@ -3,6 +3,7 @@ import os
 import warnings
 
 import numpy as np
+from PIL import Image
 
 import cli
 import config
@@ -64,7 +65,7 @@ MAX_PICTURE_SIDE = 8192  # pixels: a picture shrunk to 28x28 needs no more
 def read_picture(path, mode):
     """The picture at path as a uint8 array in PIL mode ('L' or 'RGB'); one
     with a transparent ground is seen on white, as a viewer shows it."""
-    from PIL import Image
+    too_large = f'pictures up to {MAX_PICTURE_SIDE} pixels a side are read'
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('error', Image.DecompressionBombWarning)
@@ -73,16 +74,22 @@ def read_picture(path, mode):
                 if max(picture.size) > MAX_PICTURE_SIDE:
                     raise cli.UsageError(
                         f'--images: {path} is {picture.size[0]}x{picture.size[1]} pixels; '
-                        f'pictures up to {MAX_PICTURE_SIDE} pixels a side are read')
+                        f'{too_large}')
                 picture = picture.convert('RGBA')
                 on_white = Image.alpha_composite(Image.new('RGBA', picture.size, 'white'), picture)
                 return np.asarray(on_white.convert(mode))
     except cli.UsageError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise cli.UsageError(f'--images: {path} is a picture of over {Image.MAX_IMAGE_PIXELS} '
+                             f'pixels; {too_large}') from None
     except Exception as error:  # a damaged picture can fail in any number of ways
-        found = ('an empty file' if os.path.getsize(path) == 0 else
-                 'not a picture Pillow recognises' if isinstance(error, Image.UnidentifiedImageError)
-                 else f'a damaged picture ({error})')
+        if os.path.getsize(path) == 0:
+            found = 'an empty file'
+        elif isinstance(error, Image.UnidentifiedImageError):
+            found = 'not a picture Pillow recognises'
+        else:
+            found = f'a damaged picture ({error})'
         raise cli.UsageError(f'--images: {path} is {found}; give PNG or JPEG files') from None
 
 

@@ -56,6 +56,13 @@ def cut_off_png(folder):
     return path
 
 
+def blank_png(folder, size):
+    """A 1-bit picture: small on disk whatever its size."""
+    path = folder / f'blank_{size[0]}x{size[1]}.png'
+    Image.new('1', size).save(path)
+    return path
+
+
 def labels_above_9(folder):
     path = folder / 'digits.npz'
     rng = np.random.default_rng(0)
@@ -115,6 +122,10 @@ BAD_INPUT = [
          'empty.jpg', 'an empty file'),
     case('cut-off picture', 'classification.py', lambda d: ['--images', str(cut_off_png(d))],
          'cut.png', 'damaged picture'),
+    case('picture 9000 wide', 'classification.py',
+         lambda d: ['--images', str(blank_png(d, (9000, 20)))], '9000x20 pixels', 'up to 8192'),
+    case('decompression bomb', 'classification.py',
+         lambda d: ['--images', str(blank_png(d, (12000, 12000)))], 'over', 'up to 8192'),
     case('no such picture', 'classification.py', lambda d: ['--images', f'{d}/none.png'],
          'none.png', 'no such file or folder'),
     case('folder without pictures', 'classification.py',
