@@ -151,3 +151,26 @@ def test_readme_pictures_are_where_no_default_writes():
     for path in shown:
         assert os.path.isfile(os.path.join(ROOT, path)), path
         assert path not in defaults and not path.startswith('generated/report/'), path
+
+
+def test_a_picture_is_brought_to_the_data_sets_form():
+    digit = data.load_mnist('bundled').x_test[0]
+    # On white and three times the size, in a wide frame: inverted, the ink fitted and centred.
+    large = np.asarray(Image.fromarray(255 - digit).resize((84, 84)))
+    framed = np.full((100, 200), 230, np.uint8)
+    framed[8:92, 40:124] = np.minimum(large, 230)
+    image, inverted = util.in_dataset_form(framed, 28)
+    assert inverted and image.shape == (28, 28) and image.dtype == np.uint8
+    assert image[:3].max() == 0 and image[:, :3].max() == 0, 'a black margin, as MNIST has'
+    assert image.max() >= 240, 'full contrast (less what scaling smooths)'
+    rows, columns = np.nonzero(image > 64)
+    assert max(np.ptp(rows), np.ptp(columns)) + 1 in (19, 20, 21), 'fitted to 20x20'
+    # Near the bundled image itself (MNIST's digits were made so).
+    assert np.mean(np.abs(image.astype(int) - digit)) < 25
+    unchanged, inverted = util.in_dataset_form(digit, 28)
+    assert not inverted and np.mean(np.abs(unchanged.astype(int) - digit)) < 25
+    photo = np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    image, inverted = util.in_dataset_form(photo, 32)
+    assert image.shape == (32, 32, 3) and not inverted
+    blank, _ = util.in_dataset_form(np.full((10, 10), 200, np.uint8), 28)
+    assert blank.shape == (28, 28) and blank.max() == 0
