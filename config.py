@@ -40,10 +40,16 @@ num_images = 100
 
 # Where things live: in the project, wherever the scripts are run from.
 project_dir = os.path.dirname(os.path.abspath(__file__))
-mnist_models_dir = os.path.join(project_dir, 'trained', 'mnist_models')
-cifar_models_dir = os.path.join(project_dir, 'trained', 'cifar_models')
+trained_dir = os.path.join(project_dir, 'trained')
+mnist_models_dir = os.path.join(trained_dir, 'mnist_models')
+cifar_models_dir = os.path.join(trained_dir, 'cifar_models')
+# The sets that ship with the project, in git: a missing one is restored, not retrained.
+SHIPPED_MODELS_DIRS = (mnist_models_dir, os.path.join(trained_dir, 'mnist_pixelcnn_models'),
+                       cifar_models_dir)
 model_file = 'model_{}.h5'
 generated_dir = os.path.join(project_dir, 'generated')
+# classification.py --report's pictures.
+report_dir = os.path.join(generated_dir, 'report')
 
 
 def model_path(models_dir, class_name):
@@ -62,6 +68,14 @@ class Settings:
     train_all_command: str
     train_one_command: str  # formatted with the class name
     class_names: tuple
+    picture_size: int = 28  # side of the data set's own images, before shrinking
+
+    def default_models_dir(self, arch='gru'):
+        """Where training of arch puts its models without --models_dir: each
+        architecture a folder of its own, so that no set mixes them."""
+        if arch == 'gru':
+            return self.models_dir
+        return os.path.join(trained_dir, f'{self.name}_{arch}_models')
 
 
 MNIST = Settings('mnist', 1, target_size, max_intensity, mnist_models_dir,
@@ -69,5 +83,5 @@ MNIST = Settings('mnist', 1, target_size, max_intensity, mnist_models_dir,
                  'python train_mnist.py --digit={}', tuple(str(digit) for digit in range(10)))
 CIFAR = Settings('cifar', 3, cifar_target_size, cifar_max_intensity, cifar_models_dir,
                  'cifar_samples_of_{}.png', 'python train_cifar.py --all_labels',
-                 'python train_cifar.py --label={}', cifar_classes)
+                 'python train_cifar.py --label={}', cifar_classes, picture_size=32)
 DATASETS = {settings.name: settings for settings in (MNIST, CIFAR)}

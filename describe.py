@@ -11,9 +11,13 @@ import config
 def parse_args():
     parser = cli.ArgumentParser(description=__doc__)
     parser.add_argument('paths', nargs='*',
-                        default=[config.mnist_models_dir, config.cifar_models_dir],
-                        help='model files, or folders of them')
-    return parser.parse_args()
+                        help='model files, or folders of them (default: every folder under '
+                             'trained/)')
+    args = parser.parse_args()
+    # A relative path found only in the project is the project's, as for --models_dir.
+    args.paths = ([cli.models_dir(path, None) for path in args.paths] or
+                  sorted(glob.glob(os.path.join(glob.escape(config.trained_dir), '*', ''))))
+    return args
 
 
 def model_files(path):
@@ -24,22 +28,37 @@ def model_files(path):
     raise cli.UsageError(f'{path}: no such file or folder; give model files or folders')
 
 
+def how_trained(info):
+    """What a record holds besides its summary: the run's settings."""
+    settings = [f'batch {info.batch_size}' if info.batch_size is not None else None,
+                f'seed {info.seed}' if info.seed is not None else None,
+                'no training loss recorded' if info.epochs is not None and info.loss is None
+                else None,
+                f'written by Keras {info.keras_version}' if info.keras_version else None]
+    return ', '.join(setting for setting in settings if setting)
+
+
 def main():
     args = parse_args()
     cli.start_keras()
     import modelfile
+    from models import counted
 
     refused = []
     for path in args.paths:
         files = model_files(path)
-        print(f'{path}: {len(files)} model files' if os.path.isdir(path) else path)
+        print(f'{os.path.normpath(path)}: {counted(len(files), "model file")}'
+              if os.path.isdir(path) else path)
         for file in files:
             try:  # every check loading makes, weights included, so a file listed is usable
-                summary = modelfile.check(file).summary()
+                info = modelfile.check(file)
             except cli.UsageError as error:
                 refused.append(str(error))
-                summary = f'refused: {error}'
-            print(f'  {os.path.basename(file)}: {summary}', flush=True)
+                print(f'  {os.path.basename(file)}: refused: {error}', flush=True)
+                continue
+            print(f'  {os.path.basename(file)}: {info.summary()}', flush=True)
+            if how_trained(info):
+                print(f'    {how_trained(info)}')
     if refused:
         others = f' (and {len(refused) - 1} more refused)' if len(refused) > 1 else ''
         raise cli.UsageError(refused[0] + others)

@@ -11,7 +11,8 @@ MAX_PICTURE_SIDE = 16384  # pixels: a 16384 x 16384 colour picture is 800 MB in 
 def parse_args():
     parser = cli.ArgumentParser(description=__doc__)
     what = parser.add_argument_group('what to draw')
-    what.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
+    what.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist',
+                      help=cli.DATASET_HELP)
     what.add_argument('--digit', '--label', dest='label', default='0',
                       help='class whose model to sample: an MNIST digit, or a CIFAR-10 '
                            'class by number or name (e.g. cat)')
@@ -50,7 +51,7 @@ def main():
     args = parse_args()
     out, image_format = cli.picture_path(args.out, os.path.join(
         config.generated_dir, args.settings.samples_file.format(args.label)))
-    models_dir = args.models_dir or args.settings.models_dir
+    models_dir = cli.models_dir(args.models_dir, args.settings.models_dir)
     cli.require_models(models_dir, [args.label], args.settings)
     cli.start_keras()
     from PIL import Image

@@ -128,7 +128,10 @@ class ModelInfo:
         if self.deskew:
             text += ', deskewed'
         if self.epochs is not None:
-            text += f'; {self.epochs} epochs on {self.num_images} images of {self.data_source}'
+            text += (f'; {counted(self.epochs, "epoch")} on {counted(self.num_images, "image")} '
+                     f'of {self.data_source}')
+            if self.skip:
+                text += f' after the first {self.skip} of the class'
             if self.shifts:
                 text += (', moved by a pixel each way too' if self.shifts == 4 else
                          ', moved by a pixel in all eight directions too')
@@ -149,6 +152,11 @@ def whole(value, low, high=None):
 
 def real(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def counted(number, noun):
+    """'1 epoch', '12 epochs'."""
+    return f'{number} {noun}' if number == 1 else f'{number} {noun}s'
 
 
 def params_problem(info):

@@ -10,31 +10,49 @@ import os
 import sys
 import tempfile
 
+from errors import UsageError
+
 # What TensorFlow's own logging can still hold back: all of it. Its real
 # failures reach Python as exceptions; its E lines are of its graph
 # optimizer's internals, which a user can do nothing about.
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
 
+# The packages Keras's backends are, each installed under its own name.
+BACKEND_PACKAGES = ('jax', 'openvino', 'tensorflow', 'torch')
+
+
 def start_keras():
     """Import Keras and set up its device with the start-up lines held back;
-    they are shown only if the start itself fails."""
-    with held_stderr():
-        import keras
-        keras.ops.zeros(1)
+    they are shown only if the start itself fails. A backend that is not
+    installed is one line saying what to install."""
+    try:
+        with held_stderr(quiet=ModuleNotFoundError):
+            import keras
+            keras.ops.zeros(1)
+    except ModuleNotFoundError as error:
+        backend = os.environ.get('KERAS_BACKEND', error.name)
+        if error.name not in BACKEND_PACKAGES:
+            raise
+        raise UsageError(f'KERAS_BACKEND={backend} needs {error.name}, which is not '
+                         f'installed: pip install {error.name}') from None
     # TensorFlow's Python warnings speak of its internals (retracing), not of
     # anything a user can change.
     logging.getLogger('tensorflow').setLevel(logging.ERROR)
 
 
 @contextlib.contextmanager
-def held_stderr():
+def held_stderr(quiet=()):
+    """Hold back what is written to stderr within the block; shown if the
+    block fails, unless with one of the exceptions quiet (which say all)."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as held:
         os.dup2(held.fileno(), 2)
         try:
             yield
+        except quiet:
+            raise
         except BaseException:
             os.dup2(saved, 2)
             held.seek(0)
@@ -52,4 +70,5 @@ def run_logged(log_path, module, function, *args):
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
     sys.stdout.reconfigure(line_buffering=True)
+    start_keras()  # so the log begins with the training, not TensorFlow's start-up lines
     return getattr(importlib.import_module(module), function)(*args)

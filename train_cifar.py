@@ -16,6 +16,7 @@ def parse_args():
         parser.error('--all_labels trains all ten classes; '
                      f'leave out --label={config.cifar_classes[args.label]}')
     args.label = args.label or 0
+    args.models_dir = cli.models_dir(args.models_dir, config.CIFAR.default_models_dir(args.arch))
     return args
 
 

@@ -14,6 +14,7 @@ def parse_args():
     if args.all_digits and args.digit is not None:
         parser.error(f'--all_digits trains all ten digits; leave out --digit={args.digit}')
     args.digit = args.digit or 0
+    args.models_dir = cli.models_dir(args.models_dir, config.MNIST.default_models_dir(args.arch))
     return args
 
 

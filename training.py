@@ -237,6 +237,16 @@ def train_in_parallel(tasks, jobs):
     # second worker would find none: the workers take it as they need it.
     os.environ.setdefault('TF_FORCE_GPU_ALLOW_GROWTH', 'true')
     os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
+    pending = []
+    for task in tasks:
+        existing = modelfile.read_info(task.path)
+        if existing and existing.same_training(task.info) and not task.restart:
+            train_class(*task)  # says so here, where a worker would take a log and seconds
+        else:
+            pending.append(task)
+    tasks = pending
+    if not tasks:
+        return
     print(f'Training {len(tasks)} classes, {jobs} at a time')
     pool = concurrent.futures.ProcessPoolExecutor(jobs, multiprocessing.get_context('spawn'))
     running = {}
@@ -252,8 +262,11 @@ def train_in_parallel(tasks, jobs):
         for done in concurrent.futures.as_completed(running):
             task, log = running[done]
             done.result()  # a worker's error is raised here, its log kept
+            loss = modelfile.read_info(task.path).loss
             with open(log) as f:
-                print(f'{task.info.class_name}: {f.read().strip().splitlines()[-1]}')
+                print(f'{task.info.class_name}: '
+                      + (f'loss {loss:.4f} at the end of training; ' if loss is not None else '')
+                      + f.read().strip().splitlines()[-1])
             os.remove(log)
     finally:
         pool.shutdown(cancel_futures=True)

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from PIL import Image
 from scipy import ndimage
-from scipy.special import logsumexp
+from scipy.special import logsumexp, softmax
 from skimage import transform
 from skimage.util import img_as_ubyte
 
@@ -66,6 +66,38 @@ def deskew(images):
                            [0, 0, 1]])
         deskewed[index] = np.round(transform.warp(image, source, order=1, preserve_range=True))
     return deskewed
+
+
+def in_dataset_form(picture, size):
+    """A person's own picture, uint8 (h, w) grey or (h, w, 3) colour, as the
+    data set's images are made. Grey, as MNIST's digits: light ink on a black
+    ground at full contrast (so one on a light ground, by its edge's median,
+    is inverted), the ink's bounding box scaled to fit 20x20 (of 28x28) and
+    centred by its centre of mass. Colour, as CIFAR-10's photographs fill
+    their frame: the centre square, scaled to size x size. Returns (image,
+    whether it was inverted)."""
+    if picture.ndim == 3:
+        height, width = picture.shape[:2]
+        side = min(height, width)
+        top, left = (height - side) // 2, (width - side) // 2
+        return shrink(picture[top:top + side, left:left + side], size), False
+    edge = np.concatenate([picture[0], picture[-1], picture[:, 0], picture[:, -1]])
+    inverted = bool(np.median(edge) > 127)
+    ink = (255 - picture if inverted else picture).astype(np.float64)
+    ground = np.median(255 - edge if inverted else edge)
+    ink = np.clip((ink - ground) * 255 / max(ink.max() - ground, 1), 0, 255)
+    image = np.zeros((size, size))
+    rows, columns = np.nonzero(ink > 64)  # a photograph's faint shading is no stroke
+    if len(rows) == 0:
+        return image.astype(np.uint8), inverted
+    ink = ink[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
+    scale = round(size * 20 / 28) / max(ink.shape)
+    height, width = (max(1, round(side * scale)) for side in ink.shape)
+    image[:height, :width] = transform.resize(ink, (height, width), anti_aliasing=scale < 1)
+    centre = ndimage.center_of_mass(image)
+    image = ndimage.shift(image, ((size - 1) / 2 - centre[0], (size - 1) / 2 - centre[1]),
+                          order=1, mode='constant')
+    return np.clip(np.round(image), 0, 255).astype(np.uint8), inverted
 
 
 def to_levels(images, info):
@@ -270,6 +302,25 @@ def bits_per_dim(log_likelihoods, num_subpixels):
     return -np.mean(log_likelihoods) / (num_subpixels * np.log(2))
 
 
+def posteriors(models, images, moves=()):
+    """Probability (images, classes) of each class given each uint8 image, by
+    Bayes' rule in log space: the softmax of log-likelihood plus log prior."""
+    return softmax(log_likelihoods_by_class(models, images, moves=moves) + log_priors(models),
+                   axis=1)
+
+
+def mixed_architectures(models):
+    """Which classes have which architecture, where the models are not all
+    of one (likelihoods of different architectures compare, but such a set
+    is rarely meant); None where they are."""
+    classes_by_arch = {}
+    for model in models:
+        classes_by_arch.setdefault(model.info.arch, []).append(model.info.class_name)
+    if len(classes_by_arch) == 1:
+        return None
+    return '; '.join(f"{arch} for {', '.join(names)}" for arch, names in classes_by_arch.items())
+
+
 def bayes_decision(log_likelihoods, log_priors):
     """Index of the most probable class for each row of (images, classes) log-likelihoods."""
     return np.argmax(log_likelihoods + log_priors, axis=1)
@@ -330,3 +381,54 @@ def save_picture(picture, path, image_format):
     finally:
         modelfile.remove_quietly(temporary)
 
+
+
+# ---------------------------------------------------------------- report pictures
+
+MAX_SHOWN_ERRORS = 100  # the misclassified picture's grid: 10 x 10 at most
+
+
+def figure_picture(figure):
+    """A matplotlib Figure drawn (by Agg, no screen needed) to a uint8 RGB picture."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+
+
+def confusion_picture(labels, predictions, class_names):
+    """scikit-learn's ConfusionMatrixDisplay of predictions against labels
+    (positions in class_names), as a uint8 RGB picture."""
+    from matplotlib.figure import Figure
+    from sklearn.metrics import ConfusionMatrixDisplay
+    figure = Figure(figsize=(7, 6), dpi=100, layout='tight')
+    axes = figure.add_subplot()
+    ConfusionMatrixDisplay.from_predictions(
+        labels, predictions, labels=range(len(class_names)), display_labels=class_names,
+        ax=axes, colorbar=False, xticks_rotation='vertical' if len(max(class_names, key=len)) > 2
+        else 'horizontal')
+    axes.set(title=f'{len(labels)} test images: {np.mean(labels == predictions):.4f} correct',
+             xlabel='chosen class', ylabel='true class')
+    return figure_picture(figure)
+
+
+def misclassified_picture(images, labels, predictions, class_names):
+    """The first MAX_SHOWN_ERRORS images (uint8, grey or colour) whose
+    prediction is not their label, in a grid, each titled 'true as chosen',
+    as a uint8 RGB picture."""
+    from matplotlib.figure import Figure
+    wrong = np.flatnonzero(labels != predictions)
+    shown = wrong[:MAX_SHOWN_ERRORS]
+    columns = max(1, min(10, len(shown)))
+    rows = max(1, -(-len(shown) // columns))
+    figure = Figure(figsize=(1.1 * columns + 0.4, 1.2 * rows + 0.6), dpi=100, layout='tight')
+    figure.suptitle(f'{len(wrong)} of {len(labels)} misclassified, true class as chosen'
+                    + (f' (the first {len(shown)})' if len(shown) < len(wrong) else ''),
+                    fontsize=9)
+    for place, index in enumerate(shown):
+        axes = figure.add_subplot(rows, columns, place + 1)
+        axes.imshow(images[index], cmap='gray', vmin=0, vmax=255)
+        axes.set_title(f'{class_names[labels[index]]} as {class_names[predictions[index]]}',
+                       fontsize=8)
+        axes.set_axis_off()
+    return figure_picture(figure)

@@ -45,6 +45,27 @@ def hostile_keras2(folder):
     return folder
 
 
+def empty_file(folder):
+    path = folder / 'empty.jpg'
+    path.write_bytes(b'')
+    return path
+
+
+def cut_off_png(folder):
+    path = folder / 'cut.png'
+    noise = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    Image.fromarray(noise).save(path)
+    path.write_bytes(path.read_bytes()[:400])
+    return path
+
+
+def blank_png(folder, size):
+    """A 1-bit picture: small on disk whatever its size."""
+    path = folder / f'blank_{size[0]}x{size[1]}.png'
+    Image.new('1', size).save(path)
+    return path
+
+
 def labels_above_9(folder):
     path = folder / 'digits.npz'
     rng = np.random.default_rng(0)
@@ -90,6 +111,33 @@ BAD_INPUT = [
          '--units', '--arch=gru'),
     case('units of 10^6', 'train_mnist.py', lambda d: ['--units=1000000'], '--units', '1-4096'),
     case('moves 3', 'classification.py', lambda d: ['--moves=3'], '--moves', '3', '0, 2, 4, 8'),
+    case('digit 10 to draw', 'generate.py', lambda d: ['--digit=10'], "'10'", 'use 0-9 (see'),
+    # Flags by their whole names only: --data is not --dataset.
+    case('abbreviated flag', 'generate.py', lambda d: ['--data=mnist.npz'],
+         'unrecognized arguments: --data=mnist.npz'),
+    case('abbreviated training flag', 'train_mnist.py', lambda d: ['--epoch=3'],
+         'unrecognized arguments: --epoch=3'),
+    # A person's own pictures.
+    case('text as a picture', 'classification.py',
+         lambda d: ['--images', str(a_file(d, 'digit.png'))],
+         'digit.png', 'not a picture Pillow recognises', 'PNG or JPEG'),
+    case('empty picture', 'classification.py', lambda d: ['--images', str(empty_file(d))],
+         'empty.jpg', 'an empty file'),
+    case('cut-off picture', 'classification.py', lambda d: ['--images', str(cut_off_png(d))],
+         'cut.png', 'damaged picture'),
+    case('picture 9000 wide', 'classification.py',
+         lambda d: ['--images', str(blank_png(d, (9000, 20)))], '9000x20 pixels', 'up to 8192'),
+    case('decompression bomb', 'classification.py',
+         lambda d: ['--images', str(blank_png(d, (12000, 12000)))], 'over', 'up to 8192'),
+    case('no such picture', 'classification.py', lambda d: ['--images', f'{d}/none.png'],
+         'none.png', 'no such file or folder'),
+    case('folder without pictures', 'classification.py',
+         lambda d: ['--images', str(a_folder(d, 'empty'))], 'empty', 'no pictures'),
+    case('pictures and report', 'classification.py',
+         lambda d: ['--images', str(d), '--report'], '--images', 'leave out --report'),
+    case('report_dir a file', 'classification.py',
+         lambda d: ['--report', f'--report_dir={a_file(d)}/report'], '--report_dir',
+         'cannot write there'),
     case('sigmoid of 7 levels', 'train_mnist.py', lambda d: ['--arch=pixelcnn', '--head=sigmoid'],
          '--head=sigmoid', '--max_intensity=1'),
     # Where results would go.
@@ -158,7 +206,7 @@ def test_a_subset_keeps_the_classes_balanced_and_fewer_images_are_said(tmp_path)
         util.save_model(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
                         util.model_path(str(tmp_path), digit))
     result = run_script('classification.py', '--data=bundled', '--num_images=500', '--report',
-                        f'--models_dir={tmp_path}')
+                        f'--models_dir={tmp_path}', f'--report_dir={tmp_path}/report')
     assert result.returncode == 0, result.stderr
     supports = re.findall(r'^ +(\d) +[\d.]+ +[\d.]+ +[\d.]+ +(\d+)$', result.stdout, re.M)
     assert [int(support) for _, support in supports] == [50] * 10, result.stdout

@@ -1,14 +1,17 @@
 """The scripts as a user runs them: bad input, then one small run end to end."""
+import os
+import subprocess
 import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import cli
 import config
 import data
 import util
-from conftest import last_line, rigged_model, run_script
+from conftest import ROOT, last_line, rigged_model, run_script
 
 
 def assert_refused(result, *words):
@@ -194,25 +197,118 @@ def test_train_draw_and_classify_with_colour_models(tmp_path):
     with Image.open(out) as grid:
         assert grid.size == (64, 64) and grid.mode == 'RGB'
     result = run_script('classification.py', '--dataset=cifar', f'--data={npz}',
-                        f'--models_dir={models_dir}', '--report', '--moves=2')
+                        f'--models_dir={models_dir}', '--report', '--moves=2',
+                        f'--report_dir={tmp_path}/report')
     assert result.returncode == 0, result.stderr
     accuracy_line, = [line for line in result.stdout.splitlines() if line.startswith('Classification accuracy')]
     assert 'each image and 2 moves of it' in accuracy_line
     assert 0 <= float(accuracy_line.split(': ')[-1]) <= 1
     assert 'bits/dim' in result.stdout and 'Confusion matrix' in result.stdout, result.stdout
+    for name in ('confusion_matrix', 'misclassified'):
+        with Image.open(tmp_path / 'report' / f'models_{name}.png') as picture:
+            assert picture.format == 'PNG' and picture.mode == 'RGB'
 
 
 def test_describe_says_what_a_models_folder_holds(tmp_path):
-    save_rigged(tmp_path, 3, prior=0.25, epochs=7, num_images=123, data_source='mnist.npz')
+    save_rigged(tmp_path, 3, prior=0.25, epochs=7, num_images=123, data_source='mnist.npz',
+                skip=500, batch_size=16, seed=5)
     (tmp_path / 'model_4.h5').write_bytes(b'not a model')
-    result = run_script('describe.py', str(tmp_path))
+    one = tmp_path / 'one'
+    save_rigged(one, 0, epochs=1, num_images=1, data_source='bundled', loss=0.25)
+    result = run_script('describe.py', str(tmp_path), str(one))
     lines = result.stdout.splitlines()
     assert lines[0] == f'{tmp_path}: 2 model files'
     assert lines[1].startswith('  model_3.h5: mnist 3: 10x10, 7 levels, grey, gru (units 4')
-    assert '7 epochs on 123 images of mnist.npz' in lines[1] and 'prior 0.2500' in lines[1]
-    assert lines[2].startswith(f'  model_4.h5: refused: {tmp_path}/model_4.h5 is not a readable')
+    assert ('7 epochs on 123 images of mnist.npz after the first 500 of the class' in lines[1]
+            and 'prior 0.2500' in lines[1])
+    assert lines[2].startswith('    batch 16, seed 5, no training loss recorded, written by '
+                               'Keras 3.'), lines[2]
+    assert lines[3].startswith(f'  model_4.h5: refused: {tmp_path}/model_4.h5 is not a readable')
+    assert lines[4] == f'{one}: 1 model file'
+    assert '; 1 epoch on 1 image of bundled, loss 0.2500' in lines[5]
+    assert 'no training loss' not in lines[6]
     assert_refused(result, 'model_4.h5', 'not a readable model file')
     assert len(result.stderr.strip().splitlines()) == 1
     (tmp_path / 'model_4.h5').unlink()
     assert run_script('describe.py', str(tmp_path)).returncode == 0
     assert_refused(run_script('describe.py', str(tmp_path / 'nowhere')), 'nowhere', 'no such')
+
+
+@pytest.mark.slow
+def test_describe_lists_every_shipped_folder_and_all_each_record_holds():
+    result = run_script('describe.py')
+    assert result.returncode == 0, result.stderr
+    folders = [line for line in result.stdout.splitlines() if not line.startswith(' ')]
+    assert folders == [f'{config.trained_dir}/{name}: 10 model files'
+                       for name in ('cifar_models', 'mnist_models', 'mnist_pixelcnn_models')]
+    gru_0 = result.stdout.split('mnist_models: 10 model files')[1].splitlines()[1:3]
+    assert '12 epochs on 5423 images of mnist.npz after the first 500 of the class' in gru_0[0]
+    assert gru_0[1].strip() == ('batch 32, seed 0, no training loss recorded, written by '
+                                'Keras 3.15.1')
+
+
+def test_a_new_architecture_trains_into_a_folder_of_its_own(monkeypatch):
+    import train_cifar
+    import train_mnist
+    for script, arch, folder in [(train_mnist, 'gru', 'mnist_models'),
+                                 (train_mnist, 'pixelcnn', 'mnist_pixelcnn_models'),
+                                 (train_cifar, 'gru', 'cifar_models'),
+                                 (train_cifar, 'pixelcnn', 'cifar_pixelcnn_models')]:
+        monkeypatch.setattr(sys, 'argv', ['train.py', f'--arch={arch}'])
+        assert script.parse_args().models_dir == os.path.join(config.trained_dir, folder)
+    monkeypatch.setattr(sys, 'argv', ['train.py', '--arch=pixelcnn', '--models_dir=mine'])
+    assert train_mnist.parse_args().models_dir == 'mine'
+
+
+def test_a_relative_models_dir_is_the_current_folders_else_the_projects(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shipped = os.path.join('trained', 'mnist_pixelcnn_models')
+    assert cli.models_dir(shipped, None) == os.path.join(config.project_dir, shipped)
+    assert cli.models_dir('scratch/models', None) == 'scratch/models'  # nowhere yet: here
+    (tmp_path / shipped).mkdir(parents=True)
+    assert cli.models_dir(shipped, None) == shipped
+    assert cli.models_dir(None, 'default') == 'default'
+
+
+def test_a_missing_shipped_set_is_restored_not_retrained(tmp_path):
+    with pytest.raises(cli.UsageError) as refused:
+        cli.require_models(config.mnist_models_dir, ['0', 'eleven'], config.MNIST)
+    message = str(refused.value)
+    assert 'model_eleven.h5' in message and 'model_0.h5' not in message
+    assert 'git checkout -- trained/mnist_models' in message and 'train_mnist' not in message
+
+
+@pytest.mark.slow
+def test_readmes_pixelcnn_commands_work_from_another_folder(tmp_path):
+    result = run_script(os.path.join(ROOT, 'generate.py'), '--digit=5', '--grid_size=1',
+                        '--models_dir=trained/mnist_pixelcnn_models', '--out=five.png',
+                        cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert os.listdir(tmp_path) == ['five.png']
+
+
+@pytest.mark.slow
+def test_a_keras_backend_that_is_not_installed_is_one_line(tmp_path):
+    import importlib.util
+    if importlib.util.find_spec('jax'):
+        pytest.skip('JAX is installed here: nothing is missing')
+    result = subprocess.run([sys.executable, 'describe.py', str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, 'KERAS_BACKEND': 'jax'})
+    assert_refused(result, 'KERAS_BACKEND=jax', 'pip install jax')
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_the_data_set_flag_says_what_it_takes():
+    for script in ('classification.py', 'generate.py'):
+        result = run_script(script, '--help')
+        assert 'mnist: grey handwritten digits; cifar: CIFAR-10 colour' in result.stdout
+
+
+def test_pytest_says_why_a_test_is_skipped(tmp_path):
+    test = tmp_path / 'test_skipping.py'
+    test.write_text('import pytest\n\ndef test_it():\n    pytest.skip("a reason to say")\n')
+    result = subprocess.run([sys.executable, '-m', 'pytest', '-c', os.path.join(ROOT, 'pytest.ini'),
+                             '--rootdir', str(tmp_path), '-p', 'no:xdist', str(test)],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert 'SKIPPED' in result.stdout and 'a reason to say' in result.stdout, result.stdout

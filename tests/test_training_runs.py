@@ -169,13 +169,29 @@ def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys)
     util.train_class_models(tiny_dataset(), [0, 1], together, template, num_images=32, jobs=2)
     out = capsys.readouterr().out
     assert 'Training 2 classes, 2 at a time' in out
-    assert f'1: Saved {util.model_path(together, 1)}' in out
     assert sorted(os.listdir(together)) == ['model_0.h5', 'model_1.h5'], 'logs removed'
     for name in ('0', '1'):
         first = util.load_model(util.model_path(alone, name)).info
         second = util.load_model(util.model_path(together, name)).info
         assert first.same_training(second)
         assert second.loss == pytest.approx(first.loss, rel=1e-4)
+        assert (f'{name}: loss {second.loss:.4f} at the end of training; '
+                f'Saved {util.model_path(together, name)}') in out
+    # Run again with every class done: said, and no worker or log started.
+    util.train_class_models(tiny_dataset(), [0, 1], together, template, num_images=32, jobs=2)
+    out = capsys.readouterr().out
+    assert out.count('already holds this training') == 2
+    assert 'progress in' not in out and 'Training 2 classes' not in out, out
+
+
+@pytest.mark.slow
+def test_a_workers_log_begins_without_tensorflows_start_up_lines(tmp_path):
+    log = tmp_path / 'worker.log'
+    code = f'import startup; print(startup.run_logged({str(log)!r}, "keras", "version"))'
+    result = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert log.read_text().splitlines() == [keras.version()]
 
 
 @pytest.mark.slow

@@ -1,0 +1,176 @@
+"""classification.py on a person's own pictures (--images), and the pictures --report writes."""
+import os
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import data
+import util
+from conftest import ROOT, model_info, rigged_model, run_script
+from models import ClassModel
+
+LINE = re.compile(r'^(.+): (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\)'
+                  r'(; read inverted: dark ink on a light ground)?$')
+
+
+def classified(stdout):
+    """{path: ([classes], [probabilities], inverted)} from --images' lines."""
+    lines = {}
+    for line in stdout.splitlines():
+        match = LINE.match(line)
+        if match:
+            groups = match.groups()
+            lines[groups[0]] = (list(groups[1:7:2]), [float(p) for p in groups[2:7:2]],
+                                groups[7] is not None)
+    return lines
+
+
+@pytest.mark.slow
+def test_own_pictures_come_back_with_their_class_inverted_or_not(tmp_path):
+    """Clear digits of the bundled test set, as PNG files and as dark-on-light
+    copies (PNG and JPEG), through the shipped GRUs."""
+    bundled = data.load_mnist('bundled')
+    folder = tmp_path / 'pictures'
+    folder.mkdir()
+    expected = {}
+    for digit in range(10):
+        image = bundled.x_test[np.flatnonzero(bundled.y_test == digit)[0]]
+        for name, picture in ((f'{digit}.png', image), (f'{digit}_on_white.png', 255 - image),
+                              (f'{digit}_on_white.jpg', 255 - image)):
+            Image.fromarray(picture).save(folder / name)
+            expected[str(folder / name)] = (str(digit), 'on_white' in name)
+    # A larger, wider picture on white: padded to a square and shrunk to 28x28.
+    wide = np.full((90, 150), 255, np.uint8)
+    wide[3:87, 33:117] = np.asarray(Image.fromarray(255 - bundled.x_test[0]).resize((84, 84)))
+    Image.fromarray(wide).save(tmp_path / 'wide.png')
+    expected[str(tmp_path / 'wide.png')] = (str(bundled.y_test[0]), True)
+    (folder / 'notes.txt').write_text('not a picture, and not asked for')
+
+    result = run_script('classification.py', '--images', str(folder), str(tmp_path / 'wide.png'))
+    assert result.returncode == 0, result.stderr
+    lines = classified(result.stdout)
+    assert sorted(lines) == sorted(expected), result.stdout
+    right = 0
+    for path, (digit, inverted) in expected.items():
+        classes, probabilities, said_inverted = lines[path]
+        assert said_inverted == inverted, path
+        assert len(set(classes)) == 3 and probabilities == sorted(probabilities, reverse=True)
+        if 'wide' not in path:  # clear digits: the other seven hold less than is printed
+            assert sum(probabilities) == pytest.approx(1, abs=2e-4), (path, probabilities)
+        assert sum(probabilities) <= 1 + 2e-4
+        right += classes[0] == digit
+    assert right >= len(expected) - 2, result.stdout
+    assert lines[str(tmp_path / 'wide.png')][0][0] == str(bundled.y_test[0]), result.stdout
+
+
+def save_blank_pictures(folder):
+    """A black picture, and a white one (read inverted): both blank to the models."""
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(folder / 'black.png')
+    Image.fromarray(np.full((40, 30), 255, np.uint8)).save(folder / 'white.jpg')
+    return [str(folder / 'black.png'), str(folder / 'white.jpg')]
+
+
+@pytest.mark.slow
+def test_probabilities_are_bayes_rule_in_log_space(tmp_path):
+    # A blank picture is 100 sub-pixels of level 0. Class k's model gives
+    # level 0 the probability 0.9 * w_k ** (1 / 100), so the likelihoods
+    # stand as the w_k; the other classes' 0.5 ** 100 is nothing beside them.
+    weights = {0: 0.1, 4: 0.6, 7: 0.3}
+    models_dir = tmp_path / 'models'
+    for digit in range(10):
+        level_0 = 0.9 * weights[digit] ** (1 / 100) if digit in weights else 0.5
+        model = rigged_model([level_0] + [(1 - level_0) / 6] * 6, class_name=str(digit))
+        util.save_model(model, util.model_path(str(models_dir), digit))
+    paths = save_blank_pictures(tmp_path)
+    result = run_script('classification.py', f'--models_dir={models_dir}', '--images', *paths)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f'{paths[0]}: 4 (0.6000), 7 (0.3000), 0 (0.1000)',
+        f'{paths[1]}: 4 (0.6000), 7 (0.3000), 0 (0.1000); read inverted: dark ink on a light '
+        'ground']
+
+
+def test_posteriors_sum_to_one_and_keep_likelihood_ratios():
+    models = [rigged_model([p, 1 - p], class_name=str(k), prior=prior)
+              for k, (p, prior) in enumerate([(0.9, 0.5), (0.6, 0.25), (0.3, 0.25)])]
+    images = np.random.default_rng(0).integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    posteriors = util.posteriors(models, images)
+    np.testing.assert_allclose(posteriors.sum(axis=1), 1)
+    log_likelihoods = util.log_likelihoods_by_class(models, images)
+    scores = log_likelihoods + np.log([0.5, 0.25, 0.25])
+    np.testing.assert_allclose(np.log(posteriors[:, 0] / posteriors[:, 1]),
+                               scores[:, 0] - scores[:, 1], rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_folder_that_mixes_architectures_is_said(tmp_path):
+    for digit in range(9):
+        util.save_model(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
+                        util.model_path(str(tmp_path), digit))
+    pixelcnn = ClassModel.create(model_info(arch='pixelcnn', filters=2, depth=0, class_name='9'))
+    util.save_model(pixelcnn, util.model_path(str(tmp_path), 9))
+    result = run_script('classification.py', f'--models_dir={tmp_path}', '--images',
+                        *save_blank_pictures(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (f'Note: the models of {tmp_path} are of more than one architecture '
+            '(gru for 0, 1, 2, 3, 4, 5, 6, 7, 8; pixelcnn for 9)') in result.stdout
+
+
+@pytest.mark.slow
+def test_report_writes_the_confusion_matrix_and_the_misclassified_images(tmp_path):
+    models_dir = tmp_path / 'my_models'
+    for digit in range(10):
+        util.save_model(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
+                        util.model_path(str(models_dir), digit))
+    report_dir = tmp_path / 'report'
+    result = run_script('classification.py', '--data=bundled', '--num_images=50', '--report',
+                        f'--models_dir={models_dir}', f'--report_dir={report_dir}')
+    assert result.returncode == 0, result.stderr
+    paths = [str(report_dir / f'my_models_{name}.png')
+             for name in ('confusion_matrix', 'misclassified')]
+    for path in paths:
+        assert f'Saved {path}' in result.stdout
+        with Image.open(path) as picture:
+            assert picture.format == 'PNG'
+            assert 300 <= picture.width <= 2000 and 150 <= picture.height <= 2000, picture.size
+            pixels = np.asarray(picture.convert('L'))
+        assert pixels.std() > 10, 'a picture with something drawn in it'
+    assert sorted(os.listdir(report_dir)) == sorted(os.path.basename(p) for p in paths), \
+        'written whole: no temporary file left'
+
+
+def test_readme_pictures_are_where_no_default_writes():
+    with open(os.path.join(ROOT, 'README.md')) as f:
+        shown = re.findall(r'generated/[\w/]+\.png', f.read())
+    assert len(shown) >= 6
+    import config
+    defaults = {os.path.join('generated', settings.samples_file.format(name))
+                for settings in config.DATASETS.values() for name in settings.class_names}
+    for path in shown:
+        assert os.path.isfile(os.path.join(ROOT, path)), path
+        assert path not in defaults and not path.startswith('generated/report/'), path
+
+
+def test_a_picture_is_brought_to_the_data_sets_form():
+    digit = data.load_mnist('bundled').x_test[0]
+    # On white and three times the size, in a wide frame: inverted, the ink fitted and centred.
+    large = np.asarray(Image.fromarray(255 - digit).resize((84, 84)))
+    framed = np.full((100, 200), 230, np.uint8)
+    framed[8:92, 40:124] = np.minimum(large, 230)
+    image, inverted = util.in_dataset_form(framed, 28)
+    assert inverted and image.shape == (28, 28) and image.dtype == np.uint8
+    assert image[:3].max() == 0 and image[:, :3].max() == 0, 'a black margin, as MNIST has'
+    assert image.max() >= 240, 'full contrast (less what scaling smooths)'
+    rows, columns = np.nonzero(image > 64)
+    assert max(np.ptp(rows), np.ptp(columns)) + 1 in (19, 20, 21), 'fitted to 20x20'
+    # Near the bundled image itself (MNIST's digits were made so).
+    assert np.mean(np.abs(image.astype(int) - digit)) < 25
+    unchanged, inverted = util.in_dataset_form(digit, 28)
+    assert not inverted and np.mean(np.abs(unchanged.astype(int) - digit)) < 25
+    photo = np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    image, inverted = util.in_dataset_form(photo, 32)
+    assert image.shape == (32, 32, 3) and not inverted
+    blank, _ = util.in_dataset_form(np.full((10, 10), 200, np.uint8), 28)
+    assert blank.shape == (28, 28) and blank.max() == 0
