@@ -1,9 +1,7 @@
 """Classify test images, or your own pictures, by Bayes' rule over the per-class models."""
 import os
-import warnings
 
 import numpy as np
-from PIL import Image
 
 import cli
 import config
@@ -41,63 +39,12 @@ def parse_args():
     return args
 
 
-def picture_paths(paths, suffixes):
-    """The files paths name: each file, and a folder's files with suffixes."""
-    files = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = sorted(entry.path for entry in os.scandir(path)
-                           if entry.is_file() and entry.name.lower().endswith(suffixes))
-            if not found:
-                raise cli.UsageError(f"--images {path}: no pictures in the folder; give "
-                                     f"{', '.join(suffixes)} files")
-            files += found
-        elif os.path.isfile(path):
-            files.append(path)
-        else:
-            raise cli.UsageError(f'--images {path}: no such file or folder')
-    return files
-
-
-MAX_PICTURE_SIDE = 8192  # pixels: a picture shrunk to 28x28 needs no more
-
-
-def read_picture(path, mode):
-    """The picture at path as a uint8 array in PIL mode ('L' or 'RGB'); one
-    with a transparent ground is seen on white, as a viewer shows it."""
-    too_large = f'pictures up to {MAX_PICTURE_SIDE} pixels a side are read'
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('error', Image.DecompressionBombWarning)
-            with Image.open(path) as picture:
-                # The size is in the header: a huge picture is refused undecoded.
-                if max(picture.size) > MAX_PICTURE_SIDE:
-                    raise cli.UsageError(
-                        f'--images: {path} is {picture.size[0]}x{picture.size[1]} pixels; '
-                        f'{too_large}')
-                picture = picture.convert('RGBA')
-                on_white = Image.alpha_composite(Image.new('RGBA', picture.size, 'white'), picture)
-                return np.asarray(on_white.convert(mode))
-    except cli.UsageError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise cli.UsageError(f'--images: {path} is a picture of over {Image.MAX_IMAGE_PIXELS} '
-                             f'pixels; {too_large}') from None
-    except Exception as error:  # a damaged picture can fail in any number of ways
-        if os.path.getsize(path) == 0:
-            found = 'an empty file'
-        elif isinstance(error, Image.UnidentifiedImageError):
-            found = 'not a picture Pillow recognises'
-        else:
-            found = f'a damaged picture ({error})'
-        raise cli.UsageError(f'--images: {path} is {found}; give PNG or JPEG files') from None
-
-
 def classify_pictures(args, settings, models_dir):
     """One line per picture: its three most probable classes with their probabilities."""
     import data
-    paths = picture_paths(args.images, data.IMAGE_SUFFIXES)
-    pictures = [read_picture(path, 'RGB' if settings.colours > 1 else 'L') for path in paths]
+    paths = data.picture_paths(args.images, '--images')
+    pictures = [data.read_image(path, 'RGB' if settings.colours > 1 else 'L', '--images',
+                                data.MAX_PICTURE_SIDE) for path in paths]
     cli.start_keras()
     import util
 

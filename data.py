@@ -46,6 +46,9 @@ MAX_IMAGE_SIDE = 1024
 # 184 MB of pixels. Sizes are checked against it from headers, before reading,
 # so that a small file that inflates (a bomb) is refused before it does.
 MAX_ARRAY_BYTES = 2 * 2**30
+# A person's own picture (a photograph, say) may be far larger than a data
+# set's images; it is shrunk to 28x28 or 32x32, so no more than this is read.
+MAX_PICTURE_SIDE = 8192
 
 
 @dataclasses.dataclass
@@ -532,11 +535,34 @@ def sample_depth(image):
 
 
 def decoded(image, path, mode, flag='--data'):
-    """The pixels of an image from open_image, converted to PIL mode, as an array."""
+    """The pixels of an image from open_image, converted to PIL mode, as an
+    array; a transparent ground is seen on white, as a viewer shows it."""
     try:
+        if image.has_transparency_data:
+            image = image.convert('RGBA')
+            image = Image.alpha_composite(Image.new('RGBA', image.size, 'white'), image)
         return np.asarray(image.convert(mode))
     except Exception as error:  # as in open_image: damage shows when decoding
         raise damaged_image(path, error, flag) from None
+
+
+def picture_paths(paths, flag):
+    """The picture files paths name: each file, and each folder's files with
+    IMAGE_SUFFIXES, in order of name."""
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = [entry.path for entry in folder_entries(path, flag)
+                     if entry.name.lower().endswith(IMAGE_SUFFIXES) and entry.is_file()]
+            if not found:
+                raise UsageError(f"{flag} {path}: no pictures in the folder; give "
+                                 f"{', '.join(IMAGE_SUFFIXES)} files")
+            files += found
+        elif os.path.lexists(path):
+            files.append(path)  # read_image says what is wrong with it, if anything
+        else:
+            raise UsageError(f'{flag} {path}: no such file or folder')
+    return files
 
 
 def read_image(path, mode, flag='--data', max_side=MAX_IMAGE_SIDE):
