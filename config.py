@@ -44,6 +44,8 @@ mnist_models_dir = os.path.join(project_dir, 'trained', 'mnist_models')
 cifar_models_dir = os.path.join(project_dir, 'trained', 'cifar_models')
 model_file = 'model_{}.h5'
 generated_dir = os.path.join(project_dir, 'generated')
+# Pictures: pixels of white between the cells of a grid of images.
+grid_line = 1
 
 
 def model_path(models_dir, class_name):

@@ -351,8 +351,9 @@ def class_folder_names(folder, class_names, every_class):
     return found
 
 
-def read_image(path, mode):
-    """The image at path converted to PIL mode, as an array."""
+def read_image(path, mode, flag='--data'):
+    """The image at path converted to PIL mode, as an array; flag: what the
+    messages say it was given as."""
     too_large = f'images larger than {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE} are refused'
     try:
         with warnings.catch_warnings():
@@ -364,7 +365,7 @@ def read_image(path, mode):
                     return np.asarray(image.convert(mode))
                 width, height = image.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UsageError(f'--data: {path} is an image of over {Image.MAX_IMAGE_PIXELS} '
+        raise UsageError(f'{flag}: {path} is an image of over {Image.MAX_IMAGE_PIXELS} '
                          f'pixels; {too_large}') from None
     except Exception as error:  # a damaged image can fail in any number of ways
         if os.path.getsize(path) == 0:
@@ -373,9 +374,9 @@ def read_image(path, mode):
             found = 'not an image Pillow recognises'
         else:
             found = f'a damaged image ({cause(error)})'
-        raise UsageError(f'--data: {path} is {found}; give images in '
+        raise UsageError(f'{flag}: {path} is {found}; give images in '
                          f"{', '.join(IMAGE_SUFFIXES)} files") from None
-    raise UsageError(f'--data: {path} is an image of {width}x{height} pixels; {too_large}')
+    raise UsageError(f'{flag}: {path} is an image of {width}x{height} pixels; {too_large}')
 
 
 def dimensions(image):

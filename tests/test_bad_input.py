@@ -69,7 +69,7 @@ BAD_INPUT = [
     case('output of 10^14', 'generate.py', lambda d: ['--output_size=99999999999999'],
          '--output_size', '1-4096'),
     case('picture too wide', 'generate.py', lambda d: ['--grid_size=100', '--output_size=4096'],
-         '409600 pixels wide', 'the most is 16384'),
+         '409699 pixels wide', 'the most is 16384'),
     case('temperature 1e-320', 'generate.py', lambda d: ['--temperature=1e-320'],
          '--temperature', "'1e-320'", '0.01-100'),
     case('temperature nan', 'generate.py', lambda d: ['--temperature=nan'],
