@@ -30,6 +30,12 @@ def a_folder(folder, name):
     return path
 
 
+def a_picture(folder):
+    path = folder / 'digit.png'
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(path)
+    return path
+
+
 def foreign_model(folder):
     """A grey 7-level model of layers that are not this project's."""
     network = keras.Sequential([keras.Input((None, 7)), keras.layers.Dense(7, 'softmax')])
@@ -105,6 +111,30 @@ BAD_INPUT = [
          'model_0.h5 is not a file'),
     case('logdir a file', 'train_mnist.py', lambda d: [f'--logdir={a_file(d)}'],
          '--logdir', 'is a file'),
+    # Completing images (the shipped GRUs are of 10x10 images).
+    case('given rows 0', 'generate.py',
+         lambda d: ['--complete', '--given_rows=0', '--data=bundled', f'--out={d}/c.png'],
+         '--given_rows', "'0'", '1-10'),
+    case('given rows beyond the image', 'generate.py',
+         lambda d: ['--complete', '--given_rows=11', '--data=bundled', f'--out={d}/c.png'],
+         '--given_rows', "'11'", '1-10'),
+    case('given rows negative', 'generate.py',
+         lambda d: ['--complete', '--given_rows=-3', f'--out={d}/c.png'],
+         '--given_rows', "'-3'", '1-10'),
+    case('given rows without complete', 'generate.py', lambda d: ['--given_rows=3'],
+         '--given_rows', '--complete'),
+    case('picture files and data', 'generate.py',
+         lambda d: ['--complete', str(a_picture(d)), '--data=bundled'],
+         '--data', 'picture files'),
+    case('complete a text file', 'generate.py',
+         lambda d: ['--complete', str(a_file(d, 'digit.png')), f'--out={d}/c.png'],
+         '--complete', 'digit.png', 'not an image'),
+    case('complete a missing file', 'generate.py',
+         lambda d: ['--complete', f'{d}/none.png', f'--out={d}/c.png'],
+         '--complete', 'none.png', 'not a file'),
+    case('completions too high', 'generate.py',
+         lambda d: ['--complete', '--num_images=100', '--output_size=200'],
+         '20099 pixels high', 'the most is 16384'),
     # Files from elsewhere.
     case('labels above 9', 'classification.py', lambda d: [f'--data={labels_above_9(d)}'],
          'test labels include 12', '0-9'),
