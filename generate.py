@@ -125,6 +125,29 @@ def test_images(args, label_index):
     return images[:num_images]
 
 
+def sample_grid(args, model):
+    import util
+    levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
+                          verbose=util.progress_mode())
+    return util.image_grid([util.levels_to_image(image, args.output_size, model.info.factor)
+                            for image in levels])
+
+
+def completion_figure(args, model, pictures, models_dir):
+    """The picture of --complete: of pictures where given, else of test images."""
+    import util
+    settings = args.settings
+    rows = given_rows(args.given_rows, model.info, models_dir)
+    images = (util.shrink_all(pictures, PICTURE_SIDES[settings.name]) if pictures
+              else test_images(args, settings.class_names.index(args.label)))
+    util.check_images_fit([model], images)
+    levels = util.to_levels(images, model.info)
+    completions = util.complete(model, levels, rows, args.grid_size, seed=args.seed,
+                                temperature=args.temperature, verbose=util.progress_mode())
+    return util.completion_picture(levels, completions, rows, args.output_size,
+                                   model.info.factor)
+
+
 def main():
     args = parse_args()
     settings = args.settings
@@ -140,21 +163,8 @@ def main():
     import util
 
     model = util.load_models(models_dir, [args.label], settings)[0]
-    if args.complete is None:
-        levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
-                              verbose=util.progress_mode())
-        picture = util.image_grid([util.levels_to_image(image, args.output_size,
-                                                        model.info.factor) for image in levels])
-    else:
-        rows = given_rows(args.given_rows, model.info, models_dir)
-        images = (util.shrink_all(pictures, PICTURE_SIDES[settings.name]) if pictures
-                  else test_images(args, settings.class_names.index(args.label)))
-        util.check_images_fit([model], images)
-        levels = util.to_levels(images, model.info)
-        completions = util.complete(model, levels, rows, args.grid_size, seed=args.seed,
-                                    temperature=args.temperature, verbose=util.progress_mode())
-        picture = util.completion_picture(levels, completions, rows, args.output_size,
-                                          model.info.factor)
+    picture = (sample_grid(args, model) if args.complete is None
+               else completion_figure(args, model, pictures, models_dir))
     util.save_picture(picture, out, image_format)
     print(f'Saved {out}')
     if args.show:
