@@ -1,4 +1,5 @@
 """Completing images: drawing the hidden rows given the first ones (generate.py --complete)."""
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -17,7 +18,6 @@ def small_model(arch, colours, image_size=5):
     """An untrained model with its weights scaled up, so that each
     distribution depends markedly on the sub-pixels before it, yet is far
     from one-hot: a completion that misses some of them draws otherwise."""
-    import keras
     keras.utils.set_random_seed(0)
     if arch == 'gru':
         model = gru_model(LEVELS, units=16, image_size=image_size, colours=colours)
@@ -55,21 +55,23 @@ def uniforms_drawing(probabilities, levels):
 
 @pytest.mark.parametrize('arch', ['gru', 'pixelcnn'])
 @pytest.mark.parametrize('colours', [1, 3])
-def test_completion_draws_what_sampling_draws_with_the_given_sub_pixels_forced(arch, colours):
+@pytest.mark.parametrize('temperature', [1.0, 1.7])
+def test_completion_draws_what_sampling_draws_with_the_given_sub_pixels_forced(
+        arch, colours, temperature):
     model = small_model(arch, colours)
     info = model.info
     num_images, row = 6, info.image_size * colours
     originals = model.sample(num_images, seed=1).reshape(num_images, -1)
     uniforms = np.random.default_rng(2).random((num_images, info.num_subpixels))
-    forcing = uniforms_drawing(conditionals(model, originals.reshape((-1,) + info.shape)),
-                               originals)
+    tempered = conditionals(model, originals.reshape((-1,) + info.shape)) ** (1 / temperature)
+    forcing = uniforms_drawing(tempered / tempered.sum(axis=-1, keepdims=True), originals)
     # Whole rows, as --given_rows gives; for colour also a prefix ending inside a pixel.
     for num_given in (row, 2 * row, info.num_subpixels - 1) + ((2 * row + 1,) * (colours > 1)):
         completed = model.architecture.sample(model.network, uniforms, info.image_size,
-                                              given=originals[:, :num_given])
+                                              temperature, given=originals[:, :num_given])
         forced = uniforms.copy()
         forced[:, :num_given] = forcing[:, :num_given]
-        sampled = model.architecture.sample(model.network, forced, info.image_size)
+        sampled = model.architecture.sample(model.network, forced, info.image_size, temperature)
         completed, sampled = (levels.reshape(num_images, -1) for levels in (completed, sampled))
         np.testing.assert_array_equal(sampled[:, :num_given], originals[:, :num_given])
         np.testing.assert_array_equal(completed, sampled)
