@@ -132,6 +132,8 @@ BAD_INPUT = [
     case('complete a missing file', 'generate.py',
          lambda d: ['--complete', f'{d}/none.png', f'--out={d}/c.png'],
          '--complete', 'none.png', 'not a file'),
+    case('completions out as text', 'generate.py',
+         lambda d: ['--complete', '--data=bundled', f'--out={d}/c.txt'], 'c.txt', '.png'),
     case('completions too high', 'generate.py',
          lambda d: ['--complete', '--num_images=100', '--output_size=200'],
          '20099 pixels high', 'the most is 16384'),
