@@ -50,6 +50,8 @@ model_file = 'model_{}.h5'
 generated_dir = os.path.join(project_dir, 'generated')
 # classification.py --report's pictures.
 report_dir = os.path.join(generated_dir, 'report')
+# Pictures: pixels of white between the cells of a grid of images.
+grid_line = 1
 
 
 def model_path(models_dir, class_name):

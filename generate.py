@@ -1,11 +1,18 @@
-"""Draw a grid of new images from a trained model and save it as a picture."""
+"""Draw a grid of new images from a trained model and save it as a picture; or,
+with --complete, draw the hidden lower part of given images."""
 import argparse
 import os
 
+import numpy as np
+
 import cli
 import config
+from errors import UsageError
 
 MAX_PICTURE_SIDE = 16384  # pixels: a 16384 x 16384 colour picture is 800 MB in memory
+COMPLETIONS_FILES = {'mnist': 'completions_of_{}.png', 'cifar': 'cifar_completions_of_{}.png'}
+NUM_IMAGES = 5  # completed by default
+COMPLETION_FLAGS = ('given_rows', 'num_images', 'data')
 
 
 def parse_args():
@@ -17,7 +24,8 @@ def parse_args():
                       help='class whose model to sample: an MNIST digit, or a CIFAR-10 '
                            'class by number or name (e.g. cat)')
     what.add_argument('--grid_size', type=cli.int_in_range(1, 100, 'grid size'), default=5,
-                      help='the grid is grid_size x grid_size samples')
+                      help='the grid is grid_size x grid_size samples; with --complete, '
+                           'the completions of each image')
     what.add_argument('--output_size', type=cli.int_in_range(1, 4096, 'output size'),
                       default=32, help='side of each sample in the picture, in pixels')
     what.add_argument('--temperature', type=cli.float_in_range(0.01, 100, 'temperature'),
@@ -25,13 +33,31 @@ def parse_args():
                       help="1.0 draws from the model's own distribution; lower is "
                            'bolder, higher is noisier')
     what.add_argument('--seed', type=cli.seed, default=None, help='for repeatable grids')
+    complete = parser.add_argument_group('completing images')
+    complete.add_argument('--complete', nargs='*', metavar='PICTURE', default=None,
+                          help='keep the first --given_rows rows of images of the class and '
+                               'draw the rest --grid_size times from the model: of the test '
+                               'images of --data, or of the picture files given (brought to '
+                               "the data set's size and colours); one row of the picture per "
+                               'image: it with the hidden part hatched, its completions, it whole')
+    complete.add_argument('--given_rows', default=None,
+                          help="rows kept, 1 to the models' image size (default: half of it)")
+    complete.add_argument('--num_images', type=cli.int_in_range(1, 100, 'image count'),
+                          default=None,
+                          help=f'test images to complete, the first of the class '
+                               f'(default {NUM_IMAGES}; with picture files, each of them)')
+    complete.add_argument('--data', default=None,
+                          help=f'where the test images come from; MNIST: {cli.MNIST_DATA_HELP}. '
+                               f'CIFAR-10: {cli.CIFAR_DATA_HELP}')
     where = parser.add_argument_group('where')
     where.add_argument('--models_dir', default=None,
                        help='default: trained/mnist_models or trained/cifar_models')
     where.add_argument('--out', default=None,
                        help='picture to write, PNG or another format by its suffix '
                             '(default generated/samples_of_{digit}.png, '
-                            'generated/cifar_samples_of_{label}.png)')
+                            'generated/cifar_samples_of_{label}.png; with --complete, '
+                            'generated/completions_of_{digit}.png, '
+                            'generated/cifar_completions_of_{label}.png)')
     where.add_argument('--show', action='store_true', help='also open the grid in a viewer')
     args = parser.parse_args()
     args.settings = config.DATASETS[args.dataset]
@@ -40,33 +66,119 @@ def parse_args():
             cli.class_label(args.settings.class_names)(args.label)]
     except argparse.ArgumentTypeError as error:
         parser.error(f'argument --digit/--label: {error}')
-    if args.grid_size * args.output_size > MAX_PICTURE_SIDE:
-        parser.error(f'--grid_size={args.grid_size} with --output_size={args.output_size} makes '
-                     f'a picture {args.grid_size * args.output_size} pixels wide; '
-                     f'the most is {MAX_PICTURE_SIDE}')
+    check_completion_flags(parser, args)
+    rows, columns = ((args.grid_size, args.grid_size) if args.complete is None else
+                     (args.num_images or len(args.complete) or NUM_IMAGES, args.grid_size + 2))
+    for cells, side in ((columns, 'wide'), (rows, 'high')):
+        pixels = cells * args.output_size + (cells - 1) * config.grid_line
+        if pixels > MAX_PICTURE_SIDE:
+            parser.error(f'--grid_size={args.grid_size} with --output_size={args.output_size} '
+                         f'makes a picture {pixels} pixels {side}; the most is {MAX_PICTURE_SIDE}')
     return args
+
+
+def check_completion_flags(parser, args):
+    """Flags of --complete are refused without it rather than ignored, and
+    picture files come with neither test images' flag."""
+    if args.complete is None:
+        given = [name for name in COMPLETION_FLAGS if getattr(args, name) is not None]
+        if given:
+            parser.error(f"--{', --'.join(given)} applies to --complete")
+    elif args.complete:
+        given = [name for name in ('num_images', 'data') if getattr(args, name) is not None]
+        if given:
+            parser.error(f"--{', --'.join(given)} chooses test images; with picture files "
+                         'given to --complete, leave it out')
+
+
+def read_pictures(paths, settings):
+    """The picture files at paths, as uint8 arrays of the data set's colours."""
+    import data  # without Keras: a bad file is answered before its import wait
+    return [data.read_image(path, 'RGB' if settings.colours > 1 else 'L', '--complete',
+                            data.MAX_PICTURE_SIDE)
+            for path in data.picture_paths(paths, '--complete')]
+
+
+def given_rows(text, info, models_dir):
+    """--given_rows as a number, checked against the models' image size."""
+    size = info.image_size
+    if text is None:
+        return max(1, size // 2)
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= size):
+        raise UsageError(f'--given_rows={text!r} is not a row count within 1-{size}: the '
+                             f'models of {models_dir} are of {size}x{size} images')
+    return int(text)
+
+
+def test_images(args, label_index):
+    """The first --num_images test images of the class from --data."""
+    import data
+    dataset = data.load(args.settings.name, args.data)
+    images = dataset.x_test[dataset.y_test == label_index]
+    num_images = args.num_images or NUM_IMAGES
+    if not len(images):
+        raise UsageError(f'no test images of class {args.label} in the data; give '
+                             'other --data or picture files')
+    if num_images > len(images):
+        print(f'Only {len(images)} test images of class {args.label}; completing all of them')
+    return images[:num_images]
+
+
+def in_dataset_form(picture, path, settings):
+    """A picture file's picture made as the data set's images are, as
+    classification.py --images makes it."""
+    import util
+    image, inverted = util.in_dataset_form(picture, settings.picture_size)
+    if inverted:
+        print(f'{path}: read inverted: dark ink on a light ground')
+    return image
+
+
+def sample_grid(args, model):
+    import util
+    levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
+                          verbose=util.progress_mode())
+    return util.image_grid([util.levels_to_image(image, args.output_size, model.info.factor)
+                            for image in levels])
+
+
+def completion_figure(args, model, pictures, models_dir):
+    """The picture of --complete: of pictures where given, else of test images."""
+    import util
+    settings = args.settings
+    rows = given_rows(args.given_rows, model.info, models_dir)
+    images = (np.stack([in_dataset_form(picture, path, settings)
+                        for picture, path in zip(pictures, args.complete)]) if pictures
+              else test_images(args, settings.class_names.index(args.label)))
+    util.check_images_fit([model], images)
+    levels = util.to_levels(images, model.info)
+    completions = util.complete(model, levels, rows, args.grid_size, seed=args.seed,
+                                temperature=args.temperature, verbose=util.progress_mode())
+    return util.completion_picture(levels, completions, rows, args.output_size,
+                                   model.info.factor)
 
 
 def main():
     args = parse_args()
-    out, image_format = cli.picture_path(args.out, os.path.join(
-        config.generated_dir, args.settings.samples_file.format(args.label)))
-    models_dir = cli.models_dir(args.models_dir, args.settings.models_dir)
-    cli.require_models(models_dir, [args.label], args.settings)
+    settings = args.settings
+    default_file = (settings.samples_file if args.complete is None
+                    else COMPLETIONS_FILES[settings.name]).format(args.label)
+    out, image_format = cli.picture_path(args.out, os.path.join(config.generated_dir,
+                                                                default_file))
+    models_dir = cli.models_dir(args.models_dir, settings.models_dir)
+    cli.require_models(models_dir, [args.label], settings)
+    pictures = read_pictures(args.complete, settings) if args.complete else None
     cli.start_keras()
     from PIL import Image
     import util
 
-    settings = args.settings
     model = util.load_models(models_dir, [args.label], settings)[0]
-    levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
-                          verbose=util.progress_mode())
-    grid = util.image_grid([util.levels_to_image(image, args.output_size, model.info.factor)
-                            for image in levels])
-    util.save_picture(grid, out, image_format)
+    picture = (sample_grid(args, model) if args.complete is None
+               else completion_figure(args, model, pictures, models_dir))
+    util.save_picture(picture, out, image_format)
     print(f'Saved {out}')
     if args.show:
-        Image.fromarray(grid).show()
+        Image.fromarray(picture).show()
 
 
 if __name__ == '__main__':

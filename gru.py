@@ -166,10 +166,15 @@ def predict_in_chunks(step, inputs, state):
     return [np.concatenate(parts) for parts in zip(*results)]
 
 
-def sample(model, uniforms, image_size=None, temperature=1.0, verbose=0):
+def sample(model, uniforms, image_size=None, temperature=1.0, verbose=0, given=None):
     """Levels (images, sub-pixels) drawn by inverse CDF from uniforms (images,
-    sub-pixels), all images in one compiled loop that carries the GRU state."""
+    sub-pixels), all images in one compiled loop that carries the GRU state.
+    given (images, k): the levels of the first k sub-pixels, held fixed (the
+    state runs through them as through drawn ones); their uniforms are not used."""
     sampler = GRUSampler(model.get_layer('gru').cell, model.get_layer('logits'),
                          channels(model), temperature)
-    pixels = sampler.predict_on_batch(uniforms.astype(np.float32))
+    fixed = np.full(uniforms.shape, -1, dtype=np.int32)
+    if given is not None:
+        fixed[:, :given.shape[1]] = given
+    pixels = sampler.predict_on_batch([uniforms.astype(np.float32), fixed])
     return ops.convert_to_numpy(pixels).astype(np.uint8)

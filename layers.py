@@ -14,11 +14,13 @@ def keras2_hard_sigmoid(x):
 class GRUSampler(keras.Model):
     """Draws whole images from a trained GRU model's own layers in one loop.
 
-    Called on uniforms (images, pixels) in [0, 1); returns the levels drawn,
-    each by inverse CDF from the model's distribution given the pixels before
-    it. The GRU state is carried from pixel to pixel, so a pixel costs one
-    step of the recurrent cell, and predict_on_batch compiles the whole loop
-    into one graph."""
+    Called on (uniforms, given): uniforms (images, pixels) in [0, 1), given
+    (images, pixels) the levels held fixed, -1 where a pixel is drawn.
+    Returns the levels, each drawn pixel by inverse CDF from the model's
+    distribution given the pixels before it. The GRU state is carried from
+    pixel to pixel, given or drawn, so a pixel costs one step of the
+    recurrent cell, and predict_on_batch compiles the whole loop into one
+    graph."""
 
     def __init__(self, cell, logits_layer, channels=1, temperature=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -34,7 +36,8 @@ class GRUSampler(keras.Model):
         channel = ops.zeros((ops.shape(one_hot)[0],), dtype='int32') + next_step % self.channels
         return ops.concatenate([one_hot, ops.one_hot(channel, self.channels)], axis=-1)
 
-    def call(self, uniforms):
+    def call(self, inputs):
+        uniforms, given = inputs
         num_images, num_pixels = ops.shape(uniforms)
         num_levels = self.logits_layer.units
 
@@ -44,7 +47,9 @@ class GRUSampler(keras.Model):
             probabilities = ops.softmax(self.logits_layer(output) / self.temperature, axis=-1)
             below = ops.cumsum(probabilities, axis=-1) <= ops.take(uniforms, index, axis=1)[:, None]
             # Rounding can leave the last cumulative sum a hair below 1.
-            levels = ops.minimum(ops.sum(ops.cast(below, 'int32'), axis=-1), num_levels - 1)
+            drawn = ops.minimum(ops.sum(ops.cast(below, 'int32'), axis=-1), num_levels - 1)
+            fixed = ops.take(given, index, axis=1)
+            levels = ops.where(fixed >= 0, fixed, drawn)
             pixels = ops.slice_update(pixels, [0, index], levels[:, None])
             return self.step_inputs(ops.one_hot(levels, num_levels), index + 1), state, pixels
 

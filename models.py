@@ -203,12 +203,15 @@ class ClassModel:
         may stop there, the sum so far given in its place."""
         return self.architecture.log_likelihood(self.network, levels, floor)
 
-    def sample(self, num_images=1, seed=None, temperature=1.0, verbose=0):
+    def sample(self, num_images=1, seed=None, temperature=1.0, verbose=0, given=None):
         """Images of levels (num_images, *info.shape), every sub-pixel drawn by
         inverse CDF from the model's distribution given those before it
-        (temperature 1.0: the model's own distribution). verbose=1 shows a
+        (temperature 1.0: the model's own distribution). given (num_images,
+        k): the levels of each image's first k sub-pixels in raster order,
+        held fixed, so the rest is drawn given them; the random numbers of
+        the rest are those the same seed gives without. verbose=1 shows a
         progress bar where sampling takes a pass per sub-pixel."""
         uniforms = np.random.default_rng(seed).random((num_images, self.info.num_subpixels))
         levels = self.architecture.sample(self.network, uniforms, self.info.image_size,
-                                          temperature, verbose)
+                                          temperature, verbose, given)
         return levels.reshape((num_images,) + self.info.shape)

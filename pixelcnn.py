@@ -135,10 +135,12 @@ def log_likelihood(model, levels, floor=None, batch_size=256):
     return np.concatenate(totals) if totals else np.zeros(0)
 
 
-def sample(model, uniforms, image_size, temperature=1.0, verbose=0):
+def sample(model, uniforms, image_size, temperature=1.0, verbose=0, given=None):
     """Levels (images, image_size, image_size, colours) drawn sub-pixel by
     sub-pixel in raster order, each by inverse CDF from uniforms (images,
-    sub-pixels), all images of the grid at once.
+    sub-pixels), all images of the grid at once. given (images, k): the
+    levels of the first k sub-pixels, held fixed; drawing starts after them
+    (their uniforms are not used).
 
     A position's activations in every layer depend only on the sub-pixels
     before it (the masks see to that), so they are final once computed when
@@ -146,29 +148,32 @@ def sample(model, uniforms, image_size, temperature=1.0, verbose=0):
     one position only, reading earlier positions' values from caches of the
     inputs of the wider convolutions (Ramachandran et al., 2017, "Fast
     Generation for Convolutional Autoregressive Models"): a grid costs about
-    one pass of the network, where a pass per sub-pixel cost hundreds."""
+    one pass of the network, where a pass per sub-pixel cost hundreds. The
+    caches of the given pixels are filled a row at a time."""
     network = PositionwiseNetwork(model)
     num_colours = colours(model)
-    caches = network.empty_caches(len(uniforms), image_size)
     levels = np.zeros((len(uniforms), image_size, image_size, num_colours), dtype=np.uint8)
-    progress = keras.utils.Progbar(uniforms.shape[1], verbose=verbose, unit_name='sub-pixel')
-    index = 0
-    for row in range(image_size):
-        for column in range(image_size):
-            for colour in range(num_colours):
-                logits = level_logits(model, network.logits_at(caches, row, column))
-                probabilities = ops.convert_to_numpy(
-                    ops.softmax(logits[:, colour] / temperature, axis=-1))
-                levels[:, row, column, colour] = draw(probabilities, uniforms[:, index])
-                network.set_input(caches, row, column, colour, levels[:, row, column, colour])
-                index += 1
-                progress.update(index)
+    subpixels = levels.reshape(len(uniforms), -1)  # a view of levels, in raster order
+    num_given = 0 if given is None else given.shape[1]
+    if num_given:
+        subpixels[:, :num_given] = given
+    caches = network.caches_for(levels, num_given // num_colours)
+    progress = keras.utils.Progbar(uniforms.shape[1] - num_given, verbose=verbose,
+                                   unit_name='sub-pixel')
+    for index in range(num_given, uniforms.shape[1]):
+        row, column, colour = np.unravel_index(index, levels.shape[1:])
+        logits = level_logits(model, network.logits_at(caches, row, column))
+        probabilities = ops.convert_to_numpy(
+            ops.softmax(logits[:, colour] / temperature, axis=-1))
+        subpixels[:, index] = draw(probabilities, uniforms[:, index])
+        network.set_input(caches, row, column, colour, subpixels[:, index])
+        progress.update(index + 1 - num_given)
     return levels
 
 
 class PositionwiseNetwork:
-    """A PixelCNN's layers as NumPy arrays (masks applied), run at one
-    position at a time. Only the 7x7 and 3x3 convolutions look beyond their
+    """A PixelCNN's layers as NumPy arrays (masks applied), run at given
+    positions only. Only the 7x7 and 3x3 convolutions look beyond their
     position; caches keep their inputs at every position so far."""
 
     def __init__(self, model):
@@ -191,39 +196,59 @@ class PositionwiseNetwork:
                              alphas[3 * depth + 1:3 * depth + 3]))
         self.logits = convolutions[-1]
 
-    def empty_caches(self, num_images, image_size):
-        """Zero-padded caches: the rescaled image, and each block's 3x3 input."""
+    def caches_for(self, levels, num_final):
+        """Zero-padded caches for images of levels (images, size, size,
+        colours) whose first num_final pixels in raster order are final: the
+        rescaled image, and each block's 3x3 input, brought up to date at
+        those pixels a row at a time."""
         def padded(convolution):
             pad = convolution[0].shape[0] // 2
-            return np.zeros((num_images, image_size + 2 * pad, image_size + 2 * pad,
+            return np.zeros((len(levels), size + 2 * pad, size + 2 * pad,
                              convolution[0].shape[2]), dtype=np.float32)
-        return [padded(self.first)] + [padded(convolutions[1]) for _, convolutions in self.blocks]
+        size = levels.shape[1]
+        caches = [padded(self.first)] + [padded(convolutions[1])
+                                         for _, convolutions in self.blocks]
+        pad = self.first[0].shape[0] // 2
+        caches[0][:, pad:pad + size, pad:pad + size] = levels * self.scale + self.offset
+        for start in range(0, num_final, size):
+            rows, columns = np.divmod(np.arange(start, min(start + size, num_final)), size)
+            self.update(caches, rows, columns)
+        return caches
 
     def set_input(self, caches, row, column, colour, levels):
         pad = self.first[0].shape[0] // 2
         caches[0][:, row + pad, column + pad, colour] = levels * self.scale + self.offset
 
-    def logits_at(self, caches, row, column):
-        """The logits layer's output (images, outputs) at (row, column), with
-        the caches' entries at that position brought up to date on the way."""
-        x = around(caches[0], row, column, *self.first)
+    def update(self, caches, rows, columns):
+        """The blocks' caches brought up to date at positions (rows,
+        columns), whose sub-pixels before them are all in caches[0]; returns
+        the last block's output there (images * positions, filters). Each
+        layer is computed at all the positions before the next reads them,
+        so a position may read another of the same call."""
+        x = around(caches[0], rows, columns, *self.first)
         for ((alpha_in, alpha_mid, alpha_out), (narrow, wide, back)), cache in zip(
                 self.blocks, caches[1:]):
             pad = wide[0].shape[0] // 2
-            cache[:, row + pad, column + pad] = prelu(pointwise(prelu(x, alpha_in), *narrow),
-                                                      alpha_mid)
-            x = x + pointwise(prelu(around(cache, row, column, *wide), alpha_out), *back)
-        x = prelu(x, self.final_alpha)
+            inputs = prelu(pointwise(prelu(x, alpha_in), *narrow), alpha_mid)
+            cache[:, rows + pad, columns + pad] = inputs.reshape(len(cache), len(rows), -1)
+            x = x + pointwise(prelu(around(cache, rows, columns, *wide), alpha_out), *back)
+        return x
+
+    def logits_at(self, caches, row, column):
+        """The logits layer's output (images, outputs) at (row, column), with
+        the caches' entries at that position brought up to date on the way."""
+        x = prelu(self.update(caches, np.array([row]), np.array([column])), self.final_alpha)
         for convolution, alpha in self.head:
             x = prelu(pointwise(x, *convolution), alpha)
         return pointwise(x, *self.logits)
 
 
-def around(cache, row, column, kernel, bias):
-    """A convolution's output at (row, column) from its padded input cache."""
-    size = kernel.shape[0]
-    window = cache[:, row:row + size, column:column + size]
-    return window.reshape(len(window), -1) @ kernel.reshape(-1, kernel.shape[-1]) + bias
+def around(cache, rows, columns, kernel, bias):
+    """A convolution's output (images * positions, outputs) at positions
+    (rows, columns) from its padded input cache."""
+    offsets = np.arange(kernel.shape[0])
+    windows = cache[:, rows[:, None, None] + offsets[:, None], columns[:, None, None] + offsets]
+    return windows.reshape(-1, kernel[..., 0].size) @ kernel.reshape(-1, kernel.shape[-1]) + bias
 
 
 def pointwise(x, kernel, bias):

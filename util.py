@@ -357,18 +357,64 @@ def sample(model, num_images=1, seed=None, temperature=1.0, verbose=0):
     return model.sample(num_images, seed, temperature, verbose)
 
 
+def complete(model, levels, given_rows, num_completions, seed=None, temperature=1.0,
+             verbose=0):
+    """num_completions of each image of levels (m, *model.info.shape): its
+    first given_rows rows kept, every other sub-pixel drawn from the model
+    given all before it. (m, num_completions, *model.info.shape)."""
+    info = model.info
+    given = np.repeat(levels.reshape(len(levels), -1), num_completions, axis=0)
+    completions = model.sample(len(given), seed, temperature, verbose,
+                               given[:, :given_rows * info.image_size * info.colours])
+    return completions.reshape((len(levels), num_completions) + info.shape)
+
+
 def levels_to_image(levels, output_size, factor=config.factor):
     """Levels (h, w[, 3]) -> uint8 picture output_size x output_size."""
     intensities = np.clip(levels * factor, 0, 255).astype(np.uint8)
     return shrink(intensities, output_size)
 
 
-def image_grid(images):
-    """(rows * cols) equal-size images -> one picture, row by row."""
-    grid_size = int(round(np.sqrt(len(images))))
-    rows = [np.concatenate(images[row * grid_size:(row + 1) * grid_size], axis=1)
-            for row in range(grid_size)]
-    return np.concatenate(rows, axis=0)
+def hidden_rows_image(levels, given_rows, output_size, factor=config.factor):
+    """Levels (h, w[, 3]) -> uint8 picture output_size x output_size of its
+    first given_rows rows, the rest hatched in greys as hidden."""
+    # The last given row stands in for the hidden ones, so that the smooth
+    # scaling of levels_to_image carries nothing of them into the given part.
+    shown = np.concatenate([levels[:given_rows]]
+                           + [levels[given_rows - 1:given_rows]] * (len(levels) - given_rows))
+    picture = levels_to_image(shown, output_size, factor)
+    first_hidden = int(round(given_rows * output_size / len(levels)))
+    rows, columns = np.mgrid[first_hidden:output_size, :output_size]
+    hatching = np.where((rows + columns) // 4 % 2, 96, 160).astype(np.uint8)
+    picture[first_hidden:] = hatching[..., None] if picture.ndim == 3 else hatching
+    return picture
+
+
+def completion_picture(levels, completions, given_rows, output_size, factor=config.factor):
+    """One row per image of levels: the image with its hidden rows hatched,
+    its completions (from complete), then the image whole."""
+    cells = []
+    for image, image_completions in zip(levels, completions):
+        cells.append(hidden_rows_image(image, given_rows, output_size, factor))
+        cells += [levels_to_image(completion, output_size, factor)
+                  for completion in image_completions]
+        cells.append(levels_to_image(image, output_size, factor))
+    return image_grid(cells, columns=len(completions[0]) + 2)
+
+
+def image_grid(images, columns=None, line=config.grid_line):
+    """Equal-size pictures -> one picture, row by row, columns to a row
+    (default: a square grid), with white lines line pixels wide between
+    the cells."""
+    columns = columns or int(round(np.sqrt(len(images))))
+    rows = -(-len(images) // columns)
+    height, width = images[0].shape[:2]
+    grid = np.full((rows * (height + line) - line, columns * (width + line) - line)
+                   + images[0].shape[2:], 255, dtype=np.uint8)
+    for index, image in enumerate(images):
+        top, left = (height + line) * (index // columns), (width + line) * (index % columns)
+        grid[top:top + height, left:left + width] = image
+    return grid
 
 
 def save_picture(picture, path, image_format):

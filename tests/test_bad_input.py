@@ -33,6 +33,12 @@ def a_folder(folder, name):
     return path
 
 
+def a_picture(folder):
+    path = folder / 'digit.png'
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(path)
+    return path
+
+
 def foreign_model(folder):
     """A grey 7-level model of layers that are not this project's."""
     network = keras.Sequential([keras.Input((None, 7)), keras.layers.Dense(7, 'softmax')])
@@ -93,7 +99,7 @@ BAD_INPUT = [
     case('output of 10^14', 'generate.py', lambda d: ['--output_size=99999999999999'],
          '--output_size', '1-4096'),
     case('picture too wide', 'generate.py', lambda d: ['--grid_size=100', '--output_size=4096'],
-         '409600 pixels wide', 'the most is 16384'),
+         '409699 pixels wide', 'the most is 16384'),
     case('temperature 1e-320', 'generate.py', lambda d: ['--temperature=1e-320'],
          '--temperature', "'1e-320'", '0.01-100'),
     case('temperature nan', 'generate.py', lambda d: ['--temperature=nan'],
@@ -156,6 +162,32 @@ BAD_INPUT = [
          'model_0.h5 is not a file'),
     case('logdir a file', 'train_mnist.py', lambda d: [f'--logdir={a_file(d)}'],
          '--logdir', 'is a file'),
+    # Completing images (the shipped GRUs are of 10x10 images).
+    case('given rows 0', 'generate.py',
+         lambda d: ['--complete', '--given_rows=0', '--data=bundled', f'--out={d}/c.png'],
+         '--given_rows', "'0'", '1-10'),
+    case('given rows beyond the image', 'generate.py',
+         lambda d: ['--complete', '--given_rows=11', '--data=bundled', f'--out={d}/c.png'],
+         '--given_rows', "'11'", '1-10'),
+    case('given rows negative', 'generate.py',
+         lambda d: ['--complete', '--given_rows=-3', f'--out={d}/c.png'],
+         '--given_rows', "'-3'", '1-10'),
+    case('given rows without complete', 'generate.py', lambda d: ['--given_rows=3'],
+         '--given_rows', '--complete'),
+    case('picture files and data', 'generate.py',
+         lambda d: ['--complete', str(a_picture(d)), '--data=bundled'],
+         '--data', 'picture files'),
+    case('complete a text file', 'generate.py',
+         lambda d: ['--complete', str(a_file(d, 'digit.png')), f'--out={d}/c.png'],
+         '--complete', 'digit.png', 'not an image'),
+    case('complete a missing file', 'generate.py',
+         lambda d: ['--complete', f'{d}/none.png', f'--out={d}/c.png'],
+         '--complete', 'none.png', 'no such file or folder'),
+    case('completions out as text', 'generate.py',
+         lambda d: ['--complete', '--data=bundled', f'--out={d}/c.txt'], 'c.txt', '.png'),
+    case('completions too high', 'generate.py',
+         lambda d: ['--complete', '--num_images=100', '--output_size=200'],
+         '20099 pixels high', 'the most is 16384'),
     # Files from elsewhere.
     case('labels above 9', 'classification.py', lambda d: [f'--data={labels_above_9(d)}'],
          'test labels include 12', '0-9'),

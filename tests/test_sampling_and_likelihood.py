@@ -66,11 +66,15 @@ def test_log_likelihood_sums_log_probabilities_of_every_pixel():
     assert util.bits_per_dim(expected, 16) > 0
 
 
-def test_image_grid_places_samples_row_by_row():
+def test_image_grid_places_samples_row_by_row_between_white_lines():
     tiles = [np.full((2, 2), value, np.uint8) for value in range(9)]
     grid = util.image_grid(tiles)
-    assert grid.shape == (6, 6)
-    assert grid[0, 2] == 1 and grid[2, 0] == 3 and grid[5, 5] == 8
+    assert grid.shape == (8, 8)
+    assert grid[0, 3] == 1 and grid[3, 0] == 3 and grid[7, 7] == 8
+    assert (grid[2] == 255).all() and (grid[:, 5] == 255).all()
+    assert (grid[[0, 1, 3, 4, 6, 7]][:, [0, 1, 3, 4, 6, 7]] < 9).all()
+    colour = util.image_grid([np.zeros((3, 2, 3), np.uint8)] * 6, columns=3)
+    assert colour.shape == (7, 8, 3) and (colour[3] == 255).all()
 
 
 @pytest.mark.parametrize('chunk, min_chunk', [(gru.CHUNK, gru.MIN_CHUNK), (4, 2)])

@@ -91,7 +91,7 @@ def test_levels_and_size_come_from_the_model_file(tmp_path):
                         '--grid_size=2', '--output_size=6')
     assert result.returncode == 0, result.stderr
     with Image.open(out) as grid:
-        assert grid.size == (12, 12)
+        assert grid.size == (13, 13)  # two cells of 6 and a line between
 
 
 def test_corrupt_model_file_is_refused(tmp_path):
@@ -136,7 +136,7 @@ def test_train_generate_classify_on_bundled_images(tmp_path, flags):
     assert result.returncode == 0, result.stderr
     assert grid_path in result.stdout
     with Image.open(grid_path) as grid:
-        assert grid.size == (60, 60) and grid.mode == 'L'
+        assert grid.size == (62, 62) and grid.mode == 'L'
 
     # Images 300-499 of each digit were not among the 300 trained on.
     bundled = data.load_mnist('bundled')
@@ -195,7 +195,7 @@ def test_train_draw_and_classify_with_colour_models(tmp_path):
                         f'--models_dir={models_dir}', f'--out={out}')
     assert result.returncode == 0, result.stderr
     with Image.open(out) as grid:
-        assert grid.size == (64, 64) and grid.mode == 'RGB'
+        assert grid.size == (65, 65) and grid.mode == 'RGB'
     result = run_script('classification.py', '--dataset=cifar', f'--data={npz}',
                         f'--models_dir={models_dir}', '--report', '--moves=2',
                         f'--report_dir={tmp_path}/report')
