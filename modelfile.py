@@ -6,8 +6,8 @@ the ModelInfo (checked against the bounds in models.py) and the stored
 weights are copied in, after checking that they are exactly what that
 network needs and that the file really holds them.
 """
+import contextlib
 import dataclasses
-import glob
 import json
 import logging
 import os
@@ -25,9 +25,6 @@ from models import ARCHITECTURES, ClassModel, ModelInfo
 logging.getLogger('absl').setLevel(logging.ERROR)
 
 FORMAT = 'pixel-rnn model 1'
-# Temporary files are named for the process writing them, on its host: where
-# several machines share a models folder, each cleans up only its own.
-TEMPORARY = re.compile(r'\.(\d+)@([^/]+?)\.tmp(\.weights)?\.[A-Za-z0-9]+$')
 
 
 # ---------------------------------------------------------------- writing
@@ -43,17 +40,44 @@ def write_temporary(model, path):
     os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
     temporary = temporary_name(path)
     info = dataclasses.replace(model.info, keras_version=keras.__version__)
-    try:
+    with writing_hdf5(temporary):
         model.network.save(temporary, include_optimizer=False)
         with h5py.File(temporary, 'a') as f:
             f.attrs['format'] = FORMAT
             for field, value in dataclasses.asdict(info).items():
                 if value is not None:
                     f.attrs[field] = json.dumps(value) if field == 'params' else value
-    except BaseException:
-        remove_quietly(temporary)
-        raise
     return temporary
+
+
+@contextlib.contextmanager
+def writing_hdf5(path):
+    """Around code that writes the HDF5 file path: where it fails, the file
+    is let go of and removed, and an error of the system (a full disk, say)
+    is raised as one line naming path rather than HDF5's report."""
+    try:
+        yield
+    except BaseException as error:
+        let_go(path)
+        remove_quietly(path)
+        if isinstance(error, OSError) and error.errno:
+            raise OSError(error.errno, os.strerror(error.errno), path) from None
+        raise
+
+
+def let_go(path):
+    """HDF5 keeps a file open that it failed to write, and retries the
+    writes at every later close and as the process exits, where on a full
+    disk it has been seen to crash (signal 11). Its descriptor is pointed at
+    the null device, where those writes succeed, and the file is closed."""
+    for file_id in h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_FILE):
+        if os.path.abspath(os.fsdecode(file_id.name)) == os.path.abspath(path):
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, file_id.get_vfd_handle())
+            finally:
+                os.close(null)
+            h5py.File(file_id).close()
 
 
 def install(model, path):
@@ -61,7 +85,7 @@ def install(model, path):
     kept under old_name(path). Returns that name, or None."""
     temporary = write_temporary(model, path)
     try:
-        kept = keep_old(path) if os.path.exists(path) else None
+        kept = keep_old(path) if os.path.lexists(path) else None
         os.replace(temporary, path)
     finally:
         remove_quietly(temporary)
@@ -70,7 +94,7 @@ def install(model, path):
 
 def old_name(path, number=1):
     """Where install keeps the file it replaces: model_0.h5.~1~, ~2~, ... (as GNU cp numbers backups)."""
-    while os.path.exists(f'{path}.~{number}~'):
+    while os.path.lexists(f'{path}.~{number}~'):
         number += 1
     return f'{path}.~{number}~'
 
@@ -81,7 +105,7 @@ def keep_old(path):
     while True:
         kept = old_name(path)
         try:
-            os.link(path, kept)
+            os.link(path, kept, follow_symlinks=False)
             return kept
         except FileExistsError:
             continue
@@ -103,13 +127,21 @@ def remove_quietly(path):
         pass
 
 
-def remove_stale_temporaries(folder):
-    """Remove temporary files that killed runs left in folder and its subfolders."""
-    for path in glob.glob(os.path.join(glob.escape(folder), '**', '*.tmp*'), recursive=True):
-        match = TEMPORARY.search(path)
-        if (match and match.group(2) == socket.gethostname()
-                and not process_alive(int(match.group(1)))):
-            remove_quietly(path)
+def remove_stale_temporaries(folder, names):
+    """Remove the temporaries that killed runs of this host left in folder
+    (not in its subfolders) while writing files whose names match the
+    regular expression names; every other file is left as it is."""
+    # Temporary files are named for the process writing them, on its host:
+    # where several machines share a models folder, each cleans up only its own.
+    temporary = re.compile(r'(.+)\.(\d+)@' + re.escape(socket.gethostname())
+                           + r'\.tmp((?:\.weights)?\.[A-Za-z0-9]+)?')
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            match = temporary.fullmatch(entry.name)
+            if (match and re.fullmatch(names, match.group(1) + (match.group(3) or ''))
+                    and entry.is_file(follow_symlinks=False)
+                    and not process_alive(int(match.group(2)))):
+                remove_quietly(entry.path)
 
 
 def process_alive(pid):

@@ -7,6 +7,7 @@ hold. Bad --data has its own table in test_bad_data.py.
 """
 import os
 import re
+import subprocess
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from PIL import Image
 
 import keras
 import util
-from conftest import ROOT, last_line, rigged_model, run_script
+from conftest import ROOT, last_line, rigged_model, run_script, snapshot
 from test_model_files import write_keras2_gru_file
 
 
@@ -28,6 +29,40 @@ def a_folder(folder, name):
     path = folder / name
     path.mkdir(parents=True)
     return path
+
+
+def a_link(folder, name, target):
+    """folder, holding a symbolic link name to target."""
+    folder.mkdir(exist_ok=True)
+    (folder / name).symlink_to(target)
+    return folder
+
+
+def read_only_folder(folder):
+    """A folder in folder that this process cannot write in: for root, who
+    may write anywhere, a read-only file system mounted there."""
+    path = a_folder(folder, 'read-only')
+    if os.geteuid() != 0:
+        path.chmod(0o555)
+    elif subprocess.run(['mount', '-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', str(path)],
+                        capture_output=True).returncode != 0:
+        pytest.skip('as root, a folder that cannot be written needs a read-only mount, and '
+                    'mounting is not allowed here')
+    return path
+
+
+@pytest.fixture(autouse=True)
+def unmount_after(tmp_path):
+    yield
+    with open('/proc/mounts') as mounts:
+        points = [line.split()[1] for line in mounts if line.split()[1].startswith(f'{tmp_path}/')]
+    for point in points:
+        subprocess.run(['umount', point], check=True)
+
+
+# Over the 255 bytes any common file system allows a name, after 19 folders
+# that would be made before it.
+TOO_LONG = '/'.join(['f'] * 19 + ['x' * 300])
 
 
 def foreign_model(folder):
@@ -105,6 +140,36 @@ BAD_INPUT = [
          'model_0.h5 is not a file'),
     case('logdir a file', 'train_mnist.py', lambda d: [f'--logdir={a_file(d)}'],
          '--logdir', 'is a file'),
+    case('logdir read-only', 'train_mnist.py', lambda d: [f'--logdir={read_only_folder(d)}/logs'],
+         '--logdir', 'read-only/logs', 'cannot write in'),
+    case('models_dir read-only', 'train_mnist.py',
+         lambda d: [f'--models_dir={read_only_folder(d)}'], '--models_dir', 'cannot write in'),
+    case('models_dir name too long', 'train_mnist.py', lambda d: [f'--models_dir={d}/{TOO_LONG}'],
+         '--models_dir', 'the name xxxx', 'is 300 bytes long', 'allows 255'),
+    case('models_dir path too long', 'train_mnist.py',
+         lambda d: [f"--models_dir={d}/{'/'.join(['f' * 200] * 21)}"], '--models_dir',
+         'the path is', 'bytes long', 'allows'),
+    case('logdir name too long', 'train_mnist.py', lambda d: [f'--logdir={d}/{TOO_LONG}'],
+         '--logdir', 'is 300 bytes long'),
+    case('out name too long', 'generate.py', lambda d: [f'--out={d}/{TOO_LONG}.png'],
+         '--out', 'is 304 bytes long', 'allows 255'),
+    # Where training writes files of its own, never through a link.
+    case('model file a link', 'train_mnist.py',
+         lambda d: [f"--models_dir={a_link(d / 'models', 'model_0.h5', '/etc/passwd')}"],
+         'model_0.h5 is a symbolic link', '/etc/passwd'),
+    case('backup a link', 'train_mnist.py',
+         lambda d: [f"--models_dir={a_link(d / 'models', 'model_0.h5.resume', '.')}"],
+         'model_0.h5.resume is a symbolic link'),
+    case('backup a file', 'train_mnist.py',
+         lambda d: [f"--models_dir={a_file(a_folder(d, 'models'), 'model_0.h5.resume').parent}"],
+         'model_0.h5.resume is not a folder'),
+    case('lock a link', 'train_mnist.py',
+         lambda d: [f"--models_dir={a_link(d / 'models', 'model_0.h5.lock', '/etc/passwd')}"],
+         'model_0.h5.lock is a symbolic link'),
+    case('log a link', 'train_mnist.py',
+         lambda d: [f"--models_dir={a_link(d / 'models', 'model_3.h5.log', '/etc/passwd')}",
+                    '--all_digits'],
+         'model_3.h5.log is a symbolic link'),
     # Files from elsewhere.
     case('labels above 9', 'classification.py', lambda d: [f'--data={labels_above_9(d)}'],
          'test labels include 12', '0-9'),
@@ -120,14 +185,14 @@ BAD_INPUT = [
 def test_bad_input_gets_one_line_and_exit_2(tmp_path, script, args, words):
     before = sorted(os.listdir(tmp_path))
     arguments = args(tmp_path)
-    made = sorted(os.listdir(tmp_path))
+    made = snapshot(tmp_path)
     result = run_script(script, *arguments)
     assert result.returncode == 2, result.stderr
     assert 'Traceback' not in result.stderr
     assert result.stderr.strip() == last_line(result.stderr), result.stderr
     for word in words:
         assert word in last_line(result.stderr), last_line(result.stderr)
-    assert sorted(os.listdir(tmp_path)) == made, 'a refused run writes nothing'
+    assert snapshot(tmp_path) == made, 'a refused run writes nothing, changes nothing'
     assert before == [] or made
 
 

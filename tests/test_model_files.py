@@ -168,11 +168,17 @@ def test_temporary_files_of_dead_runs_are_cleaned_and_live_ones_kept(tmp_path):
     live = tmp_path / f'model_1.{os.getpid()}@{host}.tmp.h5'
     elsewhere = tmp_path / 'model_2.999999999@another-host.example.org.tmp.h5'
     other = tmp_path / 'notes.tmp'
-    for path in (dead, live, elsewhere, other):
+    # Named as a temporary of a dead run of this host, but of no file of ours.
+    users = tmp_path / f'notes.999999999@{host}.tmp.txt'
+    below = tmp_path / 'sub' / f'model_0.999999999@{host}.tmp.h5'
+    below.parent.mkdir()
+    for path in (dead, live, elsewhere, other, users, below):
         path.write_bytes(b'x')
     assert modelfile.temporary_name(str(tmp_path / 'model_1.h5')) == str(live)
-    modelfile.remove_stale_temporaries(str(tmp_path))
-    assert not dead.exists() and live.exists() and elsewhere.exists() and other.exists()
+    modelfile.remove_stale_temporaries(str(tmp_path), r'model_\d\.h5')
+    assert not dead.exists()
+    assert live.exists() and elsewhere.exists() and other.exists() and users.exists()
+    assert below.exists()
 
 
 def test_corrupt_file_is_refused(tmp_path):
