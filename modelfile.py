@@ -8,6 +8,7 @@ network needs and that the file really holds them.
 """
 import contextlib
 import dataclasses
+import io
 import json
 import logging
 import os
@@ -17,6 +18,9 @@ import socket
 import h5py
 import keras
 import numpy as np
+# Keras's own writers, given a file in memory (its public savers take only paths).
+from keras.src.legacy.saving import legacy_h5_format
+from keras.src.saving import saving_lib
 
 from errors import UsageError
 from models import ARCHITECTURES, ClassModel, ModelInfo
@@ -31,59 +35,69 @@ FORMAT = 'pixel-rnn model 1'
 
 def save(model, path):
     """Write model to path, whole or not at all."""
-    os.replace(write_temporary(model, path), path)
+    write_whole(path, model_image(model))
 
 
-def write_temporary(model, path):
-    """Write model to a temporary file beside path; returns its name. On any
-    failure, nothing is left behind."""
+def model_image(model):
+    """The bytes of model's file: Keras's .h5 file of the network, with its
+    ModelInfo as attributes. Made in memory, as are all HDF5 files here: on
+    a full disk HDF5 has been seen to report the failure only as it frees
+    objects, go on and crash (signal 11). Bytes written afterwards to a full
+    disk are a plain OSError."""
+    info = dataclasses.replace(model.info, keras_version=keras.__version__)
+    image = io.BytesIO()
+    with h5py.File(image, 'w') as f:
+        legacy_h5_format.save_model_to_hdf5(model.network, f, include_optimizer=False)
+        f.attrs['format'] = FORMAT
+        for field, value in dataclasses.asdict(info).items():
+            if value is not None:
+                f.attrs[field] = json.dumps(value) if field == 'params' else value
+    return image.getvalue()
+
+
+def weights_image(network):
+    """The bytes of the file network.save_weights writes (its weights and
+    its optimizer's state), made in memory."""
+    image = io.BytesIO()
+    store = saving_lib.H5IOStore(image, mode='w')
+    saving_lib._save_state(network, weights_store=store, assets_store=None, inner_path='',
+                           visited_saveables=set())
+    store.close()
+    return image.getvalue()
+
+
+def write_whole(path, data):
+    """Write the bytes data to path, whole or not at all."""
+    temporary = write_temporary(path, data)
+    try:
+        os.replace(temporary, path)
+    finally:
+        remove_quietly(temporary)
+
+
+def write_temporary(path, data):
+    """Write data to a temporary file beside path, on the disk before this
+    returns its name. On any failure nothing is left behind, and an error of
+    the system (a full disk, say) names path."""
     os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
     temporary = temporary_name(path)
-    info = dataclasses.replace(model.info, keras_version=keras.__version__)
-    with writing_hdf5(temporary):
-        model.network.save(temporary, include_optimizer=False)
-        with h5py.File(temporary, 'a') as f:
-            f.attrs['format'] = FORMAT
-            for field, value in dataclasses.asdict(info).items():
-                if value is not None:
-                    f.attrs[field] = json.dumps(value) if field == 'params' else value
-    return temporary
-
-
-@contextlib.contextmanager
-def writing_hdf5(path):
-    """Around code that writes the HDF5 file path: where it fails, the file
-    is let go of and removed, and an error of the system (a full disk, say)
-    is raised as one line naming path rather than HDF5's report."""
     try:
-        yield
+        with open(temporary, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
     except BaseException as error:
-        let_go(path)
-        remove_quietly(path)
+        remove_quietly(temporary)
         if isinstance(error, OSError) and error.errno:
             raise OSError(error.errno, os.strerror(error.errno), path) from None
         raise
-
-
-def let_go(path):
-    """HDF5 keeps a file open that it failed to write, and retries the
-    writes at every later close and as the process exits, where on a full
-    disk it has been seen to crash (signal 11). Its descriptor is pointed at
-    the null device, where those writes succeed, and the file is closed."""
-    for file_id in h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_FILE):
-        if os.path.abspath(os.fsdecode(file_id.name)) == os.path.abspath(path):
-            null = os.open(os.devnull, os.O_WRONLY)
-            try:
-                os.dup2(null, file_id.get_vfd_handle())
-            finally:
-                os.close(null)
-            h5py.File(file_id).close()
+    return temporary
 
 
 def install(model, path):
     """Put model at path once it is written whole; an earlier file there is
     kept under old_name(path). Returns that name, or None."""
-    temporary = write_temporary(model, path)
+    temporary = write_temporary(path, model_image(model))
     try:
         kept = keep_old(path) if os.path.lexists(path) else None
         os.replace(temporary, path)

@@ -193,7 +193,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             if os.path.exists(backup_dir):
                 shutil.rmtree(backup_dir)  # killed before it recorded anything
             os.makedirs(backup_dir)
-            write_whole(run_path, json.dumps(run))
+            modelfile.write_whole(run_path, json.dumps(run).encode())
         modelfile.remove_stale_temporaries(backup_dir, r'run\.json|epoch_\d+\.(json|weights\.h5)')
         self.epoch, self.loss = self.latest()
 
@@ -230,14 +230,9 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 
     def _save_model(self):
         epoch = self._current_epoch
-        temporary = modelfile.temporary_name(self.weights_path(epoch))
-        with modelfile.writing_hdf5(temporary):
-            self.model.save_weights(temporary)
-        try:
-            os.replace(temporary, self.weights_path(epoch))
-        finally:
-            modelfile.remove_quietly(temporary)
-        write_whole(self.record_path(epoch), json.dumps({'epoch': epoch, 'loss': self.loss}))
+        modelfile.write_whole(self.weights_path(epoch), modelfile.weights_image(self.model))
+        modelfile.write_whole(self.record_path(epoch),
+                              json.dumps({'epoch': epoch, 'loss': self.loss}).encode())
         for older in range(1, epoch):
             modelfile.remove_quietly(self.record_path(older))
             modelfile.remove_quietly(self.weights_path(older))
@@ -256,16 +251,6 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
                              'from the start') from None
         # BackupAndRestore's own way of telling fit where to go on.
         self.model._initial_epoch = self.epoch
-
-
-def write_whole(path, text):
-    temporary = modelfile.temporary_name(path)
-    try:
-        with open(temporary, 'w') as f:
-            f.write(text)
-        os.replace(temporary, path)
-    finally:
-        modelfile.remove_quietly(temporary)
 
 
 def differences(earlier, now):
