@@ -149,6 +149,8 @@ def remove_stale_temporaries(folder, names):
     # where several machines share a models folder, each cleans up only its own.
     temporary = re.compile(r'(.+)\.(\d+)@' + re.escape(socket.gethostname())
                            + r'\.tmp((?:\.weights)?\.[A-Za-z0-9]+)?')
+    if not os.path.isdir(folder):
+        return
     with os.scandir(folder) as entries:
         for entry in entries:
             match = temporary.fullmatch(entry.name)

@@ -95,6 +95,10 @@ def lock(path):
             os.close(descriptor)
             raise UsageError(f'{path} is being trained by another run now (it holds '
                              f'{lock_path}); wait for that run to end, or stop it') from None
+        except OSError as error:  # a file system without locks (some network ones)
+            print(f'warning: cannot lock {lock_path} ({error.strerror}); a second run of this '
+                  'class at the same time would not be refused', file=sys.stderr)
+            break
         # The lock of a file that its holder removed as it ended keeps nobody out.
         with contextlib.suppress(FileNotFoundError):
             if os.path.samestat(os.fstat(descriptor), os.lstat(lock_path)):
