@@ -6,7 +6,6 @@ the ModelInfo (checked against the bounds in models.py) and the stored
 weights are copied in, after checking that they are exactly what that
 network needs and that the file really holds them.
 """
-import contextlib
 import dataclasses
 import io
 import json

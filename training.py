@@ -2,6 +2,7 @@
 
 Each epoch is backed up beside the model file; only when all epochs are done
 is the new model written whole and put in place, the file it replaces kept.
+A lock beside it keeps out a second run of the same class.
 Several classes train at once in processes of their own.
 """
 import collections
@@ -154,6 +155,7 @@ class StopBetweenBatches(keras.callbacks.Callback):
         signal.signal(signal.SIGINT, self.previous)
 
     def on_train_begin(self, logs=None):
+        # A class that began as the run was being stopped ends before a batch.
         self.on_train_batch_end(None)
 
     def on_train_batch_end(self, batch, logs=None):

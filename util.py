@@ -129,7 +129,8 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
     own (None: as many as there are cores, one where one class is trained);
     distribute spreads each class's batches over the local devices instead.
     A model whose file already holds the same training is skipped; an
-    interrupted one resumes (unless restart)."""
+    interrupted one resumes (unless restart); a class that another run is
+    training into models_dir now is refused before any begins."""
     problem = template.problem()
     if problem:
         raise UsageError(f'cannot train that: {problem}')

