@@ -2,6 +2,7 @@ import dataclasses
 import json
 import os
 import resource
+import signal
 import socket
 import time
 
@@ -158,6 +159,24 @@ def test_install_keeps_the_file_it_replaces(tmp_path):
     assert modelfile.install(gru_model(units=6), path) == path + '.~2~'
     assert util.load_model(path).info.params['units'] == 6
     assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_0.h5.~1~', 'model_0.h5.~2~']
+
+
+def test_install_writes_neither_through_nor_over_a_link(tmp_path):
+    target = tmp_path / 'elsewhere'
+    target.write_bytes(b'not a model')
+    path = tmp_path / 'model_0.h5'
+    path.symlink_to(target)
+    (tmp_path / 'model_0.h5.~1~').symlink_to(tmp_path / 'missing')  # once looped forever
+    previous = signal.signal(signal.SIGALRM, lambda *_: pytest.fail('install hangs'))
+    signal.alarm(20)
+    try:
+        kept = modelfile.install(gru_model(units=4), str(path))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert kept == f'{path}.~2~' and os.readlink(kept) == str(target)
+    assert target.read_bytes() == b'not a model'
+    assert not path.is_symlink() and util.load_model(str(path)).info.params['units'] == 4
 
 
 def test_temporary_files_of_dead_runs_are_cleaned_and_live_ones_kept(tmp_path):
