@@ -81,7 +81,9 @@ def write_temporary(path, data):
     os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
     temporary = temporary_name(path)
     try:
-        with open(temporary, 'wb') as f:
+        # Not through a link that someone left under the name.
+        with open(temporary, 'wb', opener=lambda name, flags: os.open(
+                name, flags | os.O_NOFOLLOW, 0o666)) as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

@@ -50,7 +50,7 @@ def run_logged(log_path, module, function, *args):
     """In a worker process: send all its output to log_path, and only then
     import module (and so Keras) and call its function on args."""
     # Not through a link: the log is a file of the run's own.
-    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
     os.dup2(log, 1)
     os.dup2(log, 2)
     os.close(log)

@@ -89,7 +89,7 @@ def lock(path):
     lock_path = path + '.lock'
     os.makedirs(os.path.dirname(lock_path) or '.', exist_ok=True)
     while True:
-        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
