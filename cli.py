@@ -4,6 +4,7 @@ Kept free of Keras so that bad flags are answered at once, before the
 seconds it takes to import TensorFlow.
 """
 import argparse
+import errno
 import os
 import re
 import sys
@@ -49,8 +50,18 @@ def run(main):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)
     except OSError as error:  # a full disk, a folder taken away: the system's, not a bug
-        print(f'{prog}: error: {error}', file=sys.stderr)
+        print(f'{prog}: error: {system_error(error)}', file=sys.stderr)
         sys.exit(1)
+
+
+def system_error(error):
+    """An OSError in one line; for a full disk, also that nothing was harmed."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f' (writing {error.filename})' if error.filename else ''
+        return (f'the disk is full{where}; every file in place is as before or complete '
+                '(free some space and run the same command again: training resumes where it '
+                'stopped)')
+    return ' '.join(str(error).split())
 
 
 def int_in_range(low, high, what):
@@ -193,8 +204,8 @@ def training_request(args, settings, class_names):
                          f'not {args.max_intensity}')
     check_models_dir(args.models_dir,
                      [config.model_path(args.models_dir, name) for name in class_names])
-    if args.logdir and os.path.exists(args.logdir) and not os.path.isdir(args.logdir):
-        raise UsageError(f'--logdir {args.logdir} is a file; give a folder')
+    if args.logdir:
+        check_folder('--logdir', args.logdir)
     return dict(dataset=settings.name, class_name='', image_size=args.target_size,
                 levels=args.max_intensity + 1, colours=settings.colours, arch=args.arch,
                 params={**config.ARCH_PARAMS[args.arch], **given}, skip=args.skip,
@@ -205,19 +216,64 @@ def training_request(args, settings, class_names):
 
 def check_models_dir(models_dir, paths):
     """Fail now, before data is loaded or an epoch spent, where the models
-    could not be written; checked without making anything, so a run refused
-    later leaves no trace."""
-    existing = models_dir
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing) or '.'
-    if not os.path.isdir(existing):
-        raise UsageError(f'--models_dir {models_dir}: {existing} is a file; give a folder')
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f'--models_dir {models_dir}: cannot write in {existing}; '
-                         'give a folder you can write to')
+    of paths could not be written in models_dir; checked without making
+    anything, so a run refused later leaves no trace."""
+    check_folder('--models_dir', models_dir)
     for path in paths:
-        if os.path.exists(path) and not os.path.isfile(path):
-            raise UsageError(f'{path} is not a file; move it away or give another --models_dir')
+        # Training writes each of these as a file (folder) of its own, never
+        # through a link: what a link points to may be anyone's.
+        for own, folder in ((path, False), (path + '.resume', True), (path + '.lock', False),
+                            (path + '.log', False)):
+            if os.path.islink(own):
+                raise UsageError(f'{own} is a symbolic link (to {os.readlink(own)}); training '
+                                 'writes its own files there: remove the link or give another '
+                                 '--models_dir')
+            if os.path.exists(own) and os.path.isdir(own) != folder:
+                raise UsageError(f'{own} is not a {"folder" if folder else "file"}; move it '
+                                 'away or give another --models_dir')
+
+
+# Bytes to spare beyond a folder's path for the names written in it
+# (model_automobile.h5.resume/epoch_00001.<process>@<host>.tmp.weights.h5).
+ROOM_FOR_NAMES = 160
+
+
+def check_folder(flag, folder):
+    """That folder, the value of flag, can be made where missing and written
+    in: checked without making anything."""
+    existing = existing_part(folder)
+    if not os.path.isdir(existing):
+        raise UsageError(f'{flag} {folder}: {existing} is a file; give a folder')
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f'{flag} {folder}: cannot write in {existing}; '
+                         'give a folder you can write to')
+    check_lengths(flag, folder, existing, ROOM_FOR_NAMES)
+
+
+def existing_part(path):
+    """path, or the nearest folder above it that exists."""
+    while not os.path.lexists(path):
+        path = os.path.dirname(path) or '.'
+    return path
+
+
+def check_lengths(flag, path, existing, room=0):
+    """That each name along path is within the limit of the file system of
+    existing, and path, with room bytes more, within its limit for a path:
+    refused now rather than after the folders before it have been made."""
+    longest_name = os.pathconf(existing, 'PC_NAME_MAX')
+    for name in path.split(os.sep):
+        if len(os.fsencode(name)) > longest_name:
+            raise UsageError(f'{flag}: the name {shortened(name)} is {len(os.fsencode(name))} '
+                             f'bytes long; this system allows {longest_name}')
+    longest_path = os.pathconf(existing, 'PC_PATH_MAX')
+    if len(os.fsencode(path)) + room > longest_path:
+        raise UsageError(f'{flag} {shortened(path)}: the path is {len(os.fsencode(path))} bytes '
+                         f'long; this system allows {longest_path - room} here')
+
+
+def shortened(text):
+    return text if len(text) <= 60 else f'{text[:40]}...{text[-12:]}'
 
 
 def models_dir(path, default):
@@ -276,12 +332,11 @@ def picture_path(path, default):
     if image_format not in Image.SAVE:
         raise UsageError(f'--out {path!r}: give a picture file name ending in .png, .jpg, '
                          '.bmp, .gif, .tif or .webp')
-    existing = os.path.dirname(os.path.abspath(path))
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
+    existing = existing_part(os.path.dirname(path) or '.')
     if os.path.isdir(path) or not os.path.isdir(existing) or not os.access(existing, os.W_OK):
         raise UsageError(f'--out {path}: cannot write a file there; give a file name in a '
                          'folder you can write to')
+    check_lengths('--out', path, existing)
     return path, image_format
 
 

@@ -9,7 +9,7 @@ external storage or another file, which could block or read anything) and
 that they are finite.
 """
 import dataclasses
-import glob
+import io
 import json
 import logging
 import math
@@ -20,6 +20,9 @@ import socket
 import h5py
 import keras
 import numpy as np
+# Keras's own writers, given a file in memory (its public savers take only paths).
+from keras.src.legacy.saving import legacy_h5_format
+from keras.src.saving import saving_lib
 
 from errors import UsageError
 from models import ARCHITECTURES, ClassModel, ModelInfo
@@ -28,33 +31,69 @@ from models import ARCHITECTURES, ClassModel, ModelInfo
 logging.getLogger('absl').setLevel(logging.ERROR)
 
 FORMAT = 'pixel-rnn model 1'
-# Temporary files are named for the process writing them, on its host: where
-# several machines share a models folder, each cleans up only its own.
-TEMPORARY = re.compile(r'\.(\d+)@([^/]+?)\.tmp(\.weights)?\.[A-Za-z0-9]+$')
 
 
 # ---------------------------------------------------------------- writing
 
 def save(model, path):
     """Write model to path, whole or not at all."""
-    os.replace(write_temporary(model, path), path)
+    write_whole(path, model_image(model))
 
 
-def write_temporary(model, path):
-    """Write model to a temporary file beside path; returns its name. On any
-    failure, nothing is left behind."""
+def model_image(model):
+    """The bytes of model's file: Keras's .h5 file of the network, with its
+    ModelInfo as attributes. Made in memory, as are all HDF5 files here: on
+    a full disk HDF5 has been seen to report the failure only as it frees
+    objects, go on and crash (signal 11). Bytes written afterwards to a full
+    disk are a plain OSError."""
+    info = dataclasses.replace(model.info, keras_version=keras.__version__)
+    image = io.BytesIO()
+    with h5py.File(image, 'w') as f:
+        legacy_h5_format.save_model_to_hdf5(model.network, f, include_optimizer=False)
+        f.attrs['format'] = FORMAT
+        for field, value in dataclasses.asdict(info).items():
+            if value is not None:
+                f.attrs[field] = json.dumps(value) if field == 'params' else value
+    return image.getvalue()
+
+
+def weights_image(network):
+    """The bytes of the file network.save_weights writes (its weights and
+    its optimizer's state), made in memory."""
+    image = io.BytesIO()
+    store = saving_lib.H5IOStore(image, mode='w')
+    saving_lib._save_state(network, weights_store=store, assets_store=None, inner_path='',
+                           visited_saveables=set())
+    store.close()
+    return image.getvalue()
+
+
+def write_whole(path, data):
+    """Write the bytes data to path, whole or not at all."""
+    temporary = write_temporary(path, data)
+    try:
+        os.replace(temporary, path)
+    finally:
+        remove_quietly(temporary)
+
+
+def write_temporary(path, data):
+    """Write data to a temporary file beside path, on the disk before this
+    returns its name. On any failure nothing is left behind, and an error of
+    the system (a full disk, say) names path."""
     os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
     temporary = temporary_name(path)
-    info = dataclasses.replace(model.info, keras_version=keras.__version__)
     try:
-        model.network.save(temporary, include_optimizer=False)
-        with h5py.File(temporary, 'a') as f:
-            f.attrs['format'] = FORMAT
-            for field, value in dataclasses.asdict(info).items():
-                if value is not None:
-                    f.attrs[field] = json.dumps(value) if field == 'params' else value
-    except BaseException:
+        # Not through a link that someone left under the name.
+        with open(temporary, 'wb', opener=lambda name, flags: os.open(
+                name, flags | os.O_NOFOLLOW, 0o666)) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException as error:
         remove_quietly(temporary)
+        if isinstance(error, OSError) and error.errno:
+            raise OSError(error.errno, os.strerror(error.errno), path) from None
         raise
     return temporary
 
@@ -62,9 +101,9 @@ def write_temporary(model, path):
 def install(model, path):
     """Put model at path once it is written whole; an earlier file there is
     kept under old_name(path). Returns that name, or None."""
-    temporary = write_temporary(model, path)
+    temporary = write_temporary(path, model_image(model))
     try:
-        kept = keep_old(path) if os.path.exists(path) else None
+        kept = keep_old(path) if os.path.lexists(path) else None
         os.replace(temporary, path)
     finally:
         remove_quietly(temporary)
@@ -73,7 +112,7 @@ def install(model, path):
 
 def old_name(path, number=1):
     """Where install keeps the file it replaces: model_0.h5.~1~, ~2~, ... (as GNU cp numbers backups)."""
-    while os.path.exists(f'{path}.~{number}~'):
+    while os.path.lexists(f'{path}.~{number}~'):
         number += 1
     return f'{path}.~{number}~'
 
@@ -84,7 +123,7 @@ def keep_old(path):
     while True:
         kept = old_name(path)
         try:
-            os.link(path, kept)
+            os.link(path, kept, follow_symlinks=False)
             return kept
         except FileExistsError:
             continue
@@ -106,13 +145,23 @@ def remove_quietly(path):
         pass
 
 
-def remove_stale_temporaries(folder):
-    """Remove temporary files that killed runs left in folder and its subfolders."""
-    for path in glob.glob(os.path.join(glob.escape(folder), '**', '*.tmp*'), recursive=True):
-        match = TEMPORARY.search(path)
-        if (match and match.group(2) == socket.gethostname()
-                and not process_alive(int(match.group(1)))):
-            remove_quietly(path)
+def remove_stale_temporaries(folder, names):
+    """Remove the temporaries that killed runs of this host left in folder
+    (not in its subfolders) while writing files whose names match the
+    regular expression names; every other file is left as it is."""
+    # Temporary files are named for the process writing them, on its host:
+    # where several machines share a models folder, each cleans up only its own.
+    temporary = re.compile(r'(.+)\.(\d+)@' + re.escape(socket.gethostname())
+                           + r'\.tmp((?:\.weights)?\.[A-Za-z0-9]+)?')
+    if not os.path.isdir(folder):
+        return
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            match = temporary.fullmatch(entry.name)
+            if (match and re.fullmatch(names, match.group(1) + (match.group(3) or ''))
+                    and entry.is_file(follow_symlinks=False)
+                    and not process_alive(int(match.group(2)))):
+                remove_quietly(entry.path)
 
 
 def process_alive(pid):

@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import logging
 import os
+import signal
 import sys
 import tempfile
 
@@ -66,9 +67,30 @@ def held_stderr(quiet=()):
 def run_logged(log_path, module, function, *args):
     """In a worker process: send all its output to log_path, and only then
     import module (and so Keras) and call its function on args."""
-    with open(log_path, 'a') as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
+    # Not through a link: the log is a file of the run's own.
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
     sys.stdout.reconfigure(line_buffering=True)
     start_keras()  # so the log begins with the training, not TensorFlow's start-up lines
     return getattr(importlib.import_module(module), function)(*args)
+
+
+# In a worker process of a parallel training: the parent's Event, set when
+# the run is to stop.
+stop = None
+
+
+def start_worker(stop_event):
+    """Set up a worker process of a parallel training. Ctrl-C reaches every
+    process of the group, in a worker wherever it happens to be (between two
+    classes, say, where nothing would stop the next one); so the parent
+    alone acts on it, and tells the workers through stop_event."""
+    global stop
+    stop = stop_event
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_requested():
+    return stop is not None and stop.is_set()

@@ -2,12 +2,14 @@
 
 Each epoch is backed up beside the model file; only when all epochs are done
 is the new model written whole and put in place, the file it replaces kept.
+A lock beside it keeps out a second run of the same class.
 Several classes train at once in processes of their own.
 """
 import collections
 import concurrent.futures
 import contextlib
 import dataclasses
+import fcntl
 import json
 import multiprocessing
 import os
@@ -42,6 +44,8 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     """Train the model info describes on levels and put it at path, keeping
     the file it replaces. Each epoch is backed up beside path, so running the
     same training again after an interruption goes on from the last one."""
+    modelfile.remove_stale_temporaries(os.path.dirname(path) or '.',
+                                       re.escape(os.path.basename(path)))
     existing = modelfile.read_info(path)
     if existing and existing.same_training(info) and not restart:
         print(f'{path} already holds this training ({info.epochs} epochs); skipped '
@@ -65,6 +69,47 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     kept = modelfile.install(model, path)
     shutil.rmtree(backup.backup_dir)
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
+
+
+@contextlib.contextmanager
+def locked(paths):
+    """Within the with block, hold the lock beside each model file of paths
+    (model_0.h5.lock), so that a second run training one of those classes
+    into the same folder is refused at its start, not mixed with this one.
+    The system drops a process's locks when it dies, so a killed run keeps
+    no class locked."""
+    with contextlib.ExitStack() as locks:
+        for path in paths:
+            locks.enter_context(lock(path))
+        yield
+
+
+@contextlib.contextmanager
+def lock(path):
+    lock_path = path + '.lock'
+    os.makedirs(os.path.dirname(lock_path) or '.', exist_ok=True)
+    while True:
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise UsageError(f'{path} is being trained by another run now (it holds '
+                             f'{lock_path}); wait for that run to end, or stop it') from None
+        except OSError as error:  # a file system without locks (some network ones)
+            print(f'warning: cannot lock {lock_path} ({error.strerror}); a second run of this '
+                  'class at the same time would not be refused', file=sys.stderr)
+            break
+        # The lock of a file that its holder removed as it ended keeps nobody out.
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(descriptor), os.lstat(lock_path)):
+                break
+        os.close(descriptor)
+    try:
+        yield
+    finally:
+        modelfile.remove_quietly(lock_path)
+        os.close(descriptor)
 
 
 def device_scope(distribute):
@@ -109,8 +154,13 @@ class StopBetweenBatches(keras.callbacks.Callback):
         self.requested = True
         signal.signal(signal.SIGINT, self.previous)
 
+    def on_train_begin(self, logs=None):
+        # A class that began as the run was being stopped ends before a batch.
+        self.on_train_batch_end(None)
+
     def on_train_batch_end(self, batch, logs=None):
-        if self.requested:
+        # In a parallel run's worker, the parent's word to stop (startup.py).
+        if self.requested or startup.stop_requested():
             raise KeyboardInterrupt
 
 
@@ -123,6 +173,10 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     one refuses to start over it unless restart, which clears it."""
 
     def __init__(self, backup_dir, info, restart=False):
+        if os.path.islink(backup_dir) or os.path.isfile(backup_dir):
+            # Cleared and written as this project's own: never through a link.
+            raise UsageError(f'{backup_dir} is a symbolic link or a file, where the backup of '
+                             'this training goes: move it away')
         super().__init__(backup_dir, delete_checkpoint=False)
         run = dataclasses.asdict(dataclasses.replace(info, loss=None, keras_version=None))
         run_path = os.path.join(backup_dir, 'run.json')
@@ -145,8 +199,8 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             if os.path.exists(backup_dir):
                 shutil.rmtree(backup_dir)  # killed before it recorded anything
             os.makedirs(backup_dir)
-            write_whole(run_path, json.dumps(run))
-        modelfile.remove_stale_temporaries(backup_dir)
+            modelfile.write_whole(run_path, json.dumps(run).encode())
+        modelfile.remove_stale_temporaries(backup_dir, r'run\.json|epoch_\d+\.(json|weights\.h5)')
         self.epoch, self.loss = self.latest()
 
     def latest(self):
@@ -182,13 +236,9 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 
     def _save_model(self):
         epoch = self._current_epoch
-        temporary = modelfile.temporary_name(self.weights_path(epoch))
-        try:
-            self.model.save_weights(temporary)
-            os.replace(temporary, self.weights_path(epoch))
-        finally:
-            modelfile.remove_quietly(temporary)
-        write_whole(self.record_path(epoch), json.dumps({'epoch': epoch, 'loss': self.loss}))
+        modelfile.write_whole(self.weights_path(epoch), modelfile.weights_image(self.model))
+        modelfile.write_whole(self.record_path(epoch),
+                              json.dumps({'epoch': epoch, 'loss': self.loss}).encode())
         for older in range(1, epoch):
             modelfile.remove_quietly(self.record_path(older))
             modelfile.remove_quietly(self.weights_path(older))
@@ -209,16 +259,6 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         self.model._initial_epoch = self.epoch
 
 
-def write_whole(path, text):
-    temporary = modelfile.temporary_name(path)
-    try:
-        with open(temporary, 'w') as f:
-            f.write(text)
-        os.replace(temporary, path)
-    finally:
-        modelfile.remove_quietly(temporary)
-
-
 def differences(earlier, now):
     return ', '.join(f'{key} {earlier.get(key)!r} then, {value!r} now'
                      for key, value in now.items() if earlier.get(key) != value)
@@ -228,7 +268,9 @@ def train_in_parallel(tasks, jobs):
     """Train tasks jobs at a time, each in a process of its own with an even
     share of the cores. Each class trains exactly as it would alone (with its
     own seed); its Keras output goes to a log beside its model file, named
-    here and removed once the class is done."""
+    here and removed once the class is done (kept where it failed). When the
+    run stops (Ctrl-C, a class failing), every class under way stops at the
+    end of its batch and none queued begins."""
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
     # Read by the workers' TensorFlow as it starts; this process's has started.
     os.environ.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS='1',
@@ -248,7 +290,10 @@ def train_in_parallel(tasks, jobs):
     if not tasks:
         return
     print(f'Training {len(tasks)} classes, {jobs} at a time')
-    pool = concurrent.futures.ProcessPoolExecutor(jobs, multiprocessing.get_context('spawn'))
+    context = multiprocessing.get_context('spawn')
+    stop = context.Event()
+    pool = concurrent.futures.ProcessPoolExecutor(jobs, context, initializer=startup.start_worker,
+                                                  initargs=(stop,))
     running = {}
     try:
         for task in tasks:
@@ -269,27 +314,24 @@ def train_in_parallel(tasks, jobs):
                       + f.read().strip().splitlines()[-1])
             os.remove(log)
     finally:
+        stop.set()
         pool.shutdown(cancel_futures=True)
-        for _, log in running.values():  # an empty log: a class that never began
-            with contextlib.suppress(OSError):
-                if os.path.getsize(log) == 0:
-                    os.remove(log)
+        for future, (_, log) in running.items():
+            if not failed(future):
+                modelfile.remove_quietly(log)
 
 
-# In a worker process: whether Ctrl-C has stopped a class there.
-interrupted = False
+def failed(future):
+    """Whether a finished job ended in an error of its own (its log tells
+    what happened), not in the run being stopped."""
+    error = None if future.cancelled() else future.exception()
+    return error is not None and not isinstance(error, KeyboardInterrupt)
 
 
 def train_class_job(job):
-    """train_class in a worker process, on a Task sent as a plain tuple. Once
-    Ctrl-C has stopped one class, the worker trains no more: the pool has
-    already handed it its next class, which cancelling cannot take back."""
-    global interrupted
-    if interrupted:
+    """train_class in a worker process, on a Task sent as a plain tuple; a
+    class the pool hands out after the run was stopped does not begin."""
+    if startup.stop_requested():
         raise KeyboardInterrupt
     task = Task(*job)
-    try:
-        train_class(*task._replace(info=ModelInfo(**task.info)))
-    except KeyboardInterrupt:
-        interrupted = True
-        raise
+    train_class(*task._replace(info=ModelInfo(**task.info)))

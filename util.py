@@ -161,11 +161,11 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
     own (None: as many as there are cores, one where one class is trained);
     distribute spreads each class's batches over the local devices instead.
     A model whose file already holds the same training is skipped; an
-    interrupted one resumes (unless restart)."""
+    interrupted one resumes (unless restart); a class that another run is
+    training into models_dir now is refused before any begins."""
     problem = template.problem()
     if problem:
         raise UsageError(f'cannot train that: {problem}')
-    modelfile.remove_stale_temporaries(models_dir)
     tasks = []
     for label in labels:
         in_class = dataset.y_train == label
@@ -180,11 +180,12 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
                                    model_path(models_dir, name), restart,
                                    logdir and os.path.join(logdir, name), distribute))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
-    if jobs > 1:
-        training.train_in_parallel(tasks, jobs)
-    else:
-        for task in tasks:
-            training.train_class(*task)
+    with training.locked([task.path for task in tasks]):
+        if jobs > 1:
+            training.train_in_parallel(tasks, jobs)
+        else:
+            for task in tasks:
+                training.train_class(*task)
 
 
 # ---------------------------------------------------------------- model files
@@ -420,6 +421,7 @@ def image_grid(images, columns=None, line=config.grid_line):
 def save_picture(picture, path, image_format):
     """Write a uint8 picture to path in image_format (a Pillow format name),
     whole or not at all."""
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
     temporary = modelfile.temporary_name(path)
     try:
         Image.fromarray(picture).save(temporary, format=image_format)

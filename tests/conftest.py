@@ -1,3 +1,4 @@
+import hashlib
 import os
 import subprocess
 import sys
@@ -55,3 +56,20 @@ def shared_file(*parts):
     if not os.path.exists(path):
         pytest.skip(f'needs {os.path.join("..", "shared", *parts)}, which this checkout lacks')
     return path
+
+
+def snapshot(folder):
+    """What folder holds, at any depth: each file's digest, each link's
+    target (links are not followed, so a loop is harmless)."""
+    held = {}
+    for parent, folders, files in os.walk(folder):
+        for name in folders + files:
+            path = os.path.join(parent, name)
+            if os.path.islink(path):
+                held[os.path.relpath(path, folder)] = 'link to ' + os.readlink(path)
+            elif os.path.isfile(path):
+                with open(path, 'rb') as f:
+                    held[os.path.relpath(path, folder)] = hashlib.sha256(f.read()).hexdigest()
+            else:
+                held[os.path.relpath(path, folder)] = 'folder'
+    return held

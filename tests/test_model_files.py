@@ -2,6 +2,7 @@ import dataclasses
 import json
 import os
 import resource
+import signal
 import socket
 import time
 
@@ -140,11 +141,9 @@ def test_a_failed_save_leaves_the_earlier_file_whole(tmp_path, monkeypatch):
     before = open(path, 'rb').read()
     model = gru_model(units=8)
 
-    def crash(filepath, *args, **kwargs):
-        with open(filepath, 'wb') as f:
-            f.write(b'half a model')
+    def crash(descriptor):  # the new file written beside it, not yet in place
         raise KeyboardInterrupt
-    monkeypatch.setattr(model.network, 'save', crash)
+    monkeypatch.setattr(os, 'fsync', crash)
     with pytest.raises(KeyboardInterrupt):
         util.save_model(model, path)
     assert open(path, 'rb').read() == before
@@ -162,17 +161,41 @@ def test_install_keeps_the_file_it_replaces(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_0.h5.~1~', 'model_0.h5.~2~']
 
 
+def test_install_writes_neither_through_nor_over_a_link(tmp_path):
+    target = tmp_path / 'elsewhere'
+    target.write_bytes(b'not a model')
+    path = tmp_path / 'model_0.h5'
+    path.symlink_to(target)
+    (tmp_path / 'model_0.h5.~1~').symlink_to(tmp_path / 'missing')  # once looped forever
+    previous = signal.signal(signal.SIGALRM, lambda *_: pytest.fail('install hangs'))
+    signal.alarm(20)
+    try:
+        kept = modelfile.install(gru_model(units=4), str(path))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert kept == f'{path}.~2~' and os.readlink(kept) == str(target)
+    assert target.read_bytes() == b'not a model'
+    assert not path.is_symlink() and util.load_model(str(path)).info.params['units'] == 4
+
+
 def test_temporary_files_of_dead_runs_are_cleaned_and_live_ones_kept(tmp_path):
     host = socket.gethostname()
     dead = tmp_path / f'model_0.999999999@{host}.tmp.h5'
     live = tmp_path / f'model_1.{os.getpid()}@{host}.tmp.h5'
     elsewhere = tmp_path / 'model_2.999999999@another-host.example.org.tmp.h5'
     other = tmp_path / 'notes.tmp'
-    for path in (dead, live, elsewhere, other):
+    # Named as a temporary of a dead run of this host, but of no file of ours.
+    users = tmp_path / f'notes.999999999@{host}.tmp.txt'
+    below = tmp_path / 'sub' / f'model_0.999999999@{host}.tmp.h5'
+    below.parent.mkdir()
+    for path in (dead, live, elsewhere, other, users, below):
         path.write_bytes(b'x')
     assert modelfile.temporary_name(str(tmp_path / 'model_1.h5')) == str(live)
-    modelfile.remove_stale_temporaries(str(tmp_path))
-    assert not dead.exists() and live.exists() and elsewhere.exists() and other.exists()
+    modelfile.remove_stale_temporaries(str(tmp_path), r'model_\d\.h5')
+    assert not dead.exists()
+    assert live.exists() and elsewhere.exists() and other.exists() and users.exists()
+    assert below.exists()
 
 
 def test_corrupt_file_is_refused(tmp_path):

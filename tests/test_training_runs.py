@@ -1,11 +1,15 @@
 """Training runs that are interrupted, resumed and repeated never lose a model."""
+import contextlib
 import dataclasses
+import fcntl
 import glob
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import keras
@@ -15,7 +19,7 @@ import pytest
 import data
 import training
 import util
-from conftest import ROOT, model_info, rigged_model
+from conftest import ROOT, last_line, model_info, rigged_model, snapshot
 from errors import UsageError
 from models import ClassModel
 
@@ -23,6 +27,24 @@ from models import ClassModel
 def train_command(models_dir, *extra):
     return [sys.executable, 'train_mnist.py', '--digit=0', '--num_images=24', '--epochs=4',
             '--batch_size=8', '--seed=0', '--data=bundled', f'--models_dir={models_dir}', *extra]
+
+
+def tiny_train_command(models_dir, *extra):
+    """A training over in seconds, but for Keras's start."""
+    return [sys.executable, 'train_mnist.py', '--num_images=8', '--epochs=1', '--batch_size=8',
+            '--units=8', '--seed=0', '--data=bundled', f'--models_dir={models_dir}', *extra]
+
+
+def run(command, timeout=300):
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line(result, status, *words):
+    assert result.returncode == status, result.stderr
+    assert 'Traceback' not in result.stderr
+    assert result.stderr.strip() == last_line(result.stderr), result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
 
 
 def run_until(command, condition, sig=signal.SIGKILL, timeout=180):
@@ -295,3 +317,162 @@ def test_parallel_workers_take_gpu_memory_as_they_need_it(monkeypatch):
     monkeypatch.setenv('XLA_PYTHON_CLIENT_PREALLOCATE', 'true')  # the user's own choice
     training.train_in_parallel([], jobs=2)
     assert os.environ['XLA_PYTHON_CLIENT_PREALLOCATE'] == 'true'
+
+
+@pytest.mark.slow
+def test_files_not_the_projects_are_left_alone_and_a_link_loop_is_no_trap(tmp_path):
+    host = socket.gethostname()
+    models_dir = tmp_path / 'models'
+    (models_dir / 'sub' / 'deeper').mkdir(parents=True)
+    # Named as temporaries of dead runs of this host, but of files not the project's,
+    # or not beside the model.
+    (models_dir / f'notes.999998@{host}.tmp.txt').write_text('notes')
+    (models_dir / 'sub' / 'deeper' / f'thesis.999999@{host}.tmp.docx').write_text('thesis')
+    (models_dir / 'sub' / f'model_0.999999999@{host}.tmp.h5').write_text('not beside it')
+    (models_dir / 'a').symlink_to('.')
+    users = snapshot(models_dir)
+    stale = models_dir / f'model_0.999999999@{host}.tmp.h5'  # a killed run's, beside the model
+    stale.write_text('half a model')
+    result = run(tiny_train_command(models_dir), timeout=120)  # the loop once made it hang
+    assert result.returncode == 0, result.stderr
+    assert not stale.exists()
+    after = snapshot(models_dir)
+    assert after.pop('model_0.h5') and after == users
+
+
+@pytest.mark.slow
+def test_a_second_run_of_a_class_is_refused_at_its_start_and_a_killed_one_locks_nothing(
+        tmp_path):
+    models_dir = str(tmp_path)
+    long_training = train_command(models_dir, '--num_images=200', '--epochs=50')
+    first = subprocess.Popen(long_training, cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not os.path.exists(f'{models_dir}/model_0.h5.resume/run.json'):
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        second = run(long_training)
+        assert first.poll() is None, 'the first run trains on'
+    finally:
+        first.kill()
+        first.wait()
+    assert_one_line(second, 2, f'{models_dir}/model_0.h5 is being trained by another run')
+    assert 'Training' not in second.stdout
+    # The killed run's lock holds nobody back.
+    with open(f'{models_dir}/model_0.h5.lock') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A folder on a file system of its own, 4 MB, to fill."""
+    disk = tmp_path / 'disk'
+    disk.mkdir()
+    mounted = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f'a full disk needs a small tmpfs, and mounting one is not allowed here '
+                    f'({mounted.stderr.strip()})')
+    yield disk
+    subprocess.run(['umount', str(disk)], check=True)
+
+
+def leave_free(disk, size):
+    """Fill disk with one file (filler) so that about size bytes stay free."""
+    filler = disk / 'filler'
+    filler.touch()
+    stat = os.statvfs(disk)
+    free = stat.f_bavail * stat.f_frsize + filler.stat().st_blocks * 512
+    with open(filler, 'r+b') as f:
+        f.truncate(0)
+        os.posix_fallocate(f.fileno(), 0, free - size)
+
+
+def file_sizes(units):
+    """Bytes of an epoch's backup and of the finished model of a GRU of units units."""
+    info = model_info(units=units, epochs=2, batch_size=8)
+    with tempfile.TemporaryDirectory() as folder:
+        backup = training.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'), info)
+        model = ClassModel.create(info)
+        model.fit(np.zeros((8, 10, 10), np.uint8), 8, 1, [backup], verbose=0)
+        util.save_model(model, os.path.join(folder, 'model_0.h5'))
+        return (os.path.getsize(backup.weights_path(1)),
+                os.path.getsize(os.path.join(folder, 'model_0.h5')))
+
+
+@pytest.mark.slow
+def test_a_full_disk_ends_in_one_line_harming_nothing_and_the_next_run_resumes(small_disk):
+    backup_size, model_size = file_sizes(units=64)
+    page = os.statvfs(small_disk).f_frsize
+    models_dir = small_disk / 'models'
+    models_dir.mkdir()
+    util.save_model(rigged_model(np.full(7, 1 / 7)), str(models_dir / 'model_0.h5'))
+
+    def train(digit, epochs):
+        return run([sys.executable, 'train_mnist.py', f'--digit={digit}', '--num_images=16',
+                    f'--epochs={epochs}', '--batch_size=8', '--units=64', '--seed=0',
+                    '--data=bundled', f'--models_dir={models_dir}'])
+
+    def assert_full_and_nothing_harmed(result, before, digit):
+        assert_one_line(result, 1, 'the disk is full',
+                        'every file in place is as before or complete')
+        after = snapshot(models_dir)
+        assert not [name for name in after if '.tmp' in name]
+        backup = f'model_{digit}.h5.resume'  # what a rerun resumes from
+        assert ({name: held for name, held in after.items() if not name.startswith(backup)}
+                == {name: held for name, held in before.items() if not name.startswith(backup)})
+
+    # Room for the first epoch's backup, not for the second's beside it.
+    leave_free(small_disk, 4 * page + backup_size * 3 // 2)
+    before = snapshot(models_dir)
+    result = train(0, epochs=2)
+    assert_full_and_nothing_harmed(result, before, 0)
+    assert 'Epoch 2/2' in result.stdout
+    result = train(0, epochs=2)  # once crashed at the same place
+    assert_full_and_nothing_harmed(result, before, 0)
+    assert 'Resuming after epoch 1 of 2' in result.stdout
+
+    # Room for the backup, not for the finished model beside it.
+    leave_free(small_disk, 4 * page + backup_size + model_size // 2)
+    before = snapshot(models_dir)
+    result = train(1, epochs=1)
+    assert_full_and_nothing_harmed(result, before, 1)
+    assert 'model_1.h5' not in os.listdir(models_dir)
+
+    (small_disk / 'filler').unlink()
+    result = train(1, epochs=1)
+    assert result.returncode == 0, result.stderr
+    assert 'Resuming after epoch 1 of 1' in result.stdout
+    assert util.load_model(str(models_dir / 'model_1.h5')).info.epochs == 1
+
+
+@pytest.mark.slow
+def test_ctrl_c_as_a_class_ends_stops_every_class_in_parallel(tmp_path):
+    models_dir = str(tmp_path)
+    # As Ctrl-C at a terminal does: SIGINT to the script and its workers.
+    process = subprocess.Popen(tiny_train_command(models_dir, '--all_digits', '--jobs=2',
+                                                  '--num_images=16', '--epochs=2'),
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+
+    def a_class_ended():
+        for log in glob.glob(f'{glob.escape(models_dir)}/*.log'):
+            with contextlib.suppress(OSError), open(log) as f:
+                if 'Saved' in f.read():
+                    return True
+        return False
+
+    deadline = time.monotonic() + 240
+    while not a_class_ended():
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.001)
+    os.killpg(process.pid, signal.SIGINT)
+    begun = {name[:-len('.log')] for name in os.listdir(models_dir) if name.endswith('.log')}
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert 'interrupted; every file in place is as before or complete' in stderr
+    saved = set(glob.glob('model_?.h5', root_dir=models_dir))
+    assert saved and saved <= begun, 'no class that had not begun at Ctrl-C is trained'
+    assert not glob.glob(f'{glob.escape(models_dir)}/*.log'), 'no logs left of stopped classes'
+    assert not glob.glob(f'{glob.escape(models_dir)}/*.lock')
