@@ -3,7 +3,7 @@ import os
 
 import numpy as np
 
-import cli
+from pixel_rnn import cli
 import config
 
 
@@ -41,7 +41,7 @@ def parse_args():
 
 def classify_pictures(args, settings, models_dir):
     """One line per picture: its three most probable classes with their probabilities."""
-    import data
+    from pixel_rnn import data
     paths = data.picture_paths(args.images, '--images')
     pictures = [data.read_image(path, 'RGB' if settings.colours > 1 else 'L', '--images',
                                 data.MAX_PICTURE_SIDE) for path in paths]
@@ -78,7 +78,7 @@ def main():
         return classify_pictures(args, settings, models_dir)
     if args.report:
         cli.check_report_dir(args.report_dir)
-    import data  # without Keras: bad data is answered before its import wait
+    from pixel_rnn import data  # without Keras: bad data is answered before its import wait
     dataset = data.load(settings.name, args.data)
     if args.num_images > len(dataset.y_test):
         print(f'Only {len(dataset.y_test)} test images; classifying all of them')

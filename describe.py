@@ -4,7 +4,7 @@ Exit status 2 where a file is one the other scripts would refuse."""
 import glob
 import os
 
-import cli
+from pixel_rnn import cli
 import config
 
 
@@ -41,8 +41,8 @@ def how_trained(info):
 def main():
     args = parse_args()
     cli.start_keras()
-    import modelfile
-    from models import counted
+    from pixel_rnn.modelfile import loading
+    from pixel_rnn.description import counted
 
     refused = []
     for path in args.paths:
@@ -51,7 +51,7 @@ def main():
               if os.path.isdir(path) else path)
         for file in files:
             try:  # every check loading makes, weights included, so a file listed is usable
-                info = modelfile.check(file)
+                info = loading.check(file)
             except cli.UsageError as error:
                 refused.append(str(error))
                 print(f'  {os.path.basename(file)}: refused: {error}', flush=True)

@@ -5,9 +5,9 @@ import os
 
 import numpy as np
 
-import cli
+from pixel_rnn import cli
 import config
-from errors import UsageError
+from pixel_rnn.errors import UsageError
 
 MAX_PICTURE_SIDE = 16384  # pixels: a 16384 x 16384 colour picture is 800 MB in memory
 COMPLETIONS_FILES = {'mnist': 'completions_of_{}.png', 'cifar': 'cifar_completions_of_{}.png'}
@@ -93,7 +93,7 @@ def check_completion_flags(parser, args):
 
 def read_pictures(paths, settings):
     """The picture files at paths, as uint8 arrays of the data set's colours."""
-    import data  # without Keras: a bad file is answered before its import wait
+    from pixel_rnn import data  # without Keras: a bad file is answered before its import wait
     return [data.read_image(path, 'RGB' if settings.colours > 1 else 'L', '--complete',
                             data.MAX_PICTURE_SIDE)
             for path in data.picture_paths(paths, '--complete')]
@@ -112,7 +112,7 @@ def given_rows(text, info, models_dir):
 
 def test_images(args, label_index):
     """The first --num_images test images of the class from --data."""
-    import data
+    from pixel_rnn import data
     dataset = data.load(args.settings.name, args.data)
     images = dataset.x_test[dataset.y_test == label_index]
     num_images = args.num_images or NUM_IMAGES

@@ -1,5 +1,5 @@
 """Train a generative colour model (GRU or PixelCNN) for one CIFAR-10 class, or for all ten."""
-import cli
+from pixel_rnn import cli
 import config
 
 
@@ -25,7 +25,7 @@ def main():
     classes = config.CIFAR.class_names
     request = cli.training_request(args, config.CIFAR,
                                   classes if args.all_labels else [classes[args.label]])
-    import data  # without Keras: bad data is answered before its import wait
+    from pixel_rnn import data  # without Keras: bad data is answered before its import wait
     dataset = data.load_cifar(args.data)
     cli.start_keras()
     import util

@@ -1,5 +1,5 @@
 """Train a generative model (GRU or PixelCNN) for one MNIST digit, or for all ten."""
-import cli
+from pixel_rnn import cli
 import config
 
 
@@ -23,7 +23,7 @@ def main():
     classes = config.MNIST.class_names
     request = cli.training_request(args, config.MNIST,
                                   classes if args.all_digits else [classes[args.digit]])
-    import data  # without Keras: bad data is answered before its import wait
+    from pixel_rnn import data  # without Keras: bad data is answered before its import wait
     dataset = data.load_mnist(args.data)
     cli.start_keras()
     import util

@@ -20,13 +20,16 @@ from skimage import transform
 from skimage.util import img_as_ubyte
 
 import config
-import modelfile
-import training
-from errors import UsageError
+from pixel_rnn import files
+from pixel_rnn.modelfile import saving
+from pixel_rnn.modelfile import loading
+from pixel_rnn.training import one_class
+from pixel_rnn.training import parallel
+from pixel_rnn.errors import UsageError
 # The tutorial's GRU functions, under the names it gave them.
-from gru import create_model, next_pixel_targets, to_sequences  # noqa: F401
-from models import ModelInfo
-from training import progress_mode  # noqa: F401
+from pixel_rnn.architectures.gru import create_model, next_pixel_targets, to_sequences  # noqa: F401
+from pixel_rnn.description import ModelInfo
+from pixel_rnn.training.one_class import progress_mode  # noqa: F401
 
 
 # ---------------------------------------------------------------- preprocessing
@@ -176,16 +179,16 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
                              f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
-        tasks.append(training.Task(training_levels(images, info), info,
+        tasks.append(one_class.Task(training_levels(images, info), info,
                                    model_path(models_dir, name), restart,
                                    logdir and os.path.join(logdir, name), distribute))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
-    with training.locked([task.path for task in tasks]):
+    with one_class.locked([task.path for task in tasks]):
         if jobs > 1:
-            training.train_in_parallel(tasks, jobs)
+            parallel.train_in_parallel(tasks, jobs)
         else:
             for task in tasks:
-                training.train_class(*task)
+                one_class.train_class(*task)
 
 
 # ---------------------------------------------------------------- model files
@@ -195,12 +198,12 @@ model_path = config.model_path
 
 def save_model(model, path):
     """Write a ClassModel whole or not at all, with its description."""
-    modelfile.save(model, path)
+    saving.save(model, path)
 
 
 def load_model(path):
     """The ClassModel in a file of this project or of the tutorial (Keras 2.2.4)."""
-    return modelfile.load(path)
+    return loading.load(path)
 
 
 def load_models(models_dir, class_names, settings):
@@ -422,12 +425,12 @@ def save_picture(picture, path, image_format):
     """Write a uint8 picture to path in image_format (a Pillow format name),
     whole or not at all."""
     os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    temporary = modelfile.temporary_name(path)
+    temporary = files.temporary_name(path)
     try:
         Image.fromarray(picture).save(temporary, format=image_format)
         os.replace(temporary, path)
     finally:
-        modelfile.remove_quietly(temporary)
+        files.remove_quietly(temporary)
 
 
 

@@ -32,9 +32,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import cli  # noqa: E402  (sets TensorFlow's log level before Keras loads)
+from pixel_rnn import cli  # noqa: E402  (sets TensorFlow's log level before Keras loads)
 import config  # noqa: E402
-from errors import UsageError  # noqa: E402
+from pixel_rnn.errors import UsageError  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results', 'candidates.csv')
 GRID = 25  # images in a 5x5 grid
@@ -104,7 +104,7 @@ def candidate_spec(text):
 
 def template(arch, values, settings, args):
     """The ModelInfo (class_name left empty) a candidate's models are made from."""
-    from models import ModelInfo
+    from pixel_rnn.description import ModelInfo
     params = dict(config.ARCH_PARAMS[arch])
     params.update({key: values[key] for key in ('filters', 'depth') if key in values})
     info = ModelInfo(dataset=settings.name, class_name='',
@@ -155,7 +155,7 @@ def train_classes(dataset, info, num_images, seconds, models_dir):
     import keras
     import numpy as np
     import util
-    from models import ClassModel
+    from pixel_rnn.architectures import ClassModel
     models, train_seconds, durations = [], [], []
     for label, name in enumerate(dataset.class_names):
         in_class = dataset.y_train == label
@@ -279,7 +279,7 @@ def main():
     args = parse_args()
     settings = config.DATASETS[args.dataset]
     cli.start_keras()
-    import data
+    from pixel_rnn import data
     infos = [template(arch, values, settings, args) for arch, values in args.candidate]
     dataset = data.load(settings.name, args.data)
     test = data.balanced_subset(dataset.y_test, args.num_test)

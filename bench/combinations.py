@@ -26,9 +26,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import cli  # noqa: E402
+from pixel_rnn import cli  # noqa: E402
 import config  # noqa: E402
-import data  # noqa: E402
+from pixel_rnn import data  # noqa: E402
 
 cli.start_keras()
 import numpy as np  # noqa: E402

@@ -16,16 +16,17 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import cli  # noqa: E402
+from pixel_rnn import cli  # noqa: E402
 import config  # noqa: E402
-import data  # noqa: E402
+from pixel_rnn import data  # noqa: E402
 
 cli.start_keras()
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import util  # noqa: E402
 from bench.candidates import wall_clock_budget  # noqa: E402
-from models import ClassModel, ModelInfo  # noqa: E402
+from pixel_rnn.architectures import ClassModel
+from pixel_rnn.description import ModelInfo  # noqa: E402
 
 
 def train(arch, levels, seconds, args):

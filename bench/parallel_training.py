@@ -14,13 +14,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import cli  # noqa: E402
+from pixel_rnn import cli  # noqa: E402
 import config  # noqa: E402
-import data  # noqa: E402
+from pixel_rnn import data  # noqa: E402
 
 cli.start_keras()
 import util  # noqa: E402
-from models import ModelInfo  # noqa: E402
+from pixel_rnn.description import ModelInfo  # noqa: E402
 
 
 def timed_run(dataset, template, num_images, jobs, models_dir):

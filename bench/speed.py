@@ -12,16 +12,17 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import cli  # noqa: E402
+from pixel_rnn import cli  # noqa: E402
 import config  # noqa: E402
-import data  # noqa: E402
+from pixel_rnn import data  # noqa: E402
 import numpy as np  # noqa: E402
 
 cli.start_keras()
 import dataclasses  # noqa: E402
-import gru  # noqa: E402
+from pixel_rnn.architectures import gru  # noqa: E402
 import util  # noqa: E402
-from models import ClassModel, ModelInfo  # noqa: E402
+from pixel_rnn.architectures import ClassModel
+from pixel_rnn.description import ModelInfo  # noqa: E402
 from bench.tutorial_baseline import draw, sample_by_passes, sample_by_prefix  # noqa: E402
 
 GRID = 25

@@ -14,9 +14,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import cli  # noqa: E402
+from pixel_rnn import cli  # noqa: E402
 import config  # noqa: E402
-import data  # noqa: E402
+from pixel_rnn import data  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import util  # noqa: E402

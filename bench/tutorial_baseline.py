@@ -2,8 +2,8 @@
 benchmarks and tests compare against."""
 import numpy as np
 
-import gru
-import pixelcnn
+from pixel_rnn.architectures import gru
+from pixel_rnn.architectures import pixelcnn
 
 
 def draw(probabilities, uniforms):

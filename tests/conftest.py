@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 import config
-from startup import start_keras
+from pixel_rnn.startup import start_keras
 
 start_keras()  # before models imports Keras: TensorFlow's start-up lines held back
-from models import ClassModel, ModelInfo  # noqa: E402
+from pixel_rnn.architectures import ClassModel
+from pixel_rnn.description import ModelInfo  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, '..', 'shared')

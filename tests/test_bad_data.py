@@ -24,8 +24,8 @@ import pytest
 from PIL import Image
 
 import config
-import data
-from errors import UsageError
+from pixel_rnn import data
+from pixel_rnn.errors import UsageError
 from conftest import ROOT, last_line
 
 MNIST, CIFAR = data.load_mnist, data.load_cifar

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import data
-from errors import UsageError
+from pixel_rnn import data
+from pixel_rnn.errors import UsageError
 
 CIFAR_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse',
                  'ship', 'truck']

@@ -1,9 +1,10 @@
 """Colour images as sub-pixel sequences: raster order, R then G then B."""
 import numpy as np
 
-import data
-import gru
-import training
+from pixel_rnn import data
+from pixel_rnn.training import one_class
+from pixel_rnn.architectures import gru
+
 import util
 from bench.tutorial_baseline import sample_by_prefix
 from conftest import gru_model, model_info
@@ -88,7 +89,7 @@ def test_mirror_training_adds_each_images_mirror_image(tmp_path, monkeypatch):
     labels = np.array([0, 1, 0, 1, 0, 1])
     dataset = data.Dataset(images, labels, images, labels, ['plane', 'car'], 'test')
     trained = []
-    monkeypatch.setattr(training, 'train_class', lambda levels, info, *rest: trained.append((levels, info)))
+    monkeypatch.setattr(one_class, 'train_class', lambda levels, info, *rest: trained.append((levels, info)))
     util.train_class_models(dataset, [0], str(tmp_path), model_info(colours=3, mirror=True, skip=0, epochs=2),
                             num_images=10, jobs=1)
     (levels, info), = trained

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import data
-import gru
-import pixelcnn
+from pixel_rnn import data
+from pixel_rnn.architectures import gru
+from pixel_rnn.architectures import pixelcnn
 import util
 from conftest import gru_model, model_info, rigged_model, run_script
-from models import ClassModel
+from pixel_rnn.architectures import ClassModel
 
 LEVELS = 7
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import data
-from errors import UsageError
+from pixel_rnn import data
+from pixel_rnn.errors import UsageError
 
 
 def small_mnist(seed=0):

@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 
 import config
-import data
-import modelfile
+from pixel_rnn import data
+from pixel_rnn import files
+from pixel_rnn.modelfile import saving
+from pixel_rnn.modelfile import loading
 import util
 from conftest import ROOT, gru_model, model_info, shared_file
-from errors import UsageError
-from models import ClassModel
+from pixel_rnn.errors import UsageError
+from pixel_rnn.architectures import ClassModel
 
 
 def write_keras2_gru_file(path, levels=7, units=8, seed=0, declared_units=None):
@@ -129,7 +131,7 @@ def test_a_file_records_what_it_models_and_how_it_was_trained(tmp_path):
     loaded = util.load_model(path)
     assert loaded.info == dataclasses.replace(info, keras_version=loaded.info.keras_version)
     assert loaded.info.keras_version.startswith('3.')
-    assert modelfile.read_info(path) == loaded.info
+    assert loading.read_info(path) == loaded.info
     xs = util.to_sequences(np.random.default_rng(0).integers(0, 5, (2, 12, 12)), 5)
     np.testing.assert_array_equal(loaded.network.predict_on_batch(xs),
                                   model.network.predict_on_batch(xs))
@@ -154,9 +156,9 @@ def test_install_keeps_the_file_it_replaces(tmp_path):
     path = str(tmp_path / 'model_0.h5')
     util.save_model(gru_model(units=4), path)
     before = open(path, 'rb').read()
-    assert modelfile.install(gru_model(units=8), path) == path + '.~1~'
+    assert saving.install(gru_model(units=8), path) == path + '.~1~'
     assert open(path + '.~1~', 'rb').read() == before
-    assert modelfile.install(gru_model(units=6), path) == path + '.~2~'
+    assert saving.install(gru_model(units=6), path) == path + '.~2~'
     assert util.load_model(path).info.params['units'] == 6
     assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_0.h5.~1~', 'model_0.h5.~2~']
 
@@ -170,7 +172,7 @@ def test_install_writes_neither_through_nor_over_a_link(tmp_path):
     previous = signal.signal(signal.SIGALRM, lambda *_: pytest.fail('install hangs'))
     signal.alarm(20)
     try:
-        kept = modelfile.install(gru_model(units=4), str(path))
+        kept = saving.install(gru_model(units=4), str(path))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
@@ -191,8 +193,8 @@ def test_temporary_files_of_dead_runs_are_cleaned_and_live_ones_kept(tmp_path):
     below.parent.mkdir()
     for path in (dead, live, elsewhere, other, users, below):
         path.write_bytes(b'x')
-    assert modelfile.temporary_name(str(tmp_path / 'model_1.h5')) == str(live)
-    modelfile.remove_stale_temporaries(str(tmp_path), r'model_\d\.h5')
+    assert files.temporary_name(str(tmp_path / 'model_1.h5')) == str(live)
+    files.remove_stale_temporaries(str(tmp_path), r'model_\d\.h5')
     assert not dead.exists()
     assert live.exists() and elsewhere.exists() and other.exists() and users.exists()
     assert below.exists()
@@ -456,7 +458,7 @@ def test_a_large_network_is_announced_before_it_is_built(tmp_path, monkeypatch, 
     util.save_model(gru_model(units=8), path)
     util.load_model(path)
     assert capsys.readouterr().out == '', 'nothing extra for ordinary sizes'
-    monkeypatch.setattr(modelfile, 'LARGE_MODEL', 471)
+    monkeypatch.setattr(loading, 'LARGE_MODEL', 471)
     util.load_model(path)
     line, = capsys.readouterr().out.splitlines()
     assert line.startswith(f'{path}: building a large network, 471 weights: mnist 0: 10x10')
@@ -468,7 +470,7 @@ def test_a_fifo_is_no_model_file_and_is_never_opened(tmp_path):
     os.mkfifo(path)
     with pytest.raises(UsageError, match='is not a regular file'):
         util.load_model(str(path))
-    assert modelfile.read_info(str(path)) is None
+    assert loading.read_info(str(path)) is None
 
 
 @pytest.mark.parametrize('change, words', [
@@ -487,7 +489,7 @@ def test_weights_are_read_only_from_the_files_own_storage_and_only_if_finite(
     change(path)
     with pytest.raises(UsageError, match=words):
         util.load_model(path)
-    assert modelfile.read_info(path) is not None, 'its record is still read (for training)'
+    assert loading.read_info(path) is not None, 'its record is still read (for training)'
 
 
 def test_one_array_stored_for_several_weights_is_refused(tmp_path):

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import data
+from pixel_rnn import data
 import util
 from conftest import ROOT, model_info, rigged_model, run_script
-from models import ClassModel
+from pixel_rnn.architectures import ClassModel
 
 LINE = re.compile(r'^(.+): (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\)'
                   r'(; read inverted: dark ink on a light ground)?$')

@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import data
-import pixelcnn
+from pixel_rnn import data
+from pixel_rnn.architectures import pixelcnn
 import util
 from conftest import last_line, model_info, run_script
 from bench.tutorial_baseline import sample_by_passes
-from layers import causal_mask
-from models import ClassModel
+from pixel_rnn.architectures.layers import causal_mask
+from pixel_rnn.architectures import ClassModel
 
 LEVELS = 7
 

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 import config
-import gru
+from pixel_rnn.architectures import gru
 import util
 from bench.tutorial_baseline import sample_by_prefix
 from conftest import gru_model, rigged_model

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import cli
+from pixel_rnn import cli
 import config
-import data
+from pixel_rnn import data
 import util
 from conftest import ROOT, last_line, rigged_model, run_script
 

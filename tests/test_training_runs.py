@@ -16,12 +16,13 @@ import keras
 import numpy as np
 import pytest
 
-import data
-import training
+from pixel_rnn import data
+from pixel_rnn.training import one_class
+from pixel_rnn.training import parallel
 import util
 from conftest import ROOT, last_line, model_info, rigged_model, snapshot
-from errors import UsageError
-from models import ClassModel
+from pixel_rnn.errors import UsageError
+from pixel_rnn.architectures import ClassModel
 
 
 def train_command(models_dir, *extra):
@@ -143,7 +144,7 @@ def test_ctrl_c_stops_fit_at_the_end_of_the_batch_and_twice_at_once(presses, bat
     model.compile('sgd', 'mse')
     press = PressCtrlC(presses)
     handler = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt), training.StopBetweenBatches() as stop:
+    with pytest.raises(KeyboardInterrupt), one_class.StopBetweenBatches() as stop:
         model.fit(np.zeros((4, 1)), np.zeros(4), batch_size=1, callbacks=[press, stop],
                   verbose=0)
     assert press.ended == batches_ended
@@ -245,11 +246,12 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices('CPU')[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 sys.path[:0] = ['.', 'tests']
-import training, util
+from pixel_rnn.training import one_class
+import util
 from conftest import model_info
 info = model_info(units=8, image_size=6, epochs=2, batch_size=8, seed=0)
 levels = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
-training.train_class(levels, info, sys.argv[1], distribute=True)
+one_class.train_class(levels, info, sys.argv[1], distribute=True)
 print('loss', util.load_model(sys.argv[1]).info.loss)
 '''
 
@@ -271,13 +273,13 @@ def test_a_damaged_backup_is_refused_with_the_way_out(tmp_path, damage):
                           batch_size=16, seed=1)
     levels = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
     path = str(tmp_path / 'model_0.h5')
-    backup = training.ResumableBackup(path + '.resume', template)
+    backup = one_class.ResumableBackup(path + '.resume', template)
     model = ClassModel.create(template)
     model.fit(levels, 16, 1, [backup], verbose=0)  # one epoch of two: backed up, not done
     (tmp_path / 'model_0.h5.resume' / damage).write_bytes(b'{half')
     with pytest.raises(UsageError, match=f'{damage} is damaged.*--restart'):
-        training.train_class(levels, template, path)
-    training.train_class(levels, template, path, restart=True)
+        one_class.train_class(levels, template, path)
+    one_class.train_class(levels, template, path, restart=True)
     assert util.load_model(path).info.epochs == 2
 
 
@@ -290,7 +292,7 @@ def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shi
     template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
                           batch_size=16, seed=1, shifts=shifts)
     backup_dir = str(tmp_path / 'model_0.h5.resume')
-    backup = training.ResumableBackup(backup_dir, template)
+    backup = one_class.ResumableBackup(backup_dir, template)
     run_path = os.path.join(backup_dir, 'run.json')
     with open(run_path) as f:
         record = json.load(f)
@@ -300,9 +302,9 @@ def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shi
         record['shifts'] = recorded
     with open(run_path, 'w') as f:
         json.dump(record, f)
-    assert training.ResumableBackup(backup_dir, template).epoch == backup.epoch
+    assert one_class.ResumableBackup(backup_dir, template).epoch == backup.epoch
     with pytest.raises(UsageError, match=refused):
-        training.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=shifts + 4))
+        one_class.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=shifts + 4))
 
 
 def test_parallel_workers_take_gpu_memory_as_they_need_it(monkeypatch):
@@ -311,11 +313,11 @@ def test_parallel_workers_take_gpu_memory_as_they_need_it(monkeypatch):
         monkeypatch.setenv(name, '1')
     monkeypatch.delenv('TF_FORCE_GPU_ALLOW_GROWTH', raising=False)
     monkeypatch.delenv('XLA_PYTHON_CLIENT_PREALLOCATE', raising=False)
-    training.train_in_parallel([], jobs=2)
+    parallel.train_in_parallel([], jobs=2)
     assert os.environ['TF_FORCE_GPU_ALLOW_GROWTH'] == 'true'
     assert os.environ['XLA_PYTHON_CLIENT_PREALLOCATE'] == 'false'
     monkeypatch.setenv('XLA_PYTHON_CLIENT_PREALLOCATE', 'true')  # the user's own choice
-    training.train_in_parallel([], jobs=2)
+    parallel.train_in_parallel([], jobs=2)
     assert os.environ['XLA_PYTHON_CLIENT_PREALLOCATE'] == 'true'
 
 
@@ -393,7 +395,7 @@ def file_sizes(units):
     """Bytes of an epoch's backup and of the finished model of a GRU of units units."""
     info = model_info(units=units, epochs=2, batch_size=8)
     with tempfile.TemporaryDirectory() as folder:
-        backup = training.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'), info)
+        backup = one_class.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'), info)
         model = ClassModel.create(info)
         model.fit(np.zeros((8, 10, 10), np.uint8), 8, 1, [backup], verbose=0)
         util.save_model(model, os.path.join(folder, 'model_0.h5'))

@@ -1,180 +1,27 @@
-"""Model files: HDF5 files that say what they model, written whole or not at all.
+"""Reading model files, trusting nothing in them.
 
-A file holds the network's weights and, as attributes, its ModelInfo. Loading
-never runs the file's own model description: the network is rebuilt from
-the ModelInfo (every field checked for type and range in models.py) and
-the stored weights are copied in, after checking that they are exactly what
-that network needs, that the file itself holds them (never through a link,
-external storage or another file, which could block or read anything) and
-that they are finite.
+Loading never runs the file's own model description: the network is rebuilt
+from the ModelInfo (every field checked for type and range, see
+pixel_rnn/description.py) and the stored weights are copied in, after
+checking that they are exactly what that network needs, that the file
+itself holds them (never through a link, external storage or another file,
+which could block or read anything) and that they are finite.
 """
 import dataclasses
-import io
 import json
-import logging
 import math
 import os
 import re
-import socket
 
 import h5py
 import keras
 import numpy as np
-# Keras's own writers, given a file in memory (its public savers take only paths).
-from keras.src.legacy.saving import legacy_h5_format
-from keras.src.saving import saving_lib
 
-from errors import UsageError
-from models import ARCHITECTURES, ClassModel, ModelInfo
+from pixel_rnn.architectures import ARCHITECTURES, ClassModel
+from pixel_rnn.description import ModelInfo
+from pixel_rnn.errors import UsageError
+from pixel_rnn.modelfile.saving import FORMAT
 
-# Keras logs a warning on every .h5 save; .h5 is the format this project keeps.
-logging.getLogger('absl').setLevel(logging.ERROR)
-
-FORMAT = 'pixel-rnn model 1'
-
-
-# ---------------------------------------------------------------- writing
-
-def save(model, path):
-    """Write model to path, whole or not at all."""
-    write_whole(path, model_image(model))
-
-
-def model_image(model):
-    """The bytes of model's file: Keras's .h5 file of the network, with its
-    ModelInfo as attributes. Made in memory, as are all HDF5 files here: on
-    a full disk HDF5 has been seen to report the failure only as it frees
-    objects, go on and crash (signal 11). Bytes written afterwards to a full
-    disk are a plain OSError."""
-    info = dataclasses.replace(model.info, keras_version=keras.__version__)
-    image = io.BytesIO()
-    with h5py.File(image, 'w') as f:
-        legacy_h5_format.save_model_to_hdf5(model.network, f, include_optimizer=False)
-        f.attrs['format'] = FORMAT
-        for field, value in dataclasses.asdict(info).items():
-            if value is not None:
-                f.attrs[field] = json.dumps(value) if field == 'params' else value
-    return image.getvalue()
-
-
-def weights_image(network):
-    """The bytes of the file network.save_weights writes (its weights and
-    its optimizer's state), made in memory."""
-    image = io.BytesIO()
-    store = saving_lib.H5IOStore(image, mode='w')
-    saving_lib._save_state(network, weights_store=store, assets_store=None, inner_path='',
-                           visited_saveables=set())
-    store.close()
-    return image.getvalue()
-
-
-def write_whole(path, data):
-    """Write the bytes data to path, whole or not at all."""
-    temporary = write_temporary(path, data)
-    try:
-        os.replace(temporary, path)
-    finally:
-        remove_quietly(temporary)
-
-
-def write_temporary(path, data):
-    """Write data to a temporary file beside path, on the disk before this
-    returns its name. On any failure nothing is left behind, and an error of
-    the system (a full disk, say) names path."""
-    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    temporary = temporary_name(path)
-    try:
-        # Not through a link that someone left under the name.
-        with open(temporary, 'wb', opener=lambda name, flags: os.open(
-                name, flags | os.O_NOFOLLOW, 0o666)) as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException as error:
-        remove_quietly(temporary)
-        if isinstance(error, OSError) and error.errno:
-            raise OSError(error.errno, os.strerror(error.errno), path) from None
-        raise
-    return temporary
-
-
-def install(model, path):
-    """Put model at path once it is written whole; an earlier file there is
-    kept under old_name(path). Returns that name, or None."""
-    temporary = write_temporary(path, model_image(model))
-    try:
-        kept = keep_old(path) if os.path.lexists(path) else None
-        os.replace(temporary, path)
-    finally:
-        remove_quietly(temporary)
-    return kept
-
-
-def old_name(path, number=1):
-    """Where install keeps the file it replaces: model_0.h5.~1~, ~2~, ... (as GNU cp numbers backups)."""
-    while os.path.lexists(f'{path}.~{number}~'):
-        number += 1
-    return f'{path}.~{number}~'
-
-
-def keep_old(path):
-    # A hard link keeps the old file under its new name before path is
-    # replaced, so no moment exists at which it is in neither place.
-    while True:
-        kept = old_name(path)
-        try:
-            os.link(path, kept, follow_symlinks=False)
-            return kept
-        except FileExistsError:
-            continue
-
-
-def temporary_name(path):
-    """A name beside path for writing it under, keeping its suffix (which
-    says the format to the libraries that write it)."""
-    stem, suffix = os.path.splitext(path)
-    if path.endswith('.weights.h5'):
-        stem, suffix = path[:-len('.weights.h5')], '.weights.h5'
-    return f'{stem}.{os.getpid()}@{socket.gethostname()}.tmp{suffix}'
-
-
-def remove_quietly(path):
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
-
-
-def remove_stale_temporaries(folder, names):
-    """Remove the temporaries that killed runs of this host left in folder
-    (not in its subfolders) while writing files whose names match the
-    regular expression names; every other file is left as it is."""
-    # Temporary files are named for the process writing them, on its host:
-    # where several machines share a models folder, each cleans up only its own.
-    temporary = re.compile(r'(.+)\.(\d+)@' + re.escape(socket.gethostname())
-                           + r'\.tmp((?:\.weights)?\.[A-Za-z0-9]+)?')
-    if not os.path.isdir(folder):
-        return
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            match = temporary.fullmatch(entry.name)
-            if (match and re.fullmatch(names, match.group(1) + (match.group(3) or ''))
-                    and entry.is_file(follow_symlinks=False)
-                    and not process_alive(int(match.group(2)))):
-                remove_quietly(entry.path)
-
-
-def process_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except PermissionError:  # someone else's process
-        return True
-    except (ProcessLookupError, OverflowError):
-        return False
-    return True
-
-
-# ---------------------------------------------------------------- reading
 
 # What h5py and the checks below raise on a file that is damaged or not what it claims.
 READ_ERRORS = (OSError, ValueError, KeyError, TypeError, AttributeError)

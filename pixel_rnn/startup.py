@@ -11,7 +11,7 @@ import signal
 import sys
 import tempfile
 
-from errors import UsageError
+from pixel_rnn.errors import UsageError
 
 # What TensorFlow's own logging can still hold back: all of it. Its real
 # failures reach Python as exceptions; its E lines are of its graph

@@ -16,8 +16,8 @@ import numpy as np
 from keras import ops
 
 import config
-from errors import UsageError
-from layers import MaskedConv2D, SubpixelSoftmax
+from pixel_rnn.errors import UsageError
+from pixel_rnn.architectures.layers import MaskedConv2D, SubpixelSoftmax
 
 # Hyper-parameters a model file records, with the defaults of new models.
 PARAMS = config.ARCH_PARAMS['pixelcnn']

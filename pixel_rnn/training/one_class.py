@@ -3,15 +3,12 @@
 Each epoch is backed up beside the model file; only when all epochs are done
 is the new model written whole and put in place, the file it replaces kept.
 A lock beside it keeps out a second run of the same class.
-Several classes train at once in processes of their own.
 """
 import collections
-import concurrent.futures
 import contextlib
 import dataclasses
 import fcntl
 import json
-import multiprocessing
 import os
 import re
 import shutil
@@ -21,10 +18,15 @@ import threading
 
 import keras
 
-import modelfile
-import startup
-from errors import UsageError
-from models import ClassModel, ModelInfo
+from pixel_rnn import files
+
+from pixel_rnn.modelfile import saving
+
+from pixel_rnn.modelfile import loading
+from pixel_rnn import startup
+from pixel_rnn.errors import UsageError
+from pixel_rnn.architectures import ClassModel
+from pixel_rnn.description import ModelInfo
 
 # One class's training: levels (images, h, w[, colours]), its ModelInfo, the
 # model file, whether to restart, its TensorBoard folder or None, and whether
@@ -44,9 +46,9 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     """Train the model info describes on levels and put it at path, keeping
     the file it replaces. Each epoch is backed up beside path, so running the
     same training again after an interruption goes on from the last one."""
-    modelfile.remove_stale_temporaries(os.path.dirname(path) or '.',
+    files.remove_stale_temporaries(os.path.dirname(path) or '.',
                                        re.escape(os.path.basename(path)))
-    existing = modelfile.read_info(path)
+    existing = loading.read_info(path)
     if existing and existing.same_training(info) and not restart:
         print(f'{path} already holds this training ({info.epochs} epochs); skipped '
               '(--restart trains it again)')
@@ -55,7 +57,7 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     print(f'Training {info.summary()}')
     if existing or os.path.exists(path):
         print(f'{path} will be replaced when training ends; the old file goes to '
-              f'{modelfile.old_name(path)}')
+              f'{files.old_name(path)}')
     if backup.epoch:
         print(f'Resuming after epoch {backup.epoch} of {info.epochs} from {backup.backup_dir}')
     if info.seed is not None:
@@ -66,7 +68,7 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
         model.fit(levels, info.batch_size, info.epochs, callbacks + [stop],
                   verbose=progress_mode())
     model.info = dataclasses.replace(info, loss=backup.loss)
-    kept = modelfile.install(model, path)
+    kept = saving.install(model, path)
     shutil.rmtree(backup.backup_dir)
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
 
@@ -108,7 +110,7 @@ def lock(path):
     try:
         yield
     finally:
-        modelfile.remove_quietly(lock_path)
+        files.remove_quietly(lock_path)
         os.close(descriptor)
 
 
@@ -199,8 +201,8 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             if os.path.exists(backup_dir):
                 shutil.rmtree(backup_dir)  # killed before it recorded anything
             os.makedirs(backup_dir)
-            modelfile.write_whole(run_path, json.dumps(run).encode())
-        modelfile.remove_stale_temporaries(backup_dir, r'run\.json|epoch_\d+\.(json|weights\.h5)')
+            files.write_whole(run_path, json.dumps(run).encode())
+        files.remove_stale_temporaries(backup_dir, r'run\.json|epoch_\d+\.(json|weights\.h5)')
         self.epoch, self.loss = self.latest()
 
     def latest(self):
@@ -236,12 +238,12 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 
     def _save_model(self):
         epoch = self._current_epoch
-        modelfile.write_whole(self.weights_path(epoch), modelfile.weights_image(self.model))
-        modelfile.write_whole(self.record_path(epoch),
+        files.write_whole(self.weights_path(epoch), saving.weights_image(self.model))
+        files.write_whole(self.record_path(epoch),
                               json.dumps({'epoch': epoch, 'loss': self.loss}).encode())
         for older in range(1, epoch):
-            modelfile.remove_quietly(self.record_path(older))
-            modelfile.remove_quietly(self.weights_path(older))
+            files.remove_quietly(self.record_path(older))
+            files.remove_quietly(self.weights_path(older))
         self.epoch = epoch
 
     def _load_model(self):
@@ -262,76 +264,3 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 def differences(earlier, now):
     return ', '.join(f'{key} {earlier.get(key)!r} then, {value!r} now'
                      for key, value in now.items() if earlier.get(key) != value)
-
-
-def train_in_parallel(tasks, jobs):
-    """Train tasks jobs at a time, each in a process of its own with an even
-    share of the cores. Each class trains exactly as it would alone (with its
-    own seed); its Keras output goes to a log beside its model file, named
-    here and removed once the class is done (kept where it failed). When the
-    run stops (Ctrl-C, a class failing), every class under way stops at the
-    end of its batch and none queued begins."""
-    threads = str(max(1, (os.cpu_count() or 1) // jobs))
-    # Read by the workers' TensorFlow as it starts; this process's has started.
-    os.environ.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS='1',
-                      OMP_NUM_THREADS=threads)
-    # On a GPU each backend takes most of its memory at the start, so the
-    # second worker would find none: the workers take it as they need it.
-    os.environ.setdefault('TF_FORCE_GPU_ALLOW_GROWTH', 'true')
-    os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
-    pending = []
-    for task in tasks:
-        existing = modelfile.read_info(task.path)
-        if existing and existing.same_training(task.info) and not task.restart:
-            train_class(*task)  # says so here, where a worker would take a log and seconds
-        else:
-            pending.append(task)
-    tasks = pending
-    if not tasks:
-        return
-    print(f'Training {len(tasks)} classes, {jobs} at a time')
-    context = multiprocessing.get_context('spawn')
-    stop = context.Event()
-    pool = concurrent.futures.ProcessPoolExecutor(jobs, context, initializer=startup.start_worker,
-                                                  initargs=(stop,))
-    running = {}
-    try:
-        for task in tasks:
-            log = task.path + '.log'
-            os.makedirs(os.path.dirname(log) or '.', exist_ok=True)
-            print(f'{task.info.class_name}: progress in {log}')
-            # A plain tuple and dict: they unpickle in the worker without Keras.
-            job = tuple(task._replace(info=dataclasses.asdict(task.info)))
-            running[pool.submit(startup.run_logged, log, 'training', 'train_class_job',
-                                job)] = (task, log)
-        for done in concurrent.futures.as_completed(running):
-            task, log = running[done]
-            done.result()  # a worker's error is raised here, its log kept
-            loss = modelfile.read_info(task.path).loss
-            with open(log) as f:
-                print(f'{task.info.class_name}: '
-                      + (f'loss {loss:.4f} at the end of training; ' if loss is not None else '')
-                      + f.read().strip().splitlines()[-1])
-            os.remove(log)
-    finally:
-        stop.set()
-        pool.shutdown(cancel_futures=True)
-        for future, (_, log) in running.items():
-            if not failed(future):
-                modelfile.remove_quietly(log)
-
-
-def failed(future):
-    """Whether a finished job ended in an error of its own (its log tells
-    what happened), not in the run being stopped."""
-    error = None if future.cancelled() else future.exception()
-    return error is not None and not isinstance(error, KeyboardInterrupt)
-
-
-def train_class_job(job):
-    """train_class in a worker process, on a Task sent as a plain tuple; a
-    class the pool hands out after the run was stopped does not begin."""
-    if startup.stop_requested():
-        raise KeyboardInterrupt
-    task = Task(*job)
-    train_class(*task._replace(info=ModelInfo(**task.info)))

@@ -15,7 +15,7 @@ import numpy as np
 from keras import ops
 
 import config
-from layers import GRUSampler, GRUStep, keras2_hard_sigmoid
+from pixel_rnn.architectures.layers import GRUSampler, GRUStep, keras2_hard_sigmoid
 
 # Hyper-parameters a model file records, with the defaults of new models.
 PARAMS = config.ARCH_PARAMS['gru']

@@ -1,19 +1,9 @@
-"""A class model: a Keras network and the description that rebuilds it.
-
-The architecture is chosen here, once, from the description; everything
-above calls ClassModel's methods and never asks which architecture it has.
-"""
+"""ModelInfo: what a model file models and how it was trained, checked field by field."""
 import dataclasses
 import math
 
-import numpy as np
-
 import config
-import gru
-import pixelcnn
-
-# Each architecture module answers create, num_weights, fit, log_likelihood, sample.
-ARCHITECTURES = {'gru': gru, 'pixelcnn': pixelcnn}
+from pixel_rnn.architectures import ARCHITECTURES, gru, pixelcnn
 DATASET_COLOURS = {settings.name: settings.colours for settings in config.DATASETS.values()}
 
 # Bounds on what a description may ask for: generous for real models, and
@@ -179,39 +169,3 @@ def params_problem(info):
     if params['head'] == 'sigmoid' and info.levels != 2:
         return f'the sigmoid head models 2 levels (max_intensity 1), not {info.levels}'
     return None
-
-
-class ClassModel:
-    """One class's generative model: every architecture answers these calls."""
-
-    def __init__(self, network, info):
-        self.network = network
-        self.info = info
-        self.architecture = ARCHITECTURES[info.arch]
-
-    @classmethod
-    def create(cls, info):
-        return cls(ARCHITECTURES[info.arch].create(info), info)
-
-    def fit(self, levels, batch_size, epochs, callbacks=(), verbose='auto'):
-        return self.architecture.fit(self.network, levels, batch_size, epochs, callbacks, verbose)
-
-    def log_likelihood(self, levels, floor=None):
-        """Log-probability in nats of each image of levels (m, *info.shape):
-        the sum over sub-pixels of log p(sub-pixel | those before it). With
-        floor (one value per image), a sum that falls below its image's floor
-        may stop there, the sum so far given in its place."""
-        return self.architecture.log_likelihood(self.network, levels, floor)
-
-    def sample(self, num_images=1, seed=None, temperature=1.0, verbose=0, given=None):
-        """Images of levels (num_images, *info.shape), every sub-pixel drawn by
-        inverse CDF from the model's distribution given those before it
-        (temperature 1.0: the model's own distribution). given (num_images,
-        k): the levels of each image's first k sub-pixels in raster order,
-        held fixed, so the rest is drawn given them; the random numbers of
-        the rest are those the same seed gives without. verbose=1 shows a
-        progress bar where sampling takes a pass per sub-pixel."""
-        uniforms = np.random.default_rng(seed).random((num_images, self.info.num_subpixels))
-        levels = self.architecture.sample(self.network, uniforms, self.info.image_size,
-                                          temperature, verbose, given)
-        return levels.reshape((num_images,) + self.info.shape)

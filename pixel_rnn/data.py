@@ -24,8 +24,8 @@ import zlib
 import numpy as np
 from PIL import Image, ImageMode
 
-from errors import UsageError
-from startup import held_stderr
+from pixel_rnn.errors import UsageError
+from pixel_rnn.startup import held_stderr
 from config import cifar_classes as CIFAR_CLASSES
 
 MNIST_FORMATS = ('an .npz with x_train, y_train, x_test, y_test; a folder of the four '

@@ -10,8 +10,8 @@ import re
 import sys
 
 import config
-from errors import UsageError
-from startup import start_keras  # noqa: F401  (the scripts' way to start Keras)
+from pixel_rnn.errors import UsageError
+from pixel_rnn.startup import start_keras  # noqa: F401  (the scripts' way to start Keras)
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):

@@ -1,0 +1,1 @@
+"""pixel-rnn's library, under util.py."""

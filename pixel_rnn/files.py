@@ -1,0 +1,98 @@
+"""Files written whole or not at all, and the temporaries of killed runs cleared."""
+import os
+import re
+import socket
+
+
+def write_whole(path, data):
+    """Write the bytes data to path, whole or not at all."""
+    temporary = write_temporary(path, data)
+    try:
+        os.replace(temporary, path)
+    finally:
+        remove_quietly(temporary)
+
+
+def write_temporary(path, data):
+    """Write data to a temporary file beside path, on the disk before this
+    returns its name. On any failure nothing is left behind, and an error of
+    the system (a full disk, say) names path."""
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    temporary = temporary_name(path)
+    try:
+        # Not through a link that someone left under the name.
+        with open(temporary, 'wb', opener=lambda name, flags: os.open(
+                name, flags | os.O_NOFOLLOW, 0o666)) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException as error:
+        remove_quietly(temporary)
+        if isinstance(error, OSError) and error.errno:
+            raise OSError(error.errno, os.strerror(error.errno), path) from None
+        raise
+    return temporary
+
+
+def old_name(path, number=1):
+    """Where install keeps the file it replaces: model_0.h5.~1~, ~2~, ... (as GNU cp numbers backups)."""
+    while os.path.lexists(f'{path}.~{number}~'):
+        number += 1
+    return f'{path}.~{number}~'
+
+
+def keep_old(path):
+    # A hard link keeps the old file under its new name before path is
+    # replaced, so no moment exists at which it is in neither place.
+    while True:
+        kept = old_name(path)
+        try:
+            os.link(path, kept, follow_symlinks=False)
+            return kept
+        except FileExistsError:
+            continue
+
+
+def temporary_name(path):
+    """A name beside path for writing it under, keeping its suffix (which
+    says the format to the libraries that write it)."""
+    stem, suffix = os.path.splitext(path)
+    if path.endswith('.weights.h5'):
+        stem, suffix = path[:-len('.weights.h5')], '.weights.h5'
+    return f'{stem}.{os.getpid()}@{socket.gethostname()}.tmp{suffix}'
+
+
+def remove_quietly(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def remove_stale_temporaries(folder, names):
+    """Remove the temporaries that killed runs of this host left in folder
+    (not in its subfolders) while writing files whose names match the
+    regular expression names; every other file is left as it is."""
+    # Temporary files are named for the process writing them, on its host:
+    # where several machines share a models folder, each cleans up only its own.
+    temporary = re.compile(r'(.+)\.(\d+)@' + re.escape(socket.gethostname())
+                           + r'\.tmp((?:\.weights)?\.[A-Za-z0-9]+)?')
+    if not os.path.isdir(folder):
+        return
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            match = temporary.fullmatch(entry.name)
+            if (match and re.fullmatch(names, match.group(1) + (match.group(3) or ''))
+                    and entry.is_file(follow_symlinks=False)
+                    and not process_alive(int(match.group(2)))):
+                remove_quietly(entry.path)
+
+
+def process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except PermissionError:  # someone else's process
+        return True
+    except (ProcessLookupError, OverflowError):
+        return False
+    return True
