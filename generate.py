@@ -136,9 +136,10 @@ def in_dataset_form(picture, path, settings):
 
 def sample_grid(args, model):
     import util
+    from pixel_rnn import pictures
     levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
-                          verbose=util.progress_mode())
-    return util.image_grid([util.levels_to_image(image, args.output_size, model.info.factor)
+                          verbose=cli.progress_mode())
+    return pictures.image_grid([util.levels_to_image(image, args.output_size, model.info.factor)
                             for image in levels])
 
 
@@ -153,7 +154,7 @@ def completion_figure(args, model, pictures, models_dir):
     util.check_images_fit([model], images)
     levels = util.to_levels(images, model.info)
     completions = util.complete(model, levels, rows, args.grid_size, seed=args.seed,
-                                temperature=args.temperature, verbose=util.progress_mode())
+                                temperature=args.temperature, verbose=cli.progress_mode())
     return util.completion_picture(levels, completions, rows, args.output_size,
                                    model.info.factor)
 
@@ -171,11 +172,12 @@ def main():
     cli.start_keras()
     from PIL import Image
     import util
+    from pixel_rnn import pictures
 
     model = util.load_models(models_dir, [args.label], settings)[0]
     picture = (sample_grid(args, model) if args.complete is None
                else completion_figure(args, model, pictures, models_dir))
-    util.save_picture(picture, out, image_format)
+    pictures.save_picture(picture, out, image_format)
     print(f'Saved {out}')
     if args.show:
         Image.fromarray(picture).show()

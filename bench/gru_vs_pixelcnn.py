@@ -79,7 +79,7 @@ def main():
                                   'test accuracy', f'classify {len(test_levels):,} (s)', '5x5 grid (s)')}
     for arch in archs:
         start = time.perf_counter()
-        log_likelihoods = np.stack([util.log_likelihood(model, test_levels)
+        log_likelihoods = np.stack([model.log_likelihood(test_levels)
                                     for model in models[arch]], axis=1)
         classify_seconds = time.perf_counter() - start
         own = log_likelihoods[np.arange(len(test_levels)), test_labels]

@@ -19,6 +19,7 @@ from pixel_rnn import data  # noqa: E402
 
 cli.start_keras()
 import numpy as np  # noqa: E402
+from pixel_rnn.modelfile import loading  # noqa: E402
 import util  # noqa: E402
 
 
@@ -38,7 +39,7 @@ def main():
     images = dataset.x_test[chosen]
     labels = np.array([classes.index(label) for label in dataset.y_test[chosen]])
     for folder in args.models_dir:
-        models = [util.load_model(util.model_path(folder, settings.class_names[label]))
+        models = [loading.load(config.model_path(folder, settings.class_names[label]))
                   for label in classes]
         log_likelihoods = util.log_likelihoods_by_class(models, images)
         predictions = util.bayes_decision(log_likelihoods, util.log_priors(models))

@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 cli.start_keras()
 import dataclasses  # noqa: E402
 from pixel_rnn.architectures import gru  # noqa: E402
+from pixel_rnn.modelfile import loading  # noqa: E402
 import util  # noqa: E402
 from pixel_rnn.architectures import ClassModel
 from pixel_rnn.description import ModelInfo  # noqa: E402
@@ -69,7 +70,7 @@ def baseline_sampling_seconds(model, image_size, rng):
     per_pixel = []
     for length in lengths:
         uniforms = rng.random((1, 3))
-        prefix = util.to_sequences(np.zeros((1, length - 1), np.uint8), model.output_shape[-1])
+        prefix = gru.to_sequences(np.zeros((1, length - 1), np.uint8), model.output_shape[-1])
         model.predict(prefix, verbose=0)
         seconds, _ = timed(lambda: [draw(model.predict(prefix, verbose=0)[:, -1], uniforms[:, i])
                                     for i in range(3)])
@@ -111,7 +112,7 @@ def bench_pixelcnn_sampling(rows):
 def tutorial_classify(models, images):
     """The tutorial's way: model.predict at its default batch, product of probabilities."""
     levels = util.quantize(images)
-    sequences = util.to_sequences(levels, config.num_classes)
+    sequences = gru.to_sequences(levels, config.num_classes)
     pixels = levels.reshape(len(levels), -1)
     scores = []
     for model in models:
@@ -148,12 +149,12 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
     ours (gru.fit) on the same data and seed, and the loss of each epoch."""
     import keras
     images = dataset.x_train[dataset.y_train == 0][:num_images]
-    xs = util.pre_process(images)
-    targets = util.next_pixel_targets(xs, config.num_classes)
+    xs = gru.to_sequences(util.quantize(images), config.num_classes)
+    targets = gru.next_pixel_targets(xs, config.num_classes)
 
     def plain_fit():
         keras.utils.set_random_seed(0)
-        model = util.create_model(config.num_classes)
+        model = gru.create_model(config.num_classes)
         model.compile(optimizer='adam', loss='categorical_crossentropy')
         return model.fit(xs, targets, batch_size=32, epochs=epochs, verbose=0).history['loss']
 
@@ -185,7 +186,7 @@ def main():
     rng = np.random.default_rng(0)
     rows = []
     peak = matmul_peak()
-    bench_sampling(util.load_model(util.model_path(args.models_dir, 0)), rng, rows)
+    bench_sampling(loading.load(config.model_path(args.models_dir, 0)), rng, rows)
     bench_pixelcnn_sampling(rows)
     bench_classification(args.models_dir, dataset, rows, peak)
     if not args.skip_training:

@@ -19,6 +19,7 @@ import config  # noqa: E402
 from pixel_rnn import data  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from pixel_rnn.architectures import gru  # noqa: E402
 import util  # noqa: E402
 
 VARIANTS = {
@@ -65,8 +66,9 @@ def main():
     args = parser.parse_args()
 
     dataset = data.load_mnist(args.data)
-    xs = util.pre_process(dataset.x_train[dataset.y_train == 0][:args.num_images])
-    targets = util.next_pixel_targets(xs, config.num_classes)
+    xs = gru.to_sequences(util.quantize(dataset.x_train[dataset.y_train == 0][:args.num_images]),
+                          config.num_classes)
+    targets = gru.next_pixel_targets(xs, config.num_classes)
     print(f'backend {keras.backend.backend()}, {os.cpu_count()} cores, '
           f'{len(xs)} sequences of {xs.shape[1]} steps, batch 32')
     baseline = None
