@@ -233,8 +233,15 @@ def class_log_likelihood(model, levels_by_reading, floor=None):
     with one reading only: a cut-short sum would overstate the mean."""
     if len(levels_by_reading) == 1:
         return model.log_likelihood(levels_by_reading[0], floor)
-    return (logsumexp([model.log_likelihood(levels) for levels in levels_by_reading], axis=0)
-            - np.log(len(levels_by_reading)))
+    return mixture_log_likelihood([model.log_likelihood(levels) for levels in levels_by_reading])
+
+
+def mixture_log_likelihood(log_likelihoods):
+    """Log-likelihood of each image under a mixture with equal weights of the
+    components whose log-likelihoods (components, images) are given: the log
+    of the mean of their likelihoods, in log space, where products of
+    probabilities underflow."""
+    return logsumexp(log_likelihoods, axis=0) - np.log(len(log_likelihoods))
 
 
 def log_likelihoods_by_class(models, images, verbose=0, moves=()):

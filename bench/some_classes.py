@@ -19,7 +19,6 @@ from pixel_rnn import data  # noqa: E402
 
 cli.start_keras()
 import numpy as np  # noqa: E402
-from pixel_rnn.modelfile import loading  # noqa: E402
 import util  # noqa: E402
 
 
@@ -39,8 +38,8 @@ def main():
     images = dataset.x_test[chosen]
     labels = np.array([classes.index(label) for label in dataset.y_test[chosen]])
     for folder in args.models_dir:
-        models = [loading.load(config.model_path(folder, settings.class_names[label]))
-                  for label in classes]
+        models = util.load_models(folder, [settings.class_names[label] for label in classes],
+                                  settings)
         log_likelihoods = util.log_likelihoods_by_class(models, images)
         predictions = util.bayes_decision(log_likelihoods, util.log_priors(models))
         own = log_likelihoods[np.arange(len(labels)), labels]

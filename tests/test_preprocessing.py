@@ -115,6 +115,15 @@ def test_eight_shifts_add_the_diagonal_moves_after_the_four():
     np.testing.assert_array_equal(up_left[:, :-1, :-1], levels[:2, 1:, 1:])
 
 
+def test_colour_images_move_by_whole_pixels_and_keep_their_channels():
+    images = np.arange(2 * 3 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3, 3)
+    moved = util.shifted(images, 1, 0)
+    np.testing.assert_array_equal(moved[:, 1:], images[:, :-1])
+    assert not moved[:, 0].any()
+    np.testing.assert_array_equal(util.shifted(images[..., 0], 0, -1)[:, :, :-1],
+                                  images[:, :, 1:, 0])
+
+
 @pytest.mark.parametrize('flags, expected', [([], 0), (['--shifts'], 4), (['--shifts=4'], 4),
                                              (['--shifts=8'], 8)])
 def test_shifts_flag_counts_the_moves(monkeypatch, flags, expected):
