@@ -37,7 +37,7 @@ def shrink_all(x, size):
 
 
 def quantize(images, size=config.target_size, factor=config.factor):
-    """uint8 images (m, h, w[, channels]) -> intensity levels (m, size, size[, channels])."""
+    """uint8 images (m, h, w[, colours]) -> intensity levels (m, size, size[, colours])."""
     return np.round(shrink_all(images, size) / factor).astype(np.uint8)
 
 
@@ -103,20 +103,24 @@ def to_levels(images, info):
     return quantize(deskew(images) if info.deskew else images, info.image_size, info.factor)
 
 
-# One-pixel moves: down, up, right, left, then the diagonals; --shifts=N takes the first N.
+# A move is one one-pixel offset (rows, columns) of an image: down, up,
+# right, left, then the diagonals. Training's --shifts=N adds the images
+# under the first N (the flag and ModelInfo.shifts keep the name users and
+# files know); classification's --moves scores them (scored_moves). Every
+# other name here says move.
 MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
-def shifted(images, rows, columns):
+def moved(images, rows, columns):
     """uint8 images (grey or colour) moved by whole pixels, zeros filling the edge they leave."""
-    moves = (0, rows, columns) + (0,) * (images.ndim - 3)
-    return ndimage.shift(images, moves, order=0, mode='constant', cval=0)
+    offsets = (0, rows, columns) + (0,) * (images.ndim - 3)
+    return ndimage.shift(images, offsets, order=0, mode='constant', cval=0)
 
 
 def scored_moves(count):
     """The moves classification.py --moves=count scores each image under
     besides the image itself: 2 is one along each axis (down, right), each
-    shifting the halving to 14x14 by half a pixel; 4 and 8 as --shifts."""
+    moving the halving to 14x14 by half a pixel; 4 and 8 as --shifts."""
     return {0: (), 2: (MOVES[0], MOVES[2]), 4: MOVES[:4], 8: MOVES}[count]
 
 
@@ -126,7 +130,7 @@ def training_levels(images, info):
     shrinking, so each is a new picture), with info.mirror also the mirror
     images of all."""
     if info.shifts:
-        images = np.concatenate([images] + [shifted(images, *move)
+        images = np.concatenate([images] + [moved(images, *move)
                                             for move in MOVES[:info.shifts]])
     levels = to_levels(images, info)
     return np.concatenate([levels, levels[:, :, ::-1]]) if info.mirror else levels
@@ -218,22 +222,23 @@ def check_images_fit(models, images):
                          f'{shape_and_levels(models[0].info)}; give data of their kind')
 
 
-def readings(images, info, moves=()):
+def levels_by_move(images, info, moves=()):
     """The levels of images as a model of info reads them, then of the images
     moved by each of moves (before shrinking)."""
-    return [to_levels(images, info)] + [to_levels(shifted(images, *move), info)
+    return [to_levels(images, info)] + [to_levels(moved(images, *move), info)
                                         for move in moves]
 
 
-def class_log_likelihood(model, levels_by_reading, floor=None):
-    """Log-likelihood in nats of each image under model, given its readings:
-    with one, the model's own; with more, the log of the mean of the
-    likelihoods of the readings, the image's place a latent variable (it is
-    one of them, each as likely). floor as in ClassModel.log_likelihood,
-    with one reading only: a cut-short sum would overstate the mean."""
-    if len(levels_by_reading) == 1:
-        return model.log_likelihood(levels_by_reading[0], floor)
-    return mixture_log_likelihood([model.log_likelihood(levels) for levels in levels_by_reading])
+def class_log_likelihood(model, levels_by_move, floor=None):
+    """Log-likelihood in nats of each image under model, given the levels of
+    it and of its moves (from levels_by_move): with the image alone, the
+    model's own; with moves, the log of the mean of the likelihoods of the
+    image and its moves, the image's place a latent variable (it is one of
+    them, each as likely). floor as in ClassModel.log_likelihood, with the
+    image alone only: a cut-short sum would overstate the mean."""
+    if len(levels_by_move) == 1:
+        return model.log_likelihood(levels_by_move[0], floor)
+    return mixture_log_likelihood([model.log_likelihood(levels) for levels in levels_by_move])
 
 
 def mixture_log_likelihood(log_likelihoods):
@@ -249,11 +254,11 @@ def log_likelihoods_by_class(models, images, verbose=0, moves=()):
     model per class; with moves, each the mean over the image and its moves
     (class_log_likelihood). verbose=1 shows a progress bar over the models."""
     check_images_fit(models, images)
-    levels_by_reading = readings(images, models[0].info, moves)
+    moved_levels = levels_by_move(images, models[0].info, moves)
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     log_likelihoods = np.zeros((len(images), len(models)))
     for index, model in enumerate(models):
-        log_likelihoods[:, index] = class_log_likelihood(model, levels_by_reading)
+        log_likelihoods[:, index] = class_log_likelihood(model, moved_levels)
         progress.update(index + 1)
     return log_likelihoods
 
@@ -305,16 +310,16 @@ def classify(models, images, verbose=0, moves=()):
     subtract, so once a class's running sum plus its log prior falls below
     the best complete score an earlier class gave the image, the class
     cannot win, and its remaining steps are skipped. With moves, each class's
-    likelihood is the mean over the readings (class_log_likelihood), whose
+    likelihood is the mean over the image and its moves (class_log_likelihood), whose
     sums are all computed whole."""
     check_images_fit(models, images)
-    levels_by_reading = readings(images, models[0].info, moves)
+    moved_levels = levels_by_move(images, models[0].info, moves)
     class_log_priors = log_priors(models)
     best = np.full(len(images), -np.inf)
     decisions = np.zeros(len(images), dtype=np.int64)
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     for index, (model, log_prior) in enumerate(zip(models, class_log_priors)):
-        scores = class_log_likelihood(model, levels_by_reading, best - log_prior) + log_prior
+        scores = class_log_likelihood(model, moved_levels, best - log_prior) + log_prior
         # Strictly better: on a tie the earlier class stays, as np.argmax has it.
         wins = scores > best
         best[wins], decisions[wins] = scores[wins], index

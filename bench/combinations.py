@@ -67,10 +67,10 @@ def main():
               f'{accuracy(util.mixture_log_likelihood(by_set), log_priors, labels):.4f}')
     if args.shifts:
         # The unmoved images' pass is by_set[0]'s, not done again.
-        by_shift = [by_set[0]] + [util.log_likelihoods_by_class(sets[0], util.shifted(images, *move))
-                                  for move in util.scored_moves(4)]
-        print(f'{args.models_dir[0]} with a latent shift of {len(by_shift)} moves: '
-              f'{accuracy(util.mixture_log_likelihood(by_shift), log_priors, labels):.4f}')
+        by_move = [by_set[0]] + [util.log_likelihoods_by_class(sets[0], util.moved(images, *move))
+                                 for move in util.scored_moves(4)]
+        print(f'{args.models_dir[0]} with a latent shift of {len(by_move)} moves: '
+              f'{accuracy(util.mixture_log_likelihood(by_move), log_priors, labels):.4f}')
     if args.mirror:
         by_side = [by_set[0], util.log_likelihoods_by_class(sets[0], images[:, :, ::-1])]
         print(f'{args.models_dir[0]} on the mirror images: '

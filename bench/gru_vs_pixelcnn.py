@@ -35,7 +35,7 @@ def train(arch, levels, seconds, args):
     params = dict(config.ARCH_PARAMS[arch])
     if arch == 'pixelcnn':
         params.update(filters=args.filters, depth=args.depth)
-    model = ClassModel.create(ModelInfo('mnist', '', config.target_size, config.num_classes, 1,
+    model = ClassModel.create(ModelInfo('mnist', '', config.target_size, config.levels, 1,
                                         arch, params))
     model.fit(levels, config.batch_size, many, callbacks=[budget], verbose=0)
     # The first epoch also compiles: an epoch's cost is the median of the rest.

@@ -42,7 +42,7 @@ def main():
     parser.add_argument('--jobs', type=int, default=os.cpu_count())
     args = parser.parse_args()
     dataset = data.load_mnist(args.data)
-    template = ModelInfo('mnist', '', config.target_size, config.num_classes, 1, 'gru',
+    template = ModelInfo('mnist', '', config.target_size, config.levels, 1, 'gru',
                          dict(config.ARCH_PARAMS['gru']), skip=0, epochs=args.epochs,
                          batch_size=config.batch_size, seed=0)
     with tempfile.TemporaryDirectory() as scratch:

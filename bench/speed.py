@@ -51,7 +51,7 @@ def distinct_prefixes(levels):
     prefix_ids, steps = np.zeros(len(pixels), dtype=np.int64), 0
     for step in range(pixels.shape[1]):
         steps += prefix_ids.max() + 1
-        _, prefix_ids = np.unique(prefix_ids * config.num_classes + pixels[:, step],
+        _, prefix_ids = np.unique(prefix_ids * config.levels + pixels[:, step],
                                   return_inverse=True)
     return int(steps)
 
@@ -98,7 +98,7 @@ def bench_pixelcnn_sampling(rows):
     from caches, same uniforms, default PixelCNN (untrained: the cost is the
     same)."""
     for size in (10, 28):
-        model = ClassModel.create(ModelInfo('mnist', '0', size, config.num_classes, 1,
+        model = ClassModel.create(ModelInfo('mnist', '0', size, config.levels, 1,
                                             'pixelcnn', dict(config.ARCH_PARAMS['pixelcnn'])))
         uniforms = np.random.default_rng(0).random((GRID, size * size))
         model.sample(GRID, seed=0)  # warm up
@@ -112,7 +112,7 @@ def bench_pixelcnn_sampling(rows):
 def tutorial_classify(models, images):
     """The tutorial's way: model.predict at its default batch, product of probabilities."""
     levels = util.quantize(images)
-    sequences = gru.to_sequences(levels, config.num_classes)
+    sequences = gru.to_sequences(levels, config.levels)
     pixels = levels.reshape(len(levels), -1)
     scores = []
     for model in models:
@@ -127,8 +127,8 @@ def bench_classification(models_dir, dataset, rows, peak):
     models = util.load_models(models_dir, config.MNIST.class_names, config.MNIST)
     baseline, baseline_predictions = timed(tutorial_classify, models, images)
     ours, predictions = timed(util.classify, models, images)
-    flops = 10 * gru_flops(len(images), config.target_size ** 2, config.num_classes, config.units)
-    done = 10 * gru_flops(1, distinct_prefixes(util.quantize(images)), config.num_classes,
+    flops = 10 * gru_flops(len(images), config.target_size ** 2, config.levels, config.units)
+    done = 10 * gru_flops(1, distinct_prefixes(util.quantize(images)), config.levels,
                           config.units)
     name = f'classify {len(images)} images x 10 models at 10x10'
     rows.append((name, f'{baseline:.1f} s, {len(images) / baseline:.0f} img/s, '
@@ -149,18 +149,18 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
     ours (gru.fit) on the same data and seed, and the loss of each epoch."""
     import keras
     images = dataset.x_train[dataset.y_train == 0][:num_images]
-    xs = gru.to_sequences(util.quantize(images), config.num_classes)
-    targets = gru.next_pixel_targets(xs, config.num_classes)
+    xs = gru.to_sequences(util.quantize(images), config.levels)
+    targets = gru.next_pixel_targets(xs, config.levels)
 
     def plain_fit():
         keras.utils.set_random_seed(0)
-        model = gru.create_model(config.num_classes)
+        model = gru.create_model(config.levels)
         model.compile(optimizer='adam', loss='categorical_crossentropy')
         return model.fit(xs, targets, batch_size=32, epochs=epochs, verbose=0).history['loss']
 
     def ours():
         keras.utils.set_random_seed(0)
-        model = ClassModel.create(ModelInfo('mnist', '0', config.target_size, config.num_classes,
+        model = ClassModel.create(ModelInfo('mnist', '0', config.target_size, config.levels,
                                             1, 'gru', dict(config.ARCH_PARAMS['gru'])))
         return model.fit(util.quantize(images), 32, epochs, verbose=0).history['loss']
 

@@ -103,13 +103,13 @@ def test_moves_average_each_class_likelihood_over_the_image_and_its_moves():
     images = rng.integers(0, 256, (300, 28, 28), dtype=np.uint8)
     images[:100, :12] = 0
     moves = util.scored_moves(2)
-    by_reading = [util.log_likelihoods_by_class(models, util.shifted(images, *move))
-                  for move in [(0, 0), *moves]]
-    expected = np.log(np.mean(np.exp(by_reading), axis=0))
+    by_move = [util.log_likelihoods_by_class(models, util.moved(images, *move))
+               for move in [(0, 0), *moves]]
+    expected = np.log(np.mean(np.exp(by_move), axis=0))
     log_likelihoods = util.log_likelihoods_by_class(models, images, moves=moves)
     np.testing.assert_allclose(log_likelihoods, expected, rtol=1e-6)
     decisions = util.bayes_decision(log_likelihoods, util.log_priors(models))
     assert len(set(decisions)) > 1, 'the case must have more than one winner'
-    unmoved = util.bayes_decision(by_reading[0], util.log_priors(models))
+    unmoved = util.bayes_decision(by_move[0], util.log_priors(models))
     assert (decisions != unmoved).any(), 'the moves must change some decisions'
     np.testing.assert_array_equal(util.classify(models, images, moves=moves), decisions)

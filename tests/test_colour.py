@@ -24,7 +24,7 @@ def random_levels(m, size, seed):
 
 def test_sequences_read_pixels_in_raster_order_and_rgb_within_a_pixel():
     levels = random_levels(2, 3, 0)
-    xs = gru.to_sequences(levels, LEVELS, channels=3)
+    xs = gru.to_sequences(levels, LEVELS, 3)
     assert xs.shape == (2, 3 * 3 * 3 + 1, LEVELS + 3)
     assert not xs[:, 0, :LEVELS].any()
     np.testing.assert_array_equal(xs[:, 1:, :LEVELS].argmax(-1).reshape(2, 3, 3, 3), levels)

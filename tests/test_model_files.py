@@ -62,8 +62,7 @@ def keras2_log_likelihood(weights, levels):
     dense_kernel, dense_bias = weights['time_distributed_1']
     units = recurrent.shape[0]
     hard_sigmoid = lambda x: np.clip(0.2 * x + 0.5, 0, 1)
-    num_levels = kernel.shape[0]
-    xs = gru.to_sequences(levels, num_levels)
+    xs = gru.to_sequences(levels, kernel.shape[0])  # the kernel's rows: one per level
     state = np.zeros((len(levels), units))
     total = np.zeros(len(levels))
     pixels = levels.reshape(len(levels), -1)

@@ -32,8 +32,8 @@ def test_quantized_levels_span_0_to_max_intensity():
 def test_gru_sequences_are_one_hot_levels_after_a_zero_start_vector():
     images = np.random.default_rng(2).integers(0, 256, (4, 28, 28), dtype=np.uint8)
     levels = util.quantize(images)
-    xs = gru.to_sequences(levels, config.num_classes)
-    assert xs.shape == (4, config.target_size ** 2 + 1, config.num_classes)
+    xs = gru.to_sequences(levels, config.levels)
+    assert xs.shape == (4, config.target_size ** 2 + 1, config.levels)
     assert not xs[:, 0].any()
     np.testing.assert_array_equal(xs[:, 1:].sum(axis=-1), 1)
     # Row-by-row order: step 1 + r * size + c holds pixel (r, c).
@@ -117,10 +117,10 @@ def test_eight_shifts_add_the_diagonal_moves_after_the_four():
 
 def test_colour_images_move_by_whole_pixels_and_keep_their_channels():
     images = np.arange(2 * 3 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3, 3)
-    moved = util.shifted(images, 1, 0)
+    moved = util.moved(images, 1, 0)
     np.testing.assert_array_equal(moved[:, 1:], images[:, :-1])
     assert not moved[:, 0].any()
-    np.testing.assert_array_equal(util.shifted(images[..., 0], 0, -1)[:, :, :-1],
+    np.testing.assert_array_equal(util.moved(images[..., 0], 0, -1)[:, :, :-1],
                                   images[:, :, 1:, 0])
 
 

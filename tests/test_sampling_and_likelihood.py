@@ -14,7 +14,7 @@ from conftest import gru_model, rigged_model
 
 def test_a_model_with_all_mass_on_one_level_samples_only_that_level():
     for level in (0, 3, 6):
-        probabilities = np.eye(config.num_classes)[level]
+        probabilities = np.eye(config.levels)[level]
         images = rigged_model(probabilities).sample(num_images=4, seed=level)
         assert images.shape == (4, 10, 10)
         assert (images == level).all()
@@ -52,7 +52,7 @@ def test_temperature_sharpens_and_flattens():
 
 
 def test_seed_makes_samples_repeatable():
-    model = rigged_model(np.full(config.num_classes, 1 / config.num_classes), image_size=5)
+    model = rigged_model(np.full(config.levels, 1 / config.levels), image_size=5)
     first = model.sample(num_images=2, seed=7)
     np.testing.assert_array_equal(first, model.sample(num_images=2, seed=7))
     assert first.shape == (2, 5, 5)
@@ -86,10 +86,10 @@ def test_log_likelihood_with_shared_prefixes_equals_the_full_sequence_pass(
     monkeypatch.setattr(gru, 'MIN_CHUNK', min_chunk)
     model = gru_model(units=32, image_size=6)
     rng = np.random.default_rng(4)
-    levels = rng.integers(0, config.num_classes, (12, 6, 6))
+    levels = rng.integers(0, config.levels, (12, 6, 6))
     levels[:6, :3] = 0  # shared beginnings
     levels[6] = levels[7]  # and a duplicate
-    probabilities = model.network.predict(gru.to_sequences(levels, config.num_classes),
+    probabilities = model.network.predict(gru.to_sequences(levels, config.levels),
                                           verbose=0)
     pixels = levels.reshape(12, -1)
     expected = np.log(np.take_along_axis(probabilities[:, :-1], pixels[..., None], axis=-1))
