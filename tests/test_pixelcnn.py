@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from PIL import Image
 
 from pixel_rnn import data
 from pixel_rnn.architectures import pixelcnn
@@ -143,7 +144,8 @@ def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(t
     result = run_script('generate.py', '--digit=1', '--grid_size=2', f'--models_dir={models_dir}',
                         f'--out={tmp_path}/grid.png', '--seed=1')
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / 'grid.png').stat().st_size > 0
+    with Image.open(tmp_path / 'grid.png') as grid:
+        assert grid.size == (65, 65) and grid.mode == 'L'  # 2 x 2 cells of 32 and a line
     bundled = data.load_mnist('bundled')
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [loading.load(config.model_path(str(models_dir), d)) for d in (0, 1)]

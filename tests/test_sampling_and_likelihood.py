@@ -64,7 +64,17 @@ def test_log_likelihood_sums_log_probabilities_of_every_pixel():
     expected = np.log(probabilities)[levels].sum(axis=(1, 2))
     got = rigged_model(probabilities, image_size=4).log_likelihood(levels)
     np.testing.assert_allclose(got, expected, rtol=1e-5)
-    assert util.bits_per_dim(expected, 16) > 0
+
+
+@pytest.mark.parametrize('levels, bits', [(2, 1.0), (4, 2.0), (7, np.log2(7))])
+def test_bits_per_dim_of_a_uniform_model_is_log2_of_its_levels(levels, bits):
+    # Every one of the 16 sub-pixels has probability 1 / levels: log2(levels) bits each.
+    images = np.random.default_rng(levels).integers(0, levels, (3, 4, 4))
+    model = rigged_model(np.full(levels, 1 / levels), image_size=4)
+    log_likelihoods = model.log_likelihood(images)
+    assert util.bits_per_dim(log_likelihoods, 16) == pytest.approx(bits, rel=1e-5)
+    # The mean over images: one of 1 bit a sub-pixel and one of 3 bits, 2.
+    assert util.bits_per_dim(np.array([-16, -48]) * np.log(2), 16) == pytest.approx(2.0)
 
 
 def test_image_grid_places_samples_row_by_row_between_white_lines():

@@ -180,18 +180,24 @@ def test_cifar_without_models_or_data_says_what_to_do(tmp_path):
 def test_train_draw_and_classify_with_colour_models(tmp_path):
     rng = np.random.default_rng(0)
     npz = str(tmp_path / 'cifar.npz')
+    # Noise, but the test airplanes are black.
+    x_test, y_test = rng.integers(0, 256, (20, 32, 32, 3), np.uint8), np.arange(20) % 10
+    x_test[y_test == 0] = 0
     np.savez(npz, x_train=rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8),
-             y_train=np.arange(40) % 10, x_test=rng.integers(0, 256, (20, 32, 32, 3), np.uint8),
-             y_test=np.arange(20) % 10)
+             y_train=np.arange(40) % 10, x_test=x_test, y_test=y_test)
     models_dir = str(tmp_path / 'models')
     result = run_script('train_cifar.py', '--label=cat', '--epochs=1', f'--data={npz}',
                         f'--models_dir={models_dir}')
     assert result.returncode == 0, result.stderr
     assert f'Saved {models_dir}/model_cat.h5' in result.stdout
-    for name in config.cifar_classes:  # the other classes' models, made without training
+    # The other classes' models, made without training, give all their mass to
+    # one level: the airplane's to black, which it wins; the cat's model wins
+    # the noise, which the others' level 6 is almost never.
+    for name in config.cifar_classes:
         if name != 'cat':
-            saving.save(rigged_model(np.full(7, 1 / 7), colours=3, class_name=name),
-                            config.model_path(models_dir, name))
+            level = 0 if name == 'airplane' else 6
+            saving.save(rigged_model(np.eye(7)[level], colours=3, class_name=name),
+                        config.model_path(models_dir, name))
     out = str(tmp_path / 'cats.png')
     result = run_script('generate.py', '--dataset=cifar', '--label=cat', '--grid_size=2',
                         f'--models_dir={models_dir}', f'--out={out}')
@@ -204,7 +210,9 @@ def test_train_draw_and_classify_with_colour_models(tmp_path):
     assert result.returncode == 0, result.stderr
     accuracy_line, = [line for line in result.stdout.splitlines() if line.startswith('Classification accuracy')]
     assert 'each image and 2 moves of it' in accuracy_line
-    assert 0 <= float(accuracy_line.split(': ')[-1]) <= 1
+    chosen = np.where(y_test == 0, 0, config.cifar_classes.index('cat'))
+    accuracy = float(accuracy_line.split(': ')[-1])
+    assert accuracy == pytest.approx(np.mean(chosen == y_test), abs=1e-4), accuracy_line
     assert 'bits/dim' in result.stdout and 'Confusion matrix' in result.stdout, result.stdout
     for name in ('confusion_matrix', 'misclassified'):
         with Image.open(tmp_path / 'report' / f'models_{name}.png') as picture:

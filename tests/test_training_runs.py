@@ -249,25 +249,29 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices('CPU')[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 sys.path[:0] = ['.', 'tests']
+from pixel_rnn.modelfile import loading
 from pixel_rnn.training import one_class
-import util
 from conftest import model_info
 info = model_info(units=8, image_size=6, epochs=2, batch_size=8, seed=0)
 levels = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
 one_class.train_class(levels, info, sys.argv[1], distribute=True)
-print('loss', loading.load(sys.argv[1]).info.loss)
+one_class.train_class(levels, info, sys.argv[2])
+print('losses', loading.load(sys.argv[1]).info.loss, loading.load(sys.argv[2]).info.loss)
 '''
 
 
 @pytest.mark.slow
 def test_distribute_trains_one_model_over_two_devices(tmp_path):
-    path = str(tmp_path / 'model_0.h5')
-    result = subprocess.run([sys.executable, '-c', DISTRIBUTED, path], cwd=ROOT,
+    path, alone = str(tmp_path / 'model_0.h5'), str(tmp_path / 'alone' / 'model_0.h5')
+    result = subprocess.run([sys.executable, '-c', DISTRIBUTED, path, alone], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert 'One model on 2 devices: /device:CPU:0, /device:CPU:1' in result.stdout
-    assert float(result.stdout.split('loss')[-1]) > 0
-    assert os.listdir(tmp_path) == ['model_0.h5']
+    # Each batch split between the devices and the gradients summed: the
+    # same steps as one device takes on the whole batch.
+    distributed, on_one_device = map(float, result.stdout.split('losses')[-1].split())
+    assert distributed == pytest.approx(on_one_device, rel=1e-4)
+    assert sorted(os.listdir(tmp_path)) == ['alone', 'model_0.h5']
 
 
 @pytest.mark.parametrize('damage', ['run.json', 'epoch_00001.json', 'epoch_00001.weights.h5'])
