@@ -4,9 +4,10 @@ An image is shrunk, quantized to a few intensity levels and read in raster
 order (colour: red, green, blue within a pixel). A model, one per class,
 gives every sub-pixel a distribution given the sub-pixels before it, so an
 image's likelihood is the product of the probabilities of its sub-pixels; we
-sum their logs. Models are ClassModels (pixel_rnn/architectures): a GRU over the sequence
-of sub-pixels, the tutorial's design (gru.py), or a PixelCNN (pixelcnn.py);
-the functions here take either and never ask which.
+sum their logs. Models are ClassModels (pixel_rnn/architectures): a GRU over
+the sequence of sub-pixels, the tutorial's design (gru.py), or a PixelCNN
+(pixelcnn.py); the functions here take either and never ask which. Pictures
+that need none of this are pixel_rnn/pictures.py's.
 """
 import dataclasses
 import os
