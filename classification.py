@@ -90,7 +90,7 @@ def main():
 
     models = load_models(models_dir, settings)
     moves = util.scored_moves(args.moves)
-    predictions = util.classify(models, images, verbose=util.progress_mode(), moves=moves)
+    predictions = util.classify(models, images, verbose=cli.progress_mode(), moves=moves)
     scoring = f' (each image and {len(moves)} moves of it)' if moves else ''
     print(f'Classification accuracy on a test set{scoring}: {np.mean(predictions == labels):.4f}')
     if args.report:
@@ -110,14 +110,14 @@ def main():
 def write_report_pictures(report_dir, models_dir, images, labels, predictions, class_names):
     """The confusion matrix and the misclassified images as PNG files, each
     written whole, named after the models folder; their paths printed."""
-    import util
+    from pixel_rnn import pictures
     os.makedirs(report_dir, exist_ok=True)
     stem = os.path.join(report_dir, os.path.basename(os.path.normpath(models_dir)))
     for name, picture in (
-            ('confusion_matrix', util.confusion_picture(labels, predictions, class_names)),
-            ('misclassified', util.misclassified_picture(images, labels, predictions,
-                                                         class_names))):
-        util.save_picture(picture, f'{stem}_{name}.png', 'PNG')
+            ('confusion_matrix', pictures.confusion_picture(labels, predictions, class_names)),
+            ('misclassified', pictures.misclassified_picture(images, labels, predictions,
+                                                             class_names))):
+        pictures.save_picture(picture, f'{stem}_{name}.png', 'PNG')
         print(f'Saved {stem}_{name}.png')
 
 

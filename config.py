@@ -7,10 +7,11 @@ import dataclasses
 import os
 
 # MNIST images are shrunk to target_size x target_size and quantized to
-# num_classes intensity levels: level = round(pixel / factor).
+# levels intensity levels: level = round(pixel / factor). (The tutorial
+# called the count num_classes; here a class is one of a data set's.)
 target_size = 10
 max_intensity = 6
-num_classes = max_intensity + 1
+levels = max_intensity + 1
 factor = 256 / max_intensity
 
 # CIFAR-10: the same per channel, to start with.

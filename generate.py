@@ -136,24 +136,25 @@ def in_dataset_form(picture, path, settings):
 
 def sample_grid(args, model):
     import util
+    from pixel_rnn import pictures
     levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
-                          verbose=util.progress_mode())
-    return util.image_grid([util.levels_to_image(image, args.output_size, model.info.factor)
+                          verbose=cli.progress_mode())
+    return pictures.image_grid([util.levels_to_image(image, args.output_size, model.info.factor)
                             for image in levels])
 
 
-def completion_figure(args, model, pictures, models_dir):
-    """The picture of --complete: of pictures where given, else of test images."""
+def completion_figure(args, model, own_pictures, models_dir):
+    """The picture of --complete: of own_pictures where given, else of test images."""
     import util
     settings = args.settings
     rows = given_rows(args.given_rows, model.info, models_dir)
     images = (np.stack([in_dataset_form(picture, path, settings)
-                        for picture, path in zip(pictures, args.complete)]) if pictures
+                        for picture, path in zip(own_pictures, args.complete)]) if own_pictures
               else test_images(args, settings.class_names.index(args.label)))
     util.check_images_fit([model], images)
     levels = util.to_levels(images, model.info)
     completions = util.complete(model, levels, rows, args.grid_size, seed=args.seed,
-                                temperature=args.temperature, verbose=util.progress_mode())
+                                temperature=args.temperature, verbose=cli.progress_mode())
     return util.completion_picture(levels, completions, rows, args.output_size,
                                    model.info.factor)
 
@@ -167,15 +168,16 @@ def main():
                                                                 default_file))
     models_dir = cli.models_dir(args.models_dir, settings.models_dir)
     cli.require_models(models_dir, [args.label], settings)
-    pictures = read_pictures(args.complete, settings) if args.complete else None
+    own_pictures = read_pictures(args.complete, settings) if args.complete else None
     cli.start_keras()
     from PIL import Image
     import util
+    from pixel_rnn import pictures
 
     model = util.load_models(models_dir, [args.label], settings)[0]
     picture = (sample_grid(args, model) if args.complete is None
-               else completion_figure(args, model, pictures, models_dir))
-    util.save_picture(picture, out, image_format)
+               else completion_figure(args, model, own_pictures, models_dir))
+    pictures.save_picture(picture, out, image_format)
     print(f'Saved {out}')
     if args.show:
         Image.fromarray(picture).show()

@@ -29,8 +29,10 @@ def main():
     dataset = data.load_cifar(args.data)
     cli.start_keras()
     import util
-    util.train(dataset, request, None if args.all_labels else [args.label], args.models_dir,
-               args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
+    from pixel_rnn.description import ModelInfo
+    util.train(dataset, ModelInfo(**request), None if args.all_labels else [args.label],
+               args.models_dir, args.num_images, args.restart, args.logdir, args.jobs,
+               args.distribute)
 
 
 if __name__ == '__main__':

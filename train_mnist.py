@@ -27,8 +27,10 @@ def main():
     dataset = data.load_mnist(args.data)
     cli.start_keras()
     import util
-    util.train(dataset, request, None if args.all_digits else [args.digit], args.models_dir,
-               args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
+    from pixel_rnn.description import ModelInfo
+    util.train(dataset, ModelInfo(**request), None if args.all_digits else [args.digit],
+               args.models_dir, args.num_images, args.restart, args.logdir, args.jobs,
+               args.distribute)
 
 
 if __name__ == '__main__':

@@ -4,32 +4,27 @@ An image is shrunk, quantized to a few intensity levels and read in raster
 order (colour: red, green, blue within a pixel). A model, one per class,
 gives every sub-pixel a distribution given the sub-pixels before it, so an
 image's likelihood is the product of the probabilities of its sub-pixels; we
-sum their logs. Models are ClassModels (models.py): a GRU over the sequence
-of sub-pixels, the tutorial's design (gru.py), or a PixelCNN (pixelcnn.py);
-the functions here take either and never ask which.
+sum their logs. Models are ClassModels (pixel_rnn/architectures): a GRU over
+the sequence of sub-pixels, the tutorial's design (gru.py), or a PixelCNN
+(pixelcnn.py); the functions here take either and never ask which. Pictures
+that need none of this are pixel_rnn/pictures.py's.
 """
 import dataclasses
 import os
 
 import keras
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 from scipy.special import logsumexp, softmax
 from skimage import transform
 from skimage.util import img_as_ubyte
 
 import config
-from pixel_rnn import files
-from pixel_rnn.modelfile import saving
+from pixel_rnn import pictures
+from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 from pixel_rnn.training import one_class
 from pixel_rnn.training import parallel
-from pixel_rnn.errors import UsageError
-# The tutorial's GRU functions, under the names it gave them.
-from pixel_rnn.architectures.gru import create_model, next_pixel_targets, to_sequences  # noqa: F401
-from pixel_rnn.description import ModelInfo
-from pixel_rnn.training.one_class import progress_mode  # noqa: F401
 
 
 # ---------------------------------------------------------------- preprocessing
@@ -43,7 +38,7 @@ def shrink_all(x, size):
 
 
 def quantize(images, size=config.target_size, factor=config.factor):
-    """uint8 images (m, h, w[, channels]) -> intensity levels (m, size, size[, channels])."""
+    """uint8 images (m, h, w[, colours]) -> intensity levels (m, size, size[, colours])."""
     return np.round(shrink_all(images, size) / factor).astype(np.uint8)
 
 
@@ -109,20 +104,24 @@ def to_levels(images, info):
     return quantize(deskew(images) if info.deskew else images, info.image_size, info.factor)
 
 
-# One-pixel moves: down, up, right, left, then the diagonals; --shifts=N takes the first N.
+# A move is one one-pixel offset (rows, columns) of an image: down, up,
+# right, left, then the diagonals. Training's --shifts=N adds the images
+# under the first N (the flag and ModelInfo.shifts keep the name users and
+# files know); classification's --moves scores them (scored_moves). Every
+# other name here says move.
 MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
-def shifted(images, rows, columns):
+def moved(images, rows, columns):
     """uint8 images (grey or colour) moved by whole pixels, zeros filling the edge they leave."""
-    moves = (0, rows, columns) + (0,) * (images.ndim - 3)
-    return ndimage.shift(images, moves, order=0, mode='constant', cval=0)
+    offsets = (0, rows, columns) + (0,) * (images.ndim - 3)
+    return ndimage.shift(images, offsets, order=0, mode='constant', cval=0)
 
 
 def scored_moves(count):
     """The moves classification.py --moves=count scores each image under
     besides the image itself: 2 is one along each axis (down, right), each
-    shifting the halving to 14x14 by half a pixel; 4 and 8 as --shifts."""
+    moving the halving to 14x14 by half a pixel; 4 and 8 as --shifts."""
     return {0: (), 2: (MOVES[0], MOVES[2]), 4: MOVES[:4], 8: MOVES}[count]
 
 
@@ -132,33 +131,18 @@ def training_levels(images, info):
     shrinking, so each is a new picture), with info.mirror also the mirror
     images of all."""
     if info.shifts:
-        images = np.concatenate([images] + [shifted(images, *move)
+        images = np.concatenate([images] + [moved(images, *move)
                                             for move in MOVES[:info.shifts]])
     levels = to_levels(images, info)
     return np.concatenate([levels, levels[:, :, ::-1]]) if info.mirror else levels
 
 
-def pre_process(images, size=config.target_size, factor=config.factor,
-                num_levels=config.num_classes):
-    """uint8 images (m, h, w[, channels]) -> one-hot sequences, as the tutorial trains its GRU."""
-    channels = images.shape[3] if images.ndim == 4 else 1
-    return to_sequences(quantize(images, size, factor), num_levels, channels)
-
-
 # ---------------------------------------------------------------- training
 
-def train(dataset, request, labels, models_dir, num_images, restart=False, logdir=None,
+def train(dataset, template, labels, models_dir, num_images, restart=False, logdir=None,
           jobs=None, distribute=False):
-    """What train_mnist.py and train_cifar.py do: train the classes at positions
-    labels (None: all) of dataset as request (fields of a ModelInfo) asks."""
-    train_class_models(dataset, range(len(dataset.class_names)) if labels is None else labels,
-                       models_dir, ModelInfo(**request), num_images, restart, logdir, jobs,
-                       distribute)
-
-
-def train_class_models(dataset, labels, models_dir, template, num_images, restart=False,
-                       logdir=None, jobs=None, distribute=False):
-    """Train one model per label (a position in dataset.class_names) on up to
+    """What train_mnist.py and train_cifar.py do: train one model per label
+    (a position in dataset.class_names; None: every class) on up to
     num_images of its training images, after the first template.skip, as the
     ModelInfo template says; jobs classes at a time, each in a process of its
     own (None: as many as there are cores, one where one class is trained);
@@ -170,7 +154,7 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
     if problem:
         raise UsageError(f'cannot train that: {problem}')
     tasks = []
-    for label in labels:
+    for label in range(len(dataset.class_names)) if labels is None else labels:
         in_class = dataset.y_train == label
         images = dataset.x_train[in_class][template.skip:template.skip + num_images]
         name = dataset.class_names[label]
@@ -180,7 +164,7 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
         tasks.append(one_class.Task(training_levels(images, info), info,
-                                   model_path(models_dir, name), restart,
+                                   config.model_path(models_dir, name), restart,
                                    logdir and os.path.join(logdir, name), distribute))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
     with one_class.locked([task.path for task in tasks]):
@@ -193,24 +177,11 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
 
 # ---------------------------------------------------------------- model files
 
-model_path = config.model_path
-
-
-def save_model(model, path):
-    """Write a ClassModel whole or not at all, with its description."""
-    saving.save(model, path)
-
-
-def load_model(path):
-    """The ClassModel in a file of this project or of the tutorial (Keras 2.2.4)."""
-    return loading.load(path)
-
-
 def load_models(models_dir, class_names, settings):
     """The models of the classes of settings' data set, checked to agree
     with each other and with the data set."""
-    paths = [model_path(models_dir, name) for name in class_names]
-    models = [load_model(path) for path in paths]
+    paths = [config.model_path(models_dir, name) for name in class_names]
+    models = [loading.load(path) for path in paths]
     for path, name, model in zip(paths, class_names, models):
         info = model.info
         if info.dataset != settings.name:
@@ -245,11 +216,6 @@ def log_priors(models):
 
 # ---------------------------------------------------------------- likelihood
 
-def log_likelihood(model, levels):
-    """Log-probability in nats of each image of levels under a ClassModel."""
-    return model.log_likelihood(levels)
-
-
 def check_images_fit(models, images):
     colours = images.shape[3] if images.ndim == 4 else 1
     if colours != models[0].info.colours:
@@ -257,23 +223,31 @@ def check_images_fit(models, images):
                          f'{shape_and_levels(models[0].info)}; give data of their kind')
 
 
-def readings(images, info, moves=()):
+def levels_by_move(images, info, moves=()):
     """The levels of images as a model of info reads them, then of the images
     moved by each of moves (before shrinking)."""
-    return [to_levels(images, info)] + [to_levels(shifted(images, *move), info)
+    return [to_levels(images, info)] + [to_levels(moved(images, *move), info)
                                         for move in moves]
 
 
-def class_log_likelihood(model, levels_by_reading, floor=None):
-    """Log-likelihood in nats of each image under model, given its readings:
-    with one, the model's own; with more, the log of the mean of the
-    likelihoods of the readings, the image's place a latent variable (it is
-    one of them, each as likely). floor as in ClassModel.log_likelihood,
-    with one reading only: a cut-short sum would overstate the mean."""
-    if len(levels_by_reading) == 1:
-        return model.log_likelihood(levels_by_reading[0], floor)
-    return (logsumexp([model.log_likelihood(levels) for levels in levels_by_reading], axis=0)
-            - np.log(len(levels_by_reading)))
+def class_log_likelihood(model, levels_by_move, floor=None):
+    """Log-likelihood in nats of each image under model, given the levels of
+    it and of its moves (from levels_by_move): with the image alone, the
+    model's own; with moves, the log of the mean of the likelihoods of the
+    image and its moves, the image's place a latent variable (it is one of
+    them, each as likely). floor as in ClassModel.log_likelihood, with the
+    image alone only: a cut-short sum would overstate the mean."""
+    if len(levels_by_move) == 1:
+        return model.log_likelihood(levels_by_move[0], floor)
+    return mixture_log_likelihood([model.log_likelihood(levels) for levels in levels_by_move])
+
+
+def mixture_log_likelihood(log_likelihoods):
+    """Log-likelihood of each image under a mixture with equal weights of the
+    components whose log-likelihoods (components, images) are given: the log
+    of the mean of their likelihoods, in log space, where products of
+    probabilities underflow."""
+    return logsumexp(log_likelihoods, axis=0) - np.log(len(log_likelihoods))
 
 
 def log_likelihoods_by_class(models, images, verbose=0, moves=()):
@@ -281,11 +255,11 @@ def log_likelihoods_by_class(models, images, verbose=0, moves=()):
     model per class; with moves, each the mean over the image and its moves
     (class_log_likelihood). verbose=1 shows a progress bar over the models."""
     check_images_fit(models, images)
-    levels_by_reading = readings(images, models[0].info, moves)
+    moved_levels = levels_by_move(images, models[0].info, moves)
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     log_likelihoods = np.zeros((len(images), len(models)))
     for index, model in enumerate(models):
-        log_likelihoods[:, index] = class_log_likelihood(model, levels_by_reading)
+        log_likelihoods[:, index] = class_log_likelihood(model, moved_levels)
         progress.update(index + 1)
     return log_likelihoods
 
@@ -337,16 +311,16 @@ def classify(models, images, verbose=0, moves=()):
     subtract, so once a class's running sum plus its log prior falls below
     the best complete score an earlier class gave the image, the class
     cannot win, and its remaining steps are skipped. With moves, each class's
-    likelihood is the mean over the readings (class_log_likelihood), whose
+    likelihood is the mean over the image and its moves (class_log_likelihood), whose
     sums are all computed whole."""
     check_images_fit(models, images)
-    levels_by_reading = readings(images, models[0].info, moves)
+    moved_levels = levels_by_move(images, models[0].info, moves)
     class_log_priors = log_priors(models)
     best = np.full(len(images), -np.inf)
     decisions = np.zeros(len(images), dtype=np.int64)
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     for index, (model, log_prior) in enumerate(zip(models, class_log_priors)):
-        scores = class_log_likelihood(model, levels_by_reading, best - log_prior) + log_prior
+        scores = class_log_likelihood(model, moved_levels, best - log_prior) + log_prior
         # Strictly better: on a tie the earlier class stays, as np.argmax has it.
         wins = scores > best
         best[wins], decisions[wins] = scores[wins], index
@@ -355,11 +329,6 @@ def classify(models, images, verbose=0, moves=()):
 
 
 # ---------------------------------------------------------------- sampling
-
-def sample(model, num_images=1, seed=None, temperature=1.0, verbose=0):
-    """Images of levels drawn from a ClassModel: see ClassModel.sample."""
-    return model.sample(num_images, seed, temperature, verbose)
-
 
 def complete(model, levels, given_rows, num_completions, seed=None, temperature=1.0,
              verbose=0):
@@ -403,83 +372,4 @@ def completion_picture(levels, completions, given_rows, output_size, factor=conf
         cells += [levels_to_image(completion, output_size, factor)
                   for completion in image_completions]
         cells.append(levels_to_image(image, output_size, factor))
-    return image_grid(cells, columns=len(completions[0]) + 2)
-
-
-def image_grid(images, columns=None, line=config.grid_line):
-    """Equal-size pictures -> one picture, row by row, columns to a row
-    (default: a square grid), with white lines line pixels wide between
-    the cells."""
-    columns = columns or int(round(np.sqrt(len(images))))
-    rows = -(-len(images) // columns)
-    height, width = images[0].shape[:2]
-    grid = np.full((rows * (height + line) - line, columns * (width + line) - line)
-                   + images[0].shape[2:], 255, dtype=np.uint8)
-    for index, image in enumerate(images):
-        top, left = (height + line) * (index // columns), (width + line) * (index % columns)
-        grid[top:top + height, left:left + width] = image
-    return grid
-
-
-def save_picture(picture, path, image_format):
-    """Write a uint8 picture to path in image_format (a Pillow format name),
-    whole or not at all."""
-    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    temporary = files.temporary_name(path)
-    try:
-        Image.fromarray(picture).save(temporary, format=image_format)
-        os.replace(temporary, path)
-    finally:
-        files.remove_quietly(temporary)
-
-
-
-# ---------------------------------------------------------------- report pictures
-
-MAX_SHOWN_ERRORS = 100  # the misclassified picture's grid: 10 x 10 at most
-
-
-def figure_picture(figure):
-    """A matplotlib Figure drawn (by Agg, no screen needed) to a uint8 RGB picture."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    canvas = FigureCanvasAgg(figure)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
-
-
-def confusion_picture(labels, predictions, class_names):
-    """scikit-learn's ConfusionMatrixDisplay of predictions against labels
-    (positions in class_names), as a uint8 RGB picture."""
-    from matplotlib.figure import Figure
-    from sklearn.metrics import ConfusionMatrixDisplay
-    figure = Figure(figsize=(7, 6), dpi=100, layout='tight')
-    axes = figure.add_subplot()
-    ConfusionMatrixDisplay.from_predictions(
-        labels, predictions, labels=range(len(class_names)), display_labels=class_names,
-        ax=axes, colorbar=False, xticks_rotation='vertical' if len(max(class_names, key=len)) > 2
-        else 'horizontal')
-    axes.set(title=f'{len(labels)} test images: {np.mean(labels == predictions):.4f} correct',
-             xlabel='chosen class', ylabel='true class')
-    return figure_picture(figure)
-
-
-def misclassified_picture(images, labels, predictions, class_names):
-    """The first MAX_SHOWN_ERRORS images (uint8, grey or colour) whose
-    prediction is not their label, in a grid, each titled 'true as chosen',
-    as a uint8 RGB picture."""
-    from matplotlib.figure import Figure
-    wrong = np.flatnonzero(labels != predictions)
-    shown = wrong[:MAX_SHOWN_ERRORS]
-    columns = max(1, min(10, len(shown)))
-    rows = max(1, -(-len(shown) // columns))
-    figure = Figure(figsize=(1.1 * columns + 0.4, 1.2 * rows + 0.6), dpi=100, layout='tight')
-    figure.suptitle(f'{len(wrong)} of {len(labels)} misclassified, true class as chosen'
-                    + (f' (the first {len(shown)})' if len(shown) < len(wrong) else ''),
-                    fontsize=9)
-    for place, index in enumerate(shown):
-        axes = figure.add_subplot(rows, columns, place + 1)
-        axes.imshow(images[index], cmap='gray', vmin=0, vmax=255)
-        axes.set_title(f'{class_names[labels[index]]} as {class_names[predictions[index]]}',
-                       fontsize=8)
-        axes.set_axis_off()
-    return figure_picture(figure)
+    return pictures.image_grid(cells, columns=len(completions[0]) + 2)

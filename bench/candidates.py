@@ -156,6 +156,7 @@ def train_classes(dataset, info, num_images, seconds, models_dir):
     import numpy as np
     import util
     from pixel_rnn.architectures import ClassModel
+    from pixel_rnn.modelfile import saving
     models, train_seconds, durations = [], [], []
     for label, name in enumerate(dataset.class_names):
         in_class = dataset.y_train == label
@@ -173,7 +174,7 @@ def train_classes(dataset, info, num_images, seconds, models_dir):
         durations.append(budget.durations)
         model.info = dataclasses.replace(class_info, epochs=len(budget.durations),
                                          loss=budget.loss, keras_version=keras.__version__)
-        util.save_model(model, util.model_path(models_dir, name))
+        saving.save(model, config.model_path(models_dir, name))
         models.append(model)
         print(f'  {name}: {len(budget.durations)} epochs in {train_seconds[-1]:.1f} s, '
               f'loss {budget.loss:.4f}', flush=True)

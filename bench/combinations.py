@@ -32,13 +32,7 @@ from pixel_rnn import data  # noqa: E402
 
 cli.start_keras()
 import numpy as np  # noqa: E402
-from scipy.special import logsumexp  # noqa: E402
 import util  # noqa: E402
-
-
-def mean_likelihood(log_likelihoods):
-    """log of the mean of the likelihoods: a mixture with equal weights."""
-    return logsumexp(log_likelihoods, axis=0) - np.log(len(log_likelihoods))
 
 
 def accuracy(log_likelihoods, log_priors, labels):
@@ -70,19 +64,19 @@ def main():
         print(f'mean of the {len(sets)} sets: '
               f'{accuracy(np.mean(by_set, axis=0), log_priors, labels):.4f}')
         print(f'mixture of the {len(sets)} sets: '
-              f'{accuracy(mean_likelihood(by_set), log_priors, labels):.4f}')
+              f'{accuracy(util.mixture_log_likelihood(by_set), log_priors, labels):.4f}')
     if args.shifts:
         # The unmoved images' pass is by_set[0]'s, not done again.
-        by_shift = [by_set[0]] + [util.log_likelihoods_by_class(sets[0], util.shifted(images, *move))
-                                  for move in util.scored_moves(4)]
-        print(f'{args.models_dir[0]} with a latent shift of {len(by_shift)} moves: '
-              f'{accuracy(mean_likelihood(by_shift), log_priors, labels):.4f}')
+        by_move = [by_set[0]] + [util.log_likelihoods_by_class(sets[0], util.moved(images, *move))
+                                 for move in util.scored_moves(4)]
+        print(f'{args.models_dir[0]} with a latent shift of {len(by_move)} moves: '
+              f'{accuracy(util.mixture_log_likelihood(by_move), log_priors, labels):.4f}')
     if args.mirror:
         by_side = [by_set[0], util.log_likelihoods_by_class(sets[0], images[:, :, ::-1])]
         print(f'{args.models_dir[0]} on the mirror images: '
               f'{accuracy(by_side[1], log_priors, labels):.4f}')
         print(f'{args.models_dir[0]} with a latent mirror: '
-              f'{accuracy(mean_likelihood(by_side), log_priors, labels):.4f}')
+              f'{accuracy(util.mixture_log_likelihood(by_side), log_priors, labels):.4f}')
         print(f'{args.models_dir[0]}, mean of the image\'s and its mirror\'s log-likelihoods: '
               f'{accuracy(np.mean(by_side, axis=0), log_priors, labels):.4f}')
 

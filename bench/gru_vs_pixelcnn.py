@@ -35,7 +35,7 @@ def train(arch, levels, seconds, args):
     params = dict(config.ARCH_PARAMS[arch])
     if arch == 'pixelcnn':
         params.update(filters=args.filters, depth=args.depth)
-    model = ClassModel.create(ModelInfo('mnist', '', config.target_size, config.num_classes, 1,
+    model = ClassModel.create(ModelInfo('mnist', '', config.target_size, config.levels, 1,
                                         arch, params))
     model.fit(levels, config.batch_size, many, callbacks=[budget], verbose=0)
     # The first epoch also compiles: an epoch's cost is the median of the rest.
@@ -79,7 +79,7 @@ def main():
                                   'test accuracy', f'classify {len(test_levels):,} (s)', '5x5 grid (s)')}
     for arch in archs:
         start = time.perf_counter()
-        log_likelihoods = np.stack([util.log_likelihood(model, test_levels)
+        log_likelihoods = np.stack([model.log_likelihood(test_levels)
                                     for model in models[arch]], axis=1)
         classify_seconds = time.perf_counter() - start
         own = log_likelihoods[np.arange(len(test_levels)), test_labels]

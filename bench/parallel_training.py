@@ -19,15 +19,16 @@ import config  # noqa: E402
 from pixel_rnn import data  # noqa: E402
 
 cli.start_keras()
+from pixel_rnn.modelfile import loading  # noqa: E402
 import util  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
 
 
 def timed_run(dataset, template, num_images, jobs, models_dir):
     start = time.perf_counter()
-    util.train_class_models(dataset, range(10), models_dir, template, num_images, jobs=jobs)
+    util.train(dataset, template, None, models_dir, num_images, jobs=jobs)
     seconds = time.perf_counter() - start
-    losses = [util.load_model(util.model_path(models_dir, name)).info.loss
+    losses = [loading.load(config.model_path(models_dir, name)).info.loss
               for name in dataset.class_names]
     return seconds, losses
 
@@ -41,7 +42,7 @@ def main():
     parser.add_argument('--jobs', type=int, default=os.cpu_count())
     args = parser.parse_args()
     dataset = data.load_mnist(args.data)
-    template = ModelInfo('mnist', '', config.target_size, config.num_classes, 1, 'gru',
+    template = ModelInfo('mnist', '', config.target_size, config.levels, 1, 'gru',
                          dict(config.ARCH_PARAMS['gru']), skip=0, epochs=args.epochs,
                          batch_size=config.batch_size, seed=0)
     with tempfile.TemporaryDirectory() as scratch:

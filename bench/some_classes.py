@@ -38,8 +38,8 @@ def main():
     images = dataset.x_test[chosen]
     labels = np.array([classes.index(label) for label in dataset.y_test[chosen]])
     for folder in args.models_dir:
-        models = [util.load_model(util.model_path(folder, settings.class_names[label]))
-                  for label in classes]
+        models = util.load_models(folder, [settings.class_names[label] for label in classes],
+                                  settings)
         log_likelihoods = util.log_likelihoods_by_class(models, images)
         predictions = util.bayes_decision(log_likelihoods, util.log_priors(models))
         own = log_likelihoods[np.arange(len(labels)), labels]

@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 cli.start_keras()
 import dataclasses  # noqa: E402
 from pixel_rnn.architectures import gru  # noqa: E402
+from pixel_rnn.modelfile import loading  # noqa: E402
 import util  # noqa: E402
 from pixel_rnn.architectures import ClassModel
 from pixel_rnn.description import ModelInfo  # noqa: E402
@@ -50,7 +51,7 @@ def distinct_prefixes(levels):
     prefix_ids, steps = np.zeros(len(pixels), dtype=np.int64), 0
     for step in range(pixels.shape[1]):
         steps += prefix_ids.max() + 1
-        _, prefix_ids = np.unique(prefix_ids * config.num_classes + pixels[:, step],
+        _, prefix_ids = np.unique(prefix_ids * config.levels + pixels[:, step],
                                   return_inverse=True)
     return int(steps)
 
@@ -69,7 +70,7 @@ def baseline_sampling_seconds(model, image_size, rng):
     per_pixel = []
     for length in lengths:
         uniforms = rng.random((1, 3))
-        prefix = util.to_sequences(np.zeros((1, length - 1), np.uint8), model.output_shape[-1])
+        prefix = gru.to_sequences(np.zeros((1, length - 1), np.uint8), model.output_shape[-1])
         model.predict(prefix, verbose=0)
         seconds, _ = timed(lambda: [draw(model.predict(prefix, verbose=0)[:, -1], uniforms[:, i])
                                     for i in range(3)])
@@ -97,7 +98,7 @@ def bench_pixelcnn_sampling(rows):
     from caches, same uniforms, default PixelCNN (untrained: the cost is the
     same)."""
     for size in (10, 28):
-        model = ClassModel.create(ModelInfo('mnist', '0', size, config.num_classes, 1,
+        model = ClassModel.create(ModelInfo('mnist', '0', size, config.levels, 1,
                                             'pixelcnn', dict(config.ARCH_PARAMS['pixelcnn'])))
         uniforms = np.random.default_rng(0).random((GRID, size * size))
         model.sample(GRID, seed=0)  # warm up
@@ -111,7 +112,7 @@ def bench_pixelcnn_sampling(rows):
 def tutorial_classify(models, images):
     """The tutorial's way: model.predict at its default batch, product of probabilities."""
     levels = util.quantize(images)
-    sequences = util.to_sequences(levels, config.num_classes)
+    sequences = gru.to_sequences(levels, config.levels)
     pixels = levels.reshape(len(levels), -1)
     scores = []
     for model in models:
@@ -126,8 +127,8 @@ def bench_classification(models_dir, dataset, rows, peak):
     models = util.load_models(models_dir, config.MNIST.class_names, config.MNIST)
     baseline, baseline_predictions = timed(tutorial_classify, models, images)
     ours, predictions = timed(util.classify, models, images)
-    flops = 10 * gru_flops(len(images), config.target_size ** 2, config.num_classes, config.units)
-    done = 10 * gru_flops(1, distinct_prefixes(util.quantize(images)), config.num_classes,
+    flops = 10 * gru_flops(len(images), config.target_size ** 2, config.levels, config.units)
+    done = 10 * gru_flops(1, distinct_prefixes(util.quantize(images)), config.levels,
                           config.units)
     name = f'classify {len(images)} images x 10 models at 10x10'
     rows.append((name, f'{baseline:.1f} s, {len(images) / baseline:.0f} img/s, '
@@ -148,18 +149,18 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
     ours (gru.fit) on the same data and seed, and the loss of each epoch."""
     import keras
     images = dataset.x_train[dataset.y_train == 0][:num_images]
-    xs = util.pre_process(images)
-    targets = util.next_pixel_targets(xs, config.num_classes)
+    xs = gru.to_sequences(util.quantize(images), config.levels)
+    targets = gru.next_pixel_targets(xs, config.levels)
 
     def plain_fit():
         keras.utils.set_random_seed(0)
-        model = util.create_model(config.num_classes)
+        model = gru.create_model(config.levels)
         model.compile(optimizer='adam', loss='categorical_crossentropy')
         return model.fit(xs, targets, batch_size=32, epochs=epochs, verbose=0).history['loss']
 
     def ours():
         keras.utils.set_random_seed(0)
-        model = ClassModel.create(ModelInfo('mnist', '0', config.target_size, config.num_classes,
+        model = ClassModel.create(ModelInfo('mnist', '0', config.target_size, config.levels,
                                             1, 'gru', dict(config.ARCH_PARAMS['gru'])))
         return model.fit(util.quantize(images), 32, epochs, verbose=0).history['loss']
 
@@ -185,7 +186,7 @@ def main():
     rng = np.random.default_rng(0)
     rows = []
     peak = matmul_peak()
-    bench_sampling(util.load_model(util.model_path(args.models_dir, 0)), rng, rows)
+    bench_sampling(loading.load(config.model_path(args.models_dir, 0)), rng, rows)
     bench_pixelcnn_sampling(rows)
     bench_classification(args.models_dir, dataset, rows, peak)
     if not args.skip_training:

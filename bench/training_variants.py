@@ -19,6 +19,7 @@ import config  # noqa: E402
 from pixel_rnn import data  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from pixel_rnn.architectures import gru  # noqa: E402
 import util  # noqa: E402
 
 VARIANTS = {
@@ -47,7 +48,7 @@ def run(xs, targets, epochs, policy='float32', unroll=False, **compile_options):
     keras.utils.set_random_seed(0)
     inputs = keras.Input(shape=xs.shape[1:] if unroll else (None, xs.shape[-1]))
     hidden = keras.layers.GRU(config.units, return_sequences=True, unroll=unroll)(inputs)
-    outputs = keras.layers.Softmax()(keras.layers.Dense(config.num_classes)(hidden))
+    outputs = keras.layers.Softmax()(keras.layers.Dense(config.levels)(hidden))
     model = keras.Model(inputs, outputs)
     model.compile(optimizer='adam', loss='categorical_crossentropy', **compile_options)
     timer = EpochTimer()
@@ -65,8 +66,9 @@ def main():
     args = parser.parse_args()
 
     dataset = data.load_mnist(args.data)
-    xs = util.pre_process(dataset.x_train[dataset.y_train == 0][:args.num_images])
-    targets = util.next_pixel_targets(xs, config.num_classes)
+    xs = gru.to_sequences(util.quantize(dataset.x_train[dataset.y_train == 0][:args.num_images]),
+                          config.levels)
+    targets = gru.next_pixel_targets(xs, config.levels)
     print(f'backend {keras.backend.backend()}, {os.cpu_count()} cores, '
           f'{len(xs)} sequences of {xs.shape[1]} steps, batch 32')
     baseline = None

@@ -312,6 +312,13 @@ def require_models(models_dir, class_names, settings):
     return paths
 
 
+def progress_mode():
+    """Keras's verbose for progress a user watches: a live bar on a terminal,
+    one plain line at the end in a file or pipe, where the bar's control
+    characters would garble the log."""
+    return 1 if sys.stdout.isatty() else 2
+
+
 def check_report_dir(report_dir):
     """Fail now, before minutes of classifying, where --report's pictures
     could not be written; nothing is made yet."""

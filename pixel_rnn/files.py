@@ -4,13 +4,17 @@ import re
 import socket
 
 
-def write_whole(path, data):
-    """Write the bytes data to path, whole or not at all."""
+def write_whole(path, data, keep_old_file=False):
+    """Write the bytes data to path, whole or not at all. With keep_old_file,
+    a file already at path is kept under old_name(path) first; returns that
+    name, or None."""
     temporary = write_temporary(path, data)
     try:
+        kept = keep_old(path) if keep_old_file and os.path.lexists(path) else None
         os.replace(temporary, path)
     finally:
         remove_quietly(temporary)
+    return kept
 
 
 def write_temporary(path, data):
@@ -35,7 +39,7 @@ def write_temporary(path, data):
 
 
 def old_name(path, number=1):
-    """Where install keeps the file it replaces: model_0.h5.~1~, ~2~, ... (as GNU cp numbers backups)."""
+    """Where write_whole keeps the file it replaces: model_0.h5.~1~, ~2~, ... (as GNU cp numbers backups)."""
     while os.path.lexists(f'{path}.~{number}~'):
         number += 1
     return f'{path}.~{number}~'

@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 
 import keras
-import util
+from pixel_rnn.modelfile import saving
+import config
 import test_model_files as hostile
 from conftest import ROOT, last_line, rigged_model, run_script, snapshot
 from test_model_files import write_keras2_gru_file
@@ -299,8 +300,8 @@ def test_from_another_folder_the_shipped_models_are_found_and_only_our_lines_sho
 @pytest.mark.slow
 def test_a_subset_keeps_the_classes_balanced_and_fewer_images_are_said(tmp_path):
     for digit in range(10):
-        util.save_model(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
-                        util.model_path(str(tmp_path), digit))
+        saving.save(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
+                        config.model_path(str(tmp_path), digit))
     result = run_script('classification.py', '--data=bundled', '--num_images=500', '--report',
                         f'--models_dir={tmp_path}', f'--report_dir={tmp_path}/report')
     assert result.returncode == 0, result.stderr
@@ -375,8 +376,8 @@ def good_models(tmp_path_factory):
     """A folder of ten small MNIST models, as this project writes them."""
     folder = tmp_path_factory.mktemp('good_models')
     for digit in range(10):
-        util.save_model(rigged_model(np.full(7, 1 / 7), class_name=str(digit), prior=0.1),
-                        util.model_path(str(folder), digit))
+        saving.save(rigged_model(np.full(7, 1 / 7), class_name=str(digit), prior=0.1),
+                        config.model_path(str(folder), digit))
     return folder
 
 

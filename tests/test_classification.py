@@ -39,6 +39,24 @@ def test_bayes_decision_adds_log_priors():
                                   [1, 0])
 
 
+def test_a_latent_choice_averages_likelihoods_not_their_logs():
+    # Likelihoods e**-1000 and e**-1002: their mean underflows as a product
+    # of probabilities but not in log space.
+    log_likelihoods = np.array([[-1000.0], [-1002.0]])
+    expected = -1000 + np.log((1 + np.exp(-2)) / 2)
+    np.testing.assert_allclose(util.mixture_log_likelihood(log_likelihoods), [expected])
+
+
+def test_a_class_likelihood_over_moves_is_the_mean_of_their_likelihoods():
+    model = rigged_model([0.6, 0.3, 0.1], image_size=2)
+    dark, light = np.zeros((1, 2, 2), np.uint8), np.full((1, 2, 2), 2, np.uint8)
+    # Four sub-pixels each: 0.6**4 = 0.1296 for the dark levels, 0.1**4 = 0.0001 for the light.
+    np.testing.assert_allclose(util.class_log_likelihood(model, [dark, light]),
+                               [np.log((0.1296 + 0.0001) / 2)], rtol=1e-5)
+    np.testing.assert_allclose(util.class_log_likelihood(model, [light]), [np.log(0.0001)],
+                               rtol=1e-5)
+
+
 def random_models(rng, count):
     models = []
     for digit in range(count):
@@ -85,13 +103,13 @@ def test_moves_average_each_class_likelihood_over_the_image_and_its_moves():
     images = rng.integers(0, 256, (300, 28, 28), dtype=np.uint8)
     images[:100, :12] = 0
     moves = util.scored_moves(2)
-    by_reading = [util.log_likelihoods_by_class(models, util.shifted(images, *move))
-                  for move in [(0, 0), *moves]]
-    expected = np.log(np.mean(np.exp(by_reading), axis=0))
+    by_move = [util.log_likelihoods_by_class(models, util.moved(images, *move))
+               for move in [(0, 0), *moves]]
+    expected = np.log(np.mean(np.exp(by_move), axis=0))
     log_likelihoods = util.log_likelihoods_by_class(models, images, moves=moves)
     np.testing.assert_allclose(log_likelihoods, expected, rtol=1e-6)
     decisions = util.bayes_decision(log_likelihoods, util.log_priors(models))
     assert len(set(decisions)) > 1, 'the case must have more than one winner'
-    unmoved = util.bayes_decision(by_reading[0], util.log_priors(models))
+    unmoved = util.bayes_decision(by_move[0], util.log_priors(models))
     assert (decisions != unmoved).any(), 'the moves must change some decisions'
     np.testing.assert_array_equal(util.classify(models, images, moves=moves), decisions)

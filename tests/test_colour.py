@@ -5,6 +5,8 @@ from pixel_rnn import data
 from pixel_rnn.training import one_class
 from pixel_rnn.architectures import gru
 
+from pixel_rnn.modelfile import saving
+from pixel_rnn.modelfile import loading
 import util
 from bench.tutorial_baseline import sample_by_prefix
 from conftest import gru_model, model_info
@@ -22,7 +24,7 @@ def random_levels(m, size, seed):
 
 def test_sequences_read_pixels_in_raster_order_and_rgb_within_a_pixel():
     levels = random_levels(2, 3, 0)
-    xs = util.to_sequences(levels, LEVELS, channels=3)
+    xs = gru.to_sequences(levels, LEVELS, 3)
     assert xs.shape == (2, 3 * 3 * 3 + 1, LEVELS + 3)
     assert not xs[:, 0, :LEVELS].any()
     np.testing.assert_array_equal(xs[:, 1:, :LEVELS].argmax(-1).reshape(2, 3, 3, 3), levels)
@@ -34,12 +36,12 @@ def test_sequences_read_pixels_in_raster_order_and_rgb_within_a_pixel():
 def test_no_output_depends_on_the_sub_pixel_it_predicts_or_later_ones():
     model = colour_model().network
     levels = random_levels(1, 3, 1)
-    base = model.predict(util.to_sequences(levels, LEVELS, 3), verbose=0)
+    base = model.predict(gru.to_sequences(levels, LEVELS, 3), verbose=0)
     subpixels = levels.reshape(-1)
     for target in range(len(subpixels)):
         changed = subpixels.copy()
         changed[target] = (changed[target] + 3) % LEVELS
-        outputs = model.predict(util.to_sequences(changed.reshape(levels.shape), LEVELS, 3),
+        outputs = model.predict(gru.to_sequences(changed.reshape(levels.shape), LEVELS, 3),
                                 verbose=0)
         # Outputs 0..target predict sub-pixels 0..target: blind to the change.
         np.testing.assert_array_equal(outputs[0, :target + 1], base[0, :target + 1])
@@ -51,10 +53,10 @@ def test_colour_log_likelihood_is_the_product_over_all_sub_pixels():
     model = colour_model(image_size=4)
     levels = random_levels(5, 4, 2)
     levels[1] = levels[0]
-    probabilities = model.network.predict(util.to_sequences(levels, LEVELS, 3), verbose=0)
+    probabilities = model.network.predict(gru.to_sequences(levels, LEVELS, 3), verbose=0)
     subpixels = levels.reshape(5, -1)
     picked = np.take_along_axis(probabilities[:, :-1], subpixels[..., None], axis=-1)
-    np.testing.assert_allclose(util.log_likelihood(model, levels),
+    np.testing.assert_allclose(model.log_likelihood(levels),
                                np.log(picked).sum(axis=(1, 2)), rtol=1e-5)
 
 
@@ -72,13 +74,13 @@ def test_colour_samples_have_shape_range_and_follow_the_prefix_method():
 
 def test_colour_model_trains_and_round_trips(tmp_path):
     images = np.random.default_rng(3).integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
-    xs = util.pre_process(images, size=4)
+    xs = gru.to_sequences(util.quantize(images, 4), LEVELS, 3)
     assert xs.shape == (8, 4 * 4 * 3 + 1, LEVELS + 3)
     model = colour_model(image_size=4)
     model.fit(util.quantize(images, 4), batch_size=4, epochs=1, verbose=0)
     path = str(tmp_path / 'model_cat.h5')
-    util.save_model(model, path)
-    loaded = util.load_model(path)
+    saving.save(model, path)
+    loaded = loading.load(path)
     assert loaded.info.same_training(model.info) and loaded.info.keras_version.startswith("3.")
     np.testing.assert_array_equal(loaded.network.predict_on_batch(xs),
                                   model.network.predict_on_batch(xs))
@@ -90,8 +92,8 @@ def test_mirror_training_adds_each_images_mirror_image(tmp_path, monkeypatch):
     dataset = data.Dataset(images, labels, images, labels, ['plane', 'car'], 'test')
     trained = []
     monkeypatch.setattr(one_class, 'train_class', lambda levels, info, *rest: trained.append((levels, info)))
-    util.train_class_models(dataset, [0], str(tmp_path), model_info(colours=3, mirror=True, skip=0, epochs=2),
-                            num_images=10, jobs=1)
+    util.train(dataset, model_info(colours=3, mirror=True, skip=0, epochs=2), [0], str(tmp_path),
+               num_images=10, jobs=1)
     (levels, info), = trained
     plain = util.to_levels(images[labels == 0], info)
     np.testing.assert_array_equal(levels, np.concatenate([plain, plain[:, :, ::-1]]))

@@ -7,6 +7,8 @@ from PIL import Image
 from pixel_rnn import data
 from pixel_rnn.architectures import gru
 from pixel_rnn.architectures import pixelcnn
+from pixel_rnn.modelfile import saving
+import config
 import util
 from conftest import gru_model, model_info, rigged_model, run_script
 from pixel_rnn.architectures import ClassModel
@@ -92,8 +94,8 @@ def test_complete_keeps_the_given_rows_and_draws_different_rest():
 
 def save_uniform_model(folder, digit='0', colours=1):
     """A model whose every sub-pixel is uniform over 7 levels: the hidden rows all differ."""
-    util.save_model(rigged_model(np.full(LEVELS, 1 / LEVELS), class_name=digit, colours=colours),
-                    util.model_path(str(folder), digit))
+    saving.save(rigged_model(np.full(LEVELS, 1 / LEVELS), class_name=digit, colours=colours),
+                    config.model_path(str(folder), digit))
 
 
 def cells(picture, size, rows, columns):

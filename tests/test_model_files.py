@@ -15,6 +15,7 @@ from pixel_rnn import data
 from pixel_rnn import files
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
+from pixel_rnn.architectures import gru
 import util
 from conftest import ROOT, gru_model, model_info, shared_file
 from pixel_rnn.errors import UsageError
@@ -61,8 +62,7 @@ def keras2_log_likelihood(weights, levels):
     dense_kernel, dense_bias = weights['time_distributed_1']
     units = recurrent.shape[0]
     hard_sigmoid = lambda x: np.clip(0.2 * x + 0.5, 0, 1)
-    num_levels = kernel.shape[0]
-    xs = util.to_sequences(levels, num_levels)
+    xs = gru.to_sequences(levels, kernel.shape[0])  # the kernel's rows: one per level
     state = np.zeros((len(levels), units))
     total = np.zeros(len(levels))
     pixels = levels.reshape(len(levels), -1)
@@ -84,7 +84,7 @@ def test_keras2_files_load_with_keras2_hard_sigmoid(tmp_path):
     path = str(tmp_path / 'model_0.h5')
     weights = write_keras2_gru_file(path)
     levels = np.random.default_rng(1).integers(0, 7, (6, 10, 10))
-    model = util.load_model(path)
+    model = loading.load(path)
     assert (model.info.dataset, model.info.class_name, model.info.image_size,
             model.info.levels, model.info.colours) == ('mnist', '0', 10, 7, 1)
     np.testing.assert_allclose(model.log_likelihood(levels),
@@ -94,11 +94,11 @@ def test_keras2_files_load_with_keras2_hard_sigmoid(tmp_path):
 def test_a_keras2_model_resaves_as_keras3_and_samples(tmp_path):
     path, resaved = str(tmp_path / 'model_0.h5'), str(tmp_path / 'new.h5')
     write_keras2_gru_file(path)
-    model = util.load_model(path)
-    util.save_model(model, resaved)
+    model = loading.load(path)
+    saving.save(model, resaved)
     with h5py.File(resaved, 'r') as f:
         assert f.attrs['keras_version'].startswith('3.')
-    again = util.load_model(resaved)
+    again = loading.load(resaved)
     assert again.info.params['recurrent_activation'] == 'keras2_hard_sigmoid'
     levels = np.random.default_rng(2).integers(0, 7, (3, 10, 10))
     np.testing.assert_allclose(again.log_likelihood(levels), model.log_likelihood(levels),
@@ -108,7 +108,7 @@ def test_a_keras2_model_resaves_as_keras3_and_samples(tmp_path):
 
 def test_the_tutorials_digit0_model_matches_its_reference_figure():
     mnist = np.load(shared_file('data', 'mnist.npz'))
-    model = util.load_model(shared_file('fixtures', 'keras2-gru-digit0.h5'))
+    model = loading.load(shared_file('fixtures', 'keras2-gru-digit0.h5'))
     zeros = mnist['x_test'][mnist['y_test'] == 0][:100]
     log_likelihoods = model.log_likelihood(util.quantize(zeros))
     assert log_likelihoods.mean() == pytest.approx(-44.45, abs=0.01)
@@ -121,25 +121,25 @@ def test_a_file_records_what_it_models_and_how_it_was_trained(tmp_path):
                       batch_size=16, seed=4, loss=0.5, deskew=True)
     model = ClassModel.create(info)
     path = str(tmp_path / 'model_3.h5')
-    util.save_model(model, path)
+    saving.save(model, path)
     assert os.stat(path).st_mode & 0o044, 'others may read it, as any file the user writes'
     with h5py.File(path, 'r') as f:
         assert f.attrs['image_size'] == 12 and f.attrs['levels'] == 5
         assert f.attrs['class_name'] == '3' and f.attrs['prior'] == 0.25
         assert f.attrs['arch'] == 'gru' and json.loads(f.attrs['params'])['units'] == 16
         assert f.attrs['deskew']
-    loaded = util.load_model(path)
+    loaded = loading.load(path)
     assert loaded.info == dataclasses.replace(info, keras_version=loaded.info.keras_version)
     assert loaded.info.keras_version.startswith('3.')
     assert loading.read_info(path) == loaded.info
-    xs = util.to_sequences(np.random.default_rng(0).integers(0, 5, (2, 12, 12)), 5)
+    xs = gru.to_sequences(np.random.default_rng(0).integers(0, 5, (2, 12, 12)), 5)
     np.testing.assert_array_equal(loaded.network.predict_on_batch(xs),
                                   model.network.predict_on_batch(xs))
 
 
 def test_a_failed_save_leaves_the_earlier_file_whole(tmp_path, monkeypatch):
     path = str(tmp_path / 'model_0.h5')
-    util.save_model(gru_model(units=4), path)
+    saving.save(gru_model(units=4), path)
     before = open(path, 'rb').read()
     model = gru_model(units=8)
 
@@ -147,19 +147,19 @@ def test_a_failed_save_leaves_the_earlier_file_whole(tmp_path, monkeypatch):
         raise KeyboardInterrupt
     monkeypatch.setattr(os, 'fsync', crash)
     with pytest.raises(KeyboardInterrupt):
-        util.save_model(model, path)
+        saving.save(model, path)
     assert open(path, 'rb').read() == before
     assert os.listdir(tmp_path) == ['model_0.h5']
 
 
 def test_install_keeps_the_file_it_replaces(tmp_path):
     path = str(tmp_path / 'model_0.h5')
-    util.save_model(gru_model(units=4), path)
+    saving.save(gru_model(units=4), path)
     before = open(path, 'rb').read()
     assert saving.install(gru_model(units=8), path) == path + '.~1~'
     assert open(path + '.~1~', 'rb').read() == before
     assert saving.install(gru_model(units=6), path) == path + '.~2~'
-    assert util.load_model(path).info.params['units'] == 6
+    assert loading.load(path).info.params['units'] == 6
     assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_0.h5.~1~', 'model_0.h5.~2~']
 
 
@@ -178,7 +178,7 @@ def test_install_writes_neither_through_nor_over_a_link(tmp_path):
         signal.signal(signal.SIGALRM, previous)
     assert kept == f'{path}.~2~' and os.readlink(kept) == str(target)
     assert target.read_bytes() == b'not a model'
-    assert not path.is_symlink() and util.load_model(str(path)).info.params['units'] == 4
+    assert not path.is_symlink() and loading.load(str(path)).info.params['units'] == 4
 
 
 def test_temporary_files_of_dead_runs_are_cleaned_and_live_ones_kept(tmp_path):
@@ -204,7 +204,7 @@ def test_corrupt_file_is_refused(tmp_path):
     path = tmp_path / 'model_0.h5'
     path.write_bytes(b'not a model')
     with pytest.raises(UsageError, match='not a readable model file'):
-        util.load_model(str(path))
+        loading.load(str(path))
 
 
 def test_deskewing_is_described_only_as_true_or_false_and_only_for_grey_images():
@@ -218,7 +218,7 @@ def test_a_file_that_does_not_say_what_it_models_is_refused(tmp_path):
     path = str(tmp_path / 'model_0.h5')
     gru_model(units=4).network.save(path)
     with pytest.raises(UsageError, match='does not say what it models'):
-        util.load_model(path)
+        loading.load(path)
 
 
 def test_a_hostile_keras2_file_declaring_huge_units_is_refused_at_once(tmp_path):
@@ -228,7 +228,7 @@ def test_a_hostile_keras2_file_declaring_huge_units_is_refused_at_once(tmp_path)
     memory_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     with pytest.raises(UsageError, match='100000000 GRU units'):
-        util.load_model(path)
+        loading.load(path)
     assert time.perf_counter() - start < 1
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - memory_before) / 1024
     assert grown_mb < 50
@@ -241,19 +241,19 @@ def rewrite_attribute(path, name, value):
 
 def test_declared_shapes_that_do_not_match_the_stored_weights_are_refused(tmp_path):
     path = str(tmp_path / 'model_0.h5')
-    util.save_model(gru_model(units=8), path)
+    saving.save(gru_model(units=8), path)
     rewrite_attribute(path, 'params', json.dumps(
         {'units': 4000, 'reset_after': True, 'recurrent_activation': 'sigmoid'}))
     with pytest.raises(UsageError, match='stores 471 weights where the model it declares has 48,136,007'):
-        util.load_model(path)
+        loading.load(path)
     rewrite_attribute(path, 'image_size', 10 ** 6)
     with pytest.raises(UsageError, match='image size 1000000'):
-        util.load_model(path)
+        loading.load(path)
 
 
 def test_weights_declared_but_not_stored_are_refused(tmp_path):
     path = str(tmp_path / 'model_0.h5')
-    util.save_model(gru_model(units=8), path)
+    saving.save(gru_model(units=8), path)
     with h5py.File(path, 'a') as f:
         group = f['model_weights']['gru']
         name = group.attrs['weight_names'][0]
@@ -262,7 +262,7 @@ def test_weights_declared_but_not_stored_are_refused(tmp_path):
         # Same shape, but no data written: the file holds none of its bytes.
         group.create_dataset(name, shape=shape, dtype=dtype, chunks=True)
     with pytest.raises(UsageError, match='holds'):
-        util.load_model(path)
+        loading.load(path)
 
 
 @pytest.mark.parametrize('folder, settings, expected', [
@@ -455,11 +455,11 @@ def test_params_and_architecture_of_the_wrong_type_are_refused():
 
 def test_a_large_network_is_announced_before_it_is_built(tmp_path, monkeypatch, capsys):
     path = str(tmp_path / 'model_0.h5')
-    util.save_model(gru_model(units=8), path)
-    util.load_model(path)
+    saving.save(gru_model(units=8), path)
+    loading.load(path)
     assert capsys.readouterr().out == '', 'nothing extra for ordinary sizes'
     monkeypatch.setattr(loading, 'LARGE_MODEL', 471)
-    util.load_model(path)
+    loading.load(path)
     line, = capsys.readouterr().out.splitlines()
     assert line.startswith(f'{path}: building a large network, 471 weights: mnist 0: 10x10')
     assert 'units 8' in line
@@ -469,7 +469,7 @@ def test_a_fifo_is_no_model_file_and_is_never_opened(tmp_path):
     path = tmp_path / 'model_0.h5'
     os.mkfifo(path)
     with pytest.raises(UsageError, match='is not a regular file'):
-        util.load_model(str(path))
+        loading.load(str(path))
     assert loading.read_info(str(path)) is None
 
 
@@ -485,29 +485,29 @@ def test_a_fifo_is_no_model_file_and_is_never_opened(tmp_path):
 def test_weights_are_read_only_from_the_files_own_storage_and_only_if_finite(
         tmp_path, change, words):
     path = str(tmp_path / 'models' / 'model_0.h5')
-    util.save_model(gru_model(units=4), path)
+    saving.save(gru_model(units=4), path)
     change(path)
     with pytest.raises(UsageError, match=words):
-        util.load_model(path)
+        loading.load(path)
     assert loading.read_info(path) is not None, 'its record is still read (for training)'
 
 
 def test_one_array_stored_for_several_weights_is_refused(tmp_path):
     path = str(tmp_path / 'model_0.h5')
-    util.save_model(ClassModel.create(model_info(arch='pixelcnn', filters=8, depth=2)), path)
+    saving.save(ClassModel.create(model_info(arch='pixelcnn', filters=8, depth=2)), path)
     sharing_one_array(path)
     with pytest.raises(UsageError, match='stores one array for several weights'):
-        util.load_model(path)
+        loading.load(path)
 
 
 def test_compact_storage_is_the_files_own(tmp_path):
     path = str(tmp_path / 'model_0.h5')
     model = gru_model(units=4)
-    util.save_model(model, path)
+    saving.save(model, path)
     replace_logits_bias(path, lambda group, name, values: group.create_dataset(
         name, data=values, dtype=np.float32,
         dcpl=compact_layout()))
-    np.testing.assert_array_equal(util.load_model(path).network.get_layer('logits').get_weights()[1],
+    np.testing.assert_array_equal(loading.load(path).network.get_layer('logits').get_weights()[1],
                                   model.network.get_layer('logits').get_weights()[1])
 
 

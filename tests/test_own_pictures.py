@@ -7,6 +7,8 @@ import pytest
 from PIL import Image
 
 from pixel_rnn import data
+from pixel_rnn.modelfile import saving
+import config
 import util
 from conftest import ROOT, model_info, rigged_model, run_script
 from pixel_rnn.architectures import ClassModel
@@ -82,7 +84,7 @@ def test_probabilities_are_bayes_rule_in_log_space(tmp_path):
     for digit in range(10):
         level_0 = 0.9 * weights[digit] ** (1 / 100) if digit in weights else 0.5
         model = rigged_model([level_0] + [(1 - level_0) / 6] * 6, class_name=str(digit))
-        util.save_model(model, util.model_path(str(models_dir), digit))
+        saving.save(model, config.model_path(str(models_dir), digit))
     paths = save_blank_pictures(tmp_path)
     result = run_script('classification.py', f'--models_dir={models_dir}', '--images', *paths)
     assert result.returncode == 0, result.stderr
@@ -107,10 +109,10 @@ def test_posteriors_sum_to_one_and_keep_likelihood_ratios():
 @pytest.mark.slow
 def test_a_folder_that_mixes_architectures_is_said(tmp_path):
     for digit in range(9):
-        util.save_model(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
-                        util.model_path(str(tmp_path), digit))
+        saving.save(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
+                        config.model_path(str(tmp_path), digit))
     pixelcnn = ClassModel.create(model_info(arch='pixelcnn', filters=2, depth=0, class_name='9'))
-    util.save_model(pixelcnn, util.model_path(str(tmp_path), 9))
+    saving.save(pixelcnn, config.model_path(str(tmp_path), 9))
     result = run_script('classification.py', f'--models_dir={tmp_path}', '--images',
                         *save_blank_pictures(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -122,8 +124,8 @@ def test_a_folder_that_mixes_architectures_is_said(tmp_path):
 def test_report_writes_the_confusion_matrix_and_the_misclassified_images(tmp_path):
     models_dir = tmp_path / 'my_models'
     for digit in range(10):
-        util.save_model(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
-                        util.model_path(str(models_dir), digit))
+        saving.save(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
+                        config.model_path(str(models_dir), digit))
     report_dir = tmp_path / 'report'
     result = run_script('classification.py', '--data=bundled', '--num_images=50', '--report',
                         f'--models_dir={models_dir}', f'--report_dir={report_dir}')

@@ -6,6 +6,7 @@ from skimage import transform
 from skimage.util import img_as_ubyte
 
 import config
+from pixel_rnn.architectures import gru
 import util
 from conftest import last_line, model_info, run_script
 
@@ -24,24 +25,23 @@ def test_quantized_levels_span_0_to_max_intensity():
     assert util.quantize(black).max() == 0
     assert (util.quantize(white) == config.max_intensity).all()
     levels = util.quantize(noise)
-    assert levels.dtype == np.uint8
-    assert levels.min() >= 0 and levels.max() <= config.max_intensity
+    assert levels.dtype == np.uint8 and levels.max() <= config.max_intensity
 
 
-def test_pre_process_gives_one_hot_sequences_after_a_zero_start_vector():
+def test_gru_sequences_are_one_hot_levels_after_a_zero_start_vector():
     images = np.random.default_rng(2).integers(0, 256, (4, 28, 28), dtype=np.uint8)
-    xs = util.pre_process(images)
-    assert xs.shape == (4, config.target_size ** 2 + 1, config.num_classes)
+    levels = util.quantize(images)
+    xs = gru.to_sequences(levels, config.levels)
+    assert xs.shape == (4, config.target_size ** 2 + 1, config.levels)
     assert not xs[:, 0].any()
     np.testing.assert_array_equal(xs[:, 1:].sum(axis=-1), 1)
     # Row-by-row order: step 1 + r * size + c holds pixel (r, c).
-    levels = util.quantize(images)
     np.testing.assert_array_equal(xs[:, 1:].argmax(-1).reshape(4, 10, 10), levels)
 
 
 def test_targets_are_inputs_shifted_left_with_a_zero_sentinel():
-    xs = util.to_sequences(np.array([[[1, 2], [3, 0]]]), 4)
-    targets = util.next_pixel_targets(xs, 4)
+    xs = gru.to_sequences(np.array([[[1, 2], [3, 0]]]), 4)
+    targets = gru.next_pixel_targets(xs, 4)
     assert targets.shape == xs.shape
     np.testing.assert_array_equal(targets[:, :-1], xs[:, 1:])
     assert not targets[:, -1].any()
@@ -112,6 +112,15 @@ def test_eight_shifts_add_the_diagonal_moves_after_the_four():
     down_right, up_left = levels[10:12], levels[16:18]
     np.testing.assert_array_equal(down_right[:, 1:, 1:], levels[:2, :-1, :-1])
     np.testing.assert_array_equal(up_left[:, :-1, :-1], levels[:2, 1:, 1:])
+
+
+def test_colour_images_move_by_whole_pixels_and_keep_their_channels():
+    images = np.arange(2 * 3 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3, 3)
+    moved = util.moved(images, 1, 0)
+    np.testing.assert_array_equal(moved[:, 1:], images[:, :-1])
+    assert not moved[:, 0].any()
+    np.testing.assert_array_equal(util.moved(images[..., 0], 0, -1)[:, :, :-1],
+                                  images[:, :, 1:, 0])
 
 
 @pytest.mark.parametrize('flags, expected', [([], 0), (['--shifts'], 4), (['--shifts=4'], 4),

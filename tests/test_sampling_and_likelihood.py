@@ -6,6 +6,7 @@ from PIL import Image
 
 import config
 from pixel_rnn.architectures import gru
+from pixel_rnn import pictures
 import util
 from bench.tutorial_baseline import sample_by_prefix
 from conftest import gru_model, rigged_model
@@ -13,7 +14,7 @@ from conftest import gru_model, rigged_model
 
 def test_a_model_with_all_mass_on_one_level_samples_only_that_level():
     for level in (0, 3, 6):
-        probabilities = np.eye(config.num_classes)[level]
+        probabilities = np.eye(config.levels)[level]
         images = rigged_model(probabilities).sample(num_images=4, seed=level)
         assert images.shape == (4, 10, 10)
         assert (images == level).all()
@@ -21,7 +22,7 @@ def test_a_model_with_all_mass_on_one_level_samples_only_that_level():
 
 def test_samples_follow_the_model_distribution_including_the_first_pixel():
     probabilities = np.array([0.5, 0.3, 0.2])
-    images = util.sample(rigged_model(probabilities), num_images=40, seed=0)
+    images = rigged_model(probabilities).sample(num_images=40, seed=0)
     frequencies = np.bincount(images.ravel(), minlength=3) / images.size
     # 4,000 draws: the standard error of each frequency is below 0.008.
     np.testing.assert_allclose(frequencies, probabilities, atol=0.04)
@@ -51,7 +52,7 @@ def test_temperature_sharpens_and_flattens():
 
 
 def test_seed_makes_samples_repeatable():
-    model = rigged_model(np.full(config.num_classes, 1 / config.num_classes), image_size=5)
+    model = rigged_model(np.full(config.levels, 1 / config.levels), image_size=5)
     first = model.sample(num_images=2, seed=7)
     np.testing.assert_array_equal(first, model.sample(num_images=2, seed=7))
     assert first.shape == (2, 5, 5)
@@ -61,19 +62,29 @@ def test_log_likelihood_sums_log_probabilities_of_every_pixel():
     probabilities = np.array([0.6, 0.3, 0.1])
     levels = np.random.default_rng(0).integers(0, 3, (5, 4, 4))
     expected = np.log(probabilities)[levels].sum(axis=(1, 2))
-    got = util.log_likelihood(rigged_model(probabilities, image_size=4), levels)
+    got = rigged_model(probabilities, image_size=4).log_likelihood(levels)
     np.testing.assert_allclose(got, expected, rtol=1e-5)
-    assert util.bits_per_dim(expected, 16) > 0
+
+
+@pytest.mark.parametrize('levels, bits', [(2, 1.0), (4, 2.0), (7, np.log2(7))])
+def test_bits_per_dim_of_a_uniform_model_is_log2_of_its_levels(levels, bits):
+    # Every one of the 16 sub-pixels has probability 1 / levels: log2(levels) bits each.
+    images = np.random.default_rng(levels).integers(0, levels, (3, 4, 4))
+    model = rigged_model(np.full(levels, 1 / levels), image_size=4)
+    log_likelihoods = model.log_likelihood(images)
+    assert util.bits_per_dim(log_likelihoods, 16) == pytest.approx(bits, rel=1e-5)
+    # The mean over images: one of 1 bit a sub-pixel and one of 3 bits, 2.
+    assert util.bits_per_dim(np.array([-16, -48]) * np.log(2), 16) == pytest.approx(2.0)
 
 
 def test_image_grid_places_samples_row_by_row_between_white_lines():
     tiles = [np.full((2, 2), value, np.uint8) for value in range(9)]
-    grid = util.image_grid(tiles)
+    grid = pictures.image_grid(tiles)
     assert grid.shape == (8, 8)
     assert grid[0, 3] == 1 and grid[3, 0] == 3 and grid[7, 7] == 8
     assert (grid[2] == 255).all() and (grid[:, 5] == 255).all()
     assert (grid[[0, 1, 3, 4, 6, 7]][:, [0, 1, 3, 4, 6, 7]] < 9).all()
-    colour = util.image_grid([np.zeros((3, 2, 3), np.uint8)] * 6, columns=3)
+    colour = pictures.image_grid([np.zeros((3, 2, 3), np.uint8)] * 6, columns=3)
     assert colour.shape == (7, 8, 3) and (colour[3] == 255).all()
 
 
@@ -85,10 +96,10 @@ def test_log_likelihood_with_shared_prefixes_equals_the_full_sequence_pass(
     monkeypatch.setattr(gru, 'MIN_CHUNK', min_chunk)
     model = gru_model(units=32, image_size=6)
     rng = np.random.default_rng(4)
-    levels = rng.integers(0, config.num_classes, (12, 6, 6))
+    levels = rng.integers(0, config.levels, (12, 6, 6))
     levels[:6, :3] = 0  # shared beginnings
     levels[6] = levels[7]  # and a duplicate
-    probabilities = model.network.predict(util.to_sequences(levels, config.num_classes),
+    probabilities = model.network.predict(gru.to_sequences(levels, config.levels),
                                           verbose=0)
     pixels = levels.reshape(12, -1)
     expected = np.log(np.take_along_axis(probabilities[:, :-1], pixels[..., None], axis=-1))
@@ -98,15 +109,14 @@ def test_log_likelihood_with_shared_prefixes_equals_the_full_sequence_pass(
 
 def test_a_picture_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     path = str(tmp_path / 'grid.png')
-    util.save_picture(np.zeros((4, 4), np.uint8), path, 'PNG')
+    pictures.save_picture(np.zeros((4, 4), np.uint8), path, 'PNG')
     before = open(path, 'rb').read()
 
     def crash(self, target, *args, **kwargs):
-        with open(target, 'wb') as f:
-            f.write(b'half a picture')
+        target.write(b'half a picture')
         raise KeyboardInterrupt
     monkeypatch.setattr(Image.Image, 'save', crash)
     with pytest.raises(KeyboardInterrupt):
-        util.save_picture(np.full((4, 4), 255, np.uint8), path, 'PNG')
+        pictures.save_picture(np.full((4, 4), 255, np.uint8), path, 'PNG')
     assert open(path, 'rb').read() == before
     assert os.listdir(tmp_path) == ['grid.png']

@@ -19,6 +19,9 @@ import pytest
 from pixel_rnn import data
 from pixel_rnn.training import one_class
 from pixel_rnn.training import parallel
+from pixel_rnn.modelfile import saving
+from pixel_rnn.modelfile import loading
+import config
 import util
 from conftest import ROOT, last_line, model_info, rigged_model, snapshot
 from pixel_rnn.errors import UsageError
@@ -71,15 +74,15 @@ def assert_old_or_complete_new(path, old_bytes):
     with open(path, 'rb') as f:
         if f.read() == old_bytes:
             return
-    model = util.load_model(path)
+    model = loading.load(path)
     assert model.info.epochs == 4 and model.info.loss is not None
 
 
 @pytest.mark.slow
 def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
     models_dir = str(tmp_path)
-    path = util.model_path(models_dir, 0)
-    util.save_model(rigged_model(np.full(7, 1 / 7)), path)
+    path = config.model_path(models_dir, 0)
+    saving.save(rigged_model(np.full(7, 1 / 7)), path)
     old_bytes = open(path, 'rb').read()
     resume_dir = path + '.resume'
 
@@ -111,14 +114,14 @@ def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
     assert result.returncode == 0, result.stderr
     assert not os.path.exists(resume_dir) and temporaries(models_dir) == []
     assert open(path + '.~1~', 'rb').read() == old_bytes
-    resumed = util.load_model(path)
+    resumed = loading.load(path)
     assert resumed.info.epochs == 4 and resumed.info.num_images == 24
 
     # An uninterrupted run of the same seed ends at the same loss, within noise.
     other_dir = str(tmp_path / 'uninterrupted')
     result = subprocess.run(train_command(other_dir), cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    uninterrupted = util.load_model(util.model_path(other_dir, 0))
+    uninterrupted = loading.load(config.model_path(other_dir, 0))
     assert resumed.info.loss == pytest.approx(uninterrupted.info.loss, rel=0.05)
 
 
@@ -154,14 +157,14 @@ def test_ctrl_c_stops_fit_at_the_end_of_the_batch_and_twice_at_once(presses, bat
 @pytest.mark.slow
 def test_kills_during_backups_leave_a_complete_epoch_to_resume_from(tmp_path):
     models_dir = str(tmp_path)
-    resume_dir = util.model_path(models_dir, 0) + '.resume'
+    resume_dir = config.model_path(models_dir, 0) + '.resume'
     status, _, _ = run_until(train_command(models_dir),
                              lambda: glob.glob(f'{glob.escape(resume_dir)}/*.tmp.weights.h5'))
     assert status == -signal.SIGKILL
     result = subprocess.run(train_command(models_dir), cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert temporaries(models_dir) == [] and not os.path.exists(resume_dir)
-    assert util.load_model(util.model_path(models_dir, 0)).info.epochs == 4
+    assert loading.load(config.model_path(models_dir, 0)).info.epochs == 4
 
 
 def tiny_dataset():
@@ -174,10 +177,10 @@ def tiny_dataset():
 def test_classes_already_trained_the_same_way_are_skipped(tmp_path, capsys):
     template = model_info(units=4, class_name='', image_size=6, skip=0, epochs=1,
                           batch_size=16, seed=1)
-    util.train_class_models(tiny_dataset(), [0, 1], str(tmp_path), template, num_images=16)
+    util.train(tiny_dataset(), template, [0, 1], str(tmp_path), num_images=16)
     first = {name: open(tmp_path / name, 'rb').read() for name in ('model_0.h5', 'model_1.h5')}
     capsys.readouterr()
-    util.train_class_models(tiny_dataset(), [0, 1], str(tmp_path), template, num_images=16)
+    util.train(tiny_dataset(), template, [0, 1], str(tmp_path), num_images=16)
     assert capsys.readouterr().out.count('already holds this training') == 2
     assert {name: open(tmp_path / name, 'rb').read() for name in first} == first
     assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_1.h5']
@@ -188,20 +191,20 @@ def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys)
     template = model_info(units=4, class_name='', image_size=6, skip=0, epochs=2,
                           batch_size=16, seed=3)
     alone, together = str(tmp_path / 'alone'), str(tmp_path / 'together')
-    util.train_class_models(tiny_dataset(), [0, 1], alone, template, num_images=32, jobs=1)
-    util.train_class_models(tiny_dataset(), [0, 1], together, template, num_images=32, jobs=2)
+    util.train(tiny_dataset(), template, [0, 1], alone, num_images=32, jobs=1)
+    util.train(tiny_dataset(), template, [0, 1], together, num_images=32, jobs=2)
     out = capsys.readouterr().out
     assert 'Training 2 classes, 2 at a time' in out
     assert sorted(os.listdir(together)) == ['model_0.h5', 'model_1.h5'], 'logs removed'
     for name in ('0', '1'):
-        first = util.load_model(util.model_path(alone, name)).info
-        second = util.load_model(util.model_path(together, name)).info
+        first = loading.load(config.model_path(alone, name)).info
+        second = loading.load(config.model_path(together, name)).info
         assert first.same_training(second)
         assert second.loss == pytest.approx(first.loss, rel=1e-4)
         assert (f'{name}: loss {second.loss:.4f} at the end of training; '
-                f'Saved {util.model_path(together, name)}') in out
+                f'Saved {config.model_path(together, name)}') in out
     # Run again with every class done: said, and no worker or log started.
-    util.train_class_models(tiny_dataset(), [0, 1], together, template, num_images=32, jobs=2)
+    util.train(tiny_dataset(), template, [0, 1], together, num_images=32, jobs=2)
     out = capsys.readouterr().out
     assert out.count('already holds this training') == 2
     assert 'progress in' not in out and 'Training 2 classes' not in out, out
@@ -210,7 +213,8 @@ def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys)
 @pytest.mark.slow
 def test_a_workers_log_begins_without_tensorflows_start_up_lines(tmp_path):
     log = tmp_path / 'worker.log'
-    code = f'from pixel_rnn import startup; print(startup.run_logged({str(log)!r}, "keras", "version"))'
+    code = (f'from pixel_rnn import startup; '
+            f'print(startup.run_logged({str(log)!r}, "keras", "version"))')
     result = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -246,25 +250,29 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices('CPU')[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 sys.path[:0] = ['.', 'tests']
+from pixel_rnn.modelfile import loading
 from pixel_rnn.training import one_class
-import util
 from conftest import model_info
 info = model_info(units=8, image_size=6, epochs=2, batch_size=8, seed=0)
 levels = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
 one_class.train_class(levels, info, sys.argv[1], distribute=True)
-print('loss', util.load_model(sys.argv[1]).info.loss)
+one_class.train_class(levels, info, sys.argv[2])
+print('losses', loading.load(sys.argv[1]).info.loss, loading.load(sys.argv[2]).info.loss)
 '''
 
 
 @pytest.mark.slow
 def test_distribute_trains_one_model_over_two_devices(tmp_path):
-    path = str(tmp_path / 'model_0.h5')
-    result = subprocess.run([sys.executable, '-c', DISTRIBUTED, path], cwd=ROOT,
+    path, alone = str(tmp_path / 'model_0.h5'), str(tmp_path / 'alone' / 'model_0.h5')
+    result = subprocess.run([sys.executable, '-c', DISTRIBUTED, path, alone], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert 'One model on 2 devices: /device:CPU:0, /device:CPU:1' in result.stdout
-    assert float(result.stdout.split('loss')[-1]) > 0
-    assert os.listdir(tmp_path) == ['model_0.h5']
+    # Each batch split between the devices and the gradients summed: the
+    # same steps as one device takes on the whole batch.
+    distributed, on_one_device = map(float, result.stdout.split('losses')[-1].split())
+    assert distributed == pytest.approx(on_one_device, rel=1e-4)
+    assert sorted(os.listdir(tmp_path)) == ['alone', 'model_0.h5']
 
 
 @pytest.mark.parametrize('damage', ['run.json', 'epoch_00001.json', 'epoch_00001.weights.h5'])
@@ -280,7 +288,7 @@ def test_a_damaged_backup_is_refused_with_the_way_out(tmp_path, damage):
     with pytest.raises(UsageError, match=f'{damage} is damaged.*--restart'):
         one_class.train_class(levels, template, path)
     one_class.train_class(levels, template, path, restart=True)
-    assert util.load_model(path).info.epochs == 2
+    assert loading.load(path).info.epochs == 2
 
 
 @pytest.mark.parametrize('shifts, recorded, refused', [
@@ -398,7 +406,7 @@ def file_sizes(units):
         backup = one_class.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'), info)
         model = ClassModel.create(info)
         model.fit(np.zeros((8, 10, 10), np.uint8), 8, 1, [backup], verbose=0)
-        util.save_model(model, os.path.join(folder, 'model_0.h5'))
+        saving.save(model, os.path.join(folder, 'model_0.h5'))
         return (os.path.getsize(backup.weights_path(1)),
                 os.path.getsize(os.path.join(folder, 'model_0.h5')))
 
@@ -409,7 +417,7 @@ def test_a_full_disk_ends_in_one_line_harming_nothing_and_the_next_run_resumes(s
     page = os.statvfs(small_disk).f_frsize
     models_dir = small_disk / 'models'
     models_dir.mkdir()
-    util.save_model(rigged_model(np.full(7, 1 / 7)), str(models_dir / 'model_0.h5'))
+    saving.save(rigged_model(np.full(7, 1 / 7)), str(models_dir / 'model_0.h5'))
 
     def train(digit, epochs):
         return run([sys.executable, 'train_mnist.py', f'--digit={digit}', '--num_images=16',
@@ -446,7 +454,7 @@ def test_a_full_disk_ends_in_one_line_harming_nothing_and_the_next_run_resumes(s
     result = train(1, epochs=1)
     assert result.returncode == 0, result.stderr
     assert 'Resuming after epoch 1 of 1' in result.stdout
-    assert util.load_model(str(models_dir / 'model_1.h5')).info.epochs == 1
+    assert loading.load(str(models_dir / 'model_1.h5')).info.epochs == 1
 
 
 @pytest.mark.slow

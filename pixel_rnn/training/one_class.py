@@ -24,6 +24,7 @@ from pixel_rnn.modelfile import saving
 
 from pixel_rnn.modelfile import loading
 from pixel_rnn import startup
+from pixel_rnn.cli import progress_mode
 from pixel_rnn.errors import UsageError
 from pixel_rnn.architectures import ClassModel
 from pixel_rnn.description import ModelInfo
@@ -33,13 +34,6 @@ from pixel_rnn.description import ModelInfo
 # to spread each batch over the local devices.
 Task = collections.namedtuple('Task', 'levels info path restart logdir distribute',
                               defaults=(False, None, False))
-
-
-def progress_mode():
-    """Keras's verbose for progress a user watches: a live bar on a terminal,
-    one plain line at the end in a file or pipe, where the bar's control
-    characters would garble the log."""
-    return 1 if sys.stdout.isatty() else 2
 
 
 def train_class(levels, info, path, restart=False, logdir=None, distribute=False):
