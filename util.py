@@ -23,12 +23,11 @@ import config
 from pixel_rnn import files
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
-from pixel_rnn.training import one_class
+from pixel_rnn.training import Task, one_class
 from pixel_rnn.training import parallel
 from pixel_rnn.errors import UsageError
 # The tutorial's GRU functions, under the names it gave them.
 from pixel_rnn.architectures.gru import create_model, next_pixel_targets, to_sequences  # noqa: F401
-from pixel_rnn.description import ModelInfo
 from pixel_rnn.training.one_class import progress_mode  # noqa: F401
 
 
@@ -147,13 +146,12 @@ def pre_process(images, size=config.target_size, factor=config.factor,
 
 # ---------------------------------------------------------------- training
 
-def train(dataset, request, labels, models_dir, num_images, restart=False, logdir=None,
+def train(dataset, template, labels, models_dir, num_images, restart=False, logdir=None,
           jobs=None, distribute=False):
     """What train_mnist.py and train_cifar.py do: train the classes at positions
-    labels (None: all) of dataset as request (fields of a ModelInfo) asks."""
+    labels (None: all) of dataset as the ModelInfo template says."""
     train_class_models(dataset, range(len(dataset.class_names)) if labels is None else labels,
-                       models_dir, ModelInfo(**request), num_images, restart, logdir, jobs,
-                       distribute)
+                       models_dir, template, num_images, restart, logdir, jobs, distribute)
 
 
 def train_class_models(dataset, labels, models_dir, template, num_images, restart=False,
@@ -179,7 +177,7 @@ def train_class_models(dataset, labels, models_dir, template, num_images, restar
                              f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
-        tasks.append(one_class.Task(training_levels(images, info), info,
+        tasks.append(Task(training_levels(images, info), info,
                                    model_path(models_dir, name), restart,
                                    logdir and os.path.join(logdir, name), distribute))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)

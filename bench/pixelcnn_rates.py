@@ -23,7 +23,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from pixel_rnn.architectures import pixelcnn  # noqa: E402
 import util  # noqa: E402
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn.architectures import ClassModel  # noqa: E402
+from pixel_rnn.architectures.params import defaults  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
 
 
@@ -53,7 +54,7 @@ def main():
         for digit in args.digits:
             keras.utils.set_random_seed(0)
             info = ModelInfo('mnist', str(digit), 14, 4, 1, 'pixelcnn',
-                             dict(config.ARCH_PARAMS['pixelcnn']), prior=0.5)
+                             defaults(pixelcnn.PARAMS), prior=0.5)
             model = ClassModel.create(info)
             levels = util.to_levels(dataset.x_train[dataset.y_train == digit][:args.num_images], info)
             if rate.startswith('constant'):
