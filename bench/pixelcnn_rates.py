@@ -30,7 +30,7 @@ from pixel_rnn.description import ModelInfo  # noqa: E402
 
 def constant_rate_fit(model, levels, epochs):
     """pixelcnn.fit as it was: Nadam at its default 1e-3 throughout."""
-    images = pixelcnn.as_images(levels)
+    images = pixelcnn.with_colour_axis(levels)
     model.network.compile(optimizer=keras.optimizers.Nadam(),
                           loss='sparse_categorical_crossentropy')
     model.network.fit(images.astype('float32'), images.astype('int32'), batch_size=32,

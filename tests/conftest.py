@@ -6,7 +6,6 @@ import sys
 import numpy as np
 import pytest
 
-import config
 from pixel_rnn.startup import start_keras
 
 start_keras()  # before models imports Keras: TensorFlow's start-up lines held back
