@@ -20,15 +20,8 @@ cifar_max_intensity = 6
 cifar_classes = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse',
                  'ship', 'truck')
 
-# Model and training.
-units = 256
-pixelcnn_filters = 64
-pixelcnn_depth = 6
-# Each architecture's hyper-parameters, as model files record them.
-ARCH_PARAMS = {
-    'gru': {'units': units, 'reset_after': True, 'recurrent_activation': 'sigmoid'},
-    'pixelcnn': {'filters': pixelcnn_filters, 'depth': pixelcnn_depth, 'head': 'softmax'},
-}
+# Model and training (each architecture's other defaults are in its own file).
+units = 256  # the GRU's
 batch_size = 32
 epochs = 50
 # --shifts: one-pixel moves of each image trained on besides it (util.MOVES):

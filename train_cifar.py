@@ -23,16 +23,14 @@ def parse_args():
 def main():
     args = parse_args()
     classes = config.CIFAR.class_names
-    request = cli.training_request(args, config.CIFAR,
-                                  classes if args.all_labels else [classes[args.label]])
+    template = cli.training_template(args, config.CIFAR,
+                                     classes if args.all_labels else [classes[args.label]])
     from pixel_rnn import data  # without Keras: bad data is answered before its import wait
     dataset = data.load_cifar(args.data)
     cli.start_keras()
     import util
-    from pixel_rnn.description import ModelInfo
-    util.train(dataset, ModelInfo(**request), None if args.all_labels else [args.label],
-               args.models_dir, args.num_images, args.restart, args.logdir, args.jobs,
-               args.distribute)
+    util.train(dataset, template, None if args.all_labels else [args.label], args.models_dir,
+               args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
 
 
 if __name__ == '__main__':

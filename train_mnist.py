@@ -21,16 +21,14 @@ def parse_args():
 def main():
     args = parse_args()
     classes = config.MNIST.class_names
-    request = cli.training_request(args, config.MNIST,
-                                  classes if args.all_digits else [classes[args.digit]])
+    template = cli.training_template(args, config.MNIST,
+                                     classes if args.all_digits else [classes[args.digit]])
     from pixel_rnn import data  # without Keras: bad data is answered before its import wait
     dataset = data.load_mnist(args.data)
     cli.start_keras()
     import util
-    from pixel_rnn.description import ModelInfo
-    util.train(dataset, ModelInfo(**request), None if args.all_digits else [args.digit],
-               args.models_dir, args.num_images, args.restart, args.logdir, args.jobs,
-               args.distribute)
+    util.train(dataset, template, None if args.all_digits else [args.digit], args.models_dir,
+               args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
 
 
 if __name__ == '__main__':

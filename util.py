@@ -23,8 +23,7 @@ import config
 from pixel_rnn import pictures
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
-from pixel_rnn.training import one_class
-from pixel_rnn.training import parallel
+from pixel_rnn.training import Task, one_class, parallel
 
 
 # ---------------------------------------------------------------- preprocessing
@@ -163,9 +162,8 @@ def train(dataset, template, labels, models_dir, num_images, restart=False, logd
                              f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
-        tasks.append(one_class.Task(training_levels(images, info), info,
-                                   config.model_path(models_dir, name), restart,
-                                   logdir and os.path.join(logdir, name), distribute))
+        tasks.append(Task(training_levels(images, info), info, config.model_path(models_dir, name),
+                          restart, logdir and os.path.join(logdir, name), distribute))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
     with one_class.locked([task.path for task in tasks]):
         if jobs > 1:

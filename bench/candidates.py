@@ -104,8 +104,10 @@ def candidate_spec(text):
 
 def template(arch, values, settings, args):
     """The ModelInfo (class_name left empty) a candidate's models are made from."""
+    from pixel_rnn.architectures import ARCHITECTURES
+    from pixel_rnn.architectures.params import defaults
     from pixel_rnn.description import ModelInfo
-    params = dict(config.ARCH_PARAMS[arch])
+    params = defaults(ARCHITECTURES[arch].PARAMS)
     params.update({key: values[key] for key in ('filters', 'depth') if key in values})
     info = ModelInfo(dataset=settings.name, class_name='',
                      image_size=values.get('size', settings.target_size),

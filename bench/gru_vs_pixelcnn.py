@@ -25,14 +25,15 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import util  # noqa: E402
 from bench.candidates import wall_clock_budget  # noqa: E402
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn.architectures import ARCHITECTURES, ClassModel, pixelcnn  # noqa: E402
+from pixel_rnn.architectures.params import defaults  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
 
 
 def train(arch, levels, seconds, args):
     budget = wall_clock_budget(seconds)
     many = 10_000  # epochs: the budget stops training long before
-    params = dict(config.ARCH_PARAMS[arch])
+    params = defaults(ARCHITECTURES[arch].PARAMS)
     if arch == 'pixelcnn':
         params.update(filters=args.filters, depth=args.depth)
     model = ClassModel.create(ModelInfo('mnist', '', config.target_size, config.levels, 1,
@@ -49,8 +50,8 @@ def main():
     parser.add_argument('--data', default=None, help=cli.MNIST_DATA_HELP)
     parser.add_argument('--seconds', type=float, default=60, help='training budget per model')
     parser.add_argument('--num_images', type=int, default=2000, help='training images per digit')
-    parser.add_argument('--filters', type=int, default=config.pixelcnn_filters)
-    parser.add_argument('--depth', type=int, default=config.pixelcnn_depth)
+    parser.add_argument('--filters', type=int, default=pixelcnn.PARAMS['filters'].default)
+    parser.add_argument('--depth', type=int, default=pixelcnn.PARAMS['depth'].default)
     parser.add_argument('--num_test', type=int, default=10000, help='test images, from the first')
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()

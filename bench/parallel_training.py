@@ -21,6 +21,8 @@ from pixel_rnn import data  # noqa: E402
 cli.start_keras()
 from pixel_rnn.modelfile import loading  # noqa: E402
 import util  # noqa: E402
+from pixel_rnn.architectures import gru  # noqa: E402
+from pixel_rnn.architectures.params import defaults  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
 
 
@@ -43,7 +45,7 @@ def main():
     args = parser.parse_args()
     dataset = data.load_mnist(args.data)
     template = ModelInfo('mnist', '', config.target_size, config.levels, 1, 'gru',
-                         dict(config.ARCH_PARAMS['gru']), skip=0, epochs=args.epochs,
+                         defaults(gru.PARAMS), skip=0, epochs=args.epochs,
                          batch_size=config.batch_size, seed=0)
     with tempfile.TemporaryDirectory() as scratch:
         alone, alone_losses = timed_run(dataset, template, args.num_images, 1,

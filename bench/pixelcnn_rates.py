@@ -15,7 +15,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pixel_rnn import cli  # noqa: E402
-import config  # noqa: E402
 from pixel_rnn import data  # noqa: E402
 
 cli.start_keras()
@@ -23,13 +22,14 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from pixel_rnn.architectures import pixelcnn  # noqa: E402
 import util  # noqa: E402
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn.architectures import ClassModel  # noqa: E402
+from pixel_rnn.architectures.params import defaults  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
 
 
 def constant_rate_fit(model, levels, epochs):
     """pixelcnn.fit as it was: Nadam at its default 1e-3 throughout."""
-    images = pixelcnn.as_images(levels)
+    images = pixelcnn.with_colour_axis(levels)
     model.network.compile(optimizer=keras.optimizers.Nadam(),
                           loss='sparse_categorical_crossentropy')
     model.network.fit(images.astype('float32'), images.astype('int32'), batch_size=32,
@@ -53,7 +53,7 @@ def main():
         for digit in args.digits:
             keras.utils.set_random_seed(0)
             info = ModelInfo('mnist', str(digit), 14, 4, 1, 'pixelcnn',
-                             dict(config.ARCH_PARAMS['pixelcnn']), prior=0.5)
+                             defaults(pixelcnn.PARAMS), prior=0.5)
             model = ClassModel.create(info)
             levels = util.to_levels(dataset.x_train[dataset.y_train == digit][:args.num_images], info)
             if rate.startswith('constant'):

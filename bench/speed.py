@@ -22,9 +22,11 @@ import dataclasses  # noqa: E402
 from pixel_rnn.architectures import gru  # noqa: E402
 from pixel_rnn.modelfile import loading  # noqa: E402
 import util  # noqa: E402
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn.architectures import ClassModel, pixelcnn  # noqa: E402
+from pixel_rnn.architectures.layers import draw  # noqa: E402
+from pixel_rnn.architectures.params import defaults  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
-from bench.tutorial_baseline import draw, sample_by_passes, sample_by_prefix  # noqa: E402
+from bench.tutorial_baseline import sample_by_passes, sample_by_prefix  # noqa: E402
 
 GRID = 25
 
@@ -99,7 +101,7 @@ def bench_pixelcnn_sampling(rows):
     same)."""
     for size in (10, 28):
         model = ClassModel.create(ModelInfo('mnist', '0', size, config.levels, 1,
-                                            'pixelcnn', dict(config.ARCH_PARAMS['pixelcnn'])))
+                                            'pixelcnn', defaults(pixelcnn.PARAMS)))
         uniforms = np.random.default_rng(0).random((GRID, size * size))
         model.sample(GRID, seed=0)  # warm up
         baseline, expected = timed(sample_by_passes, model.network, uniforms, size)
@@ -161,7 +163,7 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
     def ours():
         keras.utils.set_random_seed(0)
         model = ClassModel.create(ModelInfo('mnist', '0', config.target_size, config.levels,
-                                            1, 'gru', dict(config.ARCH_PARAMS['gru'])))
+                                            1, 'gru', defaults(gru.PARAMS)))
         return model.fit(util.quantize(images), 32, epochs, verbose=0).history['loss']
 
     baseline, baseline_losses = timed(plain_fit)

@@ -1,30 +1,27 @@
 """The tutorial's way of sampling and scoring, kept as the baseline that
 benchmarks and tests compare against."""
 import numpy as np
+from keras import ops
 
 from pixel_rnn.architectures import gru
 from pixel_rnn.architectures import pixelcnn
-
-
-def draw(probabilities, uniforms):
-    """Inverse-CDF draw of one level per row of probabilities, given uniforms in [0, 1)."""
-    levels = (np.cumsum(probabilities, axis=1) <= uniforms[:, None]).sum(axis=1)
-    return np.minimum(levels, probabilities.shape[1] - 1)
+from pixel_rnn.architectures.layers import draw
 
 
 def sample_by_prefix(model, uniforms):
-    """One image at a time; for every pixel, model.predict on the whole prefix
-    again. model is a GRU Keras network, as the tutorial has it."""
-    num_images, num_pixels = uniforms.shape
-    num_levels = model.output_shape[-1]
-    pixels = np.zeros((num_images, num_pixels), dtype=np.uint8)
+    """One image at a time; for every sub-pixel, model.predict on the whole
+    prefix again. model is a GRU Keras network, as the tutorial has it."""
+    num_images, num_subpixels = uniforms.shape
+    levels = model.output_shape[-1]
+    subpixels = np.zeros((num_images, num_subpixels), dtype=np.uint8)
     for image in range(num_images):
-        for index in range(num_pixels):
-            prefix = gru.to_sequences(pixels[image:image + 1, :index], num_levels,
-                                      gru.channels(model))
+        for index in range(num_subpixels):
+            prefix = gru.to_sequences(subpixels[image:image + 1, :index], levels,
+                                      gru.colours(model))
             probabilities = model.predict(prefix, verbose=0)[:, -1]
-            pixels[image, index] = draw(probabilities, uniforms[image:image + 1, index])[0]
-    return pixels
+            subpixels[image, index] = ops.convert_to_numpy(
+                draw(probabilities, uniforms[image:image + 1, index]))[0]
+    return subpixels
 
 
 def sample_by_passes(model, uniforms, image_size):
@@ -37,5 +34,6 @@ def sample_by_passes(model, uniforms, image_size):
         probabilities = model.predict_on_batch(images)[:, row, column, colour]
         if pixelcnn.head(model) == 'sigmoid':
             probabilities = np.stack([1 - probabilities, probabilities], axis=-1)
-        images[:, row, column, colour] = pixelcnn.draw(probabilities, uniforms[:, index])
+        images[:, row, column, colour] = ops.convert_to_numpy(
+            draw(probabilities, uniforms[:, index]))
     return images

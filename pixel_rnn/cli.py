@@ -10,6 +10,9 @@ import re
 import sys
 
 import config
+from pixel_rnn.architectures import ARCHITECTURES
+from pixel_rnn.architectures.params import defaults
+from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
 from pixel_rnn.startup import start_keras  # noqa: F401  (the scripts' way to start Keras)
 
@@ -127,18 +130,7 @@ def add_training_flags(parser, what, settings, data_help):
     what.add_argument('--skip', type=int_in_range(0, MAX_IMAGES, 'count'), default=0,
                       help='leave out the first N training images of each class')
     model = parser.add_argument_group('model')
-    model.add_argument('--arch', choices=('gru', 'pixelcnn'), default='gru',
-                       help='architecture: a GRU over the sub-pixels, or a PixelCNN')
-    model.add_argument('--units', type=int_in_range(1, 4096, 'unit count'), default=None,
-                       help=f'GRU: units of its state (default {config.units})')
-    model.add_argument('--filters', type=int_in_range(2, 4096, 'filter count'), default=None,
-                       help=f'PixelCNN: channels of its convolutions '
-                            f'(default {config.pixelcnn_filters})')
-    model.add_argument('--depth', type=int_in_range(0, 64, 'depth'), default=None,
-                       help=f'PixelCNN: residual blocks (default {config.pixelcnn_depth})')
-    model.add_argument('--head', choices=('softmax', 'sigmoid'), default=None,
-                       help='PixelCNN: a softmax over the levels (default), or for 2 levels '
-                            '(--max_intensity=1) one sigmoid per sub-pixel')
+    add_architecture_flags(model)
     model.add_argument('--target_size', type=int_in_range(1, 256, 'target_size'),
                        default=settings.target_size,
                        help='images are shrunk to target_size x target_size')
@@ -177,41 +169,73 @@ def add_training_flags(parser, what, settings, data_help):
     where.add_argument('--data', default=None, help=data_help)
     where.add_argument('--models_dir', default=None,
                        help='models are written to model_{class}.h5 there (default: '
-                            f'{in_project(settings.default_models_dir("gru"))} for --arch=gru, '
-                            f'{in_project(settings.default_models_dir("pixelcnn"))} for '
-                            '--arch=pixelcnn)')
+                            + ', '.join(f'{in_project(settings.default_models_dir(arch))} for '
+                                        f'--arch={arch}' for arch in ARCHITECTURES) + ')')
     where.add_argument('--logdir', default=None, help='write TensorBoard logs here')
 
 
-def training_request(args, settings, class_names):
-    """What the training flags ask for, as fields of a ModelInfo (models.py),
-    after checking that they go together and that the models of class_names
-    can be written where they should go."""
-    own = {'gru': ('units',), 'pixelcnn': ('filters', 'depth', 'head')}
-    given = {name: getattr(args, name) for names in own.values() for name in names
-             if getattr(args, name) is not None}
-    foreign = [name for name in given if name not in own[args.arch]]
+def add_architecture_flags(group):
+    """--arch, and a flag for each architecture's parameter that has one, its
+    values as the architecture declares them."""
+    group.add_argument('--arch', choices=tuple(ARCHITECTURES), default='gru',
+                       help='architecture: ' + ', or '.join(
+                           f'{arch}, {architecture.SUMMARY}'
+                           for arch, architecture in ARCHITECTURES.items()))
+    for name, params in architecture_flags().items():
+        # A flag of several architectures takes the first's values; each
+        # architecture's own bounds are checked as the ModelInfo is.
+        param = next(iter(params.values()))
+        values = (dict(type=boolean) if isinstance(param.default, bool) else
+                  dict(type=int_in_range(param.low, param.high, 'value'))
+                  if isinstance(param.default, int) else dict(choices=param.choices))
+        group.add_argument(f'--{name}', default=None, **values, help='; '.join(
+            f'{arch}: {param.help} (default {param.default})' for arch, param in params.items()))
+
+
+def architecture_flags():
+    """Each parameter flag's name, with the Param of each architecture that has it."""
+    flags = {}
+    for arch, architecture in ARCHITECTURES.items():
+        for name, param in architecture.PARAMS.items():
+            if param.help:
+                flags.setdefault(name, {})[arch] = param
+    return flags
+
+
+def training_template(args, settings, class_names):
+    """The ModelInfo the training flags ask for, its class left blank, after
+    checking that they go together and that the models of class_names can
+    be written where they should go: all before Keras starts."""
+    flags = architecture_flags()
+    given = {name: getattr(args, name) for name in flags if getattr(args, name) is not None}
+    foreign = {}  # the flags given that args.arch lacks, by the architectures that have them
+    for name in given:
+        if args.arch not in flags[name]:
+            foreign.setdefault(' or '.join(f'--arch={arch}' for arch in flags[name]), []).append(
+                f'--{name}')
     if foreign:
         # Refused rather than ignored: the user meant something by them.
-        other = 'gru' if args.arch == 'pixelcnn' else 'pixelcnn'
-        raise UsageError(f"--{', --'.join(foreign)} applies to --arch={other}, "
-                         f"not --arch={args.arch}")
+        raise UsageError('; '.join(f"{', '.join(names)} {'applies' if len(names) == 1 else 'apply'}"
+                                   f' to {owners}' for owners, names in foreign.items())
+                         + f', not --arch={args.arch}')
     if args.distribute and args.jobs not in (None, 1):
         raise UsageError(f'--distribute trains one class at a time on all devices; '
                          f'leave out --jobs={args.jobs}')
-    if args.head == 'sigmoid' and args.max_intensity != 1:
-        raise UsageError(f'--head=sigmoid models 2 levels: it needs --max_intensity=1, '
-                         f'not {args.max_intensity}')
+    template = ModelInfo(
+        dataset=settings.name, class_name='', image_size=args.target_size,
+        levels=args.max_intensity + 1, colours=settings.colours, arch=args.arch,
+        params={**defaults(ARCHITECTURES[args.arch].PARAMS), **given}, skip=args.skip,
+        epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+        deskew=getattr(args, 'deskew', False), mirror=getattr(args, 'mirror', False),
+        shifts=args.shifts)
+    problem = template.problem()
+    if problem:
+        raise UsageError(f'cannot train that: {problem}')
     check_models_dir(args.models_dir,
                      [config.model_path(args.models_dir, name) for name in class_names])
     if args.logdir:
         check_folder('--logdir', args.logdir)
-    return dict(dataset=settings.name, class_name='', image_size=args.target_size,
-                levels=args.max_intensity + 1, colours=settings.colours, arch=args.arch,
-                params={**config.ARCH_PARAMS[args.arch], **given}, skip=args.skip,
-                epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                deskew=getattr(args, 'deskew', False), mirror=getattr(args, 'mirror', False),
-                shifts=args.shifts)
+    return template
 
 
 def check_models_dir(models_dir, paths):

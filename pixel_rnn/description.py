@@ -1,16 +1,20 @@
-"""ModelInfo: what a model file models and how it was trained, checked field by field."""
+"""ModelInfo: what a model file models and how it was trained, checked field by field.
+
+Free of Keras, as the architectures' declarations are, so that the command
+line builds and checks the description of a training before Keras starts,
+and worker processes receive it as it is.
+"""
 import dataclasses
 import math
 
 import config
-from pixel_rnn.architectures import ARCHITECTURES, gru, pixelcnn
+from pixel_rnn.architectures import ARCHITECTURES
+from pixel_rnn.architectures.params import whole
 DATASET_COLOURS = {settings.name: settings.colours for settings in config.DATASETS.values()}
 
 # Bounds on what a description may ask for: generous for real models, and
 # small enough that no file can ask for absurd memory.
 MAX_IMAGE_SIZE = 256
-MAX_WIDTH = 4096  # GRU units, PixelCNN filters
-MAX_DEPTH = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,7 +26,7 @@ class ModelInfo:
     levels: int          # intensity levels per sub-pixel
     colours: int         # 1 grey, 3 RGB
     arch: str            # a key of ARCHITECTURES
-    params: dict         # the architecture's hyper-parameters (its PARAMS)
+    params: dict         # the architecture's hyper-parameters, named as its PARAMS
     prior: float = None  # the class's share of the training data
     data_source: str = None
     num_images: int = None
@@ -101,13 +105,20 @@ class ModelInfo:
         return None
 
     def architecture_problem(self):
+        """What is wrong with arch and params, or None: each parameter checked
+        against the architecture's declaration of it, then together with the
+        rest of the description by the architecture itself."""
         if not isinstance(self.arch, str) or self.arch not in ARCHITECTURES:
             return f'architecture {self.arch!r} is not one of {", ".join(ARCHITECTURES)}'
-        expected = ARCHITECTURES[self.arch].PARAMS
+        architecture = ARCHITECTURES[self.arch]
+        expected = architecture.PARAMS
         if not isinstance(self.params, dict) or sorted(self.params) != sorted(expected):
             given = ', '.join(self.params) if isinstance(self.params, dict) else repr(self.params)
             return f'{self.arch} takes {", ".join(expected)}, not {given}'
-        return params_problem(self)
+        for name, param in expected.items():
+            if not param.allows(self.params[name]):
+                return f'{self.arch} {name} {self.params[name]!r} is not {param.allowed}'
+        return architecture.problem(self)
 
     def summary(self):
         """One line for people: what it models and how it was trained."""
@@ -134,12 +145,6 @@ class ModelInfo:
         return text
 
 
-def whole(value, low, high=None):
-    """Whether value is a whole number (true and false are not) within low-high."""
-    return (isinstance(value, int) and not isinstance(value, bool) and low <= value
-            and (high is None or value <= high))
-
-
 def real(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -148,24 +153,3 @@ def counted(number, noun):
     """'1 epoch', '12 epochs'."""
     return f'{number} {noun}' if number == 1 else f'{number} {noun}s'
 
-
-def params_problem(info):
-    params = info.params
-    if info.arch == 'gru':
-        if not whole(params['units'], 1, MAX_WIDTH):
-            return f"{params['units']!r} GRU units is not within 1-{MAX_WIDTH}"
-        if not (isinstance(params['recurrent_activation'], str)
-                and params['recurrent_activation'] in gru.RECURRENT_ACTIVATIONS):
-            return f"recurrent activation {params['recurrent_activation']!r} is not known"
-        if not isinstance(params['reset_after'], bool):
-            return f"reset_after {params['reset_after']!r} is not true or false"
-        return None
-    if not whole(params['filters'], 2, MAX_WIDTH):
-        return f"{params['filters']!r} filters is not within 2-{MAX_WIDTH}"
-    if not whole(params['depth'], 0, MAX_DEPTH):
-        return f"depth {params['depth']!r} is not within 0-{MAX_DEPTH}"
-    if not (isinstance(params['head'], str) and params['head'] in pixelcnn.HEADS):
-        return f"head {params['head']!r} is not one of {', '.join(pixelcnn.HEADS)}"
-    if params['head'] == 'sigmoid' and info.levels != 2:
-        return f'the sigmoid head models 2 levels (max_intensity 1), not {info.levels}'
-    return None

@@ -6,11 +6,11 @@ import sys
 import numpy as np
 import pytest
 
-import config
 from pixel_rnn.startup import start_keras
 
 start_keras()  # before models imports Keras: TensorFlow's start-up lines held back
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn.architectures import ARCHITECTURES, ClassModel
+from pixel_rnn.architectures.params import defaults
 from pixel_rnn.description import ModelInfo  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,7 +19,7 @@ SHARED = os.path.join(ROOT, '..', 'shared')
 
 def model_info(levels=7, arch='gru', image_size=10, colours=1, class_name='0', **fields):
     """A ModelInfo for tests: MNIST for grey, CIFAR-10 for colour; fields as given."""
-    params = dict(config.ARCH_PARAMS[arch])
+    params = defaults(ARCHITECTURES[arch].PARAMS)
     params.update({key: fields.pop(key) for key in list(fields) if key in params})
     return ModelInfo('cifar' if colours == 3 else 'mnist', class_name, image_size, levels,
                      colours, arch, params, **fields)

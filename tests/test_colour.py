@@ -24,13 +24,13 @@ def random_levels(m, size, seed):
 
 def test_sequences_read_pixels_in_raster_order_and_rgb_within_a_pixel():
     levels = random_levels(2, 3, 0)
-    xs = gru.to_sequences(levels, LEVELS, 3)
+    xs = gru.to_sequences(levels, LEVELS, colours=3)
     assert xs.shape == (2, 3 * 3 * 3 + 1, LEVELS + 3)
     assert not xs[:, 0, :LEVELS].any()
     np.testing.assert_array_equal(xs[:, 1:, :LEVELS].argmax(-1).reshape(2, 3, 3, 3), levels)
     # Step t predicts sub-pixel t, whose channel is t % 3.
     np.testing.assert_array_equal(xs[0, :, LEVELS:].argmax(-1), np.arange(28) % 3)
-    assert gru.channels(colour_model().network) == 3
+    assert gru.colours(colour_model().network) == 3
 
 
 def test_no_output_depends_on_the_sub_pixel_it_predicts_or_later_ones():

@@ -42,7 +42,7 @@ def conditionals(model, levels):
         probabilities = model.network.predict(sequences, verbose=0)[:, :-1]
     else:
         probabilities = model.network.predict(
-            pixelcnn.as_images(levels).astype('float32'), verbose=0)
+            pixelcnn.with_colour_axis(levels).astype('float32'), verbose=0)
     return probabilities.reshape(len(levels), -1, LEVELS)
 
 

@@ -18,9 +18,9 @@ from pixel_rnn.architectures import ClassModel
 LEVELS = 7
 
 
-def small_pixelcnn(colours=1, head='softmax', levels=LEVELS, seed=0):
+def small_pixelcnn(colours=1, head='softmax', levels=LEVELS, seed=0, depth=2):
     tf.keras.utils.set_random_seed(seed)
-    return pixelcnn.create_pixelcnn(levels, colours, filters=12, depth=2, head=head)
+    return pixelcnn.create_pixelcnn(levels, colours, filters=12, depth=depth, head=head)
 
 
 def random_levels(m, size, colours, seed, levels=LEVELS):
@@ -74,14 +74,36 @@ def test_log_likelihood_sums_the_logs_of_the_predicted_probabilities(colours, he
                                np.log(own).reshape(4, -1).sum(axis=1), rtol=1e-4)
 
 
-@pytest.mark.parametrize('colours, size, head, levels', [
-    (1, 4, 'softmax', LEVELS), (3, 4, 'softmax', LEVELS), (1, 9, 'softmax', LEVELS),
-    (1, 6, 'sigmoid', 2)])
-def test_sampling_draws_what_the_full_model_draws(colours, size, head, levels):
-    model = small_pixelcnn(colours, head, levels)
+@pytest.mark.parametrize('colours, size, head, levels, depth', [
+    (1, 4, 'softmax', LEVELS, 2), (3, 4, 'softmax', LEVELS, 2), (1, 9, 'softmax', LEVELS, 2),
+    (1, 6, 'sigmoid', 2, 2), (1, 5, 'softmax', LEVELS, 0), (3, 4, 'softmax', LEVELS, 3)])
+def test_sampling_draws_what_the_full_model_draws(colours, size, head, levels, depth):
+    model = small_pixelcnn(colours, head, levels, depth=depth)
     uniforms = np.random.default_rng(3).random((4, size * size * colours))
     np.testing.assert_array_equal(pixelcnn.sample(model, uniforms, size),
                                   sample_by_passes(model, uniforms, size))
+
+
+@pytest.mark.parametrize('colours, head, levels, depth', [
+    (1, 'softmax', LEVELS, 0), (1, 'softmax', LEVELS, 2), (3, 'softmax', LEVELS, 2),
+    (1, 'sigmoid', 2, 1)])
+def test_the_cached_network_computes_the_keras_models_logits_at_every_position(
+        colours, head, levels, depth):
+    model = small_pixelcnn(colours, head, levels, seed=4, depth=depth)
+    # Trained weights are not the initial ones: PReLU slopes of 0 would hide a mix-up.
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights([np.random.default_rng(5).normal(0, 0.3, w.shape).astype('float32')
+                               for w in layer.get_weights()])
+    size = 5
+    images = random_levels(3, size, colours, 6, levels)
+    expected = pixelcnn.logits_model(model).predict_on_batch(images.astype('float32'))
+    network = pixelcnn.PositionwiseNetwork(model)
+    caches = network.caches_for(images, size * size)
+    for row in range(size):
+        for column in range(size):
+            np.testing.assert_allclose(network.logits_at(caches, row, column),
+                                       expected[:, row, column], rtol=1e-4, atol=1e-4)
 
 
 def test_sampling_follows_a_rigged_model():

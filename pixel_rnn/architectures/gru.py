@@ -3,121 +3,138 @@
 An image of levels is read in raster order (colour: red, green, blue within a
 pixel) as one-hot sub-pixels after an all-zero start vector; at every step the
 GRU predicts the distribution of the next sub-pixel. For colour each input
-step also carries a one-hot of the channel the step predicts.
+step also carries a one-hot of the colour the step predicts.
 
-Like pixelcnn.py, this module answers the calls every architecture answers:
-create, num_weights, fit, log_likelihood, sample.
+Like every architecture of the registry (architectures/__init__.py), this
+module declares PARAMS and answers problem, create, num_weights, fit,
+log_likelihood and sample.
 """
+# Keras is imported inside the functions that build or run networks: the
+# command line checks descriptions with PARAMS and problem before Keras's
+# seconds-long start.
 import math
 
-import keras
 import numpy as np
-from keras import ops
 
 import config
-from pixel_rnn.architectures.layers import GRUSampler, GRUStep, keras2_hard_sigmoid
+from pixel_rnn.architectures.params import Param
 
-# Hyper-parameters a model file records, with the defaults of new models.
-PARAMS = config.ARCH_PARAMS['gru']
-RECURRENT_ACTIVATIONS = {'sigmoid': 'sigmoid', 'hard_sigmoid': 'hard_sigmoid',
-                         'keras2_hard_sigmoid': keras2_hard_sigmoid}
+SUMMARY = 'a GRU over the sub-pixels'
+# Hyper-parameters a model file records: defaults of new models, and bounds
+# generous for real models yet small enough that no file asks for absurd memory.
+PARAMS = {
+    'units': Param(config.units, low=1, high=4096, help='units of its state'),
+    'reset_after': Param(True),
+    'recurrent_activation': Param('sigmoid',
+                                  choices=('sigmoid', 'hard_sigmoid', 'keras2_hard_sigmoid')),
+}
 # Rows per compiled step in log_likelihood: the largest batch shape, and the smallest.
 CHUNK, MIN_CHUNK = 2048, 64
 
 
-def create_model(one_hot_len, units=config.units, reset_after=True,
-                 recurrent_activation='sigmoid', channels=1):
-    """GRU -> Dense -> softmax over one_hot_len levels at every step."""
-    inputs = keras.Input(shape=(None, one_hot_len + channel_width(channels)))
+def problem(info):
+    """What makes info's parameters unusable with the rest of it, or None: the
+    GRU takes any of them with any image."""
+    return None
+
+
+def create_model(levels, units=PARAMS['units'].default,
+                 reset_after=PARAMS['reset_after'].default,
+                 recurrent_activation=PARAMS['recurrent_activation'].default, colours=1):
+    """GRU -> Dense -> softmax over the levels at every step."""
+    import keras
+    from pixel_rnn.architectures.layers import keras2_hard_sigmoid
+    inputs = keras.Input(shape=(None, levels + colour_width(colours)))
+    if recurrent_activation == 'keras2_hard_sigmoid':
+        recurrent_activation = keras2_hard_sigmoid
     hidden = keras.layers.GRU(units, return_sequences=True, reset_after=reset_after,
-                              recurrent_activation=RECURRENT_ACTIVATIONS.get(
-                                  recurrent_activation, recurrent_activation),
-                              name='gru')(inputs)
-    logits = keras.layers.Dense(one_hot_len, name='logits')(hidden)
+                              recurrent_activation=recurrent_activation, name='gru')(inputs)
+    logits = keras.layers.Dense(levels, name='logits')(hidden)
     probabilities = keras.layers.Softmax(name='probabilities')(logits)
     return keras.Model(inputs, probabilities)
 
 
 def create(info):
-    return create_model(info.levels, channels=info.colours, **info.params)
+    return create_model(info.levels, colours=info.colours, **info.params)
 
 
 def num_weights(info):
     """Parameters create(info) makes, known before anything is allocated."""
-    units, inputs = info.params['units'], info.levels + channel_width(info.colours)
+    units, inputs = info.params['units'], info.levels + colour_width(info.colours)
     biases = 2 if info.params['reset_after'] else 1
     return 3 * units * (inputs + units + biases) + (units + 1) * info.levels
 
 
 # ---------------------------------------------------------------- sequences
 
-def channel_width(channels):
-    return channels if channels > 1 else 0
+def colour_width(colours):
+    return colours if colours > 1 else 0
 
 
-def channels(model):
+def colours(model):
     """1 for a grey model, 3 for colour: a colour GRU's input also says which
-    channel comes next."""
+    colour comes next."""
     return model.input_shape[-1] - model.output_shape[-1] or 1
 
 
-def next_channels(steps, channels):
-    """One-hot (len(steps), channels) of the channel each step predicts: in
-    raster order with R, G, B within a pixel, sub-pixel s is of channel
-    s % channels. Width 0 for grey."""
-    return np.eye(channels, dtype=np.float32)[np.asarray(steps) % channels][
-        :, :channel_width(channels)]
+def next_colours(steps, colours):
+    """One-hot (len(steps), colours) of the colour each step predicts: in
+    raster order with R, G, B within a pixel, sub-pixel s is of colour
+    s % colours. Width 0 for grey."""
+    return np.eye(colours, dtype=np.float32)[np.asarray(steps) % colours][
+        :, :colour_width(colours)]
 
 
-def step_inputs(levels, step, num_levels, channels):
-    """Inputs (m, num_levels [+ channels]) after sub-pixels levels (m,), or after
-    the all-zero start vector for levels None with m = 1, when step comes next."""
-    one_hot = (np.eye(num_levels, dtype=np.float32)[levels] if levels is not None
-               else np.zeros((1, num_levels), dtype=np.float32))
-    next_channel = np.repeat(next_channels([step], channels), len(one_hot), axis=0)
-    return np.concatenate([one_hot, next_channel], axis=1)
+def step_inputs(subpixels, step, levels, colours):
+    """Inputs (m, levels [+ colours]) after subpixels (m,), or after the
+    all-zero start vector for subpixels None with m = 1, when step comes next."""
+    one_hot = (np.eye(levels, dtype=np.float32)[subpixels] if subpixels is not None
+               else np.zeros((1, levels), dtype=np.float32))
+    next_colour = np.repeat(next_colours([step], colours), len(one_hot), axis=0)
+    return np.concatenate([one_hot, next_colour], axis=1)
 
 
-def to_sequences(levels, num_levels, channels=1):
-    """Levels (m, h, w[, channels]) -> one-hot sub-pixels in raster order after
-    an all-zero start vector: (m, sub-pixels + 1, num_levels [+ channels])."""
-    subpixels = levels.reshape(len(levels), -1)
-    one_hot = np.eye(num_levels, dtype=np.float32)[subpixels]
-    start = np.zeros((len(levels), 1, num_levels), dtype=np.float32)
+def to_sequences(images, levels, colours=1):
+    """Images of levels (m, h, w[, colours]) -> one-hot sub-pixels in raster
+    order after an all-zero start vector: (m, sub-pixels + 1, levels [+ colours])."""
+    subpixels = images.reshape(len(images), -1)
+    one_hot = np.eye(levels, dtype=np.float32)[subpixels]
+    start = np.zeros((len(images), 1, levels), dtype=np.float32)
     sequences = np.concatenate([start, one_hot], axis=1)
-    next_channel = next_channels(np.arange(sequences.shape[1]), channels)
+    next_colour = next_colours(np.arange(sequences.shape[1]), colours)
     return np.concatenate(
-        [sequences, np.broadcast_to(next_channel, (len(levels),) + next_channel.shape)], axis=-1)
+        [sequences, np.broadcast_to(next_colour, (len(images),) + next_colour.shape)], axis=-1)
 
 
-def next_pixel_targets(xs, num_levels):
+def next_pixel_targets(xs, levels):
     """Each step's target is the next input's level; the last step's is an all-zero sentinel."""
-    levels = xs[..., :num_levels]
-    return np.concatenate([levels[:, 1:], np.zeros_like(levels[:, :1])], axis=1)
+    one_hot = xs[..., :levels]
+    return np.concatenate([one_hot[:, 1:], np.zeros_like(one_hot[:, :1])], axis=1)
 
 
 # ---------------------------------------------------------------- training
 
-def fit(model, levels, batch_size, epochs, callbacks=(), verbose='auto'):
-    """Train model on levels (m, h, w[, channels]); returns Keras's History.
+def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto'):
+    """Train model on images of levels (m, h, w[, colours]); returns Keras's History.
 
     At Adam's constant default rate the GRU learns slowly and now and then
     blows up late in training. A higher rate decaying to zero learns faster
     and ends calm (digit 0, 12 epochs: loss 0.439 against 0.481), and
     clipping keeps the early, large steps in bounds."""
-    num_levels = model.output_shape[-1]
-    xs = to_sequences(levels, num_levels, channels(model))
+    import keras
+    levels = model.output_shape[-1]
+    xs = to_sequences(images, levels, colours(model))
     steps = epochs * math.ceil(len(xs) / batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
                   loss='categorical_crossentropy')
-    return model.fit(xs, next_pixel_targets(xs, num_levels), batch_size=batch_size,
+    return model.fit(xs, next_pixel_targets(xs, levels), batch_size=batch_size,
                      epochs=epochs, verbose=verbose, callbacks=list(callbacks))
 
 
 # ---------------------------------------------------------------- likelihood and sampling
 
-def log_likelihood(model, levels, floor=None):
+def log_likelihood(model, images, floor=None):
     """Log-probability in nats of each image of levels (m, h, w[, colours]).
 
     Runs the GRU one pixel at a time over all images at once, and once per
@@ -128,26 +145,27 @@ def log_likelihood(model, levels, floor=None):
     With floor (one value per image), an image whose running sum falls below
     its floor is left there: log-probabilities only subtract, so its total
     would end lower still, and the sum so far is returned in its place."""
-    pixels = levels.reshape(len(levels), -1).astype(np.int64)
+    from pixel_rnn.architectures.layers import GRUStep
+    subpixels = images.reshape(len(images), -1).astype(np.int64)
     step = GRUStep(model.get_layer('gru').cell, model.get_layer('logits'))
-    num_levels, colours = model.output_shape[-1], channels(model)
-    active = np.arange(len(pixels))  # the images still summed
-    prefix_ids = np.zeros(len(pixels), dtype=np.int64)  # all begin with the empty prefix
-    inputs = step_inputs(None, 0, num_levels, colours)
+    levels, num_colours = model.output_shape[-1], colours(model)
+    active = np.arange(len(subpixels))  # the images still summed
+    prefix_ids = np.zeros(len(subpixels), dtype=np.int64)  # all begin with the empty prefix
+    inputs = step_inputs(None, 0, levels, num_colours)
     state = np.zeros((1, model.get_layer('gru').cell.units), dtype=np.float32)
-    totals = np.zeros(len(pixels))
-    for index in range(pixels.shape[1]):
+    totals = np.zeros(len(subpixels))
+    for index in range(subpixels.shape[1]):
         log_probs, state = predict_in_chunks(step, inputs, state)
-        totals[active] += log_probs[prefix_ids, pixels[active, index]]
+        totals[active] += log_probs[prefix_ids, subpixels[active, index]]
         if floor is not None:
             above = totals[active] >= floor[active]
             active, prefix_ids = active[above], prefix_ids[above]
             if not len(active):
                 break
-        extended, prefix_ids = np.unique(prefix_ids * num_levels + pixels[active, index],
+        extended, prefix_ids = np.unique(prefix_ids * levels + subpixels[active, index],
                                          return_inverse=True)
-        state = state[extended // num_levels]
-        inputs = step_inputs(extended % num_levels, index + 1, num_levels, colours)
+        state = state[extended // levels]
+        inputs = step_inputs(extended % levels, index + 1, levels, num_colours)
     return totals
 
 
@@ -155,6 +173,7 @@ def predict_in_chunks(step, inputs, state):
     """step.predict_on_batch over rows in chunks of CHUNK, the last one padded
     to a power of two: a few batch shapes to compile, whatever the rows, and
     chunks small enough that a step's activations stay in cache."""
+    from keras import ops
     results = []
     for start in range(0, len(inputs), CHUNK):
         rows = min(CHUNK, len(inputs) - start)
@@ -167,14 +186,17 @@ def predict_in_chunks(step, inputs, state):
 
 
 def sample(model, uniforms, image_size=None, temperature=1.0, verbose=0, given=None):
-    """Levels (images, sub-pixels) drawn by inverse CDF from uniforms (images,
-    sub-pixels), all images in one compiled loop that carries the GRU state.
-    given (images, k): the levels of the first k sub-pixels, held fixed (the
-    state runs through them as through drawn ones); their uniforms are not used."""
+    """Sub-pixels (images, sub-pixels) drawn by inverse CDF from uniforms
+    (images, sub-pixels), all images in one compiled loop that carries the
+    GRU state. given (images, k): the levels of the first k sub-pixels, held
+    fixed (the state runs through them as through drawn ones); their
+    uniforms are not used."""
+    from keras import ops
+    from pixel_rnn.architectures.layers import GRUSampler
     sampler = GRUSampler(model.get_layer('gru').cell, model.get_layer('logits'),
-                         channels(model), temperature)
+                         colours(model), temperature)
     fixed = np.full(uniforms.shape, -1, dtype=np.int32)
     if given is not None:
         fixed[:, :given.shape[1]] = given
-    pixels = sampler.predict_on_batch([uniforms.astype(np.float32), fixed])
-    return ops.convert_to_numpy(pixels).astype(np.uint8)
+    subpixels = sampler.predict_on_batch([uniforms.astype(np.float32), fixed])
+    return ops.convert_to_numpy(subpixels).astype(np.uint8)

@@ -11,52 +11,60 @@ def keras2_hard_sigmoid(x):
     return ops.clip(0.2 * x + 0.5, 0.0, 1.0)
 
 
+def draw(probabilities, uniforms):
+    """Inverse CDF, one draw from each distribution: the level (rows,) at which
+    each row of probabilities (rows, levels) first sums to more than its
+    uniform in [0, 1) of uniforms (rows,). Tensors or NumPy arrays alike."""
+    below = ops.less_equal(ops.cumsum(probabilities, axis=-1), ops.expand_dims(uniforms, -1))
+    # Rounding can leave the last cumulative sum a hair below 1.
+    return ops.minimum(ops.sum(ops.cast(below, 'int32'), axis=-1),
+                       ops.shape(probabilities)[-1] - 1)
+
+
 class GRUSampler(keras.Model):
     """Draws whole images from a trained GRU model's own layers in one loop.
 
-    Called on (uniforms, given): uniforms (images, pixels) in [0, 1), given
-    (images, pixels) the levels held fixed, -1 where a pixel is drawn.
-    Returns the levels, each drawn pixel by inverse CDF from the model's
-    distribution given the pixels before it. The GRU state is carried from
-    pixel to pixel, given or drawn, so a pixel costs one step of the
-    recurrent cell, and predict_on_batch compiles the whole loop into one
-    graph."""
+    Called on (uniforms, given): uniforms (images, sub-pixels) in [0, 1),
+    given (images, sub-pixels) the levels held fixed, -1 where a sub-pixel
+    is drawn. Returns the sub-pixels, each drawn one by inverse CDF from the
+    model's distribution given those before it. The GRU state is carried
+    from sub-pixel to sub-pixel, given or drawn, so a sub-pixel costs one
+    step of the recurrent cell, and predict_on_batch compiles the whole loop
+    into one graph."""
 
-    def __init__(self, cell, logits_layer, channels=1, temperature=1.0, **kwargs):
+    def __init__(self, cell, logits_layer, colours=1, temperature=1.0, **kwargs):
         super().__init__(**kwargs)
         self.cell = cell
         self.logits_layer = logits_layer
-        self.channels = channels
+        self.colours = colours
         self.temperature = temperature
 
     def step_inputs(self, one_hot, next_step):
-        """For colour, the inputs also say which channel the next step predicts."""
-        if self.channels == 1:
+        """For colour, the inputs also say which colour the next step predicts."""
+        if self.colours == 1:
             return one_hot
-        channel = ops.zeros((ops.shape(one_hot)[0],), dtype='int32') + next_step % self.channels
-        return ops.concatenate([one_hot, ops.one_hot(channel, self.channels)], axis=-1)
+        colour = ops.zeros((ops.shape(one_hot)[0],), dtype='int32') + next_step % self.colours
+        return ops.concatenate([one_hot, ops.one_hot(colour, self.colours)], axis=-1)
 
     def call(self, inputs):
         uniforms, given = inputs
-        num_images, num_pixels = ops.shape(uniforms)
-        num_levels = self.logits_layer.units
+        num_images, num_subpixels = ops.shape(uniforms)
+        levels = self.logits_layer.units
 
         def step(index, carry):
-            inputs, state, pixels = carry
+            inputs, state, subpixels = carry
             output, state = self.cell(inputs, state)
             probabilities = ops.softmax(self.logits_layer(output) / self.temperature, axis=-1)
-            below = ops.cumsum(probabilities, axis=-1) <= ops.take(uniforms, index, axis=1)[:, None]
-            # Rounding can leave the last cumulative sum a hair below 1.
-            drawn = ops.minimum(ops.sum(ops.cast(below, 'int32'), axis=-1), num_levels - 1)
+            drawn = draw(probabilities, ops.take(uniforms, index, axis=1))
             fixed = ops.take(given, index, axis=1)
-            levels = ops.where(fixed >= 0, fixed, drawn)
-            pixels = ops.slice_update(pixels, [0, index], levels[:, None])
-            return self.step_inputs(ops.one_hot(levels, num_levels), index + 1), state, pixels
+            subpixel = ops.where(fixed >= 0, fixed, drawn)
+            subpixels = ops.slice_update(subpixels, [0, index], subpixel[:, None])
+            return self.step_inputs(ops.one_hot(subpixel, levels), index + 1), state, subpixels
 
-        start = (self.step_inputs(ops.zeros((num_images, num_levels)), 0),
+        start = (self.step_inputs(ops.zeros((num_images, levels)), 0),
                  ops.zeros((num_images, self.cell.units)),
-                 ops.zeros((num_images, num_pixels), dtype='int32'))
-        return ops.fori_loop(0, num_pixels, step, start)[2]
+                 ops.zeros((num_images, num_subpixels), dtype='int32'))
+        return ops.fori_loop(0, num_subpixels, step, start)[2]
 
 
 class GRUStep(keras.Model):

@@ -6,53 +6,75 @@ it in raster order (R, G, B within a pixel): the masks see to that. So one
 pass gives an image's exact likelihood, while sampling takes a pass per
 sub-pixel. Inside, levels are scaled to [0, 1].
 
-Like gru.py, this module answers the calls every architecture answers:
-create, num_weights, fit, log_likelihood, sample.
+Like every architecture of the registry (architectures/__init__.py), this
+module declares PARAMS and answers problem, create, num_weights, fit,
+log_likelihood and sample.
 """
+# Keras is imported inside the functions that build or run networks: the
+# command line checks descriptions with PARAMS and problem before Keras's
+# seconds-long start.
+import itertools
 import math
 
-import keras
 import numpy as np
-from keras import ops
 
-import config
-from pixel_rnn.errors import UsageError
-from pixel_rnn.architectures.layers import MaskedConv2D, SubpixelSoftmax
+from pixel_rnn.architectures.params import Param
 
-# Hyper-parameters a model file records, with the defaults of new models.
-PARAMS = config.ARCH_PARAMS['pixelcnn']
-HEADS = ('softmax', 'sigmoid')
+SUMMARY = 'a PixelCNN'
+# Hyper-parameters a model file records: defaults of new models, and bounds
+# generous for real models yet small enough that no file asks for absurd memory.
+PARAMS = {
+    'filters': Param(64, low=2, high=4096, help='channels of its convolutions'),
+    'depth': Param(6, low=0, high=64, help='residual blocks'),
+    'head': Param('softmax', choices=('softmax', 'sigmoid'),
+                  help='a softmax over the levels, or for 2 levels (--max_intensity=1) one '
+                       'sigmoid per sub-pixel'),
+}
 
 
-def create_pixelcnn(num_levels, colours=1, filters=128, depth=6, head='softmax'):
+def problem(info):
+    """What makes info's parameters unusable with the rest of it, or None."""
+    if info.params['head'] == 'sigmoid' and info.levels != 2:
+        return ('the sigmoid head models 2 levels: --head=sigmoid needs --max_intensity=1, '
+                f'not {info.levels - 1}')
+    return None
+
+
+def create_pixelcnn(levels, colours, filters, depth, head):
     """Mask-A 7x7 convolution, depth residual blocks, two 1x1 mask-B layers,
     then per sub-pixel a softmax over the levels, or for two levels a sigmoid
-    giving the probability of the upper one."""
-    if head == 'sigmoid' and num_levels != 2:
-        raise UsageError(f'the sigmoid head models 2 levels (max_intensity 1), not {num_levels}')
+    giving the probability of the upper one. The layers are named for what
+    they are, so that PositionwiseNetwork finds them; their order is the
+    order of the weights in model files."""
+    import keras
+    from pixel_rnn.architectures.layers import MaskedConv2D, SubpixelSoftmax
 
-    def masked(mask_type, width, kernel_size=1, **kwargs):
-        return MaskedConv2D(mask_type, colours, filters=width, kernel_size=kernel_size, **kwargs)
+    def masked(mask_type, width, name, kernel_size=1):
+        return MaskedConv2D(mask_type, colours, filters=width, kernel_size=kernel_size,
+                            name=name)
 
-    def prelu():
-        return keras.layers.PReLU(shared_axes=[1, 2])
+    def prelu(name):
+        return keras.layers.PReLU(shared_axes=[1, 2], name=name)
 
     inputs = keras.Input(shape=(None, None, colours))
-    x = keras.layers.Rescaling(1 / (num_levels - 1))(inputs)
-    x = masked('A', filters, 7)(x)
-    for _ in range(depth):
-        block = masked('B', filters // 2)(prelu()(x))
-        block = masked('B', filters // 2, 3)(prelu()(block))
-        block = masked('B', filters)(prelu()(block))
-        x = keras.layers.Add()([x, block])
-    x = prelu()(x)
-    for _ in range(2):
-        x = prelu()(masked('B', filters)(x))
+    x = keras.layers.Rescaling(1 / (levels - 1), name='rescaling')(inputs)
+    x = masked('A', filters, 'first', 7)(x)
+    for block in range(depth):
+        residual = masked('B', filters // 2, f'block{block}_narrow')(
+            prelu(f'block{block}_prelu_in')(x))
+        residual = masked('B', filters // 2, f'block{block}_wide', 3)(
+            prelu(f'block{block}_prelu_mid')(residual))
+        residual = masked('B', filters, f'block{block}_back')(
+            prelu(f'block{block}_prelu_out')(residual))
+        x = keras.layers.Add(name=f'block{block}_add')([x, residual])
+    x = prelu('blocks_prelu')(x)
+    for layer in range(2):
+        x = prelu(f'out{layer}_prelu')(masked('B', filters, f'out{layer}')(x))
     if head == 'softmax':
-        logits = masked('B', colours * num_levels, name='logits')(x)
+        logits = masked('B', colours * levels, 'logits')(x)
         outputs = SubpixelSoftmax(colours, name='probabilities')(logits)
     else:
-        logits = masked('B', colours, name='logits')(x)
+        logits = masked('B', colours, 'logits')(x)
         outputs = keras.layers.Activation('sigmoid', name='probabilities')(logits)
     return keras.Model(inputs, outputs, name='pixelcnn')
 
@@ -73,6 +95,7 @@ def num_weights(info):
 
 
 def head(model):
+    from pixel_rnn.architectures.layers import SubpixelSoftmax
     return 'softmax' if isinstance(model.get_layer('probabilities'), SubpixelSoftmax) else 'sigmoid'
 
 
@@ -80,21 +103,22 @@ def colours(model):
     return model.input_shape[-1]
 
 
-def as_images(levels):
-    """Levels (m, h, w) or (m, h, w, colours) -> (m, h, w, colours)."""
-    return levels[..., None] if levels.ndim == 3 else levels
+def with_colour_axis(images):
+    """Images of levels (m, h, w) or (m, h, w, colours) -> (m, h, w, colours)."""
+    return images[..., None] if images.ndim == 3 else images
 
 
-def fit(model, levels, batch_size, epochs, callbacks=(), verbose='auto'):
-    """Train model on levels (m, h, w[, colours]) with Nadam; returns Keras's
-    History. Each sub-pixel's own level is its target: the masks hide it
-    from the input.
+def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto'):
+    """Train model on images of levels (m, h, w[, colours]) with Nadam;
+    returns Keras's History. Each sub-pixel's own level is its target: the
+    masks hide it from the input.
 
     As for the GRU, a higher rate decaying to zero beats the constant
     default: MNIST 4 and 9 at 14x14, 4 levels, 2,000 images, 10 epochs:
     0.3455 bits/dim and 0.9900 on their test images, against 0.3631 and
     0.9874 at 1e-3 throughout."""
-    images = as_images(levels)
+    import keras
+    images = with_colour_axis(images)
     softmax = head(model) == 'softmax'
     steps = epochs * math.ceil(len(images) / batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)
@@ -106,24 +130,27 @@ def fit(model, levels, batch_size, epochs, callbacks=(), verbose='auto'):
 
 
 def logits_model(model):
+    import keras
     return keras.Model(model.inputs, model.get_layer('logits').output)
 
 
 def level_logits(model, logits):
     """The logits layer's output -> logits (..., colours, levels). A sigmoid's
     logit z is the two-level softmax over (0, z)."""
+    from keras import ops
     logits = ops.convert_to_numpy(logits)
     if head(model) == 'sigmoid':
         return np.stack([np.zeros_like(logits), logits], axis=-1)
     return logits.reshape(logits.shape[:-1] + (colours(model), -1))
 
 
-def log_likelihood(model, levels, floor=None, batch_size=256):
+def log_likelihood(model, images, floor=None, batch_size=256):
     """Log-probability in nats of each image of levels under model, exact:
     the sum over sub-pixels of log p(sub-pixel | those before it). One pass
     gives every sub-pixel's term at once, so floor (see gru.log_likelihood)
     saves nothing here and is not used."""
-    images = as_images(levels)
+    from keras import ops
+    images = with_colour_axis(images)
     to_logits = logits_model(model)
     totals = []
     for start in range(0, len(images), batch_size):
@@ -136,11 +163,11 @@ def log_likelihood(model, levels, floor=None, batch_size=256):
 
 
 def sample(model, uniforms, image_size, temperature=1.0, verbose=0, given=None):
-    """Levels (images, image_size, image_size, colours) drawn sub-pixel by
-    sub-pixel in raster order, each by inverse CDF from uniforms (images,
-    sub-pixels), all images of the grid at once. given (images, k): the
-    levels of the first k sub-pixels, held fixed; drawing starts after them
-    (their uniforms are not used).
+    """Images of levels (images, image_size, image_size, colours) drawn
+    sub-pixel by sub-pixel in raster order, each by inverse CDF from
+    uniforms (images, sub-pixels), all images of the grid at once. given
+    (images, k): the levels of the first k sub-pixels, held fixed; drawing
+    starts after them (their uniforms are not used).
 
     A position's activations in every layer depend only on the sub-pixels
     before it (the masks see to that), so they are final once computed when
@@ -150,74 +177,81 @@ def sample(model, uniforms, image_size, temperature=1.0, verbose=0, given=None):
     Generation for Convolutional Autoregressive Models"): a grid costs about
     one pass of the network, where a pass per sub-pixel cost hundreds. The
     caches of the given pixels are filled a row at a time."""
+    import keras
+    from keras import ops
+    from pixel_rnn.architectures.layers import draw
     network = PositionwiseNetwork(model)
     num_colours = colours(model)
-    levels = np.zeros((len(uniforms), image_size, image_size, num_colours), dtype=np.uint8)
-    subpixels = levels.reshape(len(uniforms), -1)  # a view of levels, in raster order
+    images = np.zeros((len(uniforms), image_size, image_size, num_colours), dtype=np.uint8)
+    subpixels = images.reshape(len(uniforms), -1)  # a view of images, in raster order
     num_given = 0 if given is None else given.shape[1]
     if num_given:
         subpixels[:, :num_given] = given
-    caches = network.caches_for(levels, num_given // num_colours)
+    caches = network.caches_for(images, num_given // num_colours)
     progress = keras.utils.Progbar(uniforms.shape[1] - num_given, verbose=verbose,
                                    unit_name='sub-pixel')
     for index in range(num_given, uniforms.shape[1]):
-        row, column, colour = np.unravel_index(index, levels.shape[1:])
+        row, column, colour = np.unravel_index(index, images.shape[1:])
         logits = level_logits(model, network.logits_at(caches, row, column))
-        probabilities = ops.convert_to_numpy(
-            ops.softmax(logits[:, colour] / temperature, axis=-1))
-        subpixels[:, index] = draw(probabilities, uniforms[:, index])
+        probabilities = ops.softmax(logits[:, colour] / temperature, axis=-1)
+        subpixels[:, index] = ops.convert_to_numpy(draw(probabilities, uniforms[:, index]))
         network.set_input(caches, row, column, colour, subpixels[:, index])
         progress.update(index + 1 - num_given)
-    return levels
+    return images
 
 
 class PositionwiseNetwork:
     """A PixelCNN's layers as NumPy arrays (masks applied), run at given
     positions only. Only the 7x7 and 3x3 convolutions look beyond their
-    position; caches keep their inputs at every position so far."""
+    position; caches keep their inputs at every position so far. The layers
+    are found by the names create_pixelcnn gives them."""
 
     def __init__(self, model):
-        def kernel(layer):
-            return ops.convert_to_numpy(layer.kernel) * layer.mask, ops.convert_to_numpy(
-                layer.bias)
-        convolutions = [kernel(layer) for layer in model.layers
-                        if isinstance(layer, MaskedConv2D)]
-        alphas = [ops.convert_to_numpy(layer.alpha).reshape(-1) for layer in model.layers
-                  if isinstance(layer, keras.layers.PReLU)]
-        depth = sum(isinstance(layer, keras.layers.Add) for layer in model.layers)
-        rescaling = next(layer for layer in model.layers
-                         if isinstance(layer, keras.layers.Rescaling))
-        self.scale, self.offset = float(rescaling.scale), float(rescaling.offset)
-        self.first = convolutions[0]
-        self.blocks = [(alphas[3 * b:3 * b + 3], convolutions[1 + 3 * b:4 + 3 * b])
-                       for b in range(depth)]
-        self.final_alpha = alphas[3 * depth]
-        self.head = list(zip(convolutions[1 + 3 * depth:3 + 3 * depth],
-                             alphas[3 * depth + 1:3 * depth + 3]))
-        self.logits = convolutions[-1]
+        from keras import ops
 
-    def caches_for(self, levels, num_final):
+        def convolution(name):
+            layer = model.get_layer(name)
+            return (ops.convert_to_numpy(layer.kernel) * layer.mask,
+                    ops.convert_to_numpy(layer.bias))
+
+        def alpha(name):
+            return ops.convert_to_numpy(model.get_layer(name).alpha).reshape(-1)
+
+        names = {layer.name for layer in model.layers}
+        depth = next(block for block in itertools.count() if f'block{block}_add' not in names)
+        rescaling = model.get_layer('rescaling')
+        self.scale, self.offset = float(rescaling.scale), float(rescaling.offset)
+        self.first = convolution('first')
+        self.blocks = [
+            ([alpha(f'block{block}_prelu_{place}') for place in ('in', 'mid', 'out')],
+             [convolution(f'block{block}_{part}') for part in ('narrow', 'wide', 'back')])
+            for block in range(depth)]
+        self.final_alpha = alpha('blocks_prelu')
+        self.out = [(convolution(f'out{layer}'), alpha(f'out{layer}_prelu')) for layer in range(2)]
+        self.logits = convolution('logits')
+
+    def caches_for(self, images, num_final):
         """Zero-padded caches for images of levels (images, size, size,
         colours) whose first num_final pixels in raster order are final: the
         rescaled image, and each block's 3x3 input, brought up to date at
         those pixels a row at a time."""
         def padded(convolution):
             pad = convolution[0].shape[0] // 2
-            return np.zeros((len(levels), size + 2 * pad, size + 2 * pad,
+            return np.zeros((len(images), size + 2 * pad, size + 2 * pad,
                              convolution[0].shape[2]), dtype=np.float32)
-        size = levels.shape[1]
+        size = images.shape[1]
         caches = [padded(self.first)] + [padded(convolutions[1])
                                          for _, convolutions in self.blocks]
         pad = self.first[0].shape[0] // 2
-        caches[0][:, pad:pad + size, pad:pad + size] = levels * self.scale + self.offset
+        caches[0][:, pad:pad + size, pad:pad + size] = images * self.scale + self.offset
         for start in range(0, num_final, size):
             rows, columns = np.divmod(np.arange(start, min(start + size, num_final)), size)
             self.update(caches, rows, columns)
         return caches
 
-    def set_input(self, caches, row, column, colour, levels):
+    def set_input(self, caches, row, column, colour, subpixels):
         pad = self.first[0].shape[0] // 2
-        caches[0][:, row + pad, column + pad, colour] = levels * self.scale + self.offset
+        caches[0][:, row + pad, column + pad, colour] = subpixels * self.scale + self.offset
 
     def update(self, caches, rows, columns):
         """The blocks' caches brought up to date at positions (rows,
@@ -238,7 +272,7 @@ class PositionwiseNetwork:
         """The logits layer's output (images, outputs) at (row, column), with
         the caches' entries at that position brought up to date on the way."""
         x = prelu(self.update(caches, np.array([row]), np.array([column])), self.final_alpha)
-        for convolution, alpha in self.head:
+        for convolution, alpha in self.out:
             x = prelu(pointwise(x, *convolution), alpha)
         return pointwise(x, *self.logits)
 
@@ -258,9 +292,3 @@ def pointwise(x, kernel, bias):
 def prelu(x, alpha):
     return np.maximum(x, 0) + alpha * np.minimum(x, 0)
 
-
-def draw(probabilities, uniforms):
-    """Inverse CDF: the level where each row's cumulative probability passes its uniform."""
-    below = np.cumsum(probabilities, axis=-1) <= uniforms[:, None]
-    # Rounding can leave the last cumulative sum a hair below 1.
-    return np.minimum(below.sum(axis=-1), probabilities.shape[-1] - 1)

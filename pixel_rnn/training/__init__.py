@@ -1,1 +1,9 @@
 """Training: one class's model, resumable (one_class.py), and several classes at once (parallel.py)."""
+import collections
+
+# One class's training: levels (images, h, w[, colours]), its ModelInfo, the
+# model file, whether to restart, its TensorBoard folder or None, and whether
+# to spread each batch over the local devices. Free of Keras, so that a
+# worker process receives it as it is before Keras starts there.
+Task = collections.namedtuple('Task', 'levels info path restart logdir distribute',
+                              defaults=(False, None, False))

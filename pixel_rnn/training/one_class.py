@@ -4,7 +4,6 @@ Each epoch is backed up beside the model file; only when all epochs are done
 is the new model written whole and put in place, the file it replaces kept.
 A lock beside it keeps out a second run of the same class.
 """
-import collections
 import contextlib
 import dataclasses
 import fcntl
@@ -28,12 +27,6 @@ from pixel_rnn.cli import progress_mode
 from pixel_rnn.errors import UsageError
 from pixel_rnn.architectures import ClassModel
 from pixel_rnn.description import ModelInfo
-
-# One class's training: levels (images, h, w[, colours]), its ModelInfo, the
-# model file, whether to restart, its TensorBoard folder or None, and whether
-# to spread each batch over the local devices.
-Task = collections.namedtuple('Task', 'levels info path restart logdir distribute',
-                              defaults=(False, None, False))
 
 
 def train_class(levels, info, path, restart=False, logdir=None, distribute=False):

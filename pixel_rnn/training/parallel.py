@@ -1,14 +1,12 @@
 """Training several classes at once, each in a process of its own."""
 import concurrent.futures
-import dataclasses
 import multiprocessing
 import os
 
 from pixel_rnn import startup
-from pixel_rnn.description import ModelInfo
 from pixel_rnn import files
 from pixel_rnn.modelfile import loading
-from pixel_rnn.training.one_class import Task, train_class
+from pixel_rnn.training.one_class import train_class
 
 
 def train_in_parallel(tasks, jobs):
@@ -47,10 +45,9 @@ def train_in_parallel(tasks, jobs):
             log = task.path + '.log'
             os.makedirs(os.path.dirname(log) or '.', exist_ok=True)
             print(f'{task.info.class_name}: progress in {log}')
-            # A plain tuple and dict: they unpickle in the worker without Keras.
-            job = tuple(task._replace(info=dataclasses.asdict(task.info)))
-            running[pool.submit(startup.run_logged, log, 'pixel_rnn.training.parallel', 'train_class_job',
-                                job)] = (task, log)
+            # A Task unpickles in the worker without Keras, before its output goes to the log.
+            running[pool.submit(startup.run_logged, log, 'pixel_rnn.training.parallel',
+                                'train_class_job', task)] = (task, log)
         for done in concurrent.futures.as_completed(running):
             task, log = running[done]
             done.result()  # a worker's error is raised here, its log kept
@@ -75,10 +72,9 @@ def failed(future):
     return error is not None and not isinstance(error, KeyboardInterrupt)
 
 
-def train_class_job(job):
-    """train_class in a worker process, on a Task sent as a plain tuple; a
-    class the pool hands out after the run was stopped does not begin."""
+def train_class_job(task):
+    """train_class in a worker process, on a Task; a class the pool hands out
+    after the run was stopped does not begin."""
     if startup.stop_requested():
         raise KeyboardInterrupt
-    task = Task(*job)
-    train_class(*task._replace(info=ModelInfo(**task.info)))
+    train_class(*task)
