@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pixel_rnn import data
+from pixel_rnn.datasets import mnist
 from pixel_rnn.architectures import pixelcnn
 import util
 from conftest import last_line, model_info, run_script
@@ -141,7 +141,7 @@ def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(t
                         f'--out={tmp_path}/grid.png', '--seed=1')
     assert result.returncode == 0, result.stderr
     assert (tmp_path / 'grid.png').stat().st_size > 0
-    bundled = data.load_mnist('bundled')
+    bundled = mnist.load('bundled')
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [util.load_model(util.model_path(str(models_dir), d)) for d in (0, 1)]
     assert {(m.info.image_size, m.info.levels, m.info.shifts) for m in models} == {(14, 4, 8)}

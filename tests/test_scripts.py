@@ -9,7 +9,8 @@ from PIL import Image
 
 from pixel_rnn import cli
 import config
-from pixel_rnn import data
+from pixel_rnn.datasets import cifar
+from pixel_rnn.datasets import mnist
 import util
 from conftest import ROOT, last_line, rigged_model, run_script
 
@@ -116,7 +117,7 @@ def test_bad_data_paths_are_refused(tmp_path):
 def test_all_digits_flag_reads_like_the_tutorial(monkeypatch, flags, expected):
     import train_mnist
     monkeypatch.setattr(sys, 'argv', ['train_mnist.py', *flags])
-    assert train_mnist.parse_args().all_digits is expected
+    assert train_mnist.parse_args().all_classes is expected
 
 
 @pytest.mark.slow
@@ -139,7 +140,7 @@ def test_train_generate_classify_on_bundled_images(tmp_path, flags):
         assert grid.size == (62, 62) and grid.mode == 'L'
 
     # Images 300-499 of each digit were not among the 300 trained on.
-    bundled = data.load_mnist('bundled')
+    bundled = mnist.load('bundled')
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [util.load_model(util.model_path(models_dir, d)) for d in (0, 1)]
     assert [model.info.deskew for model in models] == ['--deskew' in flags] * 2
@@ -186,7 +187,7 @@ def test_train_draw_and_classify_with_colour_models(tmp_path):
                         f'--models_dir={models_dir}')
     assert result.returncode == 0, result.stderr
     assert f'Saved {models_dir}/model_cat.h5' in result.stdout
-    for name in config.cifar_classes:  # the other classes' models, made without training
+    for name in cifar.CLASSES:  # the other classes' models, made without training
         if name != 'cat':
             util.save_model(rigged_model(np.full(7, 1 / 7), colours=3, class_name=name),
                             util.model_path(models_dir, name))
@@ -272,7 +273,7 @@ def test_a_relative_models_dir_is_the_current_folders_else_the_projects(tmp_path
 
 def test_a_missing_shipped_set_is_restored_not_retrained(tmp_path):
     with pytest.raises(cli.UsageError) as refused:
-        cli.require_models(config.mnist_models_dir, ['0', 'eleven'], config.MNIST)
+        cli.require_models(mnist.MNIST.default_models_dir(), ['0', 'eleven'], mnist.MNIST)
     message = str(refused.value)
     assert 'model_eleven.h5' in message and 'model_0.h5' not in message
     assert 'git checkout -- trained/mnist_models' in message and 'train_mnist' not in message
