@@ -5,13 +5,13 @@ import numpy as np
 
 from pixel_rnn import cli
 import config
-from pixel_rnn.datasets import DATASETS
+from pixel_rnn.datasets import DATASETS, DEFAULT
 from pixel_rnn.datasets import reading
 
 
 def parse_args():
     parser = cli.ArgumentParser(description=__doc__)
-    parser.add_argument('--dataset', choices=sorted(DATASETS), default='mnist',
+    parser.add_argument('--dataset', choices=sorted(DATASETS), default=DEFAULT,
                         help=cli.DATASET_HELP)
     parser.add_argument('--images', nargs='+', metavar='PATH', default=None,
                         help='classify these pictures instead (PNG or JPEG files, or folders of '

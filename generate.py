@@ -7,7 +7,7 @@ import numpy as np
 
 from pixel_rnn import cli
 import config
-from pixel_rnn.datasets import DATASETS
+from pixel_rnn.datasets import DATASETS, DEFAULT
 from pixel_rnn.datasets import reading
 from pixel_rnn.errors import UsageError
 
@@ -19,7 +19,7 @@ COMPLETION_FLAGS = ('given_rows', 'num_images', 'data')
 def parse_args():
     parser = cli.ArgumentParser(description=__doc__)
     what = parser.add_argument_group('what to draw')
-    what.add_argument('--dataset', choices=sorted(DATASETS), default='mnist',
+    what.add_argument('--dataset', choices=sorted(DATASETS), default=DEFAULT,
                       help=cli.DATASET_HELP)
     what.add_argument('--digit', '--label', dest='label', default='0',
                       help='class whose model to sample, by number or name: '

@@ -1,6 +1,6 @@
 """Train a generative model (GRU or PixelCNN) for one class of a data set, or for all its classes."""
 from pixel_rnn import cli
-from pixel_rnn.datasets import DATASETS
+from pixel_rnn.datasets import DATASETS, DEFAULT
 
 
 def parse_args(settings=None, description=__doc__):
@@ -11,7 +11,7 @@ def parse_args(settings=None, description=__doc__):
     what = parser.add_argument_group('what to train')
     if settings is None:
         settings = DATASETS[chosen_dataset()]
-        what.add_argument('--dataset', choices=DATASETS, default='mnist', help=cli.DATASET_HELP)
+        what.add_argument('--dataset', choices=DATASETS, default=DEFAULT, help=cli.DATASET_HELP)
         class_flag = 'label'
     else:
         class_flag = settings.class_flag
@@ -37,7 +37,7 @@ def chosen_dataset():
     """The name --dataset gives, read first: the other flags' defaults and
     choices are the data set's."""
     first = cli.ArgumentParser(add_help=False)
-    first.add_argument('--dataset', choices=DATASETS, default='mnist')
+    first.add_argument('--dataset', choices=DATASETS, default=DEFAULT)
     return first.parse_known_args()[0].dataset
 
 

@@ -6,3 +6,4 @@ Imports no Keras, so that flags and data are checked before its import wait.
 from pixel_rnn.datasets import cifar, fashion, mnist
 
 DATASETS = {settings.name: settings for settings in (mnist.MNIST, cifar.CIFAR, fashion.FASHION)}
+DEFAULT = 'mnist'  # the tutorial's: what the scripts take without --dataset
