@@ -149,8 +149,8 @@ def pre_process(images, size=config.target_size, factor=config.factor,
 
 def train(dataset, request, labels, models_dir, num_images, restart=False, logdir=None,
           jobs=None, distribute=False):
-    """What train.py does: train the classes at positions
-    labels (None: all) of dataset as request (fields of a ModelInfo) asks."""
+    """What train.py does: train the classes at positions labels (None: all)
+    of dataset as request (fields of a ModelInfo) asks."""
     train_class_models(dataset, range(len(dataset.class_names)) if labels is None else labels,
                        models_dir, ModelInfo(**request), num_images, restart, logdir, jobs,
                        distribute)
