@@ -211,7 +211,8 @@ def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys)
 @pytest.mark.slow
 def test_a_workers_log_begins_without_tensorflows_start_up_lines(tmp_path):
     log = tmp_path / 'worker.log'
-    code = f'from pixel_rnn import startup; print(startup.run_logged({str(log)!r}, "keras", "version"))'
+    code = (f'from pixel_rnn import startup; '
+            f'print(startup.run_logged({str(log)!r}, "keras", "version"))')
     result = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
