@@ -1,4 +1,4 @@
-"""Train a generative model (GRU or PixelCNN) for one class of a data set, or for all its classes."""
+"""Train a generative model (GRU or PixelCNN) for one class of a data set, or for all of them."""
 from pixel_rnn import cli
 from pixel_rnn.datasets import DATASETS, DEFAULT
 

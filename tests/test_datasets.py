@@ -35,14 +35,16 @@ def test_the_registry_imports_without_keras():
         colours=1, target_size=10, max_intensity=6, picture_size=28,
         class_names=tuple('0123456789'), gru='mnist_models', pixelcnn='mnist_pixelcnn_models',
         samples='samples_of_{}.png', completions='completions_of_{}.png',
-        train_all='python train_mnist.py --all_digits', train_one='python train_mnist.py --digit={}')),
+        train_all='python train_mnist.py --all_digits',
+        train_one='python train_mnist.py --digit={}')),
     (cifar.CIFAR, dict(
         colours=3, target_size=10, max_intensity=6, picture_size=32,
         class_names=('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse',
                      'ship', 'truck'),
         gru='cifar_models', pixelcnn='cifar_pixelcnn_models',
         samples='cifar_samples_of_{}.png', completions='cifar_completions_of_{}.png',
-        train_all='python train_cifar.py --all_labels', train_one='python train_cifar.py --label={}')),
+        train_all='python train_cifar.py --all_labels',
+        train_one='python train_cifar.py --label={}')),
 ], ids=['mnist', 'cifar'])
 def test_the_first_two_entries_say_what_the_scripts_said_before(settings, expected):
     """The folders, picture names and commands that config.Settings and
@@ -166,7 +168,8 @@ def test_train_takes_a_class_by_name_or_number(monkeypatch):
 @pytest.mark.parametrize('flags, words', [
     (['--label=boot'], ["--label: 'boot' is not a valid class", 'sneaker, bag, ankle-boot']),
     (['--label=10'], ["'10' is not a valid class; use 0-9"]),
-    (['--all_labels', '--label=bag'], ['--all_labels trains all ten classes; leave out --label=bag']),
+    (['--all_labels', '--label=bag'],
+     ['--all_labels trains all ten classes; leave out --label=bag']),
     (['--deskew'], ['unrecognized arguments: --deskew']),  # handwriting's, not clothes'
 ], ids=['unknown name', 'number too high', 'all and one', 'deskew'])
 def test_train_refuses_in_one_line(flags, words):
