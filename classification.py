@@ -5,11 +5,13 @@ import numpy as np
 
 from pixel_rnn import cli
 import config
+from pixel_rnn.datasets import DATASETS, DEFAULT
+from pixel_rnn.datasets import reading
 
 
 def parse_args():
     parser = cli.ArgumentParser(description=__doc__)
-    parser.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist',
+    parser.add_argument('--dataset', choices=sorted(DATASETS), default=DEFAULT,
                         help=cli.DATASET_HELP)
     parser.add_argument('--images', nargs='+', metavar='PATH', default=None,
                         help='classify these pictures instead (PNG or JPEG files, or folders of '
@@ -18,10 +20,8 @@ def parse_args():
                         help='how many test images to classify: all when there are no more, '
                              'else as many of each class as can be (the first of each, '
                              'taking the classes in turn)')
-    parser.add_argument('--data', default=None,
-                        help=f'MNIST: {cli.MNIST_DATA_HELP}. CIFAR-10: {cli.CIFAR_DATA_HELP}')
-    parser.add_argument('--models_dir', default=None,
-                        help='default: trained/mnist_models or trained/cifar_models')
+    parser.add_argument('--data', default=None, help=cli.ANY_DATA_HELP)
+    parser.add_argument('--models_dir', default=None, help=cli.ANY_MODELS_DIR_HELP)
     parser.add_argument('--moves', type=int, choices=config.SCORED_MOVES, default=0,
                         help="score each image also moved by one pixel (before shrinking): 2 "
                              "ways (down, right), 4 (and up, left) or 8 (and diagonally), each "
@@ -41,10 +41,9 @@ def parse_args():
 
 def classify_pictures(args, settings, models_dir):
     """One line per picture: its three most probable classes with their probabilities."""
-    from pixel_rnn import data
-    paths = data.picture_paths(args.images, '--images')
-    pictures = [data.read_image(path, 'RGB' if settings.colours > 1 else 'L', '--images',
-                                data.MAX_PICTURE_SIDE) for path in paths]
+    paths = reading.picture_paths(args.images, '--images')
+    pictures = [reading.read_image(path, settings.picture_mode, '--images',
+                                   reading.MAX_PICTURE_SIDE) for path in paths]
     cli.start_keras()
     import util
 
@@ -71,18 +70,17 @@ def load_models(models_dir, settings):
 
 def main():
     args = parse_args()
-    settings = config.DATASETS[args.dataset]
-    models_dir = cli.models_dir(args.models_dir, settings.models_dir)
+    settings = DATASETS[args.dataset]
+    models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
     cli.require_models(models_dir, settings.class_names, settings)
     if args.images:
         return classify_pictures(args, settings, models_dir)
     if args.report:
         cli.check_report_dir(args.report_dir)
-    from pixel_rnn import data  # without Keras: bad data is answered before its import wait
-    dataset = data.load(settings.name, args.data)
+    dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
     if args.num_images > len(dataset.y_test):
         print(f'Only {len(dataset.y_test)} test images; classifying all of them')
-    chosen = data.balanced_subset(dataset.y_test, args.num_images)
+    chosen = reading.balanced_subset(dataset.y_test, args.num_images)
     images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
     cli.start_keras()
     from sklearn.metrics import classification_report, confusion_matrix

@@ -7,10 +7,11 @@ import numpy as np
 
 from pixel_rnn import cli
 import config
+from pixel_rnn.datasets import DATASETS, DEFAULT
+from pixel_rnn.datasets import reading
 from pixel_rnn.errors import UsageError
 
 MAX_PICTURE_SIDE = 16384  # pixels: a 16384 x 16384 colour picture is 800 MB in memory
-COMPLETIONS_FILES = {'mnist': 'completions_of_{}.png', 'cifar': 'cifar_completions_of_{}.png'}
 NUM_IMAGES = 5  # completed by default
 COMPLETION_FLAGS = ('given_rows', 'num_images', 'data')
 
@@ -18,11 +19,12 @@ COMPLETION_FLAGS = ('given_rows', 'num_images', 'data')
 def parse_args():
     parser = cli.ArgumentParser(description=__doc__)
     what = parser.add_argument_group('what to draw')
-    what.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist',
+    what.add_argument('--dataset', choices=sorted(DATASETS), default=DEFAULT,
                       help=cli.DATASET_HELP)
     what.add_argument('--digit', '--label', dest='label', default='0',
-                      help='class whose model to sample: an MNIST digit, or a CIFAR-10 '
-                           'class by number or name (e.g. cat)')
+                      help='class whose model to sample, by number or name: '
+                           + '; '.join(f'{name}: {cli.classes_allowed(settings.class_names)}'
+                                       for name, settings in DATASETS.items()))
     what.add_argument('--grid_size', type=cli.int_in_range(1, 100, 'grid size'), default=5,
                       help='the grid is grid_size x grid_size samples; with --complete, '
                            'the completions of each image')
@@ -47,23 +49,19 @@ def parse_args():
                           help=f'test images to complete, the first of the class '
                                f'(default {NUM_IMAGES}; with picture files, each of them)')
     complete.add_argument('--data', default=None,
-                          help=f'where the test images come from; MNIST: {cli.MNIST_DATA_HELP}. '
-                               f'CIFAR-10: {cli.CIFAR_DATA_HELP}')
+                          help=f'where the test images come from; {cli.ANY_DATA_HELP}')
     where = parser.add_argument_group('where')
-    where.add_argument('--models_dir', default=None,
-                       help='default: trained/mnist_models or trained/cifar_models')
+    where.add_argument('--models_dir', default=None, help=cli.ANY_MODELS_DIR_HELP)
     where.add_argument('--out', default=None,
-                       help='picture to write, PNG or another format by its suffix '
-                            '(default generated/samples_of_{digit}.png, '
-                            'generated/cifar_samples_of_{label}.png; with --complete, '
-                            'generated/completions_of_{digit}.png, '
-                            'generated/cifar_completions_of_{label}.png)')
+                       help='picture to write, PNG or another format by its suffix (default '
+                            + default_pictures('samples_file') + '; with --complete, '
+                            + default_pictures('completions_file') + ')')
     where.add_argument('--show', action='store_true', help='also open the grid in a viewer')
     args = parser.parse_args()
-    args.settings = config.DATASETS[args.dataset]
+    args.settings = DATASETS[args.dataset]
     try:
         args.label = args.settings.class_names[
-            cli.class_label(args.settings.class_names)(args.label)]
+            cli.class_label(args.settings.class_names, args.settings.class_noun)(args.label)]
     except argparse.ArgumentTypeError as error:
         parser.error(f'argument --digit/--label: {error}')
     check_completion_flags(parser, args)
@@ -75,6 +73,12 @@ def parse_args():
             parser.error(f'--grid_size={args.grid_size} with --output_size={args.output_size} '
                          f'makes a picture {pixels} pixels {side}; the most is {MAX_PICTURE_SIDE}')
     return args
+
+
+def default_pictures(kind):
+    """Where the pictures of kind (a file name field of Settings) go by default, in words."""
+    return ', '.join(os.path.join('generated', getattr(settings, kind).format(
+        '{' + settings.class_flag + '}')) for settings in DATASETS.values())
 
 
 def check_completion_flags(parser, args):
@@ -93,10 +97,9 @@ def check_completion_flags(parser, args):
 
 def read_pictures(paths, settings):
     """The picture files at paths, as uint8 arrays of the data set's colours."""
-    from pixel_rnn import data  # without Keras: a bad file is answered before its import wait
-    return [data.read_image(path, 'RGB' if settings.colours > 1 else 'L', '--complete',
-                            data.MAX_PICTURE_SIDE)
-            for path in data.picture_paths(paths, '--complete')]
+    return [reading.read_image(path, settings.picture_mode, '--complete',
+                               reading.MAX_PICTURE_SIDE)
+            for path in reading.picture_paths(paths, '--complete')]
 
 
 def given_rows(text, info, models_dir):
@@ -112,8 +115,7 @@ def given_rows(text, info, models_dir):
 
 def test_images(args, label_index):
     """The first --num_images test images of the class from --data."""
-    from pixel_rnn import data
-    dataset = data.load(args.settings.name, args.data)
+    dataset = args.settings.load(args.data)
     images = dataset.x_test[dataset.y_test == label_index]
     num_images = args.num_images or NUM_IMAGES
     if not len(images):
@@ -163,10 +165,10 @@ def main():
     args = parse_args()
     settings = args.settings
     default_file = (settings.samples_file if args.complete is None
-                    else COMPLETIONS_FILES[settings.name]).format(args.label)
+                    else settings.completions_file).format(args.label)
     out, image_format = cli.picture_path(args.out, os.path.join(config.generated_dir,
                                                                 default_file))
-    models_dir = cli.models_dir(args.models_dir, settings.models_dir)
+    models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
     cli.require_models(models_dir, [args.label], settings)
     own_pictures = read_pictures(args.complete, settings) if args.complete else None
     cli.start_keras()

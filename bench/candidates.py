@@ -34,6 +34,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pixel_rnn import cli  # noqa: E402  (sets TensorFlow's log level before Keras loads)
 import config  # noqa: E402
+from pixel_rnn.datasets import DATASETS  # noqa: E402
+from pixel_rnn.datasets import reading  # noqa: E402
 from pixel_rnn.errors import UsageError  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results', 'candidates.csv')
@@ -52,9 +54,9 @@ def parse_args():
     parser = cli.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     what = parser.add_argument_group('what')
-    what.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
+    what.add_argument('--dataset', choices=sorted(DATASETS), default='mnist')
     what.add_argument('--data', default=None,
-                      help=f'MNIST: {cli.MNIST_DATA_HELP}. CIFAR-10: {cli.CIFAR_DATA_HELP}')
+                      help=cli.ANY_DATA_HELP)
     what.add_argument('--candidate', action='append', type=candidate_spec, default=[],
                       metavar='ARCH:key=value,...',
                       help='e.g. gru:size=10,levels=7 or pixelcnn:size=16,levels=8,filters=64,'
@@ -74,7 +76,7 @@ def parse_args():
     training.add_argument('--seed', type=cli.seed, default=0)
     evaluation = parser.add_argument_group('evaluation')
     evaluation.add_argument('--num_test', type=cli.positive_int, default=1000,
-                            help='test images, class-balanced (data.balanced_subset)')
+                            help='test images, class-balanced (reading.balanced_subset)')
     where = parser.add_argument_group('where')
     where.add_argument('--models_root', default='/tmp/candidates',
                        help='models go to MODELS_ROOT/DATASET/CANDIDATE/model_CLASS.h5')
@@ -280,12 +282,11 @@ def append_csv(row, path):
 
 def main():
     args = parse_args()
-    settings = config.DATASETS[args.dataset]
+    settings = DATASETS[args.dataset]
     cli.start_keras()
-    from pixel_rnn import data
     infos = [template(arch, values, settings, args) for arch, values in args.candidate]
-    dataset = data.load(settings.name, args.data)
-    test = data.balanced_subset(dataset.y_test, args.num_test)
+    dataset = settings.load(args.data)
+    test = reading.balanced_subset(dataset.y_test, args.num_test)
     sets = ([lambda folder=folder: load_trained(folder, settings) for folder in args.trained]
             + [lambda info=info: train_candidate(info, dataset, args) for info in infos])
     rows = []

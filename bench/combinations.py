@@ -27,8 +27,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pixel_rnn import cli  # noqa: E402
-import config  # noqa: E402
-from pixel_rnn import data  # noqa: E402
+from pixel_rnn.datasets import DATASETS  # noqa: E402
 
 cli.start_keras()
 import numpy as np  # noqa: E402
@@ -42,7 +41,7 @@ def accuracy(log_likelihoods, log_priors, labels):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
+    parser.add_argument('--dataset', choices=sorted(DATASETS), default='mnist')
     parser.add_argument('--data', default=None, help='a local copy of the data set')
     parser.add_argument('--models_dir', action='append', required=True,
                         help="a folder of the data set's ten models; give it again for more sets")
@@ -51,8 +50,8 @@ def main():
     parser.add_argument('--mirror', action='store_true',
                         help='also score the first set with a latent left-right mirror')
     args = parser.parse_args()
-    settings = config.DATASETS[args.dataset]
-    dataset = data.load(args.dataset, args.data)
+    settings = DATASETS[args.dataset]
+    dataset = settings.load(args.data)
     images, labels = dataset.x_test, dataset.y_test
     sets = [util.load_models(folder, settings.class_names, settings)
             for folder in args.models_dir]

@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pixel_rnn import cli  # noqa: E402
 import config  # noqa: E402
-from pixel_rnn import data  # noqa: E402
+from pixel_rnn.datasets import mnist  # noqa: E402
 
 cli.start_keras()
 import keras  # noqa: E402
@@ -47,7 +47,7 @@ def train(arch, levels, seconds, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--data', default=None, help=cli.MNIST_DATA_HELP)
+    parser.add_argument('--data', default=None, help=mnist.MNIST.data_help)
     parser.add_argument('--seconds', type=float, default=60, help='training budget per model')
     parser.add_argument('--num_images', type=int, default=2000, help='training images per digit')
     parser.add_argument('--filters', type=int, default=pixelcnn.PARAMS['filters'].default)
@@ -56,7 +56,7 @@ def main():
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()
     keras.utils.set_random_seed(args.seed)
-    dataset = data.load_mnist(args.data)
+    dataset = mnist.load(args.data)
     test_levels = util.quantize(dataset.x_test[:args.num_test])
     test_labels = dataset.y_test[:args.num_test]
     archs = ('gru', 'pixelcnn')

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pixel_rnn import cli  # noqa: E402
 import config  # noqa: E402
-from pixel_rnn import data  # noqa: E402
+from pixel_rnn.datasets import mnist  # noqa: E402
 
 cli.start_keras()
 from pixel_rnn.modelfile import loading  # noqa: E402
@@ -38,12 +38,12 @@ def timed_run(dataset, template, num_images, jobs, models_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--data', default=None, help=cli.MNIST_DATA_HELP)
+    parser.add_argument('--data', default=None, help=mnist.MNIST.data_help)
     parser.add_argument('--num_images', type=int, default=512, help='training images per digit')
     parser.add_argument('--epochs', type=int, default=2)
     parser.add_argument('--jobs', type=int, default=os.cpu_count())
     args = parser.parse_args()
-    dataset = data.load_mnist(args.data)
+    dataset = mnist.load(args.data)
     template = ModelInfo('mnist', '', config.target_size, config.levels, 1, 'gru',
                          defaults(gru.PARAMS), skip=0, epochs=args.epochs,
                          batch_size=config.batch_size, seed=0)

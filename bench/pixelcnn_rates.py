@@ -15,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pixel_rnn import cli  # noqa: E402
-from pixel_rnn import data  # noqa: E402
+from pixel_rnn.datasets import mnist  # noqa: E402
 
 cli.start_keras()
 import keras  # noqa: E402
@@ -39,12 +39,12 @@ def constant_rate_fit(model, levels, epochs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--data', default=None, help=cli.MNIST_DATA_HELP)
+    parser.add_argument('--data', default=None, help=mnist.MNIST.data_help)
     parser.add_argument('--digits', type=int, nargs=2, default=[4, 9])
     parser.add_argument('--num_images', type=int, default=2000)
     parser.add_argument('--epochs', type=int, default=10)
     args = parser.parse_args()
-    dataset = data.load('mnist', args.data)
+    dataset = mnist.load(args.data)
     keep = np.isin(dataset.y_test, args.digits)
     test_images = dataset.x_test[keep]
     test_labels = (dataset.y_test[keep] == args.digits[1]).astype(np.int64)

@@ -14,8 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pixel_rnn import cli  # noqa: E402
-import config  # noqa: E402
-from pixel_rnn import data  # noqa: E402
+from pixel_rnn.datasets import DATASETS  # noqa: E402
 
 cli.start_keras()
 import numpy as np  # noqa: E402
@@ -25,15 +24,15 @@ import util  # noqa: E402
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--dataset', choices=sorted(config.DATASETS), default='mnist')
+    parser.add_argument('--dataset', choices=sorted(DATASETS), default='mnist')
     parser.add_argument('--data', default=None, help='a local copy of the data set')
     parser.add_argument('--classes', nargs='+', required=True, help='class numbers or names')
     parser.add_argument('--models_dir', action='append', required=True,
                         help='a folder holding those classes\' models; give it again for more')
     args = parser.parse_args()
-    settings = config.DATASETS[args.dataset]
+    settings = DATASETS[args.dataset]
     classes = [cli.class_label(settings.class_names)(name) for name in args.classes]
-    dataset = data.load(args.dataset, args.data)
+    dataset = settings.load(args.data)
     chosen = np.isin(dataset.y_test, classes)
     images = dataset.x_test[chosen]
     labels = np.array([classes.index(label) for label in dataset.y_test[chosen]])

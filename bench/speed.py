@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pixel_rnn import cli  # noqa: E402
 import config  # noqa: E402
-from pixel_rnn import data  # noqa: E402
+from pixel_rnn.datasets import mnist  # noqa: E402
 import numpy as np  # noqa: E402
 
 cli.start_keras()
@@ -126,7 +126,7 @@ def tutorial_classify(models, images):
 
 def bench_classification(models_dir, dataset, rows, peak):
     images, labels = dataset.x_test, dataset.y_test
-    models = util.load_models(models_dir, config.MNIST.class_names, config.MNIST)
+    models = util.load_models(models_dir, mnist.MNIST.class_names, mnist.MNIST)
     baseline, baseline_predictions = timed(tutorial_classify, models, images)
     ours, predictions = timed(util.classify, models, images)
     flops = 10 * gru_flops(len(images), config.target_size ** 2, config.levels, config.units)
@@ -180,11 +180,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--data', default=None, help='MNIST as classification.py takes it')
-    parser.add_argument('--models_dir', default=config.mnist_models_dir)
+    parser.add_argument('--models_dir', default=mnist.MNIST.default_models_dir())
     parser.add_argument('--skip_training', action='store_true')
     args = parser.parse_args()
 
-    dataset = data.load_mnist(args.data)
+    dataset = mnist.load(args.data)
     rng = np.random.default_rng(0)
     rows = []
     peak = matmul_peak()

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pixel_rnn import cli  # noqa: E402
 import config  # noqa: E402
-from pixel_rnn import data  # noqa: E402
+from pixel_rnn.datasets import mnist  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from pixel_rnn.architectures import gru  # noqa: E402
@@ -65,7 +65,7 @@ def main():
     parser.add_argument('--epochs', type=int, default=3)
     args = parser.parse_args()
 
-    dataset = data.load_mnist(args.data)
+    dataset = mnist.load(args.data)
     xs = gru.to_sequences(util.quantize(dataset.x_train[dataset.y_train == 0][:args.num_images]),
                           config.levels)
     targets = gru.next_pixel_targets(xs, config.levels)

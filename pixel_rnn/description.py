@@ -10,7 +10,7 @@ import math
 import config
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import whole
-DATASET_COLOURS = {settings.name: settings.colours for settings in config.DATASETS.values()}
+from pixel_rnn.datasets import DATASETS
 
 # Bounds on what a description may ask for: generous for real models, and
 # small enough that no file can ask for absurd memory.
@@ -20,7 +20,7 @@ MAX_IMAGE_SIZE = 256
 @dataclasses.dataclass(frozen=True)
 class ModelInfo:
     """What a model file models and how it was trained."""
-    dataset: str         # 'mnist' or 'cifar'
+    dataset: str         # a key of DATASETS
     class_name: str
     image_size: int      # images are shrunk to image_size x image_size
     levels: int          # intensity levels per sub-pixel
@@ -67,11 +67,11 @@ class ModelInfo:
     def problem(self):
         """What makes this description unusable, or None: every field is
         checked for type and range, as a file from elsewhere may hold anything."""
-        if not isinstance(self.dataset, str) or self.dataset not in DATASET_COLOURS:
-            return f'data set {self.dataset!r} is not one of {", ".join(DATASET_COLOURS)}'
+        if not isinstance(self.dataset, str) or self.dataset not in DATASETS:
+            return f'data set {self.dataset!r} is not one of {", ".join(DATASETS)}'
         if not isinstance(self.class_name, str):
             return f'class name {self.class_name!r} is not text'
-        if not whole(self.colours, 1, 3) or self.colours != DATASET_COLOURS[self.dataset]:
+        if not whole(self.colours, 1, 3) or self.colours != DATASETS[self.dataset].colours:
             return f'colours {self.colours!r} do not fit {self.dataset}'
         if not whole(self.image_size, 1, MAX_IMAGE_SIZE):
             return f'image size {self.image_size!r} is not a whole number within 1-{MAX_IMAGE_SIZE}'

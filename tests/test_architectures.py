@@ -7,9 +7,9 @@ import types
 import numpy as np
 import pytest
 
-import config
 from conftest import ROOT, model_info
 from pixel_rnn import cli
+from pixel_rnn.datasets import mnist
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import Param
 from pixel_rnn.errors import UsageError
@@ -38,7 +38,7 @@ def test_a_model_info_pickles_whole():
 
 def training_flags(argv, models_dir):
     parser = cli.ArgumentParser()
-    cli.add_training_flags(parser, parser.add_argument_group('what'), config.MNIST, 'data')
+    cli.add_training_flags(parser, parser.add_argument_group('what'), mnist.MNIST)
     args = parser.parse_args(argv)
     args.models_dir = str(models_dir)
     return args
@@ -51,7 +51,7 @@ def test_each_flag_takes_the_bounds_its_architecture_declares(tmp_path, capsys, 
                                                               param):
     for value in (param.low, param.high):
         template = cli.training_template(
-            training_flags([f'--arch={arch}', f'--{name}={value}'], tmp_path), config.MNIST,
+            training_flags([f'--arch={arch}', f'--{name}={value}'], tmp_path), mnist.MNIST,
             ['0'])
         assert template.params[name] == value
     for value in (param.low - 1, param.high + 1):
@@ -63,7 +63,7 @@ def test_each_flag_takes_the_bounds_its_architecture_declares(tmp_path, capsys, 
 
 def test_the_template_holds_the_defaults_of_the_flags_not_given(tmp_path):
     template = cli.training_template(training_flags(['--arch=pixelcnn', '--depth=2'], tmp_path),
-                                     config.MNIST, ['0'])
+                                     mnist.MNIST, ['0'])
     expected = {name: param.default for name, param in ARCHITECTURES['pixelcnn'].PARAMS.items()}
     assert template.params == {**expected, 'depth': 2}
 
@@ -86,21 +86,21 @@ def third_architecture(monkeypatch):
 def test_a_third_architecture_gets_its_flags_defaults_and_checks(third_architecture, tmp_path):
     template = cli.training_template(
         training_flags(['--arch=third', '--rate=slow', '--max_intensity=1'], tmp_path),
-        config.MNIST, ['0'])
+        mnist.MNIST, ['0'])
     assert (template.arch, template.params) == ('third', {'filters': 4, 'rate': 'slow',
                                                           'tied': False})
     with pytest.raises(UsageError, match='cannot train that: slow needs 2 levels'):
         cli.training_template(training_flags(['--arch=third', '--rate=slow'], tmp_path),
-                              config.MNIST, ['0'])
+                              mnist.MNIST, ['0'])
     # The shared flag parses as the first architecture's; the third's own bound still holds.
     with pytest.raises(UsageError, match='third filters 9 is not a whole number within 1-8'):
         cli.training_template(training_flags(['--arch=third', '--filters=9'], tmp_path),
-                              config.MNIST, ['0'])
+                              mnist.MNIST, ['0'])
 
 
 def test_a_flag_of_other_architectures_names_them_all(third_architecture, tmp_path):
     with pytest.raises(UsageError) as refused:
         cli.training_template(training_flags(['--filters=8', '--rate=slow'], tmp_path),
-                              config.MNIST, ['0'])
+                              mnist.MNIST, ['0'])
     assert str(refused.value) == ('--filters applies to --arch=pixelcnn or --arch=third; '
                                   '--rate applies to --arch=third, not --arch=gru')

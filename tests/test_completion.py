@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixel_rnn import data
+from pixel_rnn.datasets import mnist
+from pixel_rnn.datasets import reading
 from pixel_rnn.architectures import gru
 from pixel_rnn.architectures import pixelcnn
 from pixel_rnn.modelfile import saving
@@ -137,7 +138,7 @@ def test_the_script_completes_test_images_of_the_class(tmp_path):
                         '--output_size=20', f'--out={out}', '--seed=0')
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == f'Saved {out}'
-    dataset = data.load('mnist', 'bundled')
+    dataset = mnist.load('bundled')
     threes = dataset.x_test[dataset.y_test == 3][:2]
     check_completion_picture(out, util.quantize(threes, 10, 256 / (LEVELS - 1)), 20, 3)
 
@@ -157,7 +158,7 @@ def test_the_script_completes_picture_files_brought_to_the_data_sets_form(tmp_pa
                         f'--out={out}')
     assert result.returncode == 0, result.stderr
     # As classification.py --images makes them: 32x32 colour, then shrunk and quantized.
-    images = np.stack([util.in_dataset_form(data.read_image(path, 'RGB'), 32)[0]
+    images = np.stack([util.in_dataset_form(reading.read_image(path, 'RGB'), 32)[0]
                        for path in paths])
     check_completion_picture(out, util.quantize(images, 10, 256 / (LEVELS - 1)), 16, 2)
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixel_rnn import data
+from pixel_rnn.datasets import mnist
 from pixel_rnn.errors import UsageError
 
 
@@ -26,7 +26,7 @@ def test_npz_in_keras_layout(tmp_path):
     arrays = small_mnist()
     path = str(tmp_path / 'mnist.npz')
     np.savez(path, **dict(zip(('x_train', 'y_train', 'x_test', 'y_test'), arrays)))
-    assert_same(data.load_mnist(path), *arrays)
+    assert_same(mnist.load(path), *arrays)
 
 
 def write_idx(path, array, compress):
@@ -43,7 +43,7 @@ def test_folder_of_idx_files(tmp_path, compress):
              't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
     for name, array in zip(names, arrays):
         write_idx(str(tmp_path / (name + ('.gz' if compress else ''))), array, compress)
-    assert_same(data.load_mnist(str(tmp_path)), *arrays)
+    assert_same(mnist.load(str(tmp_path)), *arrays)
 
 
 def test_class_folder_tree_labels_are_the_folder_digits(tmp_path):
@@ -54,7 +54,7 @@ def test_class_folder_tree_labels_are_the_folder_digits(tmp_path):
             folder = tmp_path / split / str(digits[label])
             folder.mkdir(parents=True, exist_ok=True)
             Image.fromarray(image).save(folder / f'{i:03d}.png')
-    dataset = data.load_mnist(str(tmp_path))
+    dataset = mnist.load(str(tmp_path))
     assert dataset.class_names == [str(digit) for digit in range(10)]
     order = np.argsort(digits[y_train], kind='stable')  # read digit by digit
     np.testing.assert_array_equal(dataset.y_train, digits[y_train][order])
@@ -63,7 +63,7 @@ def test_class_folder_tree_labels_are_the_folder_digits(tmp_path):
 
 
 def test_bundled_images_are_500_per_digit():
-    dataset = data.load_mnist('bundled')
+    dataset = mnist.load('bundled')
     assert dataset.x_train.shape == (5000, 28, 28) and dataset.x_train.dtype == np.uint8
     np.testing.assert_array_equal(np.bincount(dataset.y_train), [500] * 10)
     assert dataset.x_train.max() == 255
@@ -71,18 +71,18 @@ def test_bundled_images_are_500_per_digit():
 
 def test_missing_path_and_unknown_format_are_clear_errors(tmp_path):
     with pytest.raises(UsageError, match='no such file or folder'):
-        data.load_mnist(str(tmp_path / 'nowhere.npz'))
+        mnist.load(str(tmp_path / 'nowhere.npz'))
     other = tmp_path / 'images.csv'
     other.write_text('1,2,3')
     with pytest.raises(UsageError, match='unknown file format'):
-        data.load_mnist(str(other))
+        mnist.load(str(other))
     broken = tmp_path / 'broken.npz'
     broken.write_bytes(b'not a zip file')
     with pytest.raises(UsageError, match='not a readable .npz'):
-        data.load_mnist(str(broken))
+        mnist.load(str(broken))
     incomplete = str(tmp_path / 'incomplete.npz')
     np.savez(incomplete, x_train=np.zeros((1, 28, 28)))
     with pytest.raises(UsageError, match='y_train'):
-        data.load_mnist(incomplete)
+        mnist.load(incomplete)
     with pytest.raises(UsageError, match='holds no data set'):
-        data.load_mnist(str(tmp_path))
+        mnist.load(str(tmp_path))

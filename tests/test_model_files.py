@@ -10,8 +10,8 @@ import h5py
 import numpy as np
 import pytest
 
-import config
-from pixel_rnn import data
+from pixel_rnn.datasets import cifar
+from pixel_rnn.datasets import mnist
 from pixel_rnn import files
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
@@ -266,10 +266,10 @@ def test_weights_declared_but_not_stored_are_refused(tmp_path):
 
 
 @pytest.mark.parametrize('folder, settings, expected', [
-    ('mnist_models', config.MNIST, dict(arch='gru', image_size=10, levels=7, shifts=0)),
-    ('mnist_pixelcnn_models', config.MNIST,
+    ('mnist_models', mnist.MNIST, dict(arch='gru', image_size=10, levels=7, shifts=0)),
+    ('mnist_pixelcnn_models', mnist.MNIST,
      dict(arch='pixelcnn', image_size=14, levels=4, shifts=8, epochs=5)),
-    ('cifar_models', config.CIFAR, dict(arch='gru', image_size=10, levels=7, colours=3)),
+    ('cifar_models', cifar.CIFAR, dict(arch='gru', image_size=10, levels=7, colours=3)),
 ])
 def test_the_shipped_sets_load_and_are_what_the_readme_says(folder, settings, expected):
     models = util.load_models(os.path.join(ROOT, 'trained', folder), settings.class_names,
@@ -280,10 +280,10 @@ def test_the_shipped_sets_load_and_are_what_the_readme_says(folder, settings, ex
 
 def test_the_shipped_pixelcnn_set_reads_digits_it_never_saw():
     # Its training skipped the first 500 images of each digit: the bundled ones.
-    bundled = data.load_mnist('bundled')
+    bundled = mnist.load('bundled')
     chosen = np.arange(0, len(bundled.y_test), 25)
     models = util.load_models(os.path.join(ROOT, 'trained', 'mnist_pixelcnn_models'),
-                              config.MNIST.class_names, config.MNIST)
+                              mnist.MNIST.class_names, mnist.MNIST)
     assert {model.info.skip for model in models} == {500}
     accuracy = np.mean(util.classify(models, bundled.x_test[chosen]) == bundled.y_test[chosen])
     assert accuracy > 0.95, f'accuracy {accuracy:.3f} on 200 bundled images'

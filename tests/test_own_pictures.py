@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixel_rnn import data
+from pixel_rnn.datasets import DATASETS
+from pixel_rnn.datasets import mnist
 from pixel_rnn.modelfile import saving
 import config
 import util
@@ -33,7 +34,7 @@ def classified(stdout):
 def test_own_pictures_come_back_with_their_class_inverted_or_not(tmp_path):
     """Clear digits of the bundled test set, as PNG files and as dark-on-light
     copies (PNG and JPEG), through the shipped GRUs."""
-    bundled = data.load_mnist('bundled')
+    bundled = mnist.load('bundled')
     folder = tmp_path / 'pictures'
     folder.mkdir()
     expected = {}
@@ -147,16 +148,16 @@ def test_readme_pictures_are_where_no_default_writes():
     with open(os.path.join(ROOT, 'README.md')) as f:
         shown = re.findall(r'generated/[\w/]+\.png', f.read())
     assert len(shown) >= 6
-    import config
-    defaults = {os.path.join('generated', settings.samples_file.format(name))
-                for settings in config.DATASETS.values() for name in settings.class_names}
+    defaults = {os.path.join('generated', getattr(settings, kind).format(name))
+                for settings in DATASETS.values() for name in settings.class_names
+                for kind in ('samples_file', 'completions_file')}
     for path in shown:
         assert os.path.isfile(os.path.join(ROOT, path)), path
         assert path not in defaults and not path.startswith('generated/report/'), path
 
 
 def test_a_picture_is_brought_to_the_data_sets_form():
-    digit = data.load_mnist('bundled').x_test[0]
+    digit = mnist.load('bundled').x_test[0]
     # On white and three times the size, in a wide frame: inverted, the ink fitted and centred.
     large = np.asarray(Image.fromarray(255 - digit).resize((84, 84)))
     framed = np.full((100, 200), 230, np.uint8)

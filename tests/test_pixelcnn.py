@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from pixel_rnn import data
+from pixel_rnn.datasets import mnist
 from pixel_rnn.architectures import pixelcnn
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
@@ -168,7 +168,7 @@ def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(t
     assert result.returncode == 0, result.stderr
     with Image.open(tmp_path / 'grid.png') as grid:
         assert grid.size == (65, 65) and grid.mode == 'L'  # 2 x 2 cells of 32 and a line
-    bundled = data.load_mnist('bundled')
+    bundled = mnist.load('bundled')
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [loading.load(config.model_path(str(models_dir), d)) for d in (0, 1)]
     assert {(m.info.image_size, m.info.levels, m.info.shifts) for m in models} == {(14, 4, 8)}

@@ -9,7 +9,8 @@ from PIL import Image
 
 from pixel_rnn import cli
 import config
-from pixel_rnn import data
+from pixel_rnn.datasets import cifar
+from pixel_rnn.datasets import mnist
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
 import util
@@ -118,7 +119,7 @@ def test_bad_data_paths_are_refused(tmp_path):
 def test_all_digits_flag_reads_like_the_tutorial(monkeypatch, flags, expected):
     import train_mnist
     monkeypatch.setattr(sys, 'argv', ['train_mnist.py', *flags])
-    assert train_mnist.parse_args().all_digits is expected
+    assert train_mnist.parse_args().all_classes is expected
 
 
 @pytest.mark.slow
@@ -141,7 +142,7 @@ def test_train_generate_classify_on_bundled_images(tmp_path, flags):
         assert grid.size == (62, 62) and grid.mode == 'L'
 
     # Images 300-499 of each digit were not among the 300 trained on.
-    bundled = data.load_mnist('bundled')
+    bundled = mnist.load('bundled')
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [loading.load(config.model_path(models_dir, d)) for d in (0, 1)]
     assert [model.info.deskew for model in models] == ['--deskew' in flags] * 2
@@ -193,7 +194,7 @@ def test_train_draw_and_classify_with_colour_models(tmp_path):
     # The other classes' models, made without training, give all their mass to
     # one level: the airplane's to black, which it wins; the cat's model wins
     # the noise, which the others' level 6 is almost never.
-    for name in config.cifar_classes:
+    for name in cifar.CLASSES:
         if name != 'cat':
             level = 0 if name == 'airplane' else 6
             saving.save(rigged_model(np.eye(7)[level], colours=3, class_name=name),
@@ -210,7 +211,7 @@ def test_train_draw_and_classify_with_colour_models(tmp_path):
     assert result.returncode == 0, result.stderr
     accuracy_line, = [line for line in result.stdout.splitlines() if line.startswith('Classification accuracy')]
     assert 'each image and 2 moves of it' in accuracy_line
-    chosen = np.where(y_test == 0, 0, config.cifar_classes.index('cat'))
+    chosen = np.where(y_test == 0, 0, cifar.CLASSES.index('cat'))
     accuracy = float(accuracy_line.split(': ')[-1])
     assert accuracy == pytest.approx(np.mean(chosen == y_test), abs=1e-4), accuracy_line
     assert 'bits/dim' in result.stdout and 'Confusion matrix' in result.stdout, result.stdout
@@ -282,7 +283,7 @@ def test_a_relative_models_dir_is_the_current_folders_else_the_projects(tmp_path
 
 def test_a_missing_shipped_set_is_restored_not_retrained(tmp_path):
     with pytest.raises(cli.UsageError) as refused:
-        cli.require_models(config.mnist_models_dir, ['0', 'eleven'], config.MNIST)
+        cli.require_models(mnist.MNIST.default_models_dir(), ['0', 'eleven'], mnist.MNIST)
     message = str(refused.value)
     assert 'model_eleven.h5' in message and 'model_0.h5' not in message
     assert 'git checkout -- trained/mnist_models' in message and 'train_mnist' not in message

