@@ -34,6 +34,14 @@ def write_temporary(path, data):
     return temporary
 
 
+def replace_keeping_old(source, path):
+    """Move the complete file source to path; a file there before is kept
+    under old_name(path). Returns that name, or None."""
+    kept = keep_old(path) if os.path.lexists(path) else None
+    os.replace(source, path)
+    return kept
+
+
 def old_name(path, number=1):
     """Where install keeps the file it replaces: model_0.h5.~1~, ~2~, ... (as GNU cp numbers backups)."""
     while os.path.lexists(f'{path}.~{number}~'):

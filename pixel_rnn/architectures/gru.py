@@ -178,3 +178,22 @@ def sample(model, uniforms, image_size=None, temperature=1.0, verbose=0, given=N
         fixed[:, :given.shape[1]] = given
     pixels = sampler.predict_on_batch([uniforms.astype(np.float32), fixed])
     return ops.convert_to_numpy(pixels).astype(np.uint8)
+
+
+
+def log_likelihood_network(network, shape):
+    """A Keras model of network's layers that takes images of levels (m,
+    *shape) and gives each image's log-probability in nats, as one graph
+    that a loss can train through: the sum over sub-pixels of the
+    log-softmax of the logits at the sub-pixel's level."""
+    num_levels, colours = network.output_shape[-1], channels(network)
+    levels = keras.Input(shape=shape, dtype='int32')
+    one_hot = ops.one_hot(ops.reshape(levels, (-1, math.prod(shape))), num_levels)
+    # Step s reads sub-pixel s - 1 (the all-zero start vector for s = 0) and predicts s.
+    inputs = ops.concatenate([ops.zeros_like(one_hot[:, :1]), one_hot[:, :-1]], axis=1)
+    if colours > 1:
+        next_channel = next_channels(np.arange(math.prod(shape)), colours)
+        inputs = ops.concatenate([inputs, ops.zeros_like(inputs[..., :colours]) + next_channel],
+                                 axis=-1)
+    logits = network.get_layer('logits')(network.get_layer('gru')(inputs))
+    return keras.Model(levels, ops.sum(ops.log_softmax(logits, axis=-1) * one_hot, axis=(1, 2)))

@@ -264,3 +264,23 @@ def draw(probabilities, uniforms):
     below = np.cumsum(probabilities, axis=-1) <= uniforms[:, None]
     # Rounding can leave the last cumulative sum a hair below 1.
     return np.minimum(below.sum(axis=-1), probabilities.shape[-1] - 1)
+
+
+
+def log_likelihood_network(network, shape):
+    """A Keras model of network's layers that takes images of levels (m,
+    *shape) and gives each image's log-probability in nats, as one graph
+    that a loss can train through."""
+    levels = keras.Input(shape=shape, dtype='int32')
+    images = levels[..., None] if len(shape) == 2 else levels
+    logits = logits_model(network)(ops.cast(images, 'float32'))
+    if head(network) == 'sigmoid':
+        upper = ops.cast(images, 'float32')
+        log_probs = upper * ops.log_sigmoid(logits) + (1 - upper) * ops.log_sigmoid(-logits)
+    else:
+        num_colours = colours(network)
+        grouped = ops.reshape(logits, (-1,) + tuple(shape[:2]) + (num_colours,
+                                                                 logits.shape[-1] // num_colours))
+        log_probs = ops.log_softmax(grouped, axis=-1) * ops.one_hot(images, grouped.shape[-1])
+    return keras.Model(levels, ops.sum(ops.reshape(log_probs, (-1, math.prod(log_probs.shape[1:]))),
+                                       axis=1))

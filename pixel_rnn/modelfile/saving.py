@@ -3,7 +3,6 @@ import dataclasses
 import io
 import json
 import logging
-import os
 
 import h5py
 import keras
@@ -11,7 +10,7 @@ import keras
 from keras.src.legacy.saving import legacy_h5_format
 from keras.src.saving import saving_lib
 
-from pixel_rnn.files import keep_old, remove_quietly, write_temporary, write_whole
+from pixel_rnn.files import remove_quietly, replace_keeping_old, write_temporary, write_whole
 
 # Keras logs a warning on every .h5 save; .h5 is the format this project keeps.
 logging.getLogger('absl').setLevel(logging.ERROR)
@@ -57,8 +56,6 @@ def install(model, path):
     kept under old_name(path). Returns that name, or None."""
     temporary = write_temporary(path, model_image(model))
     try:
-        kept = keep_old(path) if os.path.lexists(path) else None
-        os.replace(temporary, path)
+        return replace_keeping_old(temporary, path)
     finally:
         remove_quietly(temporary)
-    return kept
