@@ -23,7 +23,7 @@ import config
 from pixel_rnn import pictures
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
-from pixel_rnn.training import Task, one_class, parallel
+from pixel_rnn.training import Task, fine_tuning, one_class, parallel
 
 
 # ---------------------------------------------------------------- preprocessing
@@ -171,6 +171,56 @@ def train(dataset, template, labels, models_dir, num_images, restart=False, logd
         else:
             for task in tasks:
                 one_class.train_class(*task)
+
+
+FINE_TUNING_BACKUP = 'fine_tuning.resume'
+
+
+def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_images, skip=0,
+              seed=None, restart=False, distribute=False):
+    """Fine-tune the set of models in models_dir (one per class of dataset,
+    of settings' data set) together, on up to num_images training images of
+    each class after the first skip, so that Bayes' rule tells the classes
+    apart; weight is the density term's (pixel_rnn/training/fine_tuning.py).
+    A set already fine-tuned so is left as it is; an interrupted run resumes."""
+    paths = [config.model_path(models_dir, name) for name in dataset.class_names]
+    backup_dir = os.path.join(models_dir, FINE_TUNING_BACKUP)
+    with one_class.locked(paths):
+        if fine_tuning.pending(backup_dir) and not restart:
+            fine_tuning.finish(backup_dir)  # a run stopped as it put the new set in place
+            return
+        models = load_models(models_dir, dataset.class_names, settings)
+        done = {(model.info.fine_tuning_weight, model.info.fine_tuning_epochs) for model in models}
+        if done == {(weight, epochs)} and not restart:
+            print(f'{models_dir} already holds this fine-tuning ({epochs} epochs, density '
+                  f'weight {weight:g}); skipped (--restart fine-tunes it again)')
+            return
+        if done != {(None, None)}:
+            raise UsageError(f'the models of {models_dir} are fine-tuned already, otherwise; '
+                             'fine-tune a set trained class by class')
+        mixed = mixed_architectures(models)
+        if mixed:
+            raise UsageError(f'the models of {models_dir} mix architectures ({mixed}); '
+                             'fine-tune a set of one')
+        levels, labels = [], []
+        for label, model in enumerate(models):
+            images = dataset.x_train[dataset.y_train == label][skip:skip + num_images]
+            if len(images) == 0:
+                raise UsageError(f'no training images of class {model.info.class_name} '
+                                 f'(after skipping {skip})')
+            levels.append(training_levels(images, model.info))
+            labels.append(np.full(len(levels[-1]), label))
+        run = dict(weight=weight, epochs=epochs, batch_size=batch_size, seed=seed,
+                   num_images=num_images, skip=skip, data_source=dataset.source,
+                   rate=fine_tuning.RATE,
+                   models=[one_class.class_run(model.info) for model in models])
+        print(f'Fine-tuning the {len(models)} models of {models_dir} together on '
+              f'{sum(map(len, levels))} images: {epochs} epochs, density weight {weight:g}')
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        fine_tuning.fine_tune(models, log_priors(models), paths, np.concatenate(levels),
+                              np.concatenate(labels), weight, epochs, batch_size, backup_dir,
+                              run, restart, distribute)
 
 
 # ---------------------------------------------------------------- model files

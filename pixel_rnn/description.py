@@ -15,6 +15,7 @@ from pixel_rnn.datasets import DATASETS
 # Bounds on what a description may ask for: generous for real models, and
 # small enough that no file can ask for absurd memory.
 MAX_IMAGE_SIZE = 256
+MAX_WEIGHT = 1000  # fine-tuning's density weight
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +40,10 @@ class ModelInfo:
     deskew: bool = False  # images sheared upright and centred before shrinking (util.deskew)
     mirror: bool = False  # trained on its images and their mirror images (left-right)
     shifts: int = 0  # one-pixel moves of each image trained on besides it (config.SHIFTS)
+    # Fine-tuned afterwards with the other classes' models (training/fine_tuning.py):
+    # the density term's weight, and the epochs of it.
+    fine_tuning_weight: float = None
+    fine_tuning_epochs: int = None
 
     def __post_init__(self):
         # Files and records written when shifts was true or false: true meant the four moves.
@@ -91,10 +96,17 @@ class ModelInfo:
         """What is wrong with the fields that record the training, or None."""
         if self.prior is not None and not (real(self.prior) and 0 < self.prior <= 1):
             return f'prior {self.prior!r} is not a share of the data (above 0, at most 1)'
+        if self.fine_tuning_weight is not None and not (
+                real(self.fine_tuning_weight) and 0 <= self.fine_tuning_weight <= MAX_WEIGHT):
+            return (f'fine-tuning weight {self.fine_tuning_weight!r} is not a number within '
+                    f'0-{MAX_WEIGHT}')
+        if (self.fine_tuning_weight is None) != (self.fine_tuning_epochs is None):
+            return 'fine-tuning is recorded without its weight or without its epochs'
         if self.loss is not None and not (real(self.loss) and math.isfinite(self.loss)):
             return f'loss {self.loss!r} is not a finite number'
         for name, low, high in (('num_images', 1, None), ('skip', 0, None), ('epochs', 0, None),
-                                ('batch_size', 1, None), ('seed', 0, 2**32 - 1)):
+                                ('batch_size', 1, None), ('seed', 0, 2**32 - 1),
+                                ('fine_tuning_epochs', 1, None)):
             value = getattr(self, name)
             if value is not None and not whole(value, low, high):
                 return (f'{name} {value!r} is not a whole number of at least {low}'
@@ -140,6 +152,10 @@ class ModelInfo:
                 text += ' and their mirror images'
         if self.loss is not None:
             text += f', loss {self.loss:.4f}'
+        if self.fine_tuning_epochs is not None:
+            text += (f'; fine-tuned with the other classes\' models for '
+                     f'{counted(self.fine_tuning_epochs, "epoch")}, density weight '
+                     f'{self.fine_tuning_weight:g}')
         if self.prior is not None:
             text += f'; prior {self.prior:.4f}'
         return text

@@ -10,11 +10,12 @@ def write_whole(path, data, keep_old_file=False):
     name, or None."""
     temporary = write_temporary(path, data)
     try:
-        kept = keep_old(path) if keep_old_file and os.path.lexists(path) else None
+        if keep_old_file:
+            return replace_keeping_old(temporary, path)
         os.replace(temporary, path)
+        return None
     finally:
         remove_quietly(temporary)
-    return kept
 
 
 def write_temporary(path, data):
@@ -36,6 +37,14 @@ def write_temporary(path, data):
             raise OSError(error.errno, os.strerror(error.errno), path) from None
         raise
     return temporary
+
+
+def replace_keeping_old(source, path):
+    """Move the complete file source to path; a file there before is kept
+    under old_name(path). Returns that name, or None."""
+    kept = keep_old(path) if os.path.lexists(path) else None
+    os.replace(source, path)
+    return kept
 
 
 def old_name(path, number=1):

@@ -282,7 +282,7 @@ def test_a_damaged_backup_is_refused_with_the_way_out(tmp_path, damage):
                           batch_size=16, seed=1)
     levels = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
     path = str(tmp_path / 'model_0.h5')
-    backup = one_class.ResumableBackup(path + '.resume', template)
+    backup = one_class.ResumableBackup(path + '.resume', one_class.class_run(template))
     model = ClassModel.create(template)
     model.fit(levels, 16, 1, [backup], verbose=0)  # one epoch of two: backed up, not done
     (tmp_path / 'model_0.h5.resume' / damage).write_bytes(b'{half')
@@ -301,7 +301,7 @@ def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shi
     template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
                           batch_size=16, seed=1, shifts=shifts)
     backup_dir = str(tmp_path / 'model_0.h5.resume')
-    backup = one_class.ResumableBackup(backup_dir, template)
+    backup = one_class.ResumableBackup(backup_dir, one_class.class_run(template), as_now=one_class.class_run_as_now)
     run_path = os.path.join(backup_dir, 'run.json')
     with open(run_path) as f:
         record = json.load(f)
@@ -311,9 +311,10 @@ def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shi
         record['shifts'] = recorded
     with open(run_path, 'w') as f:
         json.dump(record, f)
-    assert one_class.ResumableBackup(backup_dir, template).epoch == backup.epoch
+    assert one_class.ResumableBackup(backup_dir, one_class.class_run(template), as_now=one_class.class_run_as_now).epoch == backup.epoch
     with pytest.raises(UsageError, match=refused):
-        one_class.ResumableBackup(backup_dir, dataclasses.replace(template, shifts=shifts + 4))
+        one_class.ResumableBackup(backup_dir, one_class.class_run(dataclasses.replace(template, shifts=shifts + 4)),
+                                  as_now=one_class.class_run_as_now)
 
 
 def test_parallel_workers_take_gpu_memory_as_they_need_it(monkeypatch):
@@ -404,7 +405,7 @@ def file_sizes(units):
     """Bytes of an epoch's backup and of the finished model of a GRU of units units."""
     info = model_info(units=units, epochs=2, batch_size=8)
     with tempfile.TemporaryDirectory() as folder:
-        backup = one_class.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'), info)
+        backup = one_class.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'), one_class.class_run(info))
         model = ClassModel.create(info)
         model.fit(np.zeros((8, 10, 10), np.uint8), 8, 1, [backup], verbose=0)
         saving.save(model, os.path.join(folder, 'model_0.h5'))

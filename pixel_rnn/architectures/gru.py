@@ -200,3 +200,23 @@ def sample(model, uniforms, image_size=None, temperature=1.0, verbose=0, given=N
         fixed[:, :given.shape[1]] = given
     subpixels = sampler.predict_on_batch([uniforms.astype(np.float32), fixed])
     return ops.convert_to_numpy(subpixels).astype(np.uint8)
+
+
+def log_likelihood_network(network, shape):
+    """A Keras model of network's layers that takes images of levels (m,
+    *shape) and gives each image's log-probability in nats, as one graph
+    that a loss can train through: the sum over sub-pixels of the
+    log-softmax of the logits at the sub-pixel's level."""
+    import keras
+    from keras import ops
+    levels, num_colours = network.output_shape[-1], colours(network)
+    images = keras.Input(shape=shape, dtype='int32')
+    one_hot = ops.one_hot(ops.reshape(images, (-1, math.prod(shape))), levels)
+    # Step s reads sub-pixel s - 1 (the all-zero start vector for s = 0) and predicts s.
+    inputs = ops.concatenate([ops.zeros_like(one_hot[:, :1]), one_hot[:, :-1]], axis=1)
+    if num_colours > 1:
+        next_colour = next_colours(np.arange(math.prod(shape)), num_colours)
+        inputs = ops.concatenate([inputs, ops.zeros_like(inputs[..., :num_colours]) + next_colour],
+                                 axis=-1)
+    logits = network.get_layer('logits')(network.get_layer('gru')(inputs))
+    return keras.Model(images, ops.sum(ops.log_softmax(logits, axis=-1) * one_hot, axis=(1, 2)))

@@ -292,3 +292,23 @@ def pointwise(x, kernel, bias):
 def prelu(x, alpha):
     return np.maximum(x, 0) + alpha * np.minimum(x, 0)
 
+
+def log_likelihood_network(network, shape):
+    """A Keras model of network's layers that takes images of levels (m,
+    *shape) and gives each image's log-probability in nats, as one graph
+    that a loss can train through."""
+    import keras
+    from keras import ops
+    images = keras.Input(shape=shape, dtype='int32')
+    subpixels = images[..., None] if len(shape) == 2 else images
+    logits = logits_model(network)(ops.cast(subpixels, 'float32'))
+    if head(network) == 'sigmoid':
+        upper = ops.cast(subpixels, 'float32')
+        log_probs = upper * ops.log_sigmoid(logits) + (1 - upper) * ops.log_sigmoid(-logits)
+    else:
+        num_colours = colours(network)
+        grouped = ops.reshape(logits, (-1,) + tuple(shape[:2]) + (num_colours,
+                                                                 logits.shape[-1] // num_colours))
+        log_probs = ops.log_softmax(grouped, axis=-1) * ops.one_hot(subpixels, grouped.shape[-1])
+    return keras.Model(images, ops.sum(ops.reshape(log_probs, (-1, math.prod(log_probs.shape[1:]))),
+                                       axis=1))

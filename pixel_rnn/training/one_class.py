@@ -40,7 +40,7 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
         print(f'{path} already holds this training ({info.epochs} epochs); skipped '
               '(--restart trains it again)')
         return
-    backup = ResumableBackup(path + '.resume', info, restart)
+    backup = ResumableBackup(path + '.resume', class_run(info), restart, class_run_as_now)
     print(f'Training {info.summary()}')
     if existing or os.path.exists(path):
         print(f'{path} will be replaced when training ends; the old file goes to '
@@ -153,6 +153,23 @@ class StopBetweenBatches(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+def class_run(info):
+    """The record of a class's training its backup is tied to."""
+    return dataclasses.asdict(dataclasses.replace(info, loss=None, keras_version=None))
+
+
+def class_run_as_now(earlier):
+    """A class's run record as this version writes it: a field added to
+    ModelInfo since has its default, and a value an older version wrote means
+    what it means in a model file of that version."""
+    defaults = {field.name: field.default for field in dataclasses.fields(ModelInfo)
+                if field.default is not dataclasses.MISSING}
+    earlier = {**json.loads(json.dumps(defaults)), **earlier}
+    with contextlib.suppress(TypeError):  # a field this version does not know
+        earlier = class_run(ModelInfo(**earlier))
+    return earlier
+
+
 class ResumableBackup(keras.callbacks.BackupAndRestore):
     """Keras's BackupAndRestore (weights, optimizer state and epoch after
     every epoch, restored when fit begins again), made safe to kill at any
@@ -161,25 +178,22 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     is always there. The backup is tied to one training (run.json): another
     one refuses to start over it unless restart, which clears it."""
 
-    def __init__(self, backup_dir, info, restart=False):
+    def __init__(self, backup_dir, run, restart=False, as_now=None):
+        """run: a JSON-able record of the training; as_now turns a record an
+        earlier version wrote into today's terms, where they differ."""
         if os.path.islink(backup_dir) or os.path.isfile(backup_dir):
             # Cleared and written as this project's own: never through a link.
             raise UsageError(f'{backup_dir} is a symbolic link or a file, where the backup of '
                              'this training goes: move it away')
         super().__init__(backup_dir, delete_checkpoint=False)
-        run = dataclasses.asdict(dataclasses.replace(info, loss=None, keras_version=None))
+        run = json.loads(json.dumps(run))
         run_path = os.path.join(backup_dir, 'run.json')
         if restart and os.path.exists(backup_dir):
             shutil.rmtree(backup_dir)
         if os.path.exists(run_path):
-            # A field added to ModelInfo since the record was written has its default there.
-            defaults = {field.name: field.default for field in dataclasses.fields(info)
-                        if field.default is not dataclasses.MISSING}
-            earlier = {**json.loads(json.dumps(defaults)), **self.read(run_path)}
-            with contextlib.suppress(TypeError):  # a field this version does not know
-                # As a model file is read: a value of an older version means the same now.
-                earlier = dataclasses.asdict(ModelInfo(**earlier))
-            if json.loads(json.dumps(earlier)) != json.loads(json.dumps(run)):
+            earlier = self.read(run_path)
+            earlier = json.loads(json.dumps(as_now(earlier) if as_now else earlier))
+            if earlier != run:
                 raise UsageError(
                     f'{backup_dir} holds an interrupted training with other settings '
                     f'({differences(earlier, run)}); run that command again to finish it, '

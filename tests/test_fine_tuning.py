@@ -1,0 +1,177 @@
+"""Fine-tuning a set of class models together (maximum mutual information)."""
+import itertools
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+import config
+import util
+from conftest import ROOT, model_info, snapshot
+from pixel_rnn import files
+from pixel_rnn.datasets import reading
+from pixel_rnn.datasets.mnist import MNIST
+from pixel_rnn.architectures import ClassModel
+from pixel_rnn.modelfile import loading, saving
+from pixel_rnn.training import fine_tuning
+
+CLASSES = ['0', '1', '2']
+ARCHS = [dict(arch='gru', units=8), dict(arch='pixelcnn', filters=8, depth=1)]
+
+
+@pytest.fixture(autouse=True)
+def quick_rate(monkeypatch):
+    # Untrained models: a set that starts trained takes fine_tuning.RATE.
+    monkeypatch.setattr(fine_tuning, 'RATE', 3e-2)
+
+
+def three_classes(count=24, side=12, seed=0, class_names=CLASSES):
+    """Grey images of a kind per class that a model of each could tell
+    apart: ink mostly in the class's own band of rows."""
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    bands = np.array_split(np.arange(side), len(class_names))
+    for label, rows in enumerate(bands):
+        ink = rng.random((count, side, side)) < 0.15
+        ink[:, rows] |= rng.random((count, len(rows), side)) < 0.8
+        images.append(np.where(ink, 255, 0).astype(np.uint8))
+        labels.append(np.full(count, label))
+    images, labels = np.concatenate(images), np.concatenate(labels)
+    return reading.Dataset(images, labels, images, labels, list(class_names), 'three')
+
+
+def starting_set(models_dir, image_size=6, levels=3, class_names=CLASSES, **params):
+    """An untrained model of each class, saved as a set trained class by class would be."""
+    for name in class_names:
+        info = model_info(levels, image_size=image_size, class_name=name,
+                          prior=1 / len(class_names), epochs=1, num_images=24,
+                          data_source='three', **params)
+        saving.save(ClassModel.create(info), config.model_path(models_dir, name))
+
+
+def posterior_loss_and_accuracy(models, dataset):
+    scores = util.log_likelihoods_by_class(models, dataset.x_train) + util.log_priors(models)
+    log_posteriors = scores - logsumexp(scores, axis=1, keepdims=True)
+    own = log_posteriors[np.arange(len(scores)), dataset.y_train]
+    return -own.mean(), np.mean(np.argmax(scores, axis=1) == dataset.y_train)
+
+
+def fine_tune(dataset, models_dir, epochs=3, weight=0.5, **flags):
+    util.fine_tune(dataset, MNIST, models_dir, weight, epochs, batch_size=8,
+                   num_images=24, seed=0, **flags)
+
+
+@pytest.mark.parametrize('params', ARCHS, ids=['gru', 'pixelcnn'])
+def test_fine_tuning_lowers_the_posterior_loss_and_raises_training_accuracy(tmp_path, params):
+    dataset, models_dir = three_classes(), str(tmp_path)
+    starting_set(models_dir, **params)
+    before = posterior_loss_and_accuracy(util.load_models(models_dir, CLASSES, MNIST),
+                                         dataset)
+    fine_tune(dataset, models_dir, epochs=4, weight=0.1)
+    models = util.load_models(models_dir, CLASSES, MNIST)
+    after = posterior_loss_and_accuracy(models, dataset)
+    assert after[0] < before[0] - 0.1, (before, after)
+    assert after[1] > before[1] + 0.1, (before, after)
+    for model in models:
+        assert (model.info.fine_tuning_weight, model.info.fine_tuning_epochs) == (0.1, 4)
+
+
+@pytest.mark.parametrize('params', ARCHS, ids=['gru', 'pixelcnn'])
+def test_each_fine_tuned_model_is_still_a_distribution_over_images(tmp_path, params):
+    dataset, models_dir = three_classes(), str(tmp_path)
+    starting_set(models_dir, image_size=2, **params)
+    fine_tune(dataset, models_dir, epochs=2, weight=0.0)
+    every_image = np.array(list(itertools.product(range(3), repeat=4))).reshape(-1, 2, 2)
+    for model in util.load_models(models_dir, CLASSES, MNIST):
+        assert model.info.fine_tuning_weight == 0.0
+        total = np.exp(logsumexp(model.log_likelihood(every_image)))
+        assert total == pytest.approx(1.0, abs=1e-4)
+
+
+def test_the_record_round_trips_and_a_repeat_is_skipped(tmp_path, capsys):
+    dataset, models_dir = three_classes(), str(tmp_path)
+    starting_set(models_dir, units=4)
+    fine_tune(dataset, models_dir, epochs=1, weight=2.5)
+    info = loading.read_info(config.model_path(models_dir, '1'))
+    assert (info.fine_tuning_weight, info.fine_tuning_epochs) == (2.5, 1)
+    assert "fine-tuned with the other classes' models for 1 epoch, density weight 2.5" in (
+        info.summary())
+    assert info.problem() is None
+    held = snapshot(models_dir)
+    fine_tune(dataset, models_dir, epochs=1, weight=2.5)
+    assert 'already holds this fine-tuning' in capsys.readouterr().out
+    assert snapshot(models_dir) == held
+    with pytest.raises(util.UsageError, match='fine-tuned already'):
+        fine_tune(dataset, models_dir, epochs=2, weight=2.5)
+
+
+class StopAfterFirstEpoch(fine_tuning.StopBetweenBatches):
+    def on_epoch_end(self, epoch, logs=None):
+        raise KeyboardInterrupt
+
+
+def test_an_interrupted_run_leaves_the_set_as_it_was_and_resumes_at_the_next_epoch(
+        tmp_path, monkeypatch, capsys):
+    dataset, models_dir = three_classes(), str(tmp_path)
+    starting_set(models_dir, units=4)
+    originals = snapshot(models_dir)
+    with monkeypatch.context() as patch:
+        patch.setattr(fine_tuning, 'StopBetweenBatches', StopAfterFirstEpoch)
+        with pytest.raises(KeyboardInterrupt):
+            fine_tune(dataset, models_dir, epochs=3)
+    backup = os.path.join(models_dir, util.FINE_TUNING_BACKUP)
+    assert {name: digest for name, digest in snapshot(models_dir).items()
+            if not name.startswith(util.FINE_TUNING_BACKUP)} == originals
+    with pytest.raises(util.UsageError, match='epochs 3 then, 4 now'):
+        fine_tune(dataset, models_dir, epochs=4)
+    capsys.readouterr()
+
+    # Stopped again as the new set goes into place, after the first file of it.
+    moved = []
+
+    def stop_after_one(source, path):
+        if moved:
+            raise KeyboardInterrupt
+        moved.append(path)
+        return files.replace_keeping_old(source, path)
+    with monkeypatch.context() as patch:
+        patch.setattr(fine_tuning.files, 'replace_keeping_old', stop_after_one)
+        with pytest.raises(KeyboardInterrupt):
+            fine_tune(dataset, models_dir, epochs=3)
+    out = capsys.readouterr().out
+    assert 'Resuming after epoch 1 of 3' in out and 'Epoch 2/3' in out and 'Epoch 1/3' not in out
+    assert os.path.isdir(backup)
+
+    fine_tune(dataset, models_dir, epochs=3)  # finishes putting the set in place
+    assert not os.path.exists(backup)
+    for name in CLASSES:
+        path = config.model_path(models_dir, name)
+        assert loading.read_info(path).fine_tuning_epochs == 3
+        assert snapshot(models_dir)[os.path.basename(path) + '.~1~'] == originals[
+            os.path.basename(path)]
+
+
+@pytest.mark.slow
+def test_a_fine_tuned_set_classifies_and_is_described_by_the_unchanged_scripts(tmp_path):
+    digits = MNIST.class_names
+    dataset = three_classes(count=6, class_names=digits)
+    models_dir = str(tmp_path / 'models')
+    starting_set(models_dir, image_size=4, class_names=digits, units=4)
+    util.fine_tune(dataset, MNIST, models_dir, 0.5, 2, batch_size=8, num_images=6)
+    np.savez(tmp_path / 'ten.npz', x_train=dataset.x_train, y_train=dataset.y_train,
+             x_test=dataset.x_test, y_test=dataset.y_test)
+    models = util.load_models(models_dir, digits, MNIST)
+    expected = np.mean(util.classify(models, dataset.x_test) == dataset.y_test)
+    result = subprocess.run(
+        [sys.executable, 'classification.py', f'--models_dir={models_dir}',
+         f'--data={tmp_path / "ten.npz"}'], cwd=ROOT, capture_output=True, text=True,
+        timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f'{expected:.4f}' in result.stdout, result.stdout
+    result = subprocess.run([sys.executable, 'describe.py', models_dir], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("fine-tuned with the other classes' models for 2 epochs") == 10
