@@ -18,6 +18,10 @@ factor = 256 / max_intensity
 units = 256  # the GRU's
 batch_size = 32
 epochs = 50
+# --discriminative: fine-tuning a trained set together (pixel_rnn/training/fine_tuning.py),
+# the density term's weight and the epochs, unless given.
+fine_tuning_weight = 1.0
+fine_tuning_epochs = 4
 # --shifts: one-pixel moves of each image trained on besides it (util.MOVES):
 # none, up, down, left and right, or also the four diagonals.
 SHIFTS = (0, 4, 8)

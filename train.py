@@ -1,6 +1,11 @@
 """Train a generative model (GRU or PixelCNN) for one class of a data set, or for all of them."""
+import config
 from pixel_rnn import cli
 from pixel_rnn.datasets import DATASETS, DEFAULT
+
+# What the models of a set record of themselves, so --discriminative takes none of it.
+OWN_FLAGS = ('arch', 'units', 'filters', 'depth', 'head', 'target_size', 'max_intensity',
+             'deskew', 'shifts', 'mirror', 'jobs', 'logdir')
 
 
 def parse_args(settings=None, description=__doc__):
@@ -28,9 +33,28 @@ def parse_args(settings=None, description=__doc__):
         parser.error(f'{every} trains {settings.all_classes}; '
                      f'leave out {one}={settings.class_names[args.label]}')
     args.label = args.label or 0
+    if args.discriminative is not None:
+        check_fine_tuning_flags(parser, args, every)
+    if args.epochs is None:
+        args.epochs = config.epochs if args.discriminative is None else config.fine_tuning_epochs
     args.settings = settings
     args.models_dir = cli.models_dir(args.models_dir, settings.default_models_dir(args.arch))
     return args
+
+
+def check_fine_tuning_flags(parser, args, every):
+    """That --discriminative comes with the flags it takes, and none of those
+    the models record of themselves."""
+    given = [name for name in OWN_FLAGS
+             if hasattr(args, name) and getattr(args, name) != parser.get_default(name)]
+    if given:
+        parser.error(f'--discriminative fine-tunes the models as they are; leave out '
+                     f"--{', --'.join(given)}")
+    if not args.all_classes:
+        parser.error(f'--discriminative fine-tunes every class\'s model together; add {every}')
+    if args.models_dir is None:
+        parser.error('--discriminative fine-tunes the set of --models_dir in place (the files '
+                     'it replaces kept beside them); give --models_dir')
 
 
 def chosen_dataset():
@@ -44,6 +68,8 @@ def chosen_dataset():
 def main(args=None):
     args = args or parse_args()
     settings, classes = args.settings, args.settings.class_names
+    if args.discriminative is not None:
+        return fine_tune(args)
     template = cli.training_template(args, settings,
                                      classes if args.all_classes else [classes[args.label]])
     dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
@@ -51,6 +77,18 @@ def main(args=None):
     import util
     util.train(dataset, template, None if args.all_classes else [args.label], args.models_dir,
                args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
+
+
+def fine_tune(args):
+    settings = args.settings
+    paths = cli.require_models(args.models_dir, settings.class_names, settings)
+    cli.check_models_dir(args.models_dir, paths)
+    dataset = settings.load(args.data)
+    cli.start_keras()
+    import util
+    util.fine_tune(dataset, settings, args.models_dir, args.discriminative, args.epochs,
+                   args.batch_size, args.num_images, args.skip, args.seed, args.restart,
+                   args.distribute)
 
 
 if __name__ == '__main__':

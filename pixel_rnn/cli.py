@@ -12,7 +12,7 @@ import sys
 import config
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import defaults
-from pixel_rnn.description import ModelInfo
+from pixel_rnn.description import MAX_WEIGHT, ModelInfo
 from pixel_rnn.datasets import DATASETS
 from pixel_rnn.errors import UsageError
 from pixel_rnn.startup import start_keras  # noqa: F401  (the scripts' way to start Keras)
@@ -159,8 +159,9 @@ def add_training_flags(parser, what, settings):
                           help="also train on each image's mirror image (left-right), which "
                                'is as likely a picture of its class; an epoch takes twice as long')
     how = parser.add_argument_group('how')
-    how.add_argument('--epochs', type=int_in_range(1, 100_000, 'epoch count'),
-                     default=config.epochs, help='passes over the training images')
+    how.add_argument('--epochs', type=int_in_range(1, 100_000, 'epoch count'), default=None,
+                     help=f'passes over the training images (default {config.epochs}; with '
+                          f'--discriminative {config.fine_tuning_epochs})')
     how.add_argument('--batch_size', type=int_in_range(1, 65_536, 'batch size'),
                      default=config.batch_size, help='images per training step')
     how.add_argument('--seed', type=seed, default=None, help='for repeatable runs')
@@ -170,6 +171,14 @@ def add_training_flags(parser, what, settings):
     how.add_argument('--distribute', action='store_true',
                      help="one model on all local GPUs (else CPUs) with TensorFlow's "
                           'MirroredStrategy, classes one at a time')
+    how.add_argument('--discriminative', type=float_in_range(0, MAX_WEIGHT, 'weight'), nargs='?',
+                     const=config.fine_tuning_weight, default=None, metavar='WEIGHT',
+                     help='instead of training class by class, fine-tune the trained models of '
+                          '--models_dir together so that Bayes\' rule tells the classes apart '
+                          '(with every class): the loss is -log p(class | image) + WEIGHT x '
+                          'the own model\'s -log p(image) per sub-pixel (default WEIGHT '
+                          f'{config.fine_tuning_weight:g}); on --num_images of each class after '
+                          '--skip, best images the models were not trained on')
     how.add_argument('--restart', action='store_true',
                      help='train from scratch even where an interrupted run of this training '
                           'could resume, or its finished model exists')

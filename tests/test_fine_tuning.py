@@ -154,16 +154,41 @@ def test_an_interrupted_run_leaves_the_set_as_it_was_and_resumes_at_the_next_epo
             os.path.basename(path)]
 
 
+@pytest.mark.parametrize('flags, words', [
+    (['--digit=3'], 'add --all_digits'),
+    (['--all_digits', '--units=8'], 'leave out --units'),
+    (['--all_digits', '--shifts'], 'leave out --shifts'),
+    (['--all_digits'], 'give --models_dir'),
+    (['--all_digits', '--models_dir=nowhere'], 'missing model files'),
+    (['--all_digits', '--models_dir=x', '--discriminative=-1'], "'-1' is not a valid weight"),
+])
+def test_the_fine_tuning_command_refuses_what_does_not_go_with_it(tmp_path, flags, words):
+    if '--models_dir=nowhere' in flags:
+        flags = flags[:-1] + [f'--models_dir={tmp_path / "nowhere"}']
+    result = subprocess.run([sys.executable, 'train_mnist.py', '--discriminative', *flags],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr and 'Traceback' not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
 @pytest.mark.slow
-def test_a_fine_tuned_set_classifies_and_is_described_by_the_unchanged_scripts(tmp_path):
+def test_a_set_fine_tuned_by_the_training_script_classifies_and_is_described(tmp_path):
     digits = MNIST.class_names
     dataset = three_classes(count=6, class_names=digits)
     models_dir = str(tmp_path / 'models')
     starting_set(models_dir, image_size=4, class_names=digits, units=4)
-    util.fine_tune(dataset, MNIST, models_dir, 0.5, 2, batch_size=8, num_images=6)
     np.savez(tmp_path / 'ten.npz', x_train=dataset.x_train, y_train=dataset.y_train,
              x_test=dataset.x_test, y_test=dataset.y_test)
+    result = subprocess.run(
+        [sys.executable, 'train_mnist.py', '--all_digits', '--discriminative=0.5',
+         f'--models_dir={models_dir}', f'--data={tmp_path / "ten.npz"}', '--num_images=6',
+         '--batch_size=8'], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('posterior_loss') == config.fine_tuning_epochs, result.stdout
     models = util.load_models(models_dir, digits, MNIST)
+    assert {(model.info.fine_tuning_weight, model.info.fine_tuning_epochs)
+            for model in models} == {(0.5, config.fine_tuning_epochs)}
     expected = np.mean(util.classify(models, dataset.x_test) == dataset.y_test)
     result = subprocess.run(
         [sys.executable, 'classification.py', f'--models_dir={models_dir}',
@@ -174,4 +199,5 @@ def test_a_fine_tuned_set_classifies_and_is_described_by_the_unchanged_scripts(t
     result = subprocess.run([sys.executable, 'describe.py', models_dir], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("fine-tuned with the other classes' models for 2 epochs") == 10
+    assert result.stdout.count("fine-tuned with the other classes' models for "
+                               f'{config.fine_tuning_epochs} epochs, density weight 0.5') == 10
