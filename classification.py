@@ -4,6 +4,7 @@ import os
 import numpy as np
 
 from pixel_rnn import cli
+from pixel_rnn import startup
 import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
 from pixel_rnn.datasets import reading
@@ -44,7 +45,7 @@ def classify_pictures(args, settings, models_dir):
     paths = reading.picture_paths(args.images, '--images')
     pictures = [reading.read_image(path, settings.picture_mode, '--images',
                                    reading.MAX_PICTURE_SIDE) for path in paths]
-    cli.start_keras()
+    startup.start_keras()
     import util
 
     models = load_models(models_dir, settings)
@@ -82,7 +83,7 @@ def main():
         print(f'Only {len(dataset.y_test)} test images; classifying all of them')
     chosen = reading.balanced_subset(dataset.y_test, args.num_images)
     images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
-    cli.start_keras()
+    startup.start_keras()
     from sklearn.metrics import classification_report, confusion_matrix
     import util
 

@@ -5,6 +5,7 @@ import glob
 import os
 
 from pixel_rnn import cli
+from pixel_rnn import startup
 import config
 
 
@@ -40,7 +41,7 @@ def how_trained(info):
 
 def main():
     args = parse_args()
-    cli.start_keras()
+    startup.start_keras()
     from pixel_rnn.modelfile import loading
     from pixel_rnn.description import counted
 

@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from pixel_rnn import cli
+from pixel_rnn import startup
 import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
 from pixel_rnn.datasets import reading
@@ -171,7 +172,7 @@ def main():
     models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
     cli.require_models(models_dir, [args.label], settings)
     own_pictures = read_pictures(args.complete, settings) if args.complete else None
-    cli.start_keras()
+    startup.start_keras()
     from PIL import Image
     import util
     from pixel_rnn import pictures

@@ -1,6 +1,7 @@
 """Train a generative model (GRU or PixelCNN) for one class of a data set, or for all of them."""
 import config
 from pixel_rnn import cli
+from pixel_rnn import startup
 from pixel_rnn.datasets import DATASETS, DEFAULT
 
 # What the models of a set record of themselves, so --discriminative takes none of it.
@@ -73,7 +74,7 @@ def main(args=None):
     template = cli.training_template(args, settings,
                                      classes if args.all_classes else [classes[args.label]])
     dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
-    cli.start_keras()
+    startup.start_keras()
     import util
     util.train(dataset, template, None if args.all_classes else [args.label], args.models_dir,
                args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
@@ -84,7 +85,7 @@ def fine_tune(args):
     paths = cli.require_models(args.models_dir, settings.class_names, settings)
     cli.check_models_dir(args.models_dir, paths)
     dataset = settings.load(args.data)
-    cli.start_keras()
+    startup.start_keras()
     import util
     util.fine_tune(dataset, settings, args.models_dir, args.discriminative, args.epochs,
                    args.batch_size, args.num_images, args.skip, args.seed, args.restart,

@@ -33,6 +33,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pixel_rnn import cli  # noqa: E402  (sets TensorFlow's log level before Keras loads)
+from pixel_rnn import startup  # noqa: E402  (sets TensorFlow's log level before Keras loads)
 import config  # noqa: E402
 from pixel_rnn.datasets import DATASETS  # noqa: E402
 from pixel_rnn.datasets import reading  # noqa: E402
@@ -283,7 +284,7 @@ def append_csv(row, path):
 def main():
     args = parse_args()
     settings = DATASETS[args.dataset]
-    cli.start_keras()
+    startup.start_keras()
     infos = [template(arch, values, settings, args) for arch, values in args.candidate]
     dataset = settings.load(args.data)
     test = reading.balanced_subset(dataset.y_test, args.num_test)

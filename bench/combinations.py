@@ -26,10 +26,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from pixel_rnn import cli  # noqa: E402
+from pixel_rnn import startup  # noqa: E402
 from pixel_rnn.datasets import DATASETS  # noqa: E402
 
-cli.start_keras()
+startup.start_keras()
 import numpy as np  # noqa: E402
 import util  # noqa: E402
 

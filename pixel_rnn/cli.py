@@ -15,7 +15,6 @@ from pixel_rnn.architectures.params import defaults
 from pixel_rnn.description import MAX_WEIGHT, ModelInfo
 from pixel_rnn.datasets import DATASETS
 from pixel_rnn.errors import UsageError
-from pixel_rnn.startup import start_keras  # noqa: F401  (the scripts' way to start Keras)
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
