@@ -80,7 +80,7 @@ def objective(log_priors, weight, num_subpixels):
 
 
 def fine_tune(models, log_priors, paths, levels, labels, weight, epochs, batch_size,
-              backup_dir, run, restart=False, distribute=False):
+              backup_dir, run, restart=False, distribute=False, callbacks=()):
     """Fine-tune models (a ClassModel per class, in the order of labels'
     numbers, log_priors theirs) together on levels (images, *shape) of
     classes labels, for epochs; then put each at its path of paths, all
@@ -98,7 +98,7 @@ def fine_tune(models, log_priors, paths, levels, labels, weight, epochs, batch_s
             keras.optimizers.schedules.CosineDecay(RATE, decay_steps=steps), clipnorm=1.0),
             loss=loss, metrics=metrics)
         network.fit(levels.astype('int32'), labels.astype('int32'), batch_size=batch_size,
-                    epochs=epochs, callbacks=[backup, stop], verbose=progress_mode())
+                    epochs=epochs, callbacks=[backup, *callbacks, stop], verbose=progress_mode())
     write_new_models(models, paths, weight, epochs, backup_dir)
     finish(backup_dir)
 
