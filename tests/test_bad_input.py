@@ -282,7 +282,8 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path, script, args, words):
 def test_help_shows_the_defaults():
     result = run_script('train_mnist.py', '--help')
     assert result.returncode == 0
-    assert '(default: 32)' in result.stdout and '(default: 50)' in result.stdout
+    assert '(default: 32)' in result.stdout
+    assert '(default 50; with --discriminative 4)' in ' '.join(result.stdout.split())
 
 
 @pytest.mark.slow
