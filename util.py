@@ -215,7 +215,7 @@ def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_ima
             labels.append(np.full(len(levels[-1]), label))
         run = dict(weight=weight, epochs=epochs, batch_size=batch_size, seed=seed,
                    num_images=num_images, skip=skip, data_source=dataset.source,
-                   rate=fine_tuning.RATE,
+                   rate=fine_tuning.RATE, posterior_scale=fine_tuning.POSTERIOR_SCALE,
                    models=[one_class.class_run(model.info) for model in models])
         print(f'Fine-tuning the {len(models)} models of {models_dir} together on '
               f'{sum(map(len, levels))} images: {epochs} epochs, density weight {weight:g}')

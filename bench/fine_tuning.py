@@ -4,7 +4,8 @@ bits/dim, both of the exact likelihoods. The set is copied first, so the
 folder given is left as it is.
 
     python bench/fine_tuning.py --models_dir trained/mnist_pixelcnn_models --data mnist.npz \\
-        --weight 1 --epochs 4 --num_images 500 [--rate 1e-4] [--dataset cifar] [--test 10000] [--cost]
+        --weight 1 --epochs 4 --num_images 500 [--rate 1e-4] [--scale 1] [--dataset cifar] \
+        [--test 10000] [--cost]
 
 --cost also times an epoch of training each class's model alone on the same
 images (a copy of it), against an epoch of the set together: the ratio is
@@ -72,6 +73,8 @@ def main():
     parser.add_argument('--models_dir', required=True)
     parser.add_argument('--weight', type=float, default=1.0)
     parser.add_argument('--rate', type=float, default=fine_tuning.RATE, help="Adam's rate")
+    parser.add_argument('--scale', type=float, default=fine_tuning.POSTERIOR_SCALE,
+                        help='posterior scale')
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--batch_size', type=int, default=64)
     parser.add_argument('--num_images', type=int, default=500)
@@ -80,6 +83,7 @@ def main():
     parser.add_argument('--cost', action='store_true')
     args = parser.parse_args()
     fine_tuning.RATE = args.rate
+    fine_tuning.POSTERIOR_SCALE = args.scale
     settings = DATASETS[args.dataset]
     dataset = settings.load(args.data)
     models = util.load_models(args.models_dir, dataset.class_names, settings)

@@ -64,6 +64,28 @@ def fine_tune(dataset, models_dir, epochs=3, weight=0.5, **flags):
                    num_images=24, seed=0, **flags)
 
 
+@pytest.mark.parametrize('scale', [1.0, 0.1])
+def test_the_objective_is_the_scaled_posterior_loss_plus_the_weighted_density_term(scale):
+    log_likelihoods = np.array([[-30.0, -33.0, -29.0], [-50.0, -40.0, -41.0]], 'float32')
+    labels, log_priors = np.array([0, 1]), np.log([0.5, 0.3, 0.2])
+    loss, (posterior_loss, accuracy, bits_per_dim) = fine_tuning.objective(
+        log_priors, weight=0.5, num_subpixels=10, scale=scale)
+    scores = log_likelihoods + log_priors
+    own = log_likelihoods[[0, 1], labels]
+
+    def cross_entropy(scores):
+        return logsumexp(scores, axis=1) - scores[[0, 1], labels]
+
+    np.testing.assert_allclose(loss(labels, log_likelihoods),
+                               cross_entropy(scale * scores) - 0.5 * own / 10, rtol=1e-5)
+    # What an epoch's line shows is of the posterior Bayes' rule uses, whatever the scale.
+    np.testing.assert_allclose(posterior_loss(labels, log_likelihoods), cross_entropy(scores),
+                               rtol=1e-5)
+    np.testing.assert_array_equal(accuracy(labels, log_likelihoods), [0, 1])
+    np.testing.assert_allclose(bits_per_dim(labels, log_likelihoods), -own / 10 / np.log(2),
+                               rtol=1e-5)
+
+
 @pytest.mark.parametrize('params', ARCHS, ids=['gru', 'pixelcnn'])
 def test_fine_tuning_lowers_the_posterior_loss_and_raises_training_accuracy(tmp_path, params):
     dataset, models_dir = three_classes(), str(tmp_path)
