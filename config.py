@@ -36,7 +36,7 @@ trained_dir = os.path.join(project_dir, 'trained')
 # The sets that ship with the project, in git: a missing one is restored, not retrained.
 SHIPPED_MODELS_DIRS = tuple(os.path.join(trained_dir, name) for name in
                             ('mnist_models', 'mnist_pixelcnn_models',
-                             'mnist_pixelcnn_mmi_models', 'cifar_models'))
+                             'mnist_pixelcnn_mmi_models', 'cifar_models', 'cifar_mmi_models'))
 model_file = 'model_{}.h5'
 generated_dir = os.path.join(project_dir, 'generated')
 # classification.py --report's pictures.

@@ -270,6 +270,8 @@ def test_weights_declared_but_not_stored_are_refused(tmp_path):
     ('mnist_pixelcnn_models', mnist.MNIST,
      dict(arch='pixelcnn', image_size=14, levels=4, shifts=8, epochs=5)),
     ('cifar_models', cifar.CIFAR, dict(arch='gru', image_size=10, levels=7, colours=3)),
+    ('cifar_mmi_models', cifar.CIFAR, dict(arch='gru', image_size=10, levels=7, colours=3,
+                                           fine_tuning_weight=1.0, fine_tuning_epochs=2)),
 ])
 def test_the_shipped_sets_load_and_are_what_the_readme_says(folder, settings, expected):
     models = util.load_models(os.path.join(ROOT, 'trained', folder), settings.class_names,

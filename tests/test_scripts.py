@@ -251,8 +251,8 @@ def test_describe_lists_every_shipped_folder_and_all_each_record_holds():
     assert result.returncode == 0, result.stderr
     folders = [line for line in result.stdout.splitlines() if not line.startswith(' ')]
     assert folders == [f'{config.trained_dir}/{name}: 10 model files'
-                       for name in ('cifar_models', 'mnist_models', 'mnist_pixelcnn_mmi_models',
-                                    'mnist_pixelcnn_models')]
+                       for name in ('cifar_mmi_models', 'cifar_models', 'mnist_models',
+                                    'mnist_pixelcnn_mmi_models', 'mnist_pixelcnn_models')]
     gru_0 = result.stdout.split('mnist_models: 10 model files')[1].splitlines()[1:3]
     assert '12 epochs on 5423 images of mnist.npz after the first 500 of the class' in gru_0[0]
     assert gru_0[1].strip() == ('batch 32, seed 0, no training loss recorded, written by '
@@ -260,6 +260,11 @@ def test_describe_lists_every_shipped_folder_and_all_each_record_holds():
     fine_tuned = result.stdout.split('mnist_pixelcnn_mmi_models: 10 model files')[1]
     assert fine_tuned.count("fine-tuned with the other classes' models for 4 epochs, density "
                             'weight 1;') == 10
+    fine_tuned_cifar = result.stdout.split('cifar_mmi_models: 10 model files')[1].split(
+        'cifar_models: 10 model files')[0]
+    assert fine_tuned_cifar.count("30 epochs on 5000 images of cifar10, loss") == 10
+    assert fine_tuned_cifar.count("fine-tuned with the other classes' models for 2 epochs, "
+                                  'density weight 1;') == 10
 
 
 def test_a_new_architecture_trains_into_a_folder_of_its_own(monkeypatch):
