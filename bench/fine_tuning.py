@@ -4,7 +4,7 @@ bits/dim, both of the exact likelihoods. The set is copied first, so the
 folder given is left as it is.
 
     python bench/fine_tuning.py --models_dir trained/mnist_pixelcnn_models --data mnist.npz \\
-        --weight 1 --epochs 4 --num_images 500 [--rate 1e-4] [--scale 1] [--dataset cifar] \
+        --weight 1 --epochs 4 --num_images 500 [--rate 1e-4] [--scale 1] [--dataset cifar] \\
         [--test 10000] [--cost]
 
 --cost also times an epoch of training each class's model alone on the same
