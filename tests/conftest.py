@@ -1,7 +1,12 @@
+import contextlib
 import hashlib
+import io
 import os
+import runpy
+import signal
 import subprocess
 import sys
+import traceback
 
 import numpy as np
 import pytest
@@ -45,6 +50,51 @@ def run_script(*args, cwd=ROOT, timeout=600):
     (subprocess.TimeoutExpired where it runs past timeout seconds)."""
     return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def run_in_process(*args, cwd=ROOT, timeout=600):
+    """Run one of the scripts as run_script does, but in this process: the
+    same code from `if __name__ == '__main__'` on, its exit status and output,
+    without the seconds a new interpreter spends importing TensorFlow. What
+    only a new process shows (TensorFlow's start-up lines, signals, worker
+    processes, the environment it starts with) needs run_script. A script
+    still running after timeout seconds is stopped (SIGALRM interrupts even
+    a wait in the system, as for a FIFO) and fails with a traceback."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved_argv, saved_cwd = sys.argv, os.getcwd()
+    saved_alarm = signal.signal(signal.SIGALRM, time_is_up)
+    sys.argv = list(args)
+    os.chdir(cwd)
+    signal.alarm(timeout)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            returncode = exit_status(args[0])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, saved_alarm)
+        sys.argv = saved_argv
+        os.chdir(saved_cwd)
+    return subprocess.CompletedProcess(args, returncode, stdout.getvalue(), stderr.getvalue())
+
+
+def time_is_up(signum, frame):
+    raise TimeoutError('the script ran past its time')
+
+
+def exit_status(script):
+    """Run script as __main__ and return the status the interpreter would
+    exit with, writing to sys.stderr what it would write there."""
+    try:
+        runpy.run_path(script, run_name='__main__')
+    except SystemExit as exit:
+        if exit.code is None or isinstance(exit.code, int):
+            return exit.code or 0
+        print(exit.code, file=sys.stderr)
+        return 1
+    except BaseException:  # as the interpreter does with what nothing caught
+        traceback.print_exc()
+        return 1
+    return 0
 
 
 def last_line(text):

@@ -18,7 +18,7 @@ import keras
 from pixel_rnn.modelfile import saving
 import config
 import test_model_files as hostile
-from conftest import ROOT, last_line, rigged_model, run_script, snapshot
+from conftest import ROOT, last_line, rigged_model, run_in_process, run_script, snapshot
 from test_model_files import write_keras2_gru_file
 
 
@@ -270,7 +270,7 @@ BAD_INPUT = [
 def test_bad_input_gets_one_line_and_exit_2(tmp_path, script, args, words):
     arguments = args(tmp_path)
     made = snapshot(tmp_path)
-    result = run_script(script, *arguments)
+    result = run_in_process(script, *arguments)
     assert result.returncode == 2, result.stderr
     assert 'Traceback' not in result.stderr
     assert result.stderr.strip() == last_line(result.stderr), result.stderr
@@ -303,14 +303,14 @@ def test_a_subset_keeps_the_classes_balanced_and_fewer_images_are_said(tmp_path)
     for digit in range(10):
         saving.save(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
                         config.model_path(str(tmp_path), digit))
-    result = run_script('classification.py', '--data=bundled', '--num_images=500', '--report',
-                        f'--models_dir={tmp_path}', f'--report_dir={tmp_path}/report')
+    result = run_in_process('classification.py', '--data=bundled', '--num_images=500', '--report',
+                            f'--models_dir={tmp_path}', f'--report_dir={tmp_path}/report')
     assert result.returncode == 0, result.stderr
     supports = re.findall(r'^ +(\d) +[\d.]+ +[\d.]+ +[\d.]+ +(\d+)$', result.stdout, re.M)
     assert [int(support) for _, support in supports] == [50] * 10, result.stdout
     assert '\x1b' not in result.stdout, 'no terminal control characters in a pipe'
-    result = run_script('classification.py', '--data=bundled', '--num_images=1000000',
-                        f'--models_dir={tmp_path}')
+    result = run_in_process('classification.py', '--data=bundled', '--num_images=1000000',
+                            f'--models_dir={tmp_path}')
     assert result.returncode == 0, result.stderr
     assert 'Only 5000 test images; classifying all of them' in result.stdout
 
@@ -411,7 +411,8 @@ def test_a_hostile_model_file_gets_one_line_and_exit_2(tmp_path, good_models, ch
     models_dir = hostile_folder(good_models, tmp_path, change)
     for script in scripts:
         before = snapshot(tmp_path)
-        result = run_script(script, *script_arguments(script, tmp_path, models_dir), timeout=120)
+        result = run_in_process(script, *script_arguments(script, tmp_path, models_dir),
+                                timeout=120)
         assert_refused_in_one_line(result, words)
         assert snapshot(tmp_path) == before, 'a refused run writes nothing'
 
@@ -422,7 +423,7 @@ def test_describe_refuses_each_hostile_file_in_its_listing_and_exits_2(tmp_path,
     for index, (change, words, _) in enumerate(case.values for case in HOSTILE_MODELS):
         folders.append(hostile_folder(good_models, tmp_path / str(index), change))
     before = snapshot(tmp_path)
-    result = run_script('describe.py', *map(str, folders), timeout=300)
+    result = run_in_process('describe.py', *map(str, folders), timeout=300)
     assert_refused_in_one_line(result, HOSTILE_MODELS[0].values[1])
     assert f'(and {len(HOSTILE_MODELS) - 1} more refused)' in result.stderr
     listed = [line for line in result.stdout.splitlines() if line.startswith('  model_0.h5')]

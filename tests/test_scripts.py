@@ -14,7 +14,7 @@ from pixel_rnn.datasets import mnist
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
 import util
-from conftest import ROOT, last_line, rigged_model, run_script
+from conftest import ROOT, last_line, rigged_model, run_in_process, run_script
 
 
 def assert_refused(result, *words):
@@ -38,13 +38,13 @@ def assert_refused(result, *words):
 ])
 @pytest.mark.slow
 def test_bad_flags_get_one_line_and_exit_2(args, words):
-    result = run_script(*args)
+    result = run_in_process(*args)
     assert_refused(result, *words)
     assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_missing_models_folder_names_the_files_and_the_command(tmp_path):
-    result = run_script('classification.py', f'--models_dir={tmp_path}/none')
+    result = run_in_process('classification.py', f'--models_dir={tmp_path}/none')
     assert_refused(result, 'model_0.h5', 'model_9.h5', 'python train_mnist.py --all_digits')
 
 
@@ -56,7 +56,7 @@ def save_rigged(models_dir, class_name, levels=7, **fields):
 def test_partial_models_folder_names_only_the_missing_files(tmp_path):
     for digit in range(9):
         save_rigged(tmp_path, digit)
-    result = run_script('classification.py', f'--models_dir={tmp_path}', '--data=bundled')
+    result = run_in_process('classification.py', f'--models_dir={tmp_path}', '--data=bundled')
     assert_refused(result, 'model_9.h5', 'train_mnist.py')
     assert 'model_8.h5' not in last_line(result.stderr)
 
@@ -76,22 +76,22 @@ def test_models_that_disagree_with_each_other_or_the_data_are_refused(tmp_path, 
     fields = {'class_name': '7', **odd_one}
     model = rigged_model(np.full(fields.pop('levels', 7), 0.1), **fields)
     saving.save(model, config.model_path(str(tmp_path), 7))
-    result = run_script('classification.py', f'--models_dir={tmp_path}', '--data=bundled')
+    result = run_in_process('classification.py', f'--models_dir={tmp_path}', '--data=bundled')
     assert_refused(result, *words)
 
 
 def test_cifar_models_are_not_used_as_mnist_ones(tmp_path):
     saving.save(rigged_model(np.full(7, 1 / 7), colours=3, class_name='cat'),
                     config.model_path(str(tmp_path), 0))
-    assert_refused(run_script('generate.py', '--digit=0', f'--models_dir={tmp_path}'),
+    assert_refused(run_in_process('generate.py', '--digit=0', f'--models_dir={tmp_path}'),
                    'model_0.h5', 'cifar cat', 'not mnist')
 
 
 def test_levels_and_size_come_from_the_model_file(tmp_path):
     save_rigged(tmp_path, 4, levels=5, image_size=6)
     out = tmp_path / 'grid.png'
-    result = run_script('generate.py', '--digit=4', f'--models_dir={tmp_path}', f'--out={out}',
-                        '--grid_size=2', '--output_size=6')
+    result = run_in_process('generate.py', '--digit=4', f'--models_dir={tmp_path}', f'--out={out}',
+                            '--grid_size=2', '--output_size=6')
     assert result.returncode == 0, result.stderr
     with Image.open(out) as grid:
         assert grid.size == (13, 13)  # two cells of 6 and a line between
@@ -99,16 +99,16 @@ def test_levels_and_size_come_from_the_model_file(tmp_path):
 
 def test_corrupt_model_file_is_refused(tmp_path):
     (tmp_path / 'model_2.h5').write_bytes(b'\x89HDF\r\n' + b'\0' * 100)
-    result = run_script('generate.py', '--digit=2', f'--models_dir={tmp_path}')
+    result = run_in_process('generate.py', '--digit=2', f'--models_dir={tmp_path}')
     assert_refused(result, 'model_2.h5', 'not a readable model file')
 
 
 def test_bad_data_paths_are_refused(tmp_path):
-    assert_refused(run_script('train_mnist.py', f'--data={tmp_path}/nope.npz'),
+    assert_refused(run_in_process('train_mnist.py', f'--data={tmp_path}/nope.npz'),
                    'nope.npz', 'no such file')
     other = tmp_path / 'digits.csv'
     other.write_text('0,1')
-    assert_refused(run_script('train_mnist.py', f'--data={other}'),
+    assert_refused(run_in_process('train_mnist.py', f'--data={other}'),
                    'digits.csv', 'unknown file format')
 
 
@@ -127,15 +127,15 @@ def test_all_digits_flag_reads_like_the_tutorial(monkeypatch, flags, expected):
 def test_train_generate_classify_on_bundled_images(tmp_path, flags):
     models_dir = str(tmp_path / 'models')
     for digit in (0, 1):
-        result = run_script('train_mnist.py', f'--digit={digit}', '--num_images=300',
-                            '--epochs=6', '--data=bundled', f'--models_dir={models_dir}',
-                            '--seed=0', *flags)
+        result = run_in_process('train_mnist.py', f'--digit={digit}', '--num_images=300',
+                                '--epochs=6', '--data=bundled', f'--models_dir={models_dir}',
+                                '--seed=0', *flags)
         assert result.returncode == 0, result.stderr
         assert f'Saved {config.model_path(models_dir, digit)}' in result.stdout
 
     grid_path = str(tmp_path / 'grid.png')
-    result = run_script('generate.py', '--digit=1', f'--models_dir={models_dir}',
-                        f'--out={grid_path}', '--grid_size=3', '--output_size=20')
+    result = run_in_process('generate.py', '--digit=1', f'--models_dir={models_dir}',
+                            f'--out={grid_path}', '--grid_size=3', '--output_size=20')
     assert result.returncode == 0, result.stderr
     assert grid_path in result.stdout
     with Image.open(grid_path) as grid:
@@ -160,20 +160,20 @@ def test_train_generate_classify_on_bundled_images(tmp_path, flags):
 ])
 @pytest.mark.slow
 def test_bad_cifar_flags_get_one_line_and_exit_2(args, words):
-    result = run_script(*args)
+    result = run_in_process(*args)
     assert_refused(result, *words)
     assert len(result.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.slow
 def test_cifar_without_models_or_data_says_what_to_do(tmp_path):
-    assert_refused(run_script('classification.py', '--dataset=cifar',
-                              f'--models_dir={tmp_path}'),
+    assert_refused(run_in_process('classification.py', '--dataset=cifar',
+                                  f'--models_dir={tmp_path}'),
                    'model_airplane.h5', 'model_truck.h5', 'python train_cifar.py --all_labels')
-    assert_refused(run_script('generate.py', '--dataset=cifar', '--label=3',
-                              f'--models_dir={tmp_path}'),
+    assert_refused(run_in_process('generate.py', '--dataset=cifar', '--label=3',
+                                  f'--models_dir={tmp_path}'),
                    'model_cat.h5', 'python train_cifar.py --label=cat')
-    assert_refused(run_script('train_cifar.py', f'--data={tmp_path}/cifar.tar.gz'),
+    assert_refused(run_in_process('train_cifar.py', f'--data={tmp_path}/cifar.tar.gz'),
                    'cifar.tar.gz', 'no such file')
 
 
@@ -187,8 +187,8 @@ def test_train_draw_and_classify_with_colour_models(tmp_path):
     np.savez(npz, x_train=rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8),
              y_train=np.arange(40) % 10, x_test=x_test, y_test=y_test)
     models_dir = str(tmp_path / 'models')
-    result = run_script('train_cifar.py', '--label=cat', '--epochs=1', f'--data={npz}',
-                        f'--models_dir={models_dir}')
+    result = run_in_process('train_cifar.py', '--label=cat', '--epochs=1', f'--data={npz}',
+                            f'--models_dir={models_dir}')
     assert result.returncode == 0, result.stderr
     assert f'Saved {models_dir}/model_cat.h5' in result.stdout
     # The other classes' models, made without training, give all their mass to
@@ -200,14 +200,14 @@ def test_train_draw_and_classify_with_colour_models(tmp_path):
             saving.save(rigged_model(np.eye(7)[level], colours=3, class_name=name),
                         config.model_path(models_dir, name))
     out = str(tmp_path / 'cats.png')
-    result = run_script('generate.py', '--dataset=cifar', '--label=cat', '--grid_size=2',
-                        f'--models_dir={models_dir}', f'--out={out}')
+    result = run_in_process('generate.py', '--dataset=cifar', '--label=cat', '--grid_size=2',
+                            f'--models_dir={models_dir}', f'--out={out}')
     assert result.returncode == 0, result.stderr
     with Image.open(out) as grid:
         assert grid.size == (65, 65) and grid.mode == 'RGB'
-    result = run_script('classification.py', '--dataset=cifar', f'--data={npz}',
-                        f'--models_dir={models_dir}', '--report', '--moves=2',
-                        f'--report_dir={tmp_path}/report')
+    result = run_in_process('classification.py', '--dataset=cifar', f'--data={npz}',
+                            f'--models_dir={models_dir}', '--report', '--moves=2',
+                            f'--report_dir={tmp_path}/report')
     assert result.returncode == 0, result.stderr
     accuracy_line, = [line for line in result.stdout.splitlines() if line.startswith('Classification accuracy')]
     assert 'each image and 2 moves of it' in accuracy_line
@@ -226,7 +226,7 @@ def test_describe_says_what_a_models_folder_holds(tmp_path):
     (tmp_path / 'model_4.h5').write_bytes(b'not a model')
     one = tmp_path / 'one'
     save_rigged(one, 0, epochs=1, num_images=1, data_source='bundled', loss=0.25)
-    result = run_script('describe.py', str(tmp_path), str(one))
+    result = run_in_process('describe.py', str(tmp_path), str(one))
     lines = result.stdout.splitlines()
     assert lines[0] == f'{tmp_path}: 2 model files'
     assert lines[1].startswith('  model_3.h5: mnist 3: 10x10, 7 levels, grey, gru (units 4')
@@ -241,13 +241,13 @@ def test_describe_says_what_a_models_folder_holds(tmp_path):
     assert_refused(result, 'model_4.h5', 'not a readable model file')
     assert len(result.stderr.strip().splitlines()) == 1
     (tmp_path / 'model_4.h5').unlink()
-    assert run_script('describe.py', str(tmp_path)).returncode == 0
-    assert_refused(run_script('describe.py', str(tmp_path / 'nowhere')), 'nowhere', 'no such')
+    assert run_in_process('describe.py', str(tmp_path)).returncode == 0
+    assert_refused(run_in_process('describe.py', str(tmp_path / 'nowhere')), 'nowhere', 'no such')
 
 
 @pytest.mark.slow
 def test_describe_lists_every_shipped_folder_and_all_each_record_holds():
-    result = run_script('describe.py')
+    result = run_in_process('describe.py')
     assert result.returncode == 0, result.stderr
     folders = [line for line in result.stdout.splitlines() if not line.startswith(' ')]
     assert folders == [f'{config.trained_dir}/{name}: 10 model files'
@@ -300,9 +300,9 @@ def test_a_missing_shipped_set_is_restored_not_retrained(tmp_path):
 
 @pytest.mark.slow
 def test_readmes_pixelcnn_commands_work_from_another_folder(tmp_path):
-    result = run_script(os.path.join(ROOT, 'generate.py'), '--digit=5', '--grid_size=1',
-                        '--models_dir=trained/mnist_pixelcnn_models', '--out=five.png',
-                        cwd=tmp_path)
+    result = run_in_process(os.path.join(ROOT, 'generate.py'), '--digit=5', '--grid_size=1',
+                            '--models_dir=trained/mnist_pixelcnn_models', '--out=five.png',
+                            cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert os.listdir(tmp_path) == ['five.png']
 
