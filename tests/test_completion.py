@@ -11,7 +11,7 @@ from pixel_rnn.architectures import pixelcnn
 from pixel_rnn.modelfile import saving
 import config
 import util
-from conftest import gru_model, model_info, rigged_model, run_script
+from conftest import gru_model, model_info, rigged_model, run_in_process
 from pixel_rnn.architectures import ClassModel
 
 LEVELS = 7
@@ -133,9 +133,9 @@ def check_completion_picture(path, originals, size, completions):
 def test_the_script_completes_test_images_of_the_class(tmp_path):
     save_uniform_model(tmp_path, '3')
     out = tmp_path / 'completions.png'
-    result = run_script('generate.py', '--complete', '--digit=3', '--data=bundled',
-                        f'--models_dir={tmp_path}', '--num_images=2', '--grid_size=3',
-                        '--output_size=20', f'--out={out}', '--seed=0')
+    result = run_in_process('generate.py', '--complete', '--digit=3', '--data=bundled',
+                            f'--models_dir={tmp_path}', '--num_images=2', '--grid_size=3',
+                            '--output_size=20', f'--out={out}', '--seed=0')
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == f'Saved {out}'
     dataset = mnist.load('bundled')
@@ -153,9 +153,9 @@ def test_the_script_completes_picture_files_brought_to_the_data_sets_form(tmp_pa
     for picture, path in zip(pictures, paths):
         Image.fromarray(picture).save(path)
     out = tmp_path / 'cats.png'
-    result = run_script('generate.py', '--dataset=cifar', '--label=cat', '--complete', *paths,
-                        f'--models_dir={tmp_path}', '--grid_size=2', '--output_size=16',
-                        f'--out={out}')
+    result = run_in_process('generate.py', '--dataset=cifar', '--label=cat', '--complete',
+                            *paths, f'--models_dir={tmp_path}', '--grid_size=2',
+                            '--output_size=16', f'--out={out}')
     assert result.returncode == 0, result.stderr
     # As classification.py --images makes them: 32x32 colour, then shrunk and quantized.
     images = np.stack([util.in_dataset_form(reading.read_image(path, 'RGB'), 32)[0]

@@ -14,7 +14,7 @@ import train
 import util
 from pixel_rnn.datasets import DATASETS, cifar, fashion, mnist
 from pixel_rnn.errors import UsageError
-from conftest import ROOT, last_line, run_script
+from conftest import ROOT, last_line, run_in_process, run_script
 from test_data import assert_same, write_idx
 
 IDX_NAMES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
@@ -173,7 +173,7 @@ def test_train_takes_a_class_by_name_or_number(monkeypatch):
     (['--deskew'], ['unrecognized arguments: --deskew']),  # handwriting's, not clothes'
 ], ids=['unknown name', 'number too high', 'all and one', 'deskew'])
 def test_train_refuses_in_one_line(flags, words):
-    result = run_script('train.py', '--dataset=fashion', *flags)
+    result = run_in_process('train.py', '--dataset=fashion', *flags)
     assert result.returncode == 2 and result.stdout == ''
     assert result.stderr.strip() == last_line(result.stderr)
     for word in words:
@@ -200,21 +200,21 @@ def test_train_generate_and_classify_fashion(tmp_path):
             for model in models} == {('fashion', 3, 'data')}
 
     grid = tmp_path / 'sneakers.png'
-    result = run_script('generate.py', '--dataset=fashion', '--label=sneaker', '--grid_size=2',
-                        f'--models_dir={models_dir}', f'--out={grid}', '--seed=0')
+    result = run_in_process('generate.py', '--dataset=fashion', '--label=sneaker', '--grid_size=2',
+                            f'--models_dir={models_dir}', f'--out={grid}', '--seed=0')
     assert result.returncode == 0, result.stderr
     with Image.open(grid) as picture:
         assert picture.size == (2 * 32 + 1, 2 * 32 + 1)
 
-    result = run_script('classification.py', '--dataset=fashion', f'--data={tmp_path / "data"}',
-                        f'--models_dir={models_dir}')
+    result = run_in_process('classification.py', '--dataset=fashion',
+                            f'--data={tmp_path / "data"}', f'--models_dir={models_dir}')
     assert result.returncode == 0, result.stderr
     accuracy = float(last_line(result.stdout).split(': ')[1])
     assert last_line(result.stdout).startswith('Classification accuracy') and 0 <= accuracy <= 1
 
 
 def test_classification_without_fashion_models_says_how_to_train_them(tmp_path):
-    result = run_script('classification.py', '--dataset=fashion', f'--models_dir={tmp_path}')
+    result = run_in_process('classification.py', '--dataset=fashion', f'--models_dir={tmp_path}')
     assert result.returncode == 2
     assert ('train them with: python train.py --dataset=fashion --all_labels '
             f'--models_dir={tmp_path}') in result.stderr

@@ -1,8 +1,6 @@
 """Fine-tuning a set of class models together (maximum mutual information)."""
 import itertools
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -10,7 +8,7 @@ from scipy.special import logsumexp
 
 import config
 import util
-from conftest import ROOT, model_info, snapshot
+from conftest import model_info, run_in_process, snapshot
 from pixel_rnn import files
 from pixel_rnn.datasets import reading
 from pixel_rnn.datasets.mnist import MNIST
@@ -187,8 +185,7 @@ def test_an_interrupted_run_leaves_the_set_as_it_was_and_resumes_at_the_next_epo
 def test_the_fine_tuning_command_refuses_what_does_not_go_with_it(tmp_path, flags, words):
     if '--models_dir=nowhere' in flags:
         flags = flags[:-1] + [f'--models_dir={tmp_path / "nowhere"}']
-    result = subprocess.run([sys.executable, 'train_mnist.py', '--discriminative', *flags],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = run_in_process('train_mnist.py', '--discriminative', *flags, timeout=60)
     assert result.returncode == 2, result.stderr
     assert words in result.stderr and 'Traceback' not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -202,24 +199,20 @@ def test_a_set_fine_tuned_by_the_training_script_classifies_and_is_described(tmp
     starting_set(models_dir, image_size=4, class_names=digits, units=4)
     np.savez(tmp_path / 'ten.npz', x_train=dataset.x_train, y_train=dataset.y_train,
              x_test=dataset.x_test, y_test=dataset.y_test)
-    result = subprocess.run(
-        [sys.executable, 'train_mnist.py', '--all_digits', '--discriminative=0.5',
-         f'--models_dir={models_dir}', f'--data={tmp_path / "ten.npz"}', '--num_images=6',
-         '--batch_size=8'], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = run_in_process('train_mnist.py', '--all_digits', '--discriminative=0.5',
+                            f'--models_dir={models_dir}', f'--data={tmp_path / "ten.npz"}',
+                            '--num_images=6', '--batch_size=8', timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count('posterior_loss') == config.fine_tuning_epochs, result.stdout
     models = util.load_models(models_dir, digits, MNIST)
     assert {(model.info.fine_tuning_weight, model.info.fine_tuning_epochs)
             for model in models} == {(0.5, config.fine_tuning_epochs)}
     expected = np.mean(util.classify(models, dataset.x_test) == dataset.y_test)
-    result = subprocess.run(
-        [sys.executable, 'classification.py', f'--models_dir={models_dir}',
-         f'--data={tmp_path / "ten.npz"}'], cwd=ROOT, capture_output=True, text=True,
-        timeout=300)
+    result = run_in_process('classification.py', f'--models_dir={models_dir}',
+                            f'--data={tmp_path / "ten.npz"}', timeout=300)
     assert result.returncode == 0, result.stderr
     assert f'{expected:.4f}' in result.stdout, result.stdout
-    result = subprocess.run([sys.executable, 'describe.py', models_dir], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = run_in_process('describe.py', models_dir, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("fine-tuned with the other classes' models for "
                                f'{config.fine_tuning_epochs} epochs, density weight 0.5') == 10

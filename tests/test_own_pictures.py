@@ -11,7 +11,7 @@ from pixel_rnn.datasets import mnist
 from pixel_rnn.modelfile import saving
 import config
 import util
-from conftest import ROOT, model_info, rigged_model, run_script
+from conftest import ROOT, model_info, rigged_model, run_in_process
 from pixel_rnn.architectures import ClassModel
 
 LINE = re.compile(r'^(.+): (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\)'
@@ -51,7 +51,8 @@ def test_own_pictures_come_back_with_their_class_inverted_or_not(tmp_path):
     expected[str(tmp_path / 'wide.png')] = (str(bundled.y_test[0]), True)
     (folder / 'notes.txt').write_text('not a picture, and not asked for')
 
-    result = run_script('classification.py', '--images', str(folder), str(tmp_path / 'wide.png'))
+    result = run_in_process('classification.py', '--images', str(folder),
+                            str(tmp_path / 'wide.png'))
     assert result.returncode == 0, result.stderr
     lines = classified(result.stdout)
     assert sorted(lines) == sorted(expected), result.stdout
@@ -87,7 +88,7 @@ def test_probabilities_are_bayes_rule_in_log_space(tmp_path):
         model = rigged_model([level_0] + [(1 - level_0) / 6] * 6, class_name=str(digit))
         saving.save(model, config.model_path(str(models_dir), digit))
     paths = save_blank_pictures(tmp_path)
-    result = run_script('classification.py', f'--models_dir={models_dir}', '--images', *paths)
+    result = run_in_process('classification.py', f'--models_dir={models_dir}', '--images', *paths)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         f'{paths[0]}: 4 (0.6000), 7 (0.3000), 0 (0.1000)',
@@ -114,8 +115,8 @@ def test_a_folder_that_mixes_architectures_is_said(tmp_path):
                         config.model_path(str(tmp_path), digit))
     pixelcnn = ClassModel.create(model_info(arch='pixelcnn', filters=2, depth=0, class_name='9'))
     saving.save(pixelcnn, config.model_path(str(tmp_path), 9))
-    result = run_script('classification.py', f'--models_dir={tmp_path}', '--images',
-                        *save_blank_pictures(tmp_path))
+    result = run_in_process('classification.py', f'--models_dir={tmp_path}', '--images',
+                            *save_blank_pictures(tmp_path))
     assert result.returncode == 0, result.stderr
     assert (f'Note: the models of {tmp_path} are of more than one architecture '
             '(gru for 0, 1, 2, 3, 4, 5, 6, 7, 8; pixelcnn for 9)') in result.stdout
@@ -128,8 +129,8 @@ def test_report_writes_the_confusion_matrix_and_the_misclassified_images(tmp_pat
         saving.save(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
                         config.model_path(str(models_dir), digit))
     report_dir = tmp_path / 'report'
-    result = run_script('classification.py', '--data=bundled', '--num_images=50', '--report',
-                        f'--models_dir={models_dir}', f'--report_dir={report_dir}')
+    result = run_in_process('classification.py', '--data=bundled', '--num_images=50', '--report',
+                            f'--models_dir={models_dir}', f'--report_dir={report_dir}')
     assert result.returncode == 0, result.stderr
     paths = [str(report_dir / f'my_models_{name}.png')
              for name in ('confusion_matrix', 'misclassified')]

@@ -10,7 +10,7 @@ from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
 import config
 import util
-from conftest import last_line, model_info, run_script
+from conftest import last_line, model_info, run_in_process
 from bench.tutorial_baseline import sample_by_passes
 from pixel_rnn.architectures.layers import causal_mask
 from pixel_rnn.architectures import ClassModel
@@ -158,13 +158,13 @@ def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(t
     models_dir = tmp_path / 'models'
     for digit in (0, 1):
         # The configuration of trained/mnist_pixelcnn_models, far smaller.
-        result = run_script('train_mnist.py', f'--digit={digit}', '--arch=pixelcnn',
-                            '--target_size=14', '--max_intensity=3', '--shifts=8',
-                            '--filters=16', '--depth=2', '--num_images=170', '--epochs=3',
-                            '--seed=0', '--data=bundled', f'--models_dir={models_dir}')
+        result = run_in_process('train_mnist.py', f'--digit={digit}', '--arch=pixelcnn',
+                                '--target_size=14', '--max_intensity=3', '--shifts=8',
+                                '--filters=16', '--depth=2', '--num_images=170', '--epochs=3',
+                                '--seed=0', '--data=bundled', f'--models_dir={models_dir}')
         assert result.returncode == 0, result.stderr
-    result = run_script('generate.py', '--digit=1', '--grid_size=2', f'--models_dir={models_dir}',
-                        f'--out={tmp_path}/grid.png', '--seed=1')
+    result = run_in_process('generate.py', '--digit=1', '--grid_size=2',
+                            f'--models_dir={models_dir}', f'--out={tmp_path}/grid.png', '--seed=1')
     assert result.returncode == 0, result.stderr
     with Image.open(tmp_path / 'grid.png') as grid:
         assert grid.size == (65, 65) and grid.mode == 'L'  # 2 x 2 cells of 32 and a line
@@ -178,7 +178,7 @@ def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(t
 
 
 def test_sigmoid_head_needs_two_levels():
-    result = run_script('train_mnist.py', '--arch=pixelcnn', '--head=sigmoid')
+    result = run_in_process('train_mnist.py', '--arch=pixelcnn', '--head=sigmoid')
     assert result.returncode == 2
     assert 'Traceback' not in result.stderr
     assert '--max_intensity=1' in last_line(result.stderr)
@@ -187,14 +187,14 @@ def test_sigmoid_head_needs_two_levels():
 @pytest.mark.slow
 def test_sigmoid_head_trains_with_tensorboard_logs_and_samples_binarized_digits(tmp_path):
     models_dir = tmp_path / 'models'
-    result = run_script('train_mnist.py', '--digit=1', '--arch=pixelcnn', '--head=sigmoid',
-                        '--max_intensity=1', '--filters=8', '--depth=1', '--num_images=40',
-                        '--epochs=1', '--data=bundled', f'--models_dir={models_dir}',
-                        f'--logdir={tmp_path}/logs')
+    result = run_in_process('train_mnist.py', '--digit=1', '--arch=pixelcnn', '--head=sigmoid',
+                            '--max_intensity=1', '--filters=8', '--depth=1', '--num_images=40',
+                            '--epochs=1', '--data=bundled', f'--models_dir={models_dir}',
+                            f'--logdir={tmp_path}/logs')
     assert result.returncode == 0, result.stderr
     assert any((tmp_path / 'logs' / '1').rglob('events.out.tfevents.*'))
     model = loading.load(str(models_dir / 'model_1.h5'))
     assert pixelcnn.head(model.network) == 'sigmoid' and model.info.levels == 2
-    result = run_script('generate.py', '--digit=1', '--grid_size=2',
-                        f'--models_dir={models_dir}', f'--out={tmp_path}/grid.png')
+    result = run_in_process('generate.py', '--digit=1', '--grid_size=2',
+                            f'--models_dir={models_dir}', f'--out={tmp_path}/grid.png')
     assert result.returncode == 0, result.stderr

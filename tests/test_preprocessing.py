@@ -8,7 +8,7 @@ from skimage.util import img_as_ubyte
 import config
 from pixel_rnn.architectures import gru
 import util
-from conftest import last_line, model_info, run_script
+from conftest import last_line, model_info, run_in_process
 
 
 def test_quantize_matches_the_tutorials_resize_and_rounding():
@@ -133,7 +133,7 @@ def test_shifts_flag_counts_the_moves(monkeypatch, flags, expected):
 
 @pytest.mark.parametrize('value', ['5', '0', '-4', 'yes'])
 def test_other_counts_of_shifts_are_refused(value):
-    result = run_script('train_mnist.py', f'--shifts={value}')
+    result = run_in_process('train_mnist.py', f'--shifts={value}')
     assert result.returncode == 2 and 'Traceback' not in result.stderr
     assert repr(value) in last_line(result.stderr) and '8' in last_line(result.stderr)
 
@@ -145,8 +145,8 @@ def test_a_description_of_shifts_true_or_false_means_four_moves_or_none():
 
 
 def test_shifts_and_deskewing_are_refused_together(tmp_path):
-    result = run_script('train_mnist.py', '--shifts', '--deskew', '--data=bundled', '--epochs=1',
-                        f'--models_dir={tmp_path}')
+    result = run_in_process('train_mnist.py', '--shifts', '--deskew', '--data=bundled',
+                            '--epochs=1', f'--models_dir={tmp_path}')
     assert result.returncode == 2 and 'Traceback' not in result.stderr
     assert 'shifts' in last_line(result.stderr) and 'deskew' in last_line(result.stderr)
     assert not list(tmp_path.iterdir())
