@@ -324,7 +324,7 @@ def test_a_subset_keeps_the_classes_balanced_and_fewer_images_are_said(tmp_path)
 # good MNIST models is made hostile (test_model_files.py), words the message
 # must hold, and the scripts that read it besides describe.py. describe.py
 # reads every case in one run, through the checks loading makes; the other
-# scripts read one case of each kind (a script run costs Keras's start-up).
+# scripts read one case of each kind (a script run loads all ten models).
 
 def hostile_case(name, change, *words, scripts=()):
     return pytest.param(change, words, scripts, id=name)
