@@ -190,9 +190,9 @@ def test_generate_takes_its_class_names(monkeypatch):
 def test_train_generate_and_classify_fashion(tmp_path):
     fashion_idx_folder(tmp_path / 'data', '.gz', per_class=3)
     models_dir = str(tmp_path / 'models')
-    result = run_script('train.py', '--dataset=fashion', '--all_labels', '--epochs=1',
-                        f'--data={tmp_path / "data"}', f'--models_dir={models_dir}', '--units=8',
-                        '--target_size=6', '--seed=0', '--jobs=2')
+    result = run_in_process('train.py', '--dataset=fashion', '--all_labels', '--epochs=1',
+                            f'--data={tmp_path / "data"}', f'--models_dir={models_dir}',
+                            '--units=8', '--target_size=6', '--seed=0', '--jobs=1')
     assert result.returncode == 0, result.stderr
     models = util.load_models(models_dir, fashion.CLASSES, fashion.FASHION)
     assert [model.info.class_name for model in models] == list(fashion.CLASSES)

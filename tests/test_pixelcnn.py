@@ -160,7 +160,7 @@ def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(t
         # The configuration of trained/mnist_pixelcnn_models, far smaller.
         result = run_in_process('train_mnist.py', f'--digit={digit}', '--arch=pixelcnn',
                                 '--target_size=14', '--max_intensity=3', '--shifts=8',
-                                '--filters=16', '--depth=2', '--num_images=170', '--epochs=3',
+                                '--filters=16', '--depth=2', '--num_images=170', '--epochs=2',
                                 '--seed=0', '--data=bundled', f'--models_dir={models_dir}')
         assert result.returncode == 0, result.stderr
     result = run_in_process('generate.py', '--digit=1', '--grid_size=2',
