@@ -14,7 +14,7 @@ import train
 import util
 from pixel_rnn.datasets import DATASETS, cifar, fashion, mnist
 from pixel_rnn.errors import UsageError
-from conftest import ROOT, last_line, run_in_process, run_script
+from conftest import ROOT, last_line, run_in_process
 from test_data import assert_same, write_idx
 
 IDX_NAMES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
