@@ -7,6 +7,7 @@ import os
 from pixel_rnn import cli
 from pixel_rnn import startup
 import config
+from pixel_rnn.datasets import DATASETS, DEFAULT
 
 
 def parse_args():
@@ -50,6 +51,7 @@ def main():
         files = model_files(path)
         print(f'{os.path.normpath(path)}: {counted(len(files), "model file")}'
               if os.path.isdir(path) else path)
+        dataset = DEFAULT
         for file in files:
             try:  # every check loading makes, weights included, so a file listed is usable
                 info = loading.check(file)
@@ -57,9 +59,16 @@ def main():
                 refused.append(str(error))
                 print(f'  {os.path.basename(file)}: refused: {error}', flush=True)
                 continue
+            dataset = info.dataset
             print(f'  {os.path.basename(file)}: {info.summary()}', flush=True)
             if how_trained(info):
                 print(f'    {how_trained(info)}')
+        if os.path.isdir(path):
+            try:
+                cli.check_set_in_place(path, DATASETS[dataset])
+            except cli.UsageError as error:
+                refused.append(str(error))
+                print(f'  refused: {error}', flush=True)
     if refused:
         others = f' (and {len(refused) - 1} more refused)' if len(refused) > 1 else ''
         raise cli.UsageError(refused[0] + others)

@@ -3,6 +3,7 @@ import config
 from pixel_rnn import cli
 from pixel_rnn import startup
 from pixel_rnn.datasets import DATASETS, DEFAULT
+from pixel_rnn.modelfile import sidecars
 
 # What the models of a set record of themselves, so --discriminative takes none of it.
 OWN_FLAGS = ('arch', 'units', 'filters', 'depth', 'head', 'target_size', 'max_intensity',
@@ -82,8 +83,13 @@ def main(args=None):
 
 def fine_tune(args):
     settings = args.settings
+    if sidecars.install_pending(args.models_dir):
+        # A run stopped as it put its new set in place: finished with no data.
+        startup.start_keras()
+        import util
+        util.finish_fine_tuning(args.models_dir, settings.class_names, args.restart)
     paths = cli.require_models(args.models_dir, settings.class_names, settings)
-    cli.check_models_dir(args.models_dir, paths)
+    cli.check_models_dir(args.models_dir, paths, settings)
     dataset = settings.load(args.data)
     startup.start_keras()
     import util

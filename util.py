@@ -173,33 +173,31 @@ def train(dataset, template, labels, models_dir, num_images, restart=False, logd
                 one_class.train_class(*task)
 
 
-FINE_TUNING_BACKUP = 'fine_tuning.resume'
-
-
 def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_images, skip=0,
               seed=None, restart=False, distribute=False, callbacks=()):
     """Fine-tune the set of models in models_dir (one per class of dataset,
     of settings' data set) together, on up to num_images training images of
     each class after the first skip, so that Bayes' rule tells the classes
     apart; weight is the density term's (pixel_rnn/training/fine_tuning.py).
-    A set already fine-tuned so is left as it is; an interrupted run resumes.
-    callbacks: Keras callbacks of the fit, whose model maps levels to the
-    log-likelihoods (images, classes)."""
+    A set already fine-tuned so is left as it is; an interrupted run resumes,
+    and one stopped as it put the new set in place finishes that first.
+    restart fine-tunes again from the models a fine-tuned set was
+    fine-tuned from (kept beside them). callbacks: Keras callbacks of the
+    fit, whose model maps levels to the log-likelihoods (images, classes)."""
     paths = [config.model_path(models_dir, name) for name in dataset.class_names]
-    backup_dir = os.path.join(models_dir, FINE_TUNING_BACKUP)
     with one_class.locked(paths):
-        if fine_tuning.pending(backup_dir) and not restart:
-            fine_tuning.finish(backup_dir)  # a run stopped as it put the new set in place
-            return
+        fine_tuning.finish_pending(models_dir, dataset.class_names, restart)
         models = load_models(models_dir, dataset.class_names, settings)
-        done = {(model.info.fine_tuning_weight, model.info.fine_tuning_epochs) for model in models}
+        done = {fine_tuning.fine_tuned(model.info) for model in models}
         if done == {(weight, epochs)} and not restart:
             print(f'{models_dir} already holds this fine-tuning ({epochs} epochs, density '
                   f'weight {weight:g}); skipped (--restart fine-tunes it again)')
             return
-        if done != {(None, None)}:
-            raise UsageError(f'the models of {models_dir} are fine-tuned already, otherwise; '
-                             'fine-tune a set trained class by class')
+        if done != {None}:
+            if not restart:
+                raise UsageError(fine_tuning.already_fine_tuned(models_dir, models))
+            fine_tuning.put_back_originals(models_dir, models)
+            models = load_models(models_dir, dataset.class_names, settings)
         mixed = mixed_architectures(models)
         if mixed:
             raise UsageError(f'the models of {models_dir} mix architectures ({mixed}); '
@@ -221,9 +219,18 @@ def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_ima
               f'{sum(map(len, levels))} images: {epochs} epochs, density weight {weight:g}')
         if seed is not None:
             keras.utils.set_random_seed(seed)
-        fine_tuning.fine_tune(models, log_priors(models), paths, np.concatenate(levels),
-                              np.concatenate(labels), weight, epochs, batch_size, backup_dir,
-                              run, restart, distribute, callbacks)
+        fine_tuning.fine_tune(models, log_priors(models), models_dir, np.concatenate(levels),
+                              np.concatenate(labels), weight, epochs, batch_size, run, restart,
+                              distribute, callbacks)
+
+
+def finish_fine_tuning(models_dir, class_names, restart=False):
+    """Put in place a fine-tuned set of models_dir whose install a run
+    stopped midway, if there is one (needing no data); with restart, one
+    whose record is damaged is discarded instead."""
+    paths = [config.model_path(models_dir, name) for name in class_names]
+    with one_class.locked(paths):
+        fine_tuning.finish_pending(models_dir, class_names, restart)
 
 
 # ---------------------------------------------------------------- model files

@@ -15,6 +15,7 @@ from pixel_rnn.architectures.params import defaults
 from pixel_rnn.description import MAX_WEIGHT, ModelInfo
 from pixel_rnn.datasets import DATASETS
 from pixel_rnn.errors import UsageError
+from pixel_rnn.modelfile import sidecars
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -248,29 +249,29 @@ def training_template(args, settings, class_names):
     if problem:
         raise UsageError(f'cannot train that: {problem}')
     check_models_dir(args.models_dir,
-                     [config.model_path(args.models_dir, name) for name in class_names])
+                     [config.model_path(args.models_dir, name) for name in class_names], settings)
     if args.logdir:
         check_folder('--logdir', args.logdir)
     return template
 
 
-def check_models_dir(models_dir, paths):
+def check_models_dir(models_dir, paths, settings):
     """Fail now, before data is loaded or an epoch spent, where the models
     of paths could not be written in models_dir; checked without making
     anything, so a run refused later leaves no trace."""
     check_folder('--models_dir', models_dir)
-    for path in paths:
-        # Training writes each of these as a file (folder) of its own, never
-        # through a link: what a link points to may be anyone's.
-        for own, folder in ((path, False), (path + '.resume', True), (path + '.lock', False),
-                            (path + '.log', False)):
-            if os.path.islink(own):
-                raise UsageError(f'{own} is a symbolic link (to {os.readlink(own)}); training '
-                                 'writes its own files there: remove the link or give another '
-                                 '--models_dir')
-            if os.path.exists(own) and os.path.isdir(own) != folder:
-                raise UsageError(f'{own} is not a {"folder" if folder else "file"}; move it '
-                                 'away or give another --models_dir')
+    check_set_in_place(models_dir, settings)
+    # Training writes each of these as a file (folder) of its own, never
+    # through a link: what a link points to may be anyone's.
+    places = [place for path in paths for place in sidecars.own_places(path)]
+    for own, folder in places + [(sidecars.fine_tuning_dir(models_dir), True)]:
+        if os.path.islink(own):
+            raise UsageError(f'{own} is a symbolic link (to {os.readlink(own)}); training '
+                             'writes its own files there: remove the link or give another '
+                             '--models_dir')
+        if os.path.exists(own) and os.path.isdir(own) != folder:
+            raise UsageError(f'{own} is not a {"folder" if folder else "file"}; move it '
+                             'away or give another --models_dir')
 
 
 # Bytes to spare beyond a folder's path for the names written in it
@@ -338,6 +339,7 @@ def require_models(models_dir, class_names, settings):
     """Paths of the models of class_names (of settings' data set) in
     models_dir; a missing file names all missing ones and the command that
     trains them, or for a set that ships with the project, how to restore it."""
+    check_set_in_place(models_dir, settings)
     paths = [config.model_path(models_dir, name) for name in class_names]
     missing = [path for path in paths if not os.path.isfile(path)]
     if missing:
@@ -350,6 +352,17 @@ def require_models(models_dir, class_names, settings):
             remedy = f'train them with: {command} --models_dir={models_dir}'
         raise UsageError(f"missing model files: {', '.join(missing)}; {remedy}")
     return paths
+
+
+def check_set_in_place(models_dir, settings):
+    """That models_dir holds no fine-tuned set whose install a run stopped
+    midway: such a set is neither the old one nor the new, and is used by
+    nothing until the command that finishes it has run."""
+    if sidecars.install_pending(models_dir):
+        raise UsageError(f'{models_dir} holds a fine-tuned set not yet all in place (a '
+                         f'fine-tuning was stopped as it put the set there); finish it with: '
+                         f'{settings.train_all_command} --discriminative '
+                         f'--models_dir={models_dir}')
 
 
 def progress_mode():

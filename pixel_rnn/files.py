@@ -1,7 +1,10 @@
-"""Files written whole or not at all, and the temporaries of killed runs cleared."""
+"""Files written whole or not at all, the temporaries of killed runs cleared, and
+the project's own files read back as untrusted."""
+import errno
 import os
 import re
 import socket
+import stat
 
 
 def write_whole(path, data, keep_old_file=False):
@@ -22,7 +25,10 @@ def write_temporary(path, data):
     """Write data to a temporary file beside path, on the disk before this
     returns its name. On any failure nothing is left behind, and an error of
     the system (a full disk, say) names path."""
-    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    folder = os.path.dirname(path) or '.'
+    os.makedirs(folder, exist_ok=True)
+    # A run killed while writing path (SIGKILL, a power cut) left its temporary.
+    remove_stale_temporaries(folder, re.escape(os.path.basename(path)))
     temporary = temporary_name(path)
     try:
         # Not through a link that someone left under the name.
@@ -109,3 +115,47 @@ def process_alive(pid):
     except (ProcessLookupError, OverflowError):
         return False
     return True
+
+
+def read_own(path, limit):
+    """The bytes of path, a file this project wrote for itself and now reads
+    back as it would anyone's: a regular file (a FIFO would block, a device
+    never end), not a symbolic link (which could lead anywhere), of at most
+    limit bytes. OSError where it cannot be read; ValueError, saying what it
+    is, where it is not such a file."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # what O_NOFOLLOW answers for a link
+            raise ValueError('is a symbolic link') from None
+        raise
+    with os.fdopen(descriptor, 'rb') as f:
+        mode, size = os.fstat(descriptor).st_mode, os.fstat(descriptor).st_size
+        if not stat.S_ISREG(mode):
+            raise ValueError(f'is {kind(mode)}, not a file')
+        if size > limit:
+            raise ValueError(f'is {size:,} bytes, more than such a file ever is ({limit:,})')
+        return f.read(limit + 1)
+
+
+KINDS = ((stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a FIFO (named pipe)'),
+         (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
+         (stat.S_ISSOCK, 'a socket'), (stat.S_ISREG, 'a file'), (stat.S_ISLNK, 'a symbolic link'))
+
+
+def kind(mode):
+    """What a stat mode is, in words: 'a file', 'a folder', 'a FIFO (named pipe)'..."""
+    return next((words for test, words in KINDS if test(mode)), 'not a file')
+
+
+def own_folder_problem(path):
+    """Why path cannot be a folder of this project's own state (a backup),
+    which it clears and writes as its own: a symbolic link or anything but
+    a folder; None where it is a folder or missing."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISDIR(mode):
+        return None
+    return f'is {kind(mode)}, not a folder'

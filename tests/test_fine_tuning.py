@@ -13,7 +13,7 @@ from pixel_rnn import files
 from pixel_rnn.datasets import reading
 from pixel_rnn.datasets.mnist import MNIST
 from pixel_rnn.architectures import ClassModel
-from pixel_rnn.modelfile import loading, saving
+from pixel_rnn.modelfile import loading, saving, sidecars
 from pixel_rnn.training import fine_tuning
 
 CLASSES = ['0', '1', '2']
@@ -142,9 +142,9 @@ def test_an_interrupted_run_leaves_the_set_as_it_was_and_resumes_at_the_next_epo
         patch.setattr(fine_tuning, 'StopBetweenBatches', StopAfterFirstEpoch)
         with pytest.raises(KeyboardInterrupt):
             fine_tune(dataset, models_dir, epochs=3)
-    backup = os.path.join(models_dir, util.FINE_TUNING_BACKUP)
+    backup = sidecars.fine_tuning_dir(models_dir)
     assert {name: digest for name, digest in snapshot(models_dir).items()
-            if not name.startswith(util.FINE_TUNING_BACKUP)} == originals
+            if not name.startswith(sidecars.FINE_TUNING_DIR)} == originals
     with pytest.raises(util.UsageError, match='epochs 3 then, 4 now'):
         fine_tune(dataset, models_dir, epochs=4)
     capsys.readouterr()

@@ -11,7 +11,6 @@ import glob
 import gzip
 import math
 import os
-import stat
 import struct
 import warnings
 import zipfile
@@ -20,6 +19,7 @@ import zlib
 import numpy as np
 from PIL import Image, ImageMode
 
+from pixel_rnn import files
 from pixel_rnn.errors import UsageError
 from pixel_rnn.startup import held_stderr
 
@@ -189,16 +189,6 @@ def check_declared(shape, itemsize, where, images):
 
 # ---------------------------------------------------------------- files and folders
 
-FILE_KINDS = ((stat.S_ISREG, 'a file'), (stat.S_ISDIR, 'a folder'),
-              (stat.S_ISFIFO, 'a FIFO (named pipe)'), (stat.S_ISCHR, 'a character device'),
-              (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket'))
-
-
-def file_kind(mode):
-    """What a stat mode is, in words: 'a file', 'a folder', 'a FIFO (named pipe)'..."""
-    return next((kind for test, kind in FILE_KINDS if test(mode)), 'not a file')
-
-
 def unreadable(path, error, flag):
     """The UsageError for an OSError met opening or listing path."""
     if error.errno == errno.ELOOP:
@@ -215,7 +205,7 @@ def open_data_file(path, flag='--data'):
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         raise unreadable(path, error, flag) from None
-    kind = file_kind(os.fstat(descriptor).st_mode)
+    kind = files.kind(os.fstat(descriptor).st_mode)
     if kind != 'a file':
         os.close(descriptor)
         raise UsageError(f'{flag}: {path} is {kind}, not a file')
@@ -257,7 +247,7 @@ def load_path(path, formats, read_file, read_folder):
         raise UsageError(f'--data {path}: no such file or folder; give {formats}') from None
     except OSError as error:
         raise unreadable(path, error, '--data') from None
-    kind = file_kind(info.st_mode)
+    kind = files.kind(info.st_mode)
     if kind == 'a file':
         if info.st_size == 0:
             raise UsageError(f'--data {path}: an empty file (0 bytes); give {formats}')

@@ -8,15 +8,18 @@ itself holds them (never through a link, external storage or another file,
 which could block or read anything) and that they are finite.
 """
 import dataclasses
+import io
 import json
 import math
 import os
 import re
+import tempfile
 
 import h5py
 import keras
 import numpy as np
 
+from pixel_rnn import files
 from pixel_rnn.architectures import ARCHITECTURES, ClassModel
 from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
@@ -46,14 +49,19 @@ def load(path):
     return model
 
 
-def check(path):
+def check(path, own=False):
     """The ModelInfo of the file at path after every check that load makes,
-    weights included, without building the network."""
-    return read(path)[0]
+    weights included, without building the network (own as for read)."""
+    return read(path, own)[0]
 
 
-def read(path):
-    """The checked ModelInfo and weight arrays of the file at path."""
+def read(path, own=False):
+    """The checked ModelInfo and weight arrays of the file at path; own: a
+    file of this project's own state (a new set waiting to be put in place),
+    never read through a symbolic link."""
+    if own and os.path.islink(path):
+        raise UsageError(f'{path} is a symbolic link where this project keeps a file of its '
+                         'own; refusing it')
     if not os.path.exists(path):
         raise UsageError(f'no model file {path}')
     if not os.path.isfile(path):  # reading a FIFO or a device would block or never end
@@ -213,9 +221,10 @@ def own_member(group, name, path):
     return member
 
 
-def storage_problem(dataset):
+def storage_problem(dataset, dtypes=None):
     """What is wrong with where or how dataset keeps its values, or None;
-    asked of its description only, before a byte of it is read."""
+    asked of its description only, before a byte of it is read. dtypes:
+    those it may hold (default: the network's floats only)."""
     properties = dataset.id.get_create_plist()
     if dataset.is_virtual or properties.get_external_count():
         return 'is stored in other files'
@@ -223,8 +232,10 @@ def storage_problem(dataset):
         return 'has a storage layout this project does not read'
     if properties.get_nfilters():
         return 'is compressed or filtered, as this project never writes weights'
-    if dataset.dtype != np.dtype(keras.config.floatx()):
+    if dtypes is None and dataset.dtype != np.dtype(keras.config.floatx()):
         return f'is stored as {dataset.dtype}, not the {keras.config.floatx()} the network uses'
+    if dtypes is not None and dataset.dtype not in dtypes:
+        return f'is stored as {dataset.dtype}, not as numbers of {", ".join(map(str, dtypes))}'
     return None
 
 
@@ -235,3 +246,60 @@ def chunks_missing(dataset):
         return False
     chunks = math.prod(-(-length // chunk) for length, chunk in zip(dataset.shape, dataset.chunks))
     return dataset.id.get_num_chunks() < chunks
+
+
+# What a backup of the weights (network.save_weights' file) holds: the
+# weights and the optimizer's state in floats, its step count a whole number.
+BACKUP_DTYPES = (np.dtype('float32'), np.dtype('int64'))
+
+
+def load_backup_weights(network, path):
+    """Load into network the weights and optimizer state of the backup at
+    path, a file this project wrote in network.save_weights' format, after
+    the checks a model file gets: a regular file, not a link, every array
+    stored in the file itself, no more values than the network and its
+    optimizer hold, all finite. Keras reads a copy of the checked bytes, so
+    nothing can be swapped in between. ValueError saying what is wrong."""
+    # The weights, Adam's two moments of each, and a few counters.
+    limit = 3 * network.count_params() + 1024
+    data = files.read_own(path, limit * 8 + 2**20)
+    try:
+        with h5py.File(io.BytesIO(data), 'r') as f:
+            check_backup_arrays(f, limit)
+    except READ_ERRORS as error:
+        raise ValueError(f'is not a readable weights file ({error})') from None
+    with tempfile.TemporaryDirectory() as folder:
+        copy = os.path.join(folder, 'checked.weights.h5')
+        with open(copy, 'wb') as f:
+            f.write(data)
+        try:
+            network.load_weights(copy)
+        except ValueError as error:  # arrays of other shapes or counts
+            raise ValueError(f'does not fit the network ({error})') from None
+
+
+def check_backup_arrays(f, limit):
+    """ValueError unless every member of f is reached by a hard link, each
+    once, and its arrays hold at most limit finite numbers stored in f."""
+    seen, datasets = set(), []
+
+    def visit(name, link):
+        if not isinstance(link, h5py.HardLink):
+            raise ValueError(f'holds {name!r} as a link, not in the file')
+        member = f[name]
+        if member.id in seen:
+            raise ValueError(f'holds {name!r} under two names')
+        seen.add(member.id)
+        if isinstance(member, h5py.Dataset):
+            datasets.append((name, member))
+    f.visititems_links(visit)
+    if sum(dataset.size for _, dataset in datasets) > limit:
+        raise ValueError(f'holds more values than the network and its optimizer ({limit:,})')
+    for name, dataset in datasets:
+        problem = storage_problem(dataset, BACKUP_DTYPES) or (
+            'leaves parts of its values unwritten' if chunks_missing(dataset) else None)
+        if problem or dataset.id.get_storage_size() < dataset.size * dataset.dtype.itemsize:
+            raise ValueError(f'holds weight {name!r}, which '
+                             f'{problem or "is not all stored in the file"}')
+        if not np.isfinite(dataset[()]).all():
+            raise ValueError(f'holds weight {name!r}, whose values are not all finite')

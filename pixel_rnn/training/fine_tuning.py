@@ -11,22 +11,28 @@ over images, and classification.py is still exactly Bayes' rule.
 
 One Keras model holds the ten networks, so a step computes the ten
 log-likelihoods of a batch at once. The run is resumable like a class's
-training; the new models are written whole into the backup folder first, and
-only when all are complete do they replace the old ones, all together (the
-replaced files kept).
+training; the new models are written whole into the backup folder first, then
+a record that they are complete (install.json, their names only), and only
+then do they replace the old ones, all together (the replaced files kept). A
+run stopped in between finishes the install when started again, from any
+folder: the record and every new model are read back as untrusted.
 """
 import dataclasses
 import json
 import math
 import os
+import re
 import shutil
 
 import keras
 import numpy as np
 from keras import ops
 
+import config
 from pixel_rnn import files
-from pixel_rnn.modelfile import saving
+from pixel_rnn.description import counted
+from pixel_rnn.errors import UsageError
+from pixel_rnn.modelfile import loading, saving, sidecars
 from pixel_rnn.training.one_class import (ResumableBackup, StopBetweenBatches, device_scope,
                                           progress_mode)
 
@@ -39,7 +45,6 @@ RATE = 1e-4
 # gradient, as speech recognition scales its acoustic scores. Measured at 0.1
 # on MNIST it pulls the densities apart and lowers test accuracy (BENCHMARKS.md).
 POSTERIOR_SCALE = 1.0
-INSTALL_RECORD = 'install.json'
 
 
 def set_network(models):
@@ -86,17 +91,18 @@ def objective(log_priors, weight, num_subpixels, scale=1.0):
     return loss, [posterior_loss, accuracy, bits_per_dim]
 
 
-def fine_tune(models, log_priors, paths, levels, labels, weight, epochs, batch_size,
-              backup_dir, run, restart=False, distribute=False, callbacks=()):
+def fine_tune(models, log_priors, models_dir, levels, labels, weight, epochs, batch_size,
+              run, restart=False, distribute=False, callbacks=()):
     """Fine-tune models (a ClassModel per class, in the order of labels'
-    numbers, log_priors theirs) together on levels (images, *shape) of
-    classes labels, for epochs; then put each at its path of paths, all
-    together, keeping the files they replace. backup_dir holds the run's
-    backups, tied by run (a JSON-able record of it) to this run: one
-    interrupted goes on from its last epoch when started again the same way."""
-    backup = ResumableBackup(backup_dir, run, restart)
+    numbers, log_priors theirs, each from its file in models_dir) together
+    on levels (images, *shape) of classes labels, for epochs; then put each
+    in its file's place, all together, keeping the files they replace. The
+    run's backups go to models_dir's fine-tuning folder, tied by run (a
+    JSON-able record of it) to this run: one interrupted goes on from its
+    last epoch when started again the same way."""
+    backup = ResumableBackup(sidecars.fine_tuning_dir(models_dir), run, restart)
     if backup.epoch:
-        print(f'Resuming after epoch {backup.epoch} of {epochs} from {backup_dir}')
+        print(f'Resuming after epoch {backup.epoch} of {epochs} from {backup.backup_dir}')
     with device_scope(distribute), StopBetweenBatches() as stop:
         network = set_network(models)
         steps = epochs * math.ceil(len(levels) / batch_size)
@@ -107,45 +113,178 @@ def fine_tune(models, log_priors, paths, levels, labels, weight, epochs, batch_s
             loss=loss, metrics=metrics)
         network.fit(levels.astype('int32'), labels.astype('int32'), batch_size=batch_size,
                     epochs=epochs, callbacks=[backup, *callbacks, stop], verbose=progress_mode())
-    write_new_models(models, paths, weight, epochs, backup_dir)
-    finish(backup_dir)
+    write_new_models(models, weight, epochs, models_dir)
+    install(models_dir, [model.info.class_name for model in models])
 
 
-def pending(backup_dir):
-    """Whether backup_dir holds a complete new set not yet all in place."""
-    return os.path.isfile(os.path.join(backup_dir, INSTALL_RECORD))
+def write_new_models(models, weight, epochs, models_dir):
+    """Write each fine-tuned model whole into the fine-tuning folder, under
+    its file's name, then the record that the new set is complete: from
+    that record on, the set is put in place by install."""
+    for model in models:
+        model.info = dataclasses.replace(model.info, fine_tuning_weight=float(weight),
+                                         fine_tuning_epochs=epochs)
+        saving.save(model, os.path.join(sidecars.fine_tuning_dir(models_dir),
+                                        config.model_file.format(model.info.class_name)))
+    # Names only, never paths: the record holds wherever the folder is and
+    # whatever folder a later run starts from.
+    record = dict(files=[config.model_file.format(model.info.class_name) for model in models],
+                  weight=float(weight), epochs=epochs)
+    files.write_whole(sidecars.install_record(models_dir), json.dumps(record).encode())
 
 
-def finish(backup_dir):
-    """Put the new set of backup_dir in place and clear the backup."""
-    kept = install_new_models(backup_dir)
-    shutil.rmtree(backup_dir)
-    print(f'Saved the fine-tuned models in {os.path.dirname(backup_dir) or "."}'
+def install(models_dir, class_names):
+    """Put the new set that models_dir's fine-tuning folder holds in place
+    of the models of class_names, keeping the files they replace, and clear
+    the folder; a run stopped midway finishes it when started again. Every
+    new model is read through the checked reader before any is moved."""
+    record = read_install_record(models_dir, class_names)
+    folder = sidecars.fine_tuning_dir(models_dir)
+    moves = []
+    for name, file in zip(class_names, record['files']):
+        new, path = os.path.join(folder, file), os.path.join(models_dir, file)
+        # A file the record names is in the folder, else already in its place.
+        info = (loading.check(new, own=True) if os.path.lexists(new)
+                else loading.read_info(path))
+        if (info is None or info.class_name != name or (info.fine_tuning_weight,
+                                                        info.fine_tuning_epochs)
+                != (record['weight'], record['epochs'])):
+            raise UsageError(
+                f'{folder} holds no new model of class {name} for its set ({record_words(record)})'
+                f'; {DISCARD}')
+        if os.path.lexists(new):
+            moves.append((new, path))
+    kept = [files.replace_keeping_old(new, path) for new, path in moves]
+    shutil.rmtree(folder)
+    kept = [name for name in kept if name]
+    print(f'Saved the fine-tuned models in {models_dir} ({record_words(record)})'
           + (f'; the files they replaced are kept beside them ({os.path.basename(kept[0])} '
              'and so on)' if kept else ''))
 
 
-def write_new_models(models, paths, weight, epochs, backup_dir):
-    """Write each fine-tuned model whole into backup_dir, then the record of
-    where each goes: from that record on, the new set is complete."""
-    places = []
-    for model, path in zip(models, paths):
-        model.info = dataclasses.replace(model.info, fine_tuning_weight=float(weight),
-                                         fine_tuning_epochs=epochs)
-        written = os.path.join(backup_dir, os.path.basename(path))
-        saving.save(model, written)
-        places.append([written, path])
-    files.write_whole(os.path.join(backup_dir, INSTALL_RECORD), json.dumps(places).encode())
+# The way out where a fine-tuning's state is not what this project wrote.
+DISCARD = ('add --restart to discard it, put back the models the set was fine-tuned from and '
+           'fine-tune again')
+# install.json holds ten names and two numbers.
+MAX_RECORD_BYTES = 2**16
 
 
-def install_new_models(backup_dir):
-    """Put the models written_new_models recorded in their places, keeping
-    the files they replace; a run stopped midway finishes it when started
-    again. Returns the names the replaced files are kept under."""
-    with open(os.path.join(backup_dir, INSTALL_RECORD)) as f:
-        places = json.load(f)
-    kept = []
-    for written, path in places:
-        if os.path.exists(written):
-            kept.append(files.replace_keeping_old(written, path))
-    return [name for name in kept if name]
+def read_install_record(models_dir, class_names):
+    """The install record of models_dir's fine-tuning folder, read as
+    untrusted: a dict of files (the file names of the models of
+    class_names, in their order), weight and epochs; else a UsageError
+    naming what is wrong and the way out."""
+    folder, path = sidecars.fine_tuning_dir(models_dir), sidecars.install_record(models_dir)
+    problem = files.own_folder_problem(folder)
+    if problem:
+        raise UsageError(f'{folder} {problem}, where fine-tuning keeps its own state: move it '
+                         'away')
+    try:
+        data = files.read_own(path, MAX_RECORD_BYTES)
+    except OSError as error:
+        raise UsageError(f'{path} cannot be read ({error.strerror}); {DISCARD}') from None
+    except ValueError as error:
+        raise UsageError(f'{path} {error}; {DISCARD}') from None
+    try:
+        record = json.loads(data)
+    except (ValueError, RecursionError):
+        record = None
+    names = [config.model_file.format(name) for name in class_names]
+    if not (isinstance(record, dict) and sorted(record) == ['epochs', 'files', 'weight']
+            and record['files'] == names and is_number(record['weight'])
+            and isinstance(record['epochs'], int) and not isinstance(record['epochs'], bool)):
+        raise UsageError(f'{path} is not the record of a fine-tuning of the models of '
+                         f'{models_dir} ({", ".join(names[:2])}...); {DISCARD}')
+    return record
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def record_words(record):
+    return f'{counted(record["epochs"], "epoch")}, density weight {record["weight"]:g}'
+
+
+def finish_pending(models_dir, class_names, restart=False):
+    """Where a run stopped as it put its new set in place, finish that; with
+    restart, a fine-tuning folder whose record is damaged is discarded
+    instead (the models in place are then put back by put_back_originals)."""
+    if not sidecars.install_pending(models_dir):
+        return
+    try:
+        read_install_record(models_dir, class_names)
+    except UsageError:
+        if not restart:
+            raise
+        print(f'Discarding {sidecars.fine_tuning_dir(models_dir)}, whose record is damaged')
+        shutil.rmtree(sidecars.fine_tuning_dir(models_dir))
+        return
+    print('Finishing the install of the set fine-tuned earlier, stopped as it was put in place')
+    install(models_dir, class_names)
+
+
+def fine_tuned(info):
+    """(weight, epochs) of the fine-tuning info records, or None."""
+    return None if info.fine_tuning_epochs is None else (info.fine_tuning_weight,
+                                                         info.fine_tuning_epochs)
+
+
+def already_fine_tuned(models_dir, models):
+    """The refusal of fine-tuning a set of which some model is fine-tuned."""
+    done = [model for model in models if fine_tuned(model.info)]
+    weight, epochs = fine_tuned(done[0].info)
+    if len(done) == len(models) and {fine_tuned(model.info) for model in done} == {
+            (weight, epochs)}:
+        what = (f'the models of {models_dir} are fine-tuned already ({counted(epochs, "epoch")}, '
+                f'density weight {weight:g})')
+    else:
+        names = ', '.join(os.path.basename(model_file(models_dir, model)) for model in done)
+        what = (f'the set of {models_dir} is mixed: {names} fine-tuned, the others not (an '
+                'install stopped midway by an earlier version)')
+    return (f'{what}; add --restart to put back the models they were fine-tuned from (kept '
+            'beside them) and fine-tune those')
+
+
+def model_file(models_dir, model):
+    return config.model_path(models_dir, model.info.class_name)
+
+
+def put_back_originals(models_dir, models):
+    """Put back, in place of each fine-tuned model of models (from
+    models_dir), the newest file kept beside it that holds the model it was
+    fine-tuned from, keeping the fine-tuned one in turn. Every file is
+    checked before any is moved; a class with no such file is a UsageError."""
+    moves = []
+    for model in models:
+        if fine_tuned(model.info):
+            path = model_file(models_dir, model)
+            moves.append((original(path, model.info), path))
+    for kept, path in moves:
+        files.replace_keeping_old(kept, path)
+    if moves:
+        print(f'Put back the models the set was fine-tuned from ({len(moves)} of '
+              f'{len(models)}); the fine-tuned ones are kept beside them')
+
+
+def original(path, info):
+    """The newest file kept beside path (path.~N~) that holds the model info
+    describes before its fine-tuning, read through the checked reader."""
+    before = dataclasses.replace(info, fine_tuning_weight=None, fine_tuning_epochs=None)
+    folder, name = os.path.split(path)
+    numbers = []
+    with os.scandir(folder or '.') as entries:
+        for entry in entries:
+            match = re.fullmatch(re.escape(name) + r'\.~(\d+)~', entry.name)
+            if match:
+                numbers.append(int(match.group(1)))
+    for number in sorted(numbers, reverse=True):
+        kept = f'{path}.~{number}~'
+        try:
+            if loading.check(kept, own=True).same_training(before):
+                return kept
+        except UsageError:  # damaged or another model: an older file may hold it
+            continue
+    raise UsageError(f'no file kept beside {path} holds the model it was fine-tuned from; '
+                     f'train class {info.class_name} again, or give a --models_dir of a set '
+                     'trained class by class')

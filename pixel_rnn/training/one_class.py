@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import fcntl
 import json
+import math
 import os
 import re
 import shutil
@@ -17,12 +18,8 @@ import threading
 
 import keras
 
-from pixel_rnn import files
-
-from pixel_rnn.modelfile import saving
-
-from pixel_rnn.modelfile import loading
-from pixel_rnn import startup
+from pixel_rnn import files, startup
+from pixel_rnn.modelfile import loading, saving, sidecars
 from pixel_rnn.cli import progress_mode
 from pixel_rnn.errors import UsageError
 from pixel_rnn.architectures import ClassModel
@@ -33,14 +30,12 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     """Train the model info describes on levels and put it at path, keeping
     the file it replaces. Each epoch is backed up beside path, so running the
     same training again after an interruption goes on from the last one."""
-    files.remove_stale_temporaries(os.path.dirname(path) or '.',
-                                       re.escape(os.path.basename(path)))
     existing = loading.read_info(path)
     if existing and existing.same_training(info) and not restart:
         print(f'{path} already holds this training ({info.epochs} epochs); skipped '
               '(--restart trains it again)')
         return
-    backup = ResumableBackup(path + '.resume', class_run(info), restart, class_run_as_now)
+    backup = ResumableBackup(sidecars.resume_dir(path), class_run(info), restart, class_run_as_now)
     print(f'Training {info.summary()}')
     if existing or os.path.exists(path):
         print(f'{path} will be replaced when training ends; the old file goes to '
@@ -75,7 +70,7 @@ def locked(paths):
 
 @contextlib.contextmanager
 def lock(path):
-    lock_path = path + '.lock'
+    lock_path = sidecars.lock_path(path)
     os.makedirs(os.path.dirname(lock_path) or '.', exist_ok=True)
     while True:
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
@@ -181,16 +176,17 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     def __init__(self, backup_dir, run, restart=False, as_now=None):
         """run: a JSON-able record of the training; as_now turns a record an
         earlier version wrote into today's terms, where they differ."""
-        if os.path.islink(backup_dir) or os.path.isfile(backup_dir):
+        problem = files.own_folder_problem(backup_dir)
+        if problem:
             # Cleared and written as this project's own: never through a link.
-            raise UsageError(f'{backup_dir} is a symbolic link or a file, where the backup of '
-                             'this training goes: move it away')
+            raise UsageError(f'{backup_dir} {problem}, where the backup of this training '
+                             'goes: move it away')
         super().__init__(backup_dir, delete_checkpoint=False)
         run = json.loads(json.dumps(run))
         run_path = os.path.join(backup_dir, 'run.json')
         if restart and os.path.exists(backup_dir):
             shutil.rmtree(backup_dir)
-        if os.path.exists(run_path):
+        if os.path.lexists(run_path):
             earlier = self.read(run_path)
             earlier = json.loads(json.dumps(as_now(earlier) if as_now else earlier))
             if earlier != run:
@@ -203,7 +199,6 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
                 shutil.rmtree(backup_dir)  # killed before it recorded anything
             os.makedirs(backup_dir)
             files.write_whole(run_path, json.dumps(run).encode())
-        files.remove_stale_temporaries(backup_dir, r'run\.json|epoch_\d+\.(json|weights\.h5)')
         self.epoch, self.loss = self.latest()
 
     def latest(self):
@@ -212,20 +207,34 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
                    for name in os.listdir(self.backup_dir))
         epochs = sorted(int(record.group(1)) for record in records if record)
         for epoch in reversed(epochs):
-            if os.path.exists(self.weights_path(epoch)):
-                return epoch, self.read(self.record_path(epoch)).get('loss')
+            # An epoch is complete once its weights are: they are written first.
+            if os.path.lexists(self.weights_path(epoch)):
+                loss = self.read(self.record_path(epoch)).get('loss')
+                if loss is not None and not (isinstance(loss, (int, float))
+                                             and math.isfinite(loss)):
+                    raise self.damaged(self.record_path(epoch), f'records a loss of {loss!r}')
+                return epoch, loss
         return 0, None
 
     def read(self, path):
+        """The record at path: a JSON object, read as untrusted."""
         try:
-            with open(path) as f:
-                record = json.load(f)
-            if not isinstance(record, dict):
-                raise ValueError('not a record')
-            return record
-        except (OSError, ValueError):
-            raise UsageError(f'{path} is damaged; add --restart to discard the backup in '
-                             f'{self.backup_dir} and train from the start') from None
+            data = files.read_own(path, MAX_RECORD_BYTES)
+        except OSError as error:
+            raise self.damaged(path, f'cannot be read ({error.strerror})') from None
+        except ValueError as error:
+            raise self.damaged(path, str(error)) from None
+        try:
+            record = json.loads(data)
+        except (ValueError, RecursionError):
+            record = None
+        if not isinstance(record, dict):
+            raise self.damaged(path, 'is not a record this project writes')
+        return record
+
+    def damaged(self, path, problem):
+        return UsageError(f'{path} {problem}; add --restart to discard the backup in '
+                          f'{self.backup_dir} and train from the start')
 
     def weights_path(self, epoch):
         return os.path.join(self.backup_dir, f'epoch_{epoch:05d}.weights.h5')
@@ -252,14 +261,19 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             return
         if self.model.optimizer is not None and not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)
+        path = self.weights_path(self.epoch)
         try:
-            self.model.load_weights(self.weights_path(self.epoch))
-        except (OSError, ValueError) as error:
-            raise UsageError(f'{self.weights_path(self.epoch)} is damaged ({error}); add '
-                             f'--restart to discard the backup in {self.backup_dir} and train '
-                             'from the start') from None
+            loading.load_backup_weights(self.model, path)
+        except OSError as error:
+            raise self.damaged(path, f'cannot be read ({error.strerror})') from None
+        except ValueError as error:
+            raise self.damaged(path, ' '.join(str(error).split())) from None
         # BackupAndRestore's own way of telling fit where to go on.
         self.model._initial_epoch = self.epoch
+
+
+# A backup's record (run.json, epoch_00001.json) is a few hundred bytes.
+MAX_RECORD_BYTES = 2**16
 
 
 def differences(earlier, now):
