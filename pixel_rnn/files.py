@@ -129,12 +129,17 @@ def read_own(path, limit):
         if error.errno == errno.ELOOP:  # what O_NOFOLLOW answers for a link
             raise ValueError('is a symbolic link') from None
         raise
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise ValueError(f'is {kind(status.st_mode)}, not a file')
+        if status.st_size > limit:
+            raise ValueError(f'is {status.st_size:,} bytes, more than such a file ever is '
+                             f'({limit:,})')
+    except BaseException:
+        os.close(descriptor)
+        raise
     with os.fdopen(descriptor, 'rb') as f:
-        mode, size = os.fstat(descriptor).st_mode, os.fstat(descriptor).st_size
-        if not stat.S_ISREG(mode):
-            raise ValueError(f'is {kind(mode)}, not a file')
-        if size > limit:
-            raise ValueError(f'is {size:,} bytes, more than such a file ever is ({limit:,})')
         return f.read(limit + 1)
 
 

@@ -1,6 +1,8 @@
 """Fine-tuning a set of class models together (maximum mutual information)."""
 import itertools
+import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -8,7 +10,7 @@ from scipy.special import logsumexp
 
 import config
 import util
-from conftest import model_info, run_in_process, snapshot
+from conftest import ROOT, model_info, run_in_process, snapshot
 from pixel_rnn import files
 from pixel_rnn.datasets import reading
 from pixel_rnn.datasets.mnist import MNIST
@@ -217,3 +219,215 @@ def test_a_set_fine_tuned_by_the_training_script_classifies_and_is_described(tmp
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("fine-tuned with the other classes' models for "
                                f'{config.fine_tuning_epochs} epochs, density weight 0.5') == 10
+
+
+# ---------------------------------------------------------------- the install, read back as untrusted
+
+DIGITS = MNIST.class_names
+
+
+def pending_set(folder, weight=0.5, epochs=2):
+    """A set of the ten digits trained class by class in folder, and its
+    fine-tuned set written into the fine-tuning folder with its install
+    record, as a run stopped just before putting it in place leaves it (no
+    fitting: the new models are the old ones, recording the fine-tuning).
+    Returns (models_dir, digests of the originals, digests of the new files)."""
+    models_dir = str(folder)
+    starting_set(models_dir, image_size=4, class_names=DIGITS, units=4)
+    originals = snapshot(models_dir)
+    models = util.load_models(models_dir, DIGITS, MNIST)
+    fine_tuning.write_new_models(models, weight, epochs, models_dir)
+    new = {name: digest for name, digest in snapshot(sidecars.fine_tuning_dir(models_dir)).items()
+           if name != sidecars.INSTALL_RECORD}
+    return models_dir, originals, new
+
+
+def ten_digits_npz(folder):
+    dataset = three_classes(count=8, class_names=DIGITS)
+    path = folder / 'ten.npz'
+    np.savez(path, x_train=dataset.x_train, y_train=dataset.y_train, x_test=dataset.x_test,
+             y_test=dataset.y_test)
+    return str(path)
+
+
+def fine_tuning_command(models_dir, data, *extra, script='train_mnist.py'):
+    return (script, '--all_digits', '--discriminative=0.5', '--epochs=2', '--num_images=8',
+            '--batch_size=8', f'--models_dir={models_dir}', f'--data={data}', *extra)
+
+
+class Killed(BaseException):
+    """A kill: nothing after it runs, not even the handlers of KeyboardInterrupt."""
+
+
+@pytest.mark.parametrize('moment, moved', [
+    ('before any file', 0), ('after the first file', 1), ('after half of them', 5),
+    ('with the last file linked as kept, not yet replaced', 9),
+    ('after every file, before clearing the folder', 10)])
+def test_a_kill_at_any_moment_of_the_install_then_the_command_from_any_folder_puts_all_in_place(
+        tmp_path, monkeypatch, moment, moved):
+    models_dir, originals, new = pending_set(tmp_path / 'first' / 'set')
+    calls = []
+
+    def kill_after_some(source, path):
+        if len(calls) == moved and 'linked as kept' not in moment:
+            raise Killed
+        calls.append(path)
+        if 'linked as kept' in moment and len(calls) == moved + 1:
+            files.keep_old(path)
+            raise Killed
+        return files.replace_keeping_old(source, path)
+    with monkeypatch.context() as patch:
+        patch.setattr(fine_tuning.files, 'replace_keeping_old', kill_after_some)
+        patch.setattr(fine_tuning.shutil, 'rmtree', lambda path: (_ for _ in ()).throw(Killed))
+        with pytest.raises(Killed):
+            fine_tuning.install(models_dir, DIGITS)
+    # Readers refuse the set as it is, naming the command that finishes it.
+    result = run_in_process('classification.py', f'--models_dir={models_dir}', '--data=bundled')
+    assert result.returncode == 2 and 'not yet all in place' in result.stderr, result.stderr
+    assert f'train_mnist.py --all_digits --discriminative --models_dir={models_dir}' in (
+        result.stderr)
+    # The folder moved, the command run from another folder with a relative path.
+    os.rename(tmp_path / 'first', tmp_path / 'moved')
+    (tmp_path / 'elsewhere').mkdir()
+    data = ten_digits_npz(tmp_path)
+    result = run_in_process(os.path.join(ROOT, 'train_mnist.py'),
+                            *fine_tuning_command('../moved/set', data)[1:],
+                            cwd=tmp_path / 'elsewhere')
+    assert result.returncode == 0, result.stderr
+    assert 'Finishing the install' in result.stdout
+    assert 'already holds this fine-tuning' in result.stdout, result.stdout
+    held = snapshot(tmp_path / 'moved' / 'set')
+    assert sidecars.FINE_TUNING_DIR not in held
+    for name in DIGITS:
+        file = config.model_file.format(name)
+        assert held[file] == new[file], f'{file} is not the new model'
+        kept = [digest for kept, digest in held.items() if kept.startswith(file + '.~')]
+        assert originals[file] in kept, f'the {file} it replaced is not kept'
+
+
+def install_record_of(text):
+    return lambda models_dir: open(sidecars.install_record(models_dir), 'w').write(text)
+
+
+def record_with(**fields):
+    def write(models_dir):
+        path = sidecars.install_record(models_dir)
+        with open(path) as f:
+            record = json.load(f)
+        record.update(fields)
+        with open(path, 'w') as f:
+            json.dump(record, f)
+    return write
+
+
+def replaced_by(make):
+    def write(models_dir):
+        os.remove(sidecars.install_record(models_dir))
+        make(sidecars.install_record(models_dir))
+    return write
+
+
+def damaged_new_model(models_dir):
+    path = os.path.join(sidecars.fine_tuning_dir(models_dir), 'model_0.h5')
+    with open(path, 'rb') as f:
+        start = f.read(1000)
+    with open(path, 'wb') as f:
+        f.write(start)
+
+
+def new_model_of_another_class(models_dir):
+    folder = sidecars.fine_tuning_dir(models_dir)
+    shutil.copy(os.path.join(folder, 'model_1.h5'), os.path.join(folder, 'model_0.h5'))
+
+
+def new_model_as_a_link(models_dir):
+    folder = sidecars.fine_tuning_dir(models_dir)
+    os.rename(os.path.join(folder, 'model_0.h5'), os.path.join(models_dir, 'elsewhere.h5'))
+    os.symlink(os.path.join(models_dir, 'elsewhere.h5'), os.path.join(folder, 'model_0.h5'))
+
+
+def state_folder_as_a_link(models_dir):
+    folder = sidecars.fine_tuning_dir(models_dir)
+    os.rename(folder, folder + '.real')
+    os.symlink(os.path.basename(folder) + '.real', folder)
+
+
+@pytest.mark.parametrize('damage, words', [
+    (install_record_of('[["model_0.h5", "/tmp/x"'), 'install.json is not the record'),
+    (install_record_of('{"a": 1}'), 'install.json is not the record'),
+    (install_record_of('[["../victim", "../../moved"]]'), 'install.json is not the record'),
+    (record_with(files=['../victim'] * 10), 'install.json is not the record'),
+    (record_with(epochs='2'), 'install.json is not the record'),
+    (install_record_of('[' * 100_000), 'install.json is'),
+    (replaced_by(os.mkfifo), 'install.json is a FIFO (named pipe), not a file'),
+    (replaced_by(os.mkdir), 'install.json is a folder, not a file'),
+    (replaced_by(lambda path: os.symlink('/etc/passwd', path)), 'install.json is a symbolic link'),
+    (damaged_new_model, 'model_0.h5 is not a readable model file'),
+    (new_model_of_another_class, 'holds no new model of class 0'),
+    (record_with(weight=0.25), 'holds no new model of class 0'),
+    (new_model_as_a_link, 'model_0.h5 is a symbolic link'),
+    (state_folder_as_a_link, 'fine_tuning.resume is a symbolic link'),
+], ids=['truncated', 'a dict of nothing', 'paths', 'names not the set', 'epochs as text',
+        'nested too deep', 'a FIFO', 'a folder', 'a link', 'a damaged new model',
+        'another class', 'another weight', 'a new model as a link', 'the folder as a link'])
+def test_a_damaged_or_hostile_fine_tuning_state_moves_nothing_and_names_the_way_out(
+        tmp_path, damage, words):
+    models_dir, originals, new = pending_set(tmp_path / 'set')
+    victim = tmp_path / 'victim'
+    victim.write_text('anyone else\'s file')
+    data = ten_digits_npz(tmp_path)
+    damage(models_dir)
+    before = snapshot(tmp_path)
+    result = run_in_process(*fine_tuning_command(models_dir, data), timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert words in result.stderr, result.stderr
+    if 'symbolic link' not in words:
+        assert '--restart' in result.stderr
+    assert snapshot(tmp_path) == before, 'a refused install moves nothing'
+
+
+def test_restart_discards_a_damaged_record_and_fine_tunes_the_set_it_was_made_from(tmp_path):
+    models_dir, originals, new = pending_set(tmp_path / 'set')
+    # Four of the ten in place, as an earlier version left a set for good: mixed.
+    for name in DIGITS[:4]:
+        file = config.model_file.format(name)
+        files.replace_keeping_old(os.path.join(sidecars.fine_tuning_dir(models_dir), file),
+                                  os.path.join(models_dir, file))
+    install_record_of('{"half')(models_dir)
+    data = ten_digits_npz(tmp_path)
+    refused = run_in_process(*fine_tuning_command(models_dir, data), timeout=60)
+    assert refused.returncode == 2 and '--restart' in refused.stderr, refused.stderr
+    shutil.rmtree(sidecars.fine_tuning_dir(models_dir))  # as the earlier version did
+    refused = run_in_process(*fine_tuning_command(models_dir, data), timeout=60)
+    assert refused.returncode == 2, refused.stderr
+    assert 'is mixed: model_0.h5, model_1.h5, model_2.h5, model_3.h5 fine-tuned' in (
+        refused.stderr)
+    mixed = snapshot(models_dir)
+    result = run_in_process(*fine_tuning_command(models_dir, data, '--restart'), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert 'Put back the models the set was fine-tuned from (4 of 10)' in result.stdout
+    held = snapshot(models_dir)
+    for name in DIGITS:
+        file = config.model_file.format(name)
+        assert loading.check(os.path.join(models_dir, file)).fine_tuning_epochs == 2
+        kept = {digest for kept, digest in held.items() if kept.startswith(file + '.~')}
+        assert {originals[file], mixed[file]} <= kept, 'every file the repair replaced is kept'
+
+
+@pytest.mark.parametrize('script, args', [
+    ('classification.py', ['--data=bundled']),
+    ('generate.py', []),
+    ('describe.py', []),
+    ('train_mnist.py', ['--digit=3']),
+])
+def test_readers_and_training_refuse_a_set_whose_install_is_pending(tmp_path, script, args):
+    models_dir, _, _ = pending_set(tmp_path / 'set')
+    before = snapshot(tmp_path)
+    where = [models_dir] if script == 'describe.py' else [f'--models_dir={models_dir}']
+    result = run_in_process(script, *where, *args, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert 'not yet all in place' in result.stderr
+    assert f'--discriminative --models_dir={models_dir}' in result.stderr
+    assert snapshot(tmp_path) == before

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -282,8 +283,69 @@ def test_distribute_trains_one_model_over_two_devices(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ['alone', 'model_0.h5']
 
 
-@pytest.mark.parametrize('damage', ['run.json', 'epoch_00001.json', 'epoch_00001.weights.h5'])
-def test_a_damaged_backup_is_refused_with_the_way_out(tmp_path, damage):
+def replaced(make):
+    def damage(path):
+        os.remove(path)
+        make(path)
+    return damage
+
+
+def written(data):
+    def damage(path):
+        with open(path, 'wb') as f:
+            f.write(data)
+    return damage
+
+
+def with_weights(change):
+    """A backup's weights file with one array changed by change(file, name)."""
+    def damage(path):
+        with h5py.File(path, 'r+') as f:
+            change(f, 'layers/dense/vars/0')
+    return damage
+
+
+def not_finite(f, name):
+    f[name][0, 0] = np.nan
+
+
+def stored_elsewhere(f, name):
+    del f[name]
+    f[name] = h5py.ExternalLink('/dev/zero', '/x')
+
+
+def shared(f, name):
+    del f[name]
+    f[name] = f['layers/dense/vars/1']
+
+
+def enlarged(f, name):
+    del f[name]
+    f.create_dataset(name, shape=(4000, 1000), dtype=np.float32, chunks=(100, 100))
+
+
+WEIGHTS = 'epoch_00001.weights.h5'
+BACKUP_DAMAGE = [
+    ('run.json', written(b'{half'), 'run.json is not a record'),
+    ('epoch_00001.json', written(b'{half'), 'epoch_00001.json is not a record'),
+    ('epoch_00001.json', written(b'{"loss": NaN}'), 'records a loss of nan'),
+    ('epoch_00001.json', written(b' ' * 70_000), 'more than such a file ever is'),
+    ('epoch_00001.json', replaced(os.mkfifo), 'is a FIFO (named pipe), not a file'),
+    (WEIGHTS, written(b'{half'), 'is not a readable weights file'),
+    (WEIGHTS, replaced(os.mkfifo), 'is a FIFO (named pipe), not a file'),
+    (WEIGHTS, replaced(os.mkdir), 'is a folder, not a file'),
+    (WEIGHTS, replaced(lambda path: os.symlink('/etc/passwd', path)), 'is a symbolic link'),
+    (WEIGHTS, with_weights(not_finite), 'values are not all finite'),
+    (WEIGHTS, with_weights(stored_elsewhere), 'as a link, not in the file'),
+    (WEIGHTS, with_weights(shared), 'under two names'),
+    (WEIGHTS, with_weights(enlarged), 'more values than the network'),
+]
+
+
+@pytest.mark.parametrize('name, damage, words', BACKUP_DAMAGE,
+                         ids=[f'{name} {words}' for name, _, words in BACKUP_DAMAGE])
+def test_a_damaged_backup_is_refused_in_one_line_with_the_way_out(tmp_path, name, damage,
+                                                                   words):
     template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
                           batch_size=16, seed=1)
     levels = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
@@ -291,9 +353,16 @@ def test_a_damaged_backup_is_refused_with_the_way_out(tmp_path, damage):
     backup = one_class.ResumableBackup(path + '.resume', one_class.class_run(template))
     model = ClassModel.create(template)
     model.fit(levels, 16, 1, [backup], verbose=0)  # one epoch of two: backed up, not done
-    (tmp_path / 'model_0.h5.resume' / damage).write_bytes(b'{half')
-    with pytest.raises(UsageError, match=f'{damage} is damaged.*--restart'):
-        one_class.train_class(levels, template, path)
+    damage(str(tmp_path / 'model_0.h5.resume' / name))
+    signal.alarm(60)  # a FIFO read would block for ever
+    try:
+        with pytest.raises(UsageError) as refusal:
+            one_class.train_class(levels, template, path)
+    finally:
+        signal.alarm(0)
+    message = str(refusal.value)
+    assert name in message and words in message and '--restart' in message, message
+    assert '\n' not in message
     one_class.train_class(levels, template, path, restart=True)
     assert loading.load(path).info.epochs == 2
 

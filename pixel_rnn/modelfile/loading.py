@@ -49,30 +49,32 @@ def load(path):
     return model
 
 
-def check(path, own=False):
+def check(path, own=None):
     """The ModelInfo of the file at path after every check that load makes,
     weights included, without building the network (own as for read)."""
     return read(path, own)[0]
 
 
-def read(path, own=False):
-    """The checked ModelInfo and weight arrays of the file at path; own: a
-    file of this project's own state (a new set waiting to be put in place),
-    never read through a symbolic link."""
+def read(path, own=None):
+    """The checked ModelInfo and weight arrays of the file at path. own: for
+    a file of this project's own state (a new set waiting to be put in
+    place, a file kept beside a model), what a refusal tells the user to do,
+    instead of training it again; such a file is never read through a
+    symbolic link."""
+    remedy = own or 'train it again'
     if own and os.path.islink(path):
         raise UsageError(f'{path} is a symbolic link where this project keeps a file of its '
-                         'own; refusing it')
+                         f'own; {remedy}')
     if not os.path.exists(path):
         raise UsageError(f'no model file {path}')
     if not os.path.isfile(path):  # reading a FIFO or a device would block or never end
         raise UsageError(f'{path} is not a regular file; refusing it')
     try:
         with h5py.File(path, 'r') as f:
-            info = checked_info(f, path)
+            info = checked_info(f, path, remedy)
             return info, stored_weights(f, path, ARCHITECTURES[info.arch].num_weights(info))
     except READ_ERRORS as error:
-        raise UsageError(f'{path} is not a readable model file ({error}); '
-                         'train it again') from None
+        raise UsageError(f'{path} is not a readable model file ({error}); {remedy}') from None
 
 
 def read_info(path):
@@ -88,18 +90,18 @@ def read_info(path):
         return None
 
 
-def checked_info(f, path):
-    info = described(f, path) or tutorial_info(f, path)
+def checked_info(f, path, remedy='train it again'):
+    info = described(f, path, remedy) or tutorial_info(f, path)
     if info is None:
         raise UsageError(f'{path} does not say what it models (written by an earlier '
-                         'version of pixel-rnn or by another program); train it again')
+                         f'version of pixel-rnn or by another program); {remedy}')
     problem = info.problem()
     if problem:
-        raise UsageError(f'{path}: {problem}; train it again')
+        raise UsageError(f'{path}: {problem}; {remedy}')
     return info
 
 
-def described(f, path):
+def described(f, path, remedy):
     """The ModelInfo a file of this project records, or None. Its values are
     taken as stored; ModelInfo.problem says which are not what they should be."""
     if not is_text(f.attrs.get('format'), FORMAT):
@@ -113,7 +115,7 @@ def described(f, path):
     missing = [field.name for field in dataclasses.fields(ModelInfo)
                if field.default is dataclasses.MISSING and field.name not in values]
     if missing:
-        raise UsageError(f"{path} does not record its {', '.join(missing)}; train it again")
+        raise UsageError(f"{path} does not record its {', '.join(missing)}; {remedy}")
     return ModelInfo(**values)
 
 
@@ -281,18 +283,23 @@ def load_backup_weights(network, path):
 def check_backup_arrays(f, limit):
     """ValueError unless every member of f is reached by a hard link, each
     once, and its arrays hold at most limit finite numbers stored in f."""
-    seen, datasets = set(), []
+    names = []
 
     def visit(name, link):
-        if not isinstance(link, h5py.HardLink):
-            raise ValueError(f'holds {name!r} as a link, not in the file')
+        names.append(name)
+        # Anything but None stops the walk (an exception raised in it would not).
+        return None if isinstance(link, h5py.HardLink) else name
+    foreign = f.visititems_links(visit)
+    if foreign:
+        raise ValueError(f'holds {foreign!r} as a link, not in the file')
+    seen, datasets = set(), []
+    for name in names:
         member = f[name]
         if member.id in seen:
             raise ValueError(f'holds {name!r} under two names')
         seen.add(member.id)
         if isinstance(member, h5py.Dataset):
             datasets.append((name, member))
-    f.visititems_links(visit)
     if sum(dataset.size for _, dataset in datasets) > limit:
         raise ValueError(f'holds more values than the network and its optimizer ({limit:,})')
     for name, dataset in datasets:

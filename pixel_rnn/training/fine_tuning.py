@@ -144,7 +144,7 @@ def install(models_dir, class_names):
     for name, file in zip(class_names, record['files']):
         new, path = os.path.join(folder, file), os.path.join(models_dir, file)
         # A file the record names is in the folder, else already in its place.
-        info = (loading.check(new, own=True) if os.path.lexists(new)
+        info = (loading.check(new, own=DISCARD) if os.path.lexists(new)
                 else loading.read_info(path))
         if (info is None or info.class_name != name or (info.fine_tuning_weight,
                                                         info.fine_tuning_epochs)
@@ -281,7 +281,7 @@ def original(path, info):
     for number in sorted(numbers, reverse=True):
         kept = f'{path}.~{number}~'
         try:
-            if loading.check(kept, own=True).same_training(before):
+            if loading.check(kept, own='skipped').same_training(before):
                 return kept
         except UsageError:  # damaged or another model: an older file may hold it
             continue
