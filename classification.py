@@ -7,7 +7,8 @@ from pixel_rnn import cli
 from pixel_rnn import startup
 import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.datasets import reading
+from pixel_rnn.datasets import own_pictures, reading
+from pixel_rnn.errors import shown
 
 
 def parse_args():
@@ -42,20 +43,17 @@ def parse_args():
 
 def classify_pictures(args, settings, models_dir):
     """One line per picture: its three most probable classes with their probabilities."""
-    paths = reading.picture_paths(args.images, '--images')
-    pictures = [reading.read_image(path, settings.picture_mode, '--images',
-                                   reading.MAX_PICTURE_SIDE) for path in paths]
+    forms = own_pictures.pictures_in_dataset_form(args.images, settings, '--images')
     startup.start_keras()
     import util
 
     models = load_models(models_dir, settings)
-    forms = [util.in_dataset_form(picture, settings.picture_size) for picture in pictures]
-    probabilities = util.posteriors(models, np.stack([image for image, _ in forms]),
+    probabilities = util.posteriors(models, np.stack([image for _, image, _ in forms]),
                                     util.scored_moves(args.moves))
-    for path, (_, inverted), row in zip(paths, forms, probabilities):
+    for (path, _, inverted), row in zip(forms, probabilities):
         best = np.argsort(-row, kind='stable')[:3]
-        print(f'{path}: ' + ', '.join(f'{settings.class_names[index]} ({row[index]:.4f})'
-                                      for index in best)
+        print(f'{shown(path)}: ' + ', '.join(f'{settings.class_names[index]} ({row[index]:.4f})'
+                                             for index in best)
               + ('; read inverted: dark ink on a light ground' if inverted else ''))
 
 
@@ -77,7 +75,7 @@ def main():
     if args.images:
         return classify_pictures(args, settings, models_dir)
     if args.report:
-        cli.check_report_dir(args.report_dir)
+        cli.check_report_dir(args.report_dir, report_paths(args.report_dir, models_dir).values())
     dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
     if args.num_images > len(dataset.y_test):
         print(f'Only {len(dataset.y_test)} test images; classifying all of them')
@@ -102,22 +100,26 @@ def main():
                                     zero_division=0))
         print('Confusion matrix (rows: true class, columns: predicted):')
         print(confusion_matrix(labels, predictions, labels=classes))
-        write_report_pictures(args.report_dir, models_dir, images, labels, predictions,
-                              settings.class_names)
+        write_report_pictures(report_paths(args.report_dir, models_dir), images, labels,
+                              predictions, settings.class_names)
 
 
-def write_report_pictures(report_dir, models_dir, images, labels, predictions, class_names):
-    """The confusion matrix and the misclassified images as PNG files, each
-    written whole, named after the models folder; their paths printed."""
-    from pixel_rnn import pictures
-    os.makedirs(report_dir, exist_ok=True)
+def report_paths(report_dir, models_dir):
+    """Where --report's pictures go, by what they show: named after the models folder."""
     stem = os.path.join(report_dir, os.path.basename(os.path.normpath(models_dir)))
+    return {name: f'{stem}_{name}.png' for name in ('confusion_matrix', 'misclassified')}
+
+
+def write_report_pictures(paths, images, labels, predictions, class_names):
+    """The confusion matrix and the misclassified images as PNG files at
+    paths (from report_paths), each written whole; their paths printed."""
+    from pixel_rnn import pictures
     for name, picture in (
             ('confusion_matrix', pictures.confusion_picture(labels, predictions, class_names)),
             ('misclassified', pictures.misclassified_picture(images, labels, predictions,
                                                              class_names))):
-        pictures.save_picture(picture, f'{stem}_{name}.png', 'PNG')
-        print(f'Saved {stem}_{name}.png')
+        pictures.save_picture(picture, paths[name], 'PNG')
+        print(f'Saved {shown(paths[name])}')
 
 
 if __name__ == '__main__':

@@ -9,8 +9,8 @@ from pixel_rnn import cli
 from pixel_rnn import startup
 import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.datasets import reading
-from pixel_rnn.errors import UsageError
+from pixel_rnn.datasets import own_pictures
+from pixel_rnn.errors import UsageError, shown
 
 MAX_PICTURE_SIDE = 16384  # pixels: a 16384 x 16384 colour picture is 800 MB in memory
 NUM_IMAGES = 5  # completed by default
@@ -96,11 +96,16 @@ def check_completion_flags(parser, args):
                          'given to --complete, leave it out')
 
 
-def read_pictures(paths, settings):
-    """The picture files at paths, as uint8 arrays of the data set's colours."""
-    return [reading.read_image(path, settings.picture_mode, '--complete',
-                               reading.MAX_PICTURE_SIDE)
-            for path in reading.picture_paths(paths, '--complete')]
+def own_pictures_read(paths, settings):
+    """The picture files paths name, each brought to the form of the data
+    set's images as classification.py --images brings it."""
+    images = []
+    for path, image, inverted in own_pictures.pictures_in_dataset_form(paths, settings,
+                                                                        '--complete'):
+        if inverted:
+            print(f'{shown(path)}: read inverted: dark ink on a light ground')
+        images.append(image)
+    return images
 
 
 def given_rows(text, info, models_dir):
@@ -127,16 +132,6 @@ def test_images(args, label_index):
     return images[:num_images]
 
 
-def in_dataset_form(picture, path, settings):
-    """A picture file's picture made as the data set's images are, as
-    classification.py --images makes it."""
-    import util
-    image, inverted = util.in_dataset_form(picture, settings.picture_size)
-    if inverted:
-        print(f'{path}: read inverted: dark ink on a light ground')
-    return image
-
-
 def sample_grid(args, model):
     import util
     from pixel_rnn import pictures
@@ -146,13 +141,13 @@ def sample_grid(args, model):
                             for image in levels])
 
 
-def completion_figure(args, model, own_pictures, models_dir):
-    """The picture of --complete: of own_pictures where given, else of test images."""
+def completion_figure(args, model, given_images, models_dir):
+    """The picture of --complete: of given_images (pictures in the data
+    set's form) where given, else of test images."""
     import util
     settings = args.settings
     rows = given_rows(args.given_rows, model.info, models_dir)
-    images = (np.stack([in_dataset_form(picture, path, settings)
-                        for picture, path in zip(own_pictures, args.complete)]) if own_pictures
+    images = (np.stack(given_images) if given_images
               else test_images(args, settings.class_names.index(args.label)))
     util.check_images_fit([model], images)
     levels = util.to_levels(images, model.info)
@@ -171,7 +166,7 @@ def main():
                                                                 default_file))
     models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
     cli.require_models(models_dir, [args.label], settings)
-    own_pictures = read_pictures(args.complete, settings) if args.complete else None
+    given_images = own_pictures_read(args.complete, settings) if args.complete else None
     startup.start_keras()
     from PIL import Image
     import util
@@ -179,9 +174,9 @@ def main():
 
     model = util.load_models(models_dir, [args.label], settings)[0]
     picture = (sample_grid(args, model) if args.complete is None
-               else completion_figure(args, model, own_pictures, models_dir))
+               else completion_figure(args, model, given_images, models_dir))
     pictures.save_picture(picture, out, image_format)
-    print(f'Saved {out}')
+    print(f'Saved {shown(out)}')
     if args.show:
         Image.fromarray(picture).show()
 

@@ -99,4 +99,4 @@ def fine_tune(args):
 
 
 if __name__ == '__main__':
-    cli.run(main)
+    cli.run(main, resumes=True)

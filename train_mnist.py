@@ -8,4 +8,4 @@ from pixel_rnn.datasets import mnist
 parse_args = functools.partial(train.parse_args, mnist.MNIST, __doc__)
 
 if __name__ == '__main__':
-    cli.run(lambda: train.main(parse_args()))
+    cli.run(lambda: train.main(parse_args()), resumes=True)

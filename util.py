@@ -17,24 +17,19 @@ import numpy as np
 from scipy import ndimage
 from scipy.special import logsumexp, softmax
 from skimage import transform
-from skimage.util import img_as_ubyte
 
 import config
 from pixel_rnn import pictures
+# The tutorial's shrinking, and a person's own picture made as a data set's
+# images are: free of Keras, in the package, so that scripts use them before it starts.
+from pixel_rnn.datasets.own_pictures import in_dataset_form  # noqa: F401 (util's own)
+from pixel_rnn.images import shrink, shrink_all
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 from pixel_rnn.training import Task, fine_tuning, one_class, parallel
 
 
 # ---------------------------------------------------------------- preprocessing
-
-def shrink(im, size):
-    return img_as_ubyte(transform.resize(im, (size, size)))
-
-
-def shrink_all(x, size):
-    return np.array([shrink(im, size) for im in x])
-
 
 def quantize(images, size=config.target_size, factor=config.factor):
     """uint8 images (m, h, w[, colours]) -> intensity levels (m, size, size[, colours])."""
@@ -63,38 +58,6 @@ def deskew(images):
                            [0, 0, 1]])
         deskewed[index] = np.round(transform.warp(image, source, order=1, preserve_range=True))
     return deskewed
-
-
-def in_dataset_form(picture, size):
-    """A person's own picture, uint8 (h, w) grey or (h, w, 3) colour, as the
-    data set's images are made. Grey, as MNIST's digits: light ink on a black
-    ground at full contrast (so one on a light ground, by its edge's median,
-    is inverted), the ink's bounding box scaled to fit 20x20 (of 28x28) and
-    centred by its centre of mass. Colour, as CIFAR-10's photographs fill
-    their frame: the centre square, scaled to size x size. Returns (image,
-    whether it was inverted)."""
-    if picture.ndim == 3:
-        height, width = picture.shape[:2]
-        side = min(height, width)
-        top, left = (height - side) // 2, (width - side) // 2
-        return shrink(picture[top:top + side, left:left + side], size), False
-    edge = np.concatenate([picture[0], picture[-1], picture[:, 0], picture[:, -1]])
-    inverted = bool(np.median(edge) > 127)
-    ink = (255 - picture if inverted else picture).astype(np.float64)
-    ground = np.median(255 - edge if inverted else edge)
-    ink = np.clip((ink - ground) * 255 / max(ink.max() - ground, 1), 0, 255)
-    image = np.zeros((size, size))
-    rows, columns = np.nonzero(ink > 64)  # a photograph's faint shading is no stroke
-    if len(rows) == 0:
-        return image.astype(np.uint8), inverted
-    ink = ink[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
-    scale = round(size * 20 / 28) / max(ink.shape)
-    height, width = (max(1, round(side * scale)) for side in ink.shape)
-    image[:height, :width] = transform.resize(ink, (height, width), anti_aliasing=scale < 1)
-    centre = ndimage.center_of_mass(image)
-    image = ndimage.shift(image, ((size - 1) / 2 - centre[0], (size - 1) / 2 - centre[1]),
-                          order=1, mode='constant')
-    return np.clip(np.round(image), 0, 255).astype(np.uint8), inverted
 
 
 def to_levels(images, info):

@@ -7,6 +7,7 @@ import argparse
 import errno
 import os
 import re
+import signal
 import sys
 
 import config
@@ -14,7 +15,8 @@ from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import defaults
 from pixel_rnn.description import MAX_WEIGHT, ModelInfo
 from pixel_rnn.datasets import DATASETS
-from pixel_rnn.errors import UsageError
+from pixel_rnn import startup
+from pixel_rnn.errors import UsageError, shown
 from pixel_rnn.modelfile import sidecars
 
 
@@ -38,33 +40,42 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
 
 
-def run(main):
-    """Run a script's main(), turning UsageError into one line and exit status 2."""
+def run(main, resumes=False):
+    """Run a script's main(), turning UsageError into one line and exit
+    status 2. SIGTERM and SIGHUP (a terminal closed) stop it as Ctrl-C does,
+    so that what it was writing is cleared away. resumes: whether running
+    the same command again goes on where this one stopped (training)."""
     prog = os.path.basename(sys.argv[0])
+    again = ' (run the same command again to resume training)' if resumes else ''
+    previous = {number: signal.signal(number, startup.interrupt) for number in startup.STOP_SIGNALS
+                if number != signal.SIGINT}
     try:
         main()
     except UsageError as error:
-        print(f'{prog}: error: {error}', file=sys.stderr)
+        print(f'{prog}: error: {shown(error)}', file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
-        print(f'{prog}: interrupted; every file in place is as before or complete '
-              '(run the same command again to resume training)', file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as interruption:
+        print(f'{prog}: {"stopped" if isinstance(interruption, startup.Stopped) else "interrupted"}'
+              f'; every file in place is as before or complete{again}', file=sys.stderr)
+        sys.exit(128 + getattr(interruption, 'signum', signal.SIGINT))
     except BrokenPipeError:  # output piped into a reader that stopped, like head
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)
     except OSError as error:  # a full disk, a folder taken away: the system's, not a bug
-        print(f'{prog}: error: {system_error(error)}', file=sys.stderr)
+        print(f'{prog}: error: {shown(system_error(error, resumes))}', file=sys.stderr)
         sys.exit(1)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
-def system_error(error):
+def system_error(error, resumes=False):
     """An OSError in one line; for a full disk, also that nothing was harmed."""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         where = f' (writing {error.filename})' if error.filename else ''
         return (f'the disk is full{where}; every file in place is as before or complete '
-                '(free some space and run the same command again: training resumes where it '
-                'stopped)')
+                '(free some space and run the same command again'
+                + (': training resumes where it stopped)' if resumes else ')'))
     return ' '.join(str(error).split())
 
 
@@ -372,15 +383,14 @@ def progress_mode():
     return 1 if sys.stdout.isatty() else 2
 
 
-def check_report_dir(report_dir):
+def check_report_dir(report_dir, paths):
     """Fail now, before minutes of classifying, where --report's pictures
-    could not be written; nothing is made yet."""
-    existing = os.path.abspath(report_dir)
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f'--report_dir {report_dir}: cannot write there ({existing} is not '
-                         'a folder you can write to); give another')
+    (paths, in report_dir) could not be written; nothing is made yet."""
+    check_folder('--report_dir', report_dir)
+    for path in paths:
+        if os.path.isdir(path):
+            raise UsageError(f'--report_dir {report_dir}: {path} is a folder, where a picture '
+                             'of the report goes; move it away or give another --report_dir')
 
 
 def picture_path(path, default):

@@ -11,7 +11,7 @@ import signal
 import sys
 import tempfile
 
-from pixel_rnn.errors import UsageError
+from pixel_rnn.errors import UsageError, shown
 
 # What TensorFlow's own logging can still hold back: all of it. Its real
 # failures reach Python as exceptions; its E lines are of its graph
@@ -19,21 +19,44 @@ from pixel_rnn.errors import UsageError
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
 
-# The packages Keras's backends are, each installed under its own name.
-BACKEND_PACKAGES = ('jax', 'openvino', 'tensorflow', 'torch')
+# Keras's backends, as KERAS_BACKEND names them; all but numpy are packages
+# installed under that name.
+BACKENDS = ('jax', 'numpy', 'openvino', 'tensorflow', 'torch')
+# The signals that stop a run as Ctrl-C does: SIGTERM (kill, a service
+# manager) and SIGHUP (its terminal closed) too.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, as Ctrl-C is."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def interrupt(signum, frame=None):
+    """The handler of SIGTERM and SIGHUP: stop as Ctrl-C does."""
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Stopped(signum)
 
 
 def start_keras():
     """Import Keras and set up its device with the start-up lines held back;
     they are shown only if the start itself fails. A backend that is not
-    installed is one line saying what to install."""
+    installed, or a name that is none, is one line saying what to do."""
+    chosen = os.environ.get('KERAS_BACKEND')
+    if chosen and chosen not in BACKENDS:
+        raise UsageError(f'KERAS_BACKEND={shown(chosen)} is not a Keras backend; use one of '
+                         f"{', '.join(BACKENDS)}, or leave it unset for tensorflow")
     try:
         with held_stderr(quiet=ModuleNotFoundError):
             import keras
             keras.ops.zeros(1)
     except ModuleNotFoundError as error:
         backend = os.environ.get('KERAS_BACKEND', error.name)
-        if error.name not in BACKEND_PACKAGES:
+        if error.name not in BACKENDS:
             raise
         raise UsageError(f'KERAS_BACKEND={backend} needs {error.name}, which is not '
                          f'installed: pip install {error.name}') from None
@@ -83,13 +106,14 @@ stop = None
 
 
 def start_worker(stop_event):
-    """Set up a worker process of a parallel training. Ctrl-C reaches every
-    process of the group, in a worker wherever it happens to be (between two
+    """Set up a worker process of a parallel training. Ctrl-C (and a closed
+    terminal's SIGHUP) reaches every process of the group, in a worker wherever it happens to be (between two
     classes, say, where nothing would stop the next one); so the parent
     alone acts on it, and tells the workers through stop_event."""
     global stop
     stop = stop_event
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
 
 
 def stop_requested():

@@ -384,7 +384,7 @@ BAD_DATA = [
          'declares images of shape (1, 20000, 20000)', 'larger than 1024x1024 are refused'),
     # Class folders: unreadable, empty and huge images, folders named for no class.
     case('text as PNG', lambda d: tree(d, files={'train/3/notes.png': b'hello'}), MNIST,
-         'notes.png is not an image Pillow recognises'),
+         'notes.png is not a picture in one of the formats read'),
     case('empty JPEG', lambda d: tree(d, files={'test/3/empty.jpg': b''}), MNIST,
          'empty.jpg is an empty file'),
     case('PNG cut short', lambda d: tree(d, files={'train/3/cut.png': png(32, 32)[:200]}), MNIST,

@@ -116,6 +116,14 @@ def labels_above_9(folder):
     return path
 
 
+def eps_named_png(folder):
+    """An EPS file named digit.png: Pillow reads EPS by running Ghostscript."""
+    path = folder / 'digit.png'
+    path.write_text('%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n'
+                    '0 0 moveto 28 28 lineto stroke\nshowpage\n')
+    return path
+
+
 def case(name, script, args, *words):
     return pytest.param(script, args, words, id=name)
 
@@ -161,7 +169,7 @@ BAD_INPUT = [
     # A person's own pictures.
     case('text as a picture', 'classification.py',
          lambda d: ['--images', str(a_file(d, 'digit.png'))],
-         'digit.png', 'not an image Pillow recognises', '.png, .jpg'),
+         'digit.png', 'not a picture in one of the formats read', '.png, .jpg'),
     case('empty picture', 'classification.py', lambda d: ['--images', str(empty_file(d))],
          'empty.jpg', 'an empty file'),
     case('cut-off picture', 'classification.py', lambda d: ['--images', str(cut_off_png(d))],
@@ -180,7 +188,10 @@ BAD_INPUT = [
          lambda d: ['--images', str(d), '--report'], '--images', 'leave out --report'),
     case('report_dir a file', 'classification.py',
          lambda d: ['--report', f'--report_dir={a_file(d)}/report'], '--report_dir',
-         'cannot write there'),
+         'is a file; give a folder'),
+    case('report picture a folder', 'classification.py',
+         lambda d: ['--report', f"--report_dir={a_folder(d, 'r/mnist_models_misclassified.png').parent}",
+                    '--data=bundled'], 'mnist_models_misclassified.png is a folder'),
     case('sigmoid of 7 levels', 'train_mnist.py', lambda d: ['--arch=pixelcnn', '--head=sigmoid'],
          '--head=sigmoid', '--max_intensity=1'),
     # Where results would go.
@@ -216,7 +227,10 @@ BAD_INPUT = [
          '--data', 'picture files'),
     case('complete a text file', 'generate.py',
          lambda d: ['--complete', str(a_file(d, 'digit.png')), f'--out={d}/c.png'],
-         '--complete', 'digit.png', 'not an image'),
+         '--complete', 'digit.png', 'not a picture in one of the formats read'),
+    case('complete an EPS file', 'generate.py',
+         lambda d: ['--complete', str(eps_named_png(d)), f'--out={d}/c.png'],
+         '--complete', 'digit.png', 'not a picture in one of the formats read'),
     case('complete a missing file', 'generate.py',
          lambda d: ['--complete', f'{d}/none.png', f'--out={d}/c.png'],
          '--complete', 'none.png', 'no such file or folder'),

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from pixel_rnn.datasets import mnist
-from pixel_rnn.datasets import reading
+from pixel_rnn.datasets import own_pictures
 from pixel_rnn.architectures import gru
 from pixel_rnn.architectures import pixelcnn
 from pixel_rnn.modelfile import saving
@@ -158,8 +158,8 @@ def test_the_script_completes_picture_files_brought_to_the_data_sets_form(tmp_pa
                             '--output_size=16', f'--out={out}')
     assert result.returncode == 0, result.stderr
     # As classification.py --images makes them: 32x32 colour, then shrunk and quantized.
-    images = np.stack([util.in_dataset_form(reading.read_image(path, 'RGB'), 32)[0]
-                       for path in paths])
+    images = np.stack([util.in_dataset_form(
+        own_pictures.read_picture(path, 'RGB', '--complete'), 32)[0] for path in paths])
     check_completion_picture(out, util.quantize(images, 10, 256 / (LEVELS - 1)), 16, 2)
 
 

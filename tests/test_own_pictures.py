@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from pixel_rnn.datasets import DATASETS
-from pixel_rnn.datasets import mnist
+from pixel_rnn.datasets import mnist, own_pictures
 from pixel_rnn.modelfile import saving
 import config
 import util
@@ -178,3 +178,83 @@ def test_a_picture_is_brought_to_the_data_sets_form():
     assert image.shape == (32, 32, 3) and not inverted
     blank, _ = util.in_dataset_form(np.full((10, 10), 200, np.uint8), 28)
     assert blank.shape == (28, 28) and blank.max() == 0
+
+
+# ---------------------------------------------------------------- pictures as a hostile user gives them
+
+def test_names_that_would_forge_a_line_or_reach_the_terminal_are_shown_escaped(tmp_path):
+    folder = tmp_path / 'pictures'
+    folder.mkdir()
+    names = ['evil\nfake.png: 7 (1.0000), 1 (0.0000), 2 (0.0000).png', 'red\x1b[31m.png',
+             'turned\u202egnp.png', 'caf\u00e9.png']
+    for name in names:
+        Image.fromarray(np.zeros((28, 28), np.uint8)).save(folder / name, format='PNG')
+    os.symlink('loop', folder / 'loop')  # a symbolic link round in a loop: skipped, said
+    (folder / 'inner').mkdir()
+    (folder / 'notes.txt').write_text('not a picture')
+    result = run_in_process('classification.py', '--images', str(folder))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    pictures = [line for line in lines if LINE.match(line)]
+    assert len(pictures) == len(names) and len(lines) == len(names) + 1, result.stdout
+    assert any(line.startswith(f'{folder}/evil\\nfake.png: 7 (1.0000)') for line in pictures)
+    assert any('red\\x1b[31m.png: ' in line for line in pictures)
+    assert any('turned\\u202egnp.png: ' in line for line in pictures)
+    assert any('café.png: ' in line for line in pictures), 'printable names stay as they are'
+    assert '\x1b' not in result.stdout and '\u202e' not in result.stdout
+    assert lines[0] == (f'Note: --images {folder}: skipped 1 file not named as a picture, '
+                        '1 folder (folders within are not read), 1 link that leads nowhere or '
+                        'round in a loop'), lines[0]
+
+
+def test_an_error_naming_a_hostile_file_is_one_escaped_line(tmp_path):
+    picture = tmp_path / 'two\nlines\x1b[2J.png'
+    picture.write_text('not a picture')
+    result = run_in_process('classification.py', '--images', str(picture))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert 'two\\nlines\\x1b[2J.png is not a picture' in result.stderr
+
+
+def upright_seven():
+    bundled = mnist.load('bundled')
+    return bundled.x_test[np.flatnonzero(bundled.y_test == 7)[0]]
+
+
+def test_a_photo_stored_sideways_is_read_upright_as_its_exif_says(tmp_path):
+    seven = np.kron(upright_seven(), np.ones((4, 4), np.uint8))  # 112 x 112, as a photo
+    Image.fromarray(seven).save(tmp_path / 'upright.png')
+    # A phone held sideways stores the picture turned, and says so: orientation 6
+    # means "turn it 90 degrees clockwise to show it".
+    sideways = Image.fromarray(seven).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[own_pictures.ORIENTATION] = 6
+    sideways.save(tmp_path / 'phone.jpg', exif=exif, quality=95)
+    upright = own_pictures.read_picture(str(tmp_path / 'upright.png'), 'L', '--images')
+    read = own_pictures.read_picture(str(tmp_path / 'phone.jpg'), 'L', '--images')
+    assert read.shape == upright.shape
+    assert np.abs(read.astype(int) - upright).mean() < 3, 'read upright, as the picture shows'
+    assert np.abs(np.rot90(read).astype(int) - upright).mean() > 30
+
+
+@pytest.mark.parametrize('mode, save_as', [('L', 'PNG'), ('1', 'PNG'), ('P', 'PNG'),
+                                           ('RGB', 'JPEG'), ('RGBA', 'PNG')])
+def test_a_large_picture_is_read_reduced_to_what_a_small_copy_of_it_gives(tmp_path, mode,
+                                                                          save_as):
+    seven = upright_seven()
+    small = Image.fromarray(np.kron(seven, np.ones((8, 8), np.uint8)))  # 224 x 224
+    large = small.resize((5600, 5600), Image.Resampling.NEAREST)
+    if mode == 'RGBA':
+        ink = large.convert('L')
+        large = Image.new('RGB', large.size, 'black')
+        large.putalpha(ink)  # black ink where the digit is, the rest transparent: on white
+    else:
+        large = large.convert(mode)
+    path = tmp_path / f'large.{save_as.lower()}'
+    large.save(path, format=save_as)
+    picture = own_pictures.read_picture(str(path), 'L', '--images')
+    assert max(picture.shape) <= own_pictures.WORKING_SIDE
+    image, inverted = own_pictures.in_dataset_form(picture, 28)
+    expected, _ = own_pictures.in_dataset_form(np.asarray(small), 28)
+    assert inverted == (mode == 'RGBA')
+    assert np.abs(image.astype(int) - expected).mean() < 8, 'the same digit, made the same way'

@@ -23,7 +23,11 @@ from pixel_rnn import files
 from pixel_rnn.errors import UsageError
 from pixel_rnn.startup import held_stderr
 
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif')
+# The formats pictures are read in, whatever a file's name says (Pillow
+# would open others it knows, some by running programs: EPS runs Ghostscript),
+# and the suffixes a folder's picture files have.
+PICTURE_FORMATS = ('PNG', 'JPEG', 'BMP', 'GIF', 'TIFF', 'WEBP')
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
 # The shape grey image arrays must have; a letter stands for any size.
 GREY_SHAPE = ('N', 'H', 'W')
 # Images are shrunk to target_size (at most 256) a side: a side above this is
@@ -34,9 +38,6 @@ MAX_IMAGE_SIDE = 1024
 # 184 MB of pixels. Sizes are checked against it from headers, before reading,
 # so that a small file that inflates (a bomb) is refused before it does.
 MAX_ARRAY_BYTES = 2 * 2**30
-# A person's own picture (a photograph, say) may be far larger than a data
-# set's images; it is shrunk to 28x28 or 32x32, so no more than this is read.
-MAX_PICTURE_SIDE = 8192
 
 
 @dataclasses.dataclass
@@ -477,7 +478,7 @@ def open_image(path, flag='--data', max_side=MAX_IMAGE_SIDE):
             with warnings.catch_warnings():
                 # Pillow only warns about images up to twice its limit; both are refused.
                 warnings.simplefilter('error', Image.DecompressionBombWarning)
-                image = Image.open(file)
+                image = Image.open(file, formats=PICTURE_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise UsageError(f'{flag}: {path} is an image of over {Image.MAX_IMAGE_PIXELS} '
                              f'pixels; {too_large}') from None
@@ -516,35 +517,9 @@ def decoded(image, path, mode, flag='--data'):
         raise damaged_image(path, error, flag) from None
 
 
-def picture_paths(paths, flag):
-    """The picture files paths name: each file, and each folder's files with
-    IMAGE_SUFFIXES, in order of name."""
-    files = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = [entry.path for entry in folder_entries(path, flag)
-                     if entry.name.lower().endswith(IMAGE_SUFFIXES) and entry.is_file()]
-            if not found:
-                raise UsageError(f"{flag} {path}: no pictures in the folder; give "
-                                 f"{', '.join(IMAGE_SUFFIXES)} files")
-            files += found
-        elif os.path.lexists(path):
-            files.append(path)  # read_image says what is wrong with it, if anything
-        else:
-            raise UsageError(f'{flag} {path}: no such file or folder')
-    return files
-
-
-def read_image(path, mode, flag='--data', max_side=MAX_IMAGE_SIDE):
-    """The picture at path converted to PIL mode ('L', 'RGB'), as a uint8
-    array, after open_image's checks; any failure a UsageError naming path."""
-    with open_image(path, flag, max_side) as image:
-        return decoded(image, path, mode, flag)
-
-
 def damaged_image(path, error, flag):
     if isinstance(error, Image.UnidentifiedImageError):
-        found = 'not an image Pillow recognises'
+        found = f"not a picture in one of the formats read ({', '.join(PICTURE_FORMATS)})"
     else:
         found = f'a damaged image ({cause(error)})'
     return UsageError(f'{flag}: {path} is {found}; give images in '

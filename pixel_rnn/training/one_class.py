@@ -121,22 +121,24 @@ class StopBetweenBatches(keras.callbacks.Callback):
     it makes an epoch's data iterator, say), it can leave objects half made,
     and an interrupted run has been seen to die of signal 11 instead of
     stopping. The end of a batch is a point fit is built to stop at (as when
-    a callback raises). A second Ctrl-C stops at once."""
+    a callback raises). A second Ctrl-C stops at once. SIGTERM and SIGHUP
+    stop it the same way."""
 
     def __enter__(self):
-        self.requested = False
+        self.requested = None  # the signal that asked
         # Only the main thread may set a handler; elsewhere Ctrl-C does not arrive.
-        self.previous = (signal.signal(signal.SIGINT, self.request)
-                         if threading.current_thread() is threading.main_thread() else None)
+        self.previous = ({number: signal.signal(number, self.request)
+                          for number in startup.STOP_SIGNALS}
+                         if threading.current_thread() is threading.main_thread() else {})
         return self
 
     def __exit__(self, *exception):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
 
     def request(self, signum, frame):
-        self.requested = True
-        signal.signal(signal.SIGINT, self.previous)
+        self.requested = signum
+        signal.signal(signum, self.previous[signum])
 
     def on_train_begin(self, logs=None):
         # A class that began as the run was being stopped ends before a batch.
@@ -144,8 +146,10 @@ class StopBetweenBatches(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         # In a parallel run's worker, the parent's word to stop (startup.py).
-        if self.requested or startup.stop_requested():
+        if startup.stop_requested():
             raise KeyboardInterrupt
+        if self.requested:
+            startup.interrupt(self.requested)
 
 
 def class_run(info):
