@@ -5,16 +5,21 @@ Each case of BAD_INPUT is one line: the script, its arguments (a function of
 a scratch folder that may set things up there), and words the message must
 hold. Bad --data has its own table in test_bad_data.py.
 """
+import errno
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import keras
+from pixel_rnn import cli, files, startup
 from pixel_rnn.modelfile import saving
 import config
 import test_model_files as hostile
@@ -451,3 +456,63 @@ def test_describe_refuses_each_hostile_file_in_its_listing_and_exits_2(tmp_path,
             assert word in line, (case.id, line)
     assert result.stdout.count(': refused: ') == len(HOSTILE_MODELS), 'the good ones are listed'
     assert snapshot(tmp_path) == before, 'describing writes nothing'
+
+
+def test_a_keras_backend_that_is_no_backend_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv('KERAS_BACKEND', '../../x\nforged line')
+    result = run_in_process('describe.py', str(tmp_path))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        'describe.py: error: KERAS_BACKEND=../../x\\nforged line is not a Keras backend; use one '
+        'of jax, numpy, openvino, tensorflow, torch, or leave it unset for tensorflow')
+
+
+@pytest.mark.parametrize('number', [signal.SIGTERM, signal.SIGHUP], ids=['SIGTERM', 'SIGHUP'])
+def test_a_picture_stopped_as_it_is_written_leaves_nothing_and_says_so_in_one_line(
+        tmp_path, monkeypatch, number):
+    fsync = os.fsync
+
+    def stopped_midway(descriptor):
+        signal.raise_signal(number)  # as kill or a closed terminal sends it
+        fsync(descriptor)
+    monkeypatch.setattr(files.os, 'fsync', stopped_midway)
+    result = run_in_process('generate.py', '--grid_size=1', f'--out={tmp_path}/grid.png')
+    assert result.returncode == 128 + number
+    assert result.stderr.strip() == ('generate.py: stopped; every file in place is as before '
+                                     'or complete'), result.stderr
+    assert os.listdir(tmp_path) == []
+    assert signal.getsignal(number) is not startup.interrupt, 'the handler is put back'
+
+
+def test_a_temporary_that_a_killed_run_left_is_cleared_by_the_next_write_there(tmp_path):
+    # Killed outright (SIGKILL, a power cut) as it wrote grid.png: its
+    # temporary bears its process number, of a process that is no more.
+    dead = subprocess.Popen(['true'])
+    dead.wait()
+    left = tmp_path / f'grid.{dead.pid}@{socket.gethostname()}.tmp.png'
+    left.write_bytes(b'half a picture')
+    someone_elses = tmp_path / f'grid.1@{socket.gethostname()}.tmp.png'
+    someone_elses.write_bytes(b'a live process (init, say) is writing this')
+    result = run_in_process('generate.py', '--grid_size=1', f'--out={tmp_path}/grid.png')
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(tmp_path)) == sorted(['grid.png', someone_elses.name])
+
+
+@pytest.mark.parametrize('error, resumes, words', [
+    (KeyboardInterrupt(), False, 'interrupted; every file in place is as before or complete'),
+    (OSError(errno.ENOSPC, 'No space left on device', 'r.png'), False,
+     'error: the disk is full (writing r.png); every file in place is as before or complete '
+     '(free some space and run the same command again)'),
+    (OSError(errno.ENOSPC, 'No space left on device', 'm.h5'), True,
+     'run the same command again: training resumes where it stopped)'),
+])
+def test_what_a_stopped_command_says_is_of_what_it_does(monkeypatch, capsys, error, resumes,
+                                                       words):
+    def main():
+        raise error
+    monkeypatch.setattr(sys, 'argv', ['classification.py'])
+    with pytest.raises(SystemExit):
+        cli.run(main, resumes)
+    said = capsys.readouterr().err
+    assert words in said and len(said.strip().splitlines()) == 1, said
+    assert ('training' in said) == resumes, said

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import pytest
 
+from pixel_rnn import startup
 from pixel_rnn.datasets import mnist
 from pixel_rnn.datasets import reading
 from pixel_rnn.training import one_class
@@ -88,13 +89,15 @@ def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
     old_bytes = open(path, 'rb').read()
     resume_dir = path + '.resume'
 
-    # Ctrl-C after the first epoch: the old model stays, and the message says so truly.
+    # Stopped (SIGTERM, as Ctrl-C) after the first epoch: the old model stays,
+    # and the message says so truly.
     status, stdout, stderr = run_until(
         train_command(models_dir), lambda: os.path.exists(f'{resume_dir}/epoch_00001.json'),
-        signal.SIGINT)
-    assert status == 130, stderr
+        signal.SIGTERM)
+    assert status == 128 + signal.SIGTERM, stderr
     assert f'the old file goes to {path}.~1~' in stdout
-    assert 'interrupted; every file in place is as before or complete' in stderr
+    assert stderr.strip() == ('train_mnist.py: stopped; every file in place is as before or '
+                              'complete (run the same command again to resume training)')
     assert open(path, 'rb').read() == old_bytes
 
     # Another training is refused rather than mixed with the interrupted one.
@@ -127,38 +130,42 @@ def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path):
 
 
 class PressCtrlC(keras.callbacks.Callback):
-    """Sends this process SIGINT presses times as batch 1 begins; notes each
-    batch that ends."""
+    """Sends this process the signal presses times as batch 1 begins; notes
+    each batch that ends."""
 
-    def __init__(self, presses):
+    def __init__(self, presses, number=signal.SIGINT):
         super().__init__()
-        self.presses, self.ended = presses, []
+        self.presses, self.number, self.ended = presses, number, []
 
     def on_train_batch_begin(self, batch, logs=None):
         for _ in range(self.presses if batch == 1 else 0):
             # Raised in this thread, so each press is handled before the next is
             # sent; two sent to the process at once can arrive as one.
-            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(self.number)
 
     def on_train_batch_end(self, batch, logs=None):
         self.ended.append(batch)
 
 
+@pytest.mark.parametrize('number', [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=['Ctrl-C', 'SIGTERM', 'SIGHUP'])
 @pytest.mark.parametrize('presses, batches_ended', [(1, [0, 1]), (2, [0])])
-def test_ctrl_c_stops_fit_at_the_end_of_the_batch_and_twice_at_once(presses, batches_ended):
+def test_ctrl_c_stops_fit_at_the_end_of_the_batch_and_twice_at_once(presses, batches_ended,
+                                                                     number):
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile('sgd', 'mse')
-    press = PressCtrlC(presses)
-    # Ctrl-C as a program run from a shell gets it, whatever an earlier test left.
-    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    press = PressCtrlC(presses, number)
+    # As a script run from a shell has them (cli.run), whatever an earlier test left.
+    inherited = signal.signal(number, startup.interrupt)
     try:
-        with pytest.raises(KeyboardInterrupt), one_class.StopBetweenBatches() as stop:
+        with pytest.raises(KeyboardInterrupt) as stopped, one_class.StopBetweenBatches() as stop:
             model.fit(np.zeros((4, 1)), np.zeros(4), batch_size=1, callbacks=[press, stop],
                       verbose=0)
-        assert press.ended == batches_ended, f'SIGINT was handled by {inherited} before'
-        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert press.ended == batches_ended, f'the signal was handled by {inherited} before'
+        assert signal.getsignal(number) is startup.interrupt
+        assert getattr(stopped.value, 'signum', signal.SIGINT) == number
     finally:
-        signal.signal(signal.SIGINT, inherited)
+        signal.signal(number, inherited)
 
 
 @pytest.mark.slow
