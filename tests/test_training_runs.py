@@ -5,6 +5,7 @@ import fcntl
 import glob
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -349,28 +350,47 @@ BACKUP_DAMAGE = [
 ]
 
 
+BACKED_UP = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2, batch_size=16,
+                       seed=1)
+BACKED_UP_LEVELS = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
+
+
+@pytest.fixture(scope='module')
+def one_epoch_backed_up(tmp_path_factory):
+    """A class's backup after one epoch of two, as an interrupted run leaves it."""
+    path = str(tmp_path_factory.mktemp('backed_up') / 'model_0.h5')
+    backup = one_class.ResumableBackup(path + '.resume', one_class.class_run(BACKED_UP))
+    ClassModel.create(BACKED_UP).fit(BACKED_UP_LEVELS, 16, 1, [backup], verbose=0)
+    return path + '.resume'
+
+
+def damaged_backup(tmp_path, backup, name, damage):
+    """The model file's path, beside a copy of backup damaged at name."""
+    shutil.copytree(backup, tmp_path / 'model_0.h5.resume')
+    damage(str(tmp_path / 'model_0.h5.resume' / name))
+    return str(tmp_path / 'model_0.h5')
+
+
 @pytest.mark.parametrize('name, damage, words', BACKUP_DAMAGE,
                          ids=[f'{name} {words}' for name, _, words in BACKUP_DAMAGE])
-def test_a_damaged_backup_is_refused_in_one_line_with_the_way_out(tmp_path, name, damage,
-                                                                   words):
-    template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
-                          batch_size=16, seed=1)
-    levels = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
-    path = str(tmp_path / 'model_0.h5')
-    backup = one_class.ResumableBackup(path + '.resume', one_class.class_run(template))
-    model = ClassModel.create(template)
-    model.fit(levels, 16, 1, [backup], verbose=0)  # one epoch of two: backed up, not done
-    damage(str(tmp_path / 'model_0.h5.resume' / name))
+def test_a_damaged_backup_is_refused_in_one_line_with_the_way_out(tmp_path, one_epoch_backed_up,
+                                                                   name, damage, words):
+    path = damaged_backup(tmp_path, one_epoch_backed_up, name, damage)
     signal.alarm(60)  # a FIFO read would block for ever
     try:
         with pytest.raises(UsageError) as refusal:
-            one_class.train_class(levels, template, path)
+            one_class.train_class(BACKED_UP_LEVELS, BACKED_UP, path)
     finally:
         signal.alarm(0)
     message = str(refusal.value)
     assert name in message and words in message and '--restart' in message, message
     assert '\n' not in message
-    one_class.train_class(levels, template, path, restart=True)
+    assert not os.path.exists(path)
+
+
+def test_the_way_out_of_a_damaged_backup_trains_from_the_start(tmp_path, one_epoch_backed_up):
+    path = damaged_backup(tmp_path, one_epoch_backed_up, WEIGHTS, written(b'{half'))
+    one_class.train_class(BACKED_UP_LEVELS, BACKED_UP, path, restart=True)
     assert loading.load(path).info.epochs == 2
 
 
