@@ -58,12 +58,18 @@ def classify_pictures(args, settings, models_dir):
 
 
 def load_models(models_dir, settings):
-    """The models, with a word where they mix architectures."""
+    """The models, with a word where they mix architectures or were not all
+    trained alike."""
     import util
     models = util.load_models(models_dir, settings.class_names, settings)
     mixed = util.mixed_architectures(models)
     if mixed:
-        print(f'Note: the models of {models_dir} are of more than one architecture ({mixed})')
+        print(f'Note: the models of {shown(models_dir)} are of more than one architecture '
+              f'({mixed})')
+    odd = util.differently_trained(models)
+    if odd:
+        print(f'Note: the models of {shown(models_dir)} were not all trained alike: '
+              f'{shown(odd)}')
     return models
 
 

@@ -9,6 +9,7 @@ the sequence of sub-pixels, the tutorial's design (gru.py), or a PixelCNN
 (pixelcnn.py); the functions here take either and never ask which. Pictures
 that need none of this are pixel_rnn/pictures.py's.
 """
+import collections
 import dataclasses
 import os
 
@@ -318,6 +319,29 @@ def mixed_architectures(models):
     if len(classes_by_arch) == 1:
         return None
     return '; '.join(f"{arch} for {', '.join(names)}" for arch, names in classes_by_arch.items())
+
+
+# How a model was trained, besides its architecture and its class's own
+# images: what the models of a set are meant to share.
+TRAINING_FIELDS = ('epochs', 'batch_size', 'skip', 'data_source', 'deskew', 'mirror', 'shifts',
+                   'fine_tuning_weight', 'fine_tuning_epochs')
+
+
+def differently_trained(models):
+    """The models of a set that were not trained as most of them were (a
+    class retrained with other flags, say), each with how it differs, in
+    words; None where they all were trained alike."""
+    trainings = [tuple(getattr(model.info, field) for field in TRAINING_FIELDS)
+                 for model in models]
+    usual = collections.Counter(trainings).most_common(1)[0][0]
+    odd = []
+    for model, training in zip(models, trainings):
+        if training != usual:
+            changes = [f'{field} {mine}, not {theirs}'
+                       for field, mine, theirs in zip(TRAINING_FIELDS, training, usual)
+                       if mine != theirs]
+            odd.append(f"{model.info.class_name} ({'; '.join(changes)})")
+    return ', '.join(odd) or None
 
 
 def bayes_decision(log_likelihoods, log_priors):
