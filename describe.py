@@ -5,6 +5,7 @@ import glob
 import os
 
 from pixel_rnn import cli
+from pixel_rnn.errors import shown
 from pixel_rnn import startup
 import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
@@ -49,26 +50,27 @@ def main():
     refused = []
     for path in args.paths:
         files = model_files(path)
-        print(f'{os.path.normpath(path)}: {counted(len(files), "model file")}'
-              if os.path.isdir(path) else path)
+        print(shown(f'{os.path.normpath(path)}: {counted(len(files), "model file")}'
+                    if os.path.isdir(path) else path))
         dataset = DEFAULT
         for file in files:
             try:  # every check loading makes, weights included, so a file listed is usable
                 info = loading.check(file)
             except cli.UsageError as error:
                 refused.append(str(error))
-                print(f'  {os.path.basename(file)}: refused: {error}', flush=True)
+                print(shown(f'  {os.path.basename(file)}: refused: {error}'), flush=True)
                 continue
             dataset = info.dataset
-            print(f'  {os.path.basename(file)}: {info.summary()}', flush=True)
+            # A file from elsewhere may name its class with anything.
+            print(shown(f'  {os.path.basename(file)}: {info.summary()}'), flush=True)
             if how_trained(info):
-                print(f'    {how_trained(info)}')
+                print(shown(f'    {how_trained(info)}'))
         if os.path.isdir(path):
             try:
                 cli.check_set_in_place(path, DATASETS[dataset])
             except cli.UsageError as error:
                 refused.append(str(error))
-                print(f'  refused: {error}', flush=True)
+                print(shown(f'  refused: {error}'), flush=True)
     if refused:
         others = f' (and {len(refused) - 1} more refused)' if len(refused) > 1 else ''
         raise cli.UsageError(refused[0] + others)

@@ -516,3 +516,12 @@ def test_what_a_stopped_command_says_is_of_what_it_does(monkeypatch, capsys, err
     said = capsys.readouterr().err
     assert words in said and len(said.strip().splitlines()) == 1, said
     assert ('training' in said) == resumes, said
+
+
+def test_describe_shows_a_class_name_from_a_file_escaped(tmp_path):
+    forged = rigged_model(np.full(7, 1 / 7), class_name='7\n  model_8.h5: mnist 8 \x1b[2J')
+    saving.save(forged, str(tmp_path / 'model_7.h5'))
+    result = run_in_process('describe.py', str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 3, result.stdout  # the folder, the file, its run
+    assert 'mnist 7\\n  model_8.h5: mnist 8 \\x1b[2J: 10x10' in result.stdout
