@@ -11,7 +11,7 @@ from pixel_rnn.datasets import own_pictures, reading
 from pixel_rnn.errors import shown
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__)
     parser.add_argument('--dataset', choices=sorted(DATASETS), default=DEFAULT,
                         help=cli.DATASET_HELP)
@@ -34,7 +34,7 @@ def parse_args():
                              'and write pictures of the matrix and of the misclassified images')
     parser.add_argument('--report_dir', default=config.report_dir,
                         help="where --report's pictures go, named after the models folder")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.images and (args.report or args.data):
         parser.error(f"--images classifies the pictures given; leave out "
                      f"{'--report' if args.report else '--data'}")
@@ -73,8 +73,8 @@ def load_models(models_dir, settings):
     return models
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     settings = DATASETS[args.dataset]
     models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
     cli.require_models(models_dir, settings.class_names, settings)
@@ -93,9 +93,10 @@ def main():
 
     models = load_models(models_dir, settings)
     moves = util.scored_moves(args.moves)
-    predictions = util.classify(models, images, verbose=cli.progress_mode(), moves=moves)
+    predictions = util.bayes_classify(models, images, verbose=cli.progress_mode(), moves=moves)
     scoring = f' (each image and {len(moves)} moves of it)' if moves else ''
-    print(f'Classification accuracy on a test set{scoring}: {np.mean(predictions == labels):.4f}')
+    accuracy = np.mean(predictions == labels)
+    print(f'Classification accuracy on a test set{scoring}: {accuracy:.4f}')
     if args.report:
         own_class = util.own_class_log_likelihoods(models, images, labels)
         print(f'Test images under their own class model: {-own_class.mean():.2f} nats, '
@@ -108,6 +109,15 @@ def main():
         print(confusion_matrix(labels, predictions, labels=classes))
         write_report_pictures(report_paths(args.report_dir, models_dir), images, labels,
                               predictions, settings.class_names)
+    return accuracy
+
+
+def estimate_accuracy(num_images=10000, **flags):
+    """The tutorial's estimate_accuracy(): the share of num_images MNIST test
+    images that Bayes' rule over the models classifies right, printed and
+    returned; what the command line with --num_images does, each of flags
+    (data='bundled', models_dir=..., moves=2) one of its other flags."""
+    return main(cli.as_arguments(num_images=num_images, **flags))
 
 
 def report_paths(report_dir, models_dir):

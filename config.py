@@ -7,11 +7,13 @@ classification.py take those from the model files.
 import os
 
 # MNIST images are shrunk to target_size x target_size and quantized to
-# levels intensity levels: level = round(pixel / factor). (The tutorial
-# called the count num_classes; here a class is one of a data set's.)
+# levels intensity levels: level = round(pixel / factor).
 target_size = 10
 max_intensity = 6
 levels = max_intensity + 1
+# The tutorial's name for the same count, which util's tutorial functions
+# take; everywhere else a class is one of a data set's, and this is levels.
+num_classes = levels
 factor = 256 / max_intensity
 
 # Model and training (each architecture's other defaults are in its own file).
@@ -47,4 +49,13 @@ grid_line = 1
 
 def model_path(models_dir, class_name):
     return os.path.join(models_dir, model_file.format(class_name))
+
+
+def class_name_of(path):
+    """The class a model file's name gives (model_7.h5: '7'), or its whole name."""
+    name = os.path.basename(path)
+    stem, _, suffix = model_file.partition('{}')
+    if name.startswith(stem) and name.endswith(suffix) and len(name) > len(stem + suffix):
+        return name[len(stem):len(name) - len(suffix)]
+    return name
 

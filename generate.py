@@ -17,7 +17,7 @@ NUM_IMAGES = 5  # completed by default
 COMPLETION_FLAGS = ('given_rows', 'num_images', 'data')
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__)
     what = parser.add_argument_group('what to draw')
     what.add_argument('--dataset', choices=sorted(DATASETS), default=DEFAULT,
@@ -58,7 +58,7 @@ def parse_args():
                             + default_pictures('samples_file') + '; with --complete, '
                             + default_pictures('completions_file') + ')')
     where.add_argument('--show', action='store_true', help='also open the grid in a viewer')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     args.settings = DATASETS[args.dataset]
     try:
         args.label = args.settings.class_names[
@@ -157,8 +157,8 @@ def completion_figure(args, model, given_images, models_dir):
                                    model.info.factor)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     settings = args.settings
     default_file = (settings.samples_file if args.complete is None
                     else settings.completions_file).format(args.label)
@@ -179,6 +179,17 @@ def main():
     print(f'Saved {shown(out)}')
     if args.show:
         Image.fromarray(picture).show()
+    return out
+
+
+def generate(digit=0, output_size=32, grid_size=5, **flags):
+    """The tutorial's generate(): a grid_size x grid_size grid of digits drawn
+    from digit's model, each output_size pixels a side, saved as a picture
+    (generated/samples_of_{digit}.png, or --out); what the command line with
+    --digit, --output_size and --grid_size does, each of flags (seed=0,
+    models_dir=..., show=True) one of its other flags. Returns the picture's path."""
+    return main(cli.as_arguments(digit=digit, output_size=output_size, grid_size=grid_size,
+                                 **flags))
 
 
 if __name__ == '__main__':

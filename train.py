@@ -10,14 +10,15 @@ OWN_FLAGS = ('arch', 'units', 'filters', 'depth', 'head', 'target_size', 'max_in
              'deskew', 'shifts', 'mirror', 'jobs', 'logdir')
 
 
-def parse_args(settings=None, description=__doc__):
+def parse_args(settings=None, description=__doc__, argv=None):
     """The flags of training on settings' data set, its class flag its own
     (--digit, --all_digits for MNIST); without settings, of the data set
-    --dataset names, with --label and --all_labels."""
+    --dataset names, with --label and --all_labels. argv: the arguments
+    (default: the command line's)."""
     parser = cli.ArgumentParser(description=description)
     what = parser.add_argument_group('what to train')
     if settings is None:
-        settings = DATASETS[chosen_dataset()]
+        settings = DATASETS[chosen_dataset(argv)]
         what.add_argument('--dataset', choices=DATASETS, default=DEFAULT, help=cli.DATASET_HELP)
         class_flag = 'label'
     else:
@@ -30,7 +31,7 @@ def parse_args(settings=None, description=__doc__):
                       nargs='?', const=True, default=False,
                       help=f'train {settings.all_classes} ({every} or {every}=True)')
     cli.add_training_flags(parser, what, settings)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.all_classes and args.label is not None:
         parser.error(f'{every} trains {settings.all_classes}; '
                      f'leave out {one}={settings.class_names[args.label]}')
@@ -59,12 +60,12 @@ def check_fine_tuning_flags(parser, args, every):
                      'it replaces kept beside them); give --models_dir')
 
 
-def chosen_dataset():
+def chosen_dataset(argv=None):
     """The name --dataset gives, read first: the other flags' defaults and
     choices are the data set's."""
     first = cli.ArgumentParser(add_help=False)
     first.add_argument('--dataset', choices=DATASETS, default=DEFAULT)
-    return first.parse_known_args()[0].dataset
+    return first.parse_known_args(argv)[0].dataset
 
 
 def main(args=None):

@@ -1,11 +1,12 @@
 """Train a generative colour model (GRU or PixelCNN) for one CIFAR-10 class, or for all ten."""
-import functools
-
-import train
+import train as training
 from pixel_rnn import cli
 from pixel_rnn.datasets import cifar
 
-parse_args = functools.partial(train.parse_args, cifar.CIFAR, __doc__)
+
+def parse_args(argv=None):
+    return training.parse_args(cifar.CIFAR, __doc__, argv)
+
 
 if __name__ == '__main__':
-    cli.run(lambda: train.main(parse_args()), resumes=True)
+    cli.run(lambda: training.main(parse_args()), resumes=True)

@@ -11,6 +11,7 @@ that need none of this are pixel_rnn/pictures.py's.
 """
 import collections
 import dataclasses
+import math
 import os
 
 import keras
@@ -25,6 +26,10 @@ from pixel_rnn import pictures
 # images are: free of Keras, in the package, so that scripts use them before it starts.
 from pixel_rnn.datasets.own_pictures import in_dataset_form  # noqa: F401 (util's own)
 from pixel_rnn.images import shrink, shrink_all
+from pixel_rnn.architectures import ClassModel, gru
+from pixel_rnn.architectures.params import defaults
+from pixel_rnn.datasets import DATASETS
+from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 from pixel_rnn.training import Task, fine_tuning, one_class, parallel
@@ -98,6 +103,73 @@ def training_levels(images, info):
                                             for move in MOVES[:info.shifts]])
     levels = to_levels(images, info)
     return np.concatenate([levels, levels[:, :, ::-1]]) if info.mirror else levels
+
+
+# ---------------------------------------------------------------- the tutorial's functions
+# The tutorial walks its reader through these, under these names, and its
+# scripts call them so; each is a thin face over what follows, on this
+# project's model files and the tutorial's own.
+
+def create_model(one_hot_len):
+    """The tutorial's network: a GRU of 256 units over one-hot levels
+    (one_hot_len of them), a Dense layer and a softmax at every step,
+    compiled as the tutorial compiles it (Adam, categorical cross-entropy)."""
+    network = gru.create_model(one_hot_len)
+    network.compile(optimizer='adam', loss='categorical_crossentropy')
+    return network
+
+
+def pre_process(images, size=config.target_size, levels=config.num_classes):
+    """uint8 images (m, h, w) as the tutorial's GRU reads them: shrunk to
+    size x size, quantized to levels, one-hot, after an all-zero start
+    vector: (m, size * size + 1, levels)."""
+    return gru.to_sequences(quantize(images, size, 256 / (levels - 1)), levels)
+
+
+def train_model(xs, num_classes, batch_size=32, epochs=50):
+    """The tutorial's training: a GRU of num_classes levels fitted to predict
+    each step of xs (from pre_process) from the steps before it, the
+    targets shifted by one. Returns the ClassModel, which model.save(path)
+    writes as a file the scripts load (its class the one the file's name
+    gives: model_7.h5, 7)."""
+    size = math.isqrt(xs.shape[1] - 1)
+    if xs.ndim != 3 or xs.shape[2] != num_classes or size * size != xs.shape[1] - 1:
+        raise UsageError(f'xs of shape {xs.shape} is not what pre_process makes of square '
+                         f'images with {num_classes} levels: (images, side * side + 1, '
+                         f'{num_classes})')
+    levels = np.argmax(xs[:, 1:], axis=2).reshape(len(xs), size, size)
+    info = ModelInfo(dataset='mnist', class_name='', image_size=size, levels=num_classes,
+                     colours=1, arch='gru', params=defaults(gru.PARAMS), num_images=len(xs),
+                     epochs=epochs, batch_size=batch_size)
+    model = ClassModel.create(info)
+    history = model.fit(levels, batch_size, epochs)
+    model.info = dataclasses.replace(info, loss=float(history.history['loss'][-1]))
+    return model
+
+
+def load_model(path):
+    """The model in the file at path (this project's, or the tutorial's own),
+    every check made: the tutorial's keras.models.load_model."""
+    return loading.load(path)
+
+
+def sample(model, image_size, num_classes):
+    """One image's pixels drawn from model (from load_model or train_model),
+    each from the model's distribution given the pixels before it, as the
+    tutorial's pixels: levels (image_size * image_size, 1)."""
+    if (image_size, num_classes) != (model.info.image_size, model.info.levels):
+        raise UsageError(f'the model is of {model.info.image_size}x{model.info.image_size} '
+                         f'images with {model.info.levels} levels, not {image_size}x'
+                         f'{image_size} with {num_classes}')
+    return model.sample(1).reshape(-1, 1).astype(np.uint8)
+
+
+def classify(models_dir, images, dataset='mnist'):
+    """The tutorial's classify: the class of each uint8 image by Bayes' rule
+    over the models model_{class}.h5 in models_dir, of the data set named
+    (bayes_classify, on loaded models)."""
+    settings = DATASETS[dataset]
+    return bayes_classify(load_models(models_dir, settings.class_names, settings), images)
 
 
 # ---------------------------------------------------------------- training
@@ -349,7 +421,7 @@ def bayes_decision(log_likelihoods, log_priors):
     return np.argmax(log_likelihoods + log_priors, axis=1)
 
 
-def classify(models, images, verbose=0, moves=()):
+def bayes_classify(models, images, verbose=0, moves=()):
     """Position in models of each uint8 image's class, by Bayes' rule with
     the priors stored with the models: the decisions of bayes_decision over
     log_likelihoods_by_class, with less work. Log-probabilities only

@@ -129,7 +129,7 @@ def bench_classification(models_dir, dataset, rows, peak):
     images, labels = dataset.x_test, dataset.y_test
     models = util.load_models(models_dir, mnist.MNIST.class_names, mnist.MNIST)
     baseline, baseline_predictions = timed(tutorial_classify, models, images)
-    ours, predictions = timed(util.classify, models, images)
+    ours, predictions = timed(util.bayes_classify, models, images)
     flops = 10 * gru_flops(len(images), config.target_size ** 2, config.levels, config.units)
     done = 10 * gru_flops(1, distinct_prefixes(util.quantize(images)), config.levels,
                           config.units)

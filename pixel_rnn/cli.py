@@ -79,6 +79,13 @@ def system_error(error, resumes=False):
     return ' '.join(str(error).split())
 
 
+def as_arguments(**flags):
+    """Flags given by name, as the command line gives them: num_images=100
+    as --num_images=100, a flag set to True bare, False or None left out."""
+    return [f'--{name}' if value is True else f'--{name}={value}'
+            for name, value in flags.items() if value is not None and value is not False]
+
+
 def int_in_range(low, high, what):
     """Flag type: a whole number low-high, in plain ASCII digits (int() would
     also take ' 3 ' and other scripts' digits)."""

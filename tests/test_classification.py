@@ -13,7 +13,7 @@ def test_log_space_classification_survives_what_underflows_a_product():
     black = np.zeros((3, 28, 28), np.uint8)
     product = [np.prod(np.full(784, p)) for p in (0.1, 0.3)]
     assert product == [0.0, 0.0], 'the case must underflow a product of probabilities'
-    np.testing.assert_array_equal(util.classify(models, black), [1, 1, 1])
+    np.testing.assert_array_equal(util.bayes_classify(models, black), [1, 1, 1])
 
 
 def test_priors_enter_as_logs_and_decide_between_equal_likelihoods():
@@ -21,7 +21,7 @@ def test_priors_enter_as_logs_and_decide_between_equal_likelihoods():
     models = [rigged_model(uniform, prior=0.2), rigged_model(uniform, prior=0.8)]
     np.testing.assert_allclose(util.log_priors(models), np.log([0.2, 0.8]))
     images = np.zeros((2, 28, 28), np.uint8)
-    np.testing.assert_array_equal(util.classify(models, images), [1, 1])
+    np.testing.assert_array_equal(util.bayes_classify(models, images), [1, 1])
     log_likelihoods = util.log_likelihoods_by_class(models, images)
     np.testing.assert_array_equal(
         util.bayes_decision(log_likelihoods, np.log([0.9, 0.1])), [0, 0])
@@ -75,7 +75,7 @@ def test_classify_skips_what_cannot_win_and_decides_as_the_full_computation():
     full = util.bayes_decision(util.log_likelihoods_by_class(models, images),
                                util.log_priors(models))
     assert len(set(full)) > 1, 'the case must have more than one winner'
-    np.testing.assert_array_equal(util.classify(models, images), full)
+    np.testing.assert_array_equal(util.bayes_classify(models, images), full)
     levels = util.quantize(images)
     exact = models[1].log_likelihood(levels)
     floor = np.full(len(images), np.median(exact))
@@ -112,4 +112,4 @@ def test_moves_average_each_class_likelihood_over_the_image_and_its_moves():
     assert len(set(decisions)) > 1, 'the case must have more than one winner'
     unmoved = util.bayes_decision(by_move[0], util.log_priors(models))
     assert (decisions != unmoved).any(), 'the moves must change some decisions'
-    np.testing.assert_array_equal(util.classify(models, images, moves=moves), decisions)
+    np.testing.assert_array_equal(util.bayes_classify(models, images, moves=moves), decisions)

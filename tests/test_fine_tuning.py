@@ -210,7 +210,7 @@ def test_a_set_fine_tuned_by_the_training_script_classifies_and_is_described(tmp
     models = util.load_models(models_dir, digits, MNIST)
     assert {(model.info.fine_tuning_weight, model.info.fine_tuning_epochs)
             for model in models} == {(0.5, config.fine_tuning_epochs)}
-    expected = np.mean(util.classify(models, dataset.x_test) == dataset.y_test)
+    expected = np.mean(util.bayes_classify(models, dataset.x_test) == dataset.y_test)
     result = run_in_process('classification.py', f'--models_dir={models_dir}',
                             f'--data={tmp_path / "ten.npz"}', timeout=300)
     assert result.returncode == 0, result.stderr

@@ -146,7 +146,7 @@ def test_train_generate_classify_on_bundled_images(tmp_path, flags):
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [loading.load(config.model_path(models_dir, d)) for d in (0, 1)]
     assert [model.info.deskew for model in models] == ['--deskew' in flags] * 2
-    predictions = util.classify(models, bundled.x_test[held_out])
+    predictions = util.bayes_classify(models, bundled.x_test[held_out])
     accuracy = np.mean(predictions == bundled.y_test[held_out])
     # Chance is 0.5; two models this small reach about 0.97.
     assert accuracy > 0.75, f'accuracy {accuracy:.3f} on held-out zeros and ones'

@@ -12,13 +12,13 @@ import io
 import json
 import math
 import os
-import re
 import tempfile
 
 import h5py
 import keras
 import numpy as np
 
+import config
 from pixel_rnn import files
 from pixel_rnn.architectures import ARCHITECTURES, ClassModel
 from pixel_rnn.description import ModelInfo
@@ -139,18 +139,18 @@ def tutorial_info(f, path):
         return None
     layers = parsed_json(f.attrs['model_config'], 'Keras model config', path)['config']
     layers = layers['layers'] if isinstance(layers, dict) else layers
-    config = next((layer['config'] for layer in layers if layer['class_name'] == 'GRU'), None)
-    if config is None:
+    gru_config = next((layer['config'] for layer in layers if layer['class_name'] == 'GRU'), None)
+    if gru_config is None:
         raise UsageError(f'{path}: its Keras 2 model has no GRU layer; only the tutorial\'s '
                          'GRU models are read')
-    if config.get('activation') != 'tanh':
-        raise UsageError(f"{path}: GRU activation {config.get('activation')!r} is not supported")
-    activation = config['recurrent_activation']
-    name = re.fullmatch(r'model_(.*)\.h5', os.path.basename(path))
+    if gru_config.get('activation') != 'tanh':
+        raise UsageError(f"{path}: GRU activation {gru_config.get('activation')!r} is not "
+                         "supported")
+    activation = gru_config['recurrent_activation']
     return ModelInfo(
-        dataset='mnist', class_name=name.group(1) if name else os.path.basename(path),
-        image_size=10, levels=config['batch_input_shape'][-1], colours=1, arch='gru',
-        params={'units': config['units'], 'reset_after': config.get('reset_after', False),
+        dataset='mnist', class_name=config.class_name_of(path),
+        image_size=10, levels=gru_config['batch_input_shape'][-1], colours=1, arch='gru',
+        params={'units': gru_config['units'], 'reset_after': gru_config.get('reset_after', False),
                 # Keras 2's hard_sigmoid is not Keras 3's: see layers.keras2_hard_sigmoid.
                 'recurrent_activation': ('keras2_hard_sigmoid' if activation == 'hard_sigmoid'
                                          else activation)},
