@@ -77,7 +77,7 @@ def main(argv=None):
     args = parse_args(argv)
     settings = DATASETS[args.dataset]
     models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
-    cli.require_models(models_dir, settings.class_names, settings)
+    cli.require_models(models_dir, settings.class_names, settings, args.data)
     if args.images:
         return classify_pictures(args, settings, models_dir)
     if args.report:
@@ -97,6 +97,11 @@ def main(argv=None):
     scoring = f' (each image and {len(moves)} moves of it)' if moves else ''
     accuracy = np.mean(predictions == labels)
     print(f'Classification accuracy on a test set{scoring}: {accuracy:.4f}')
+    chance = 1 / len(settings.class_names)
+    if accuracy < 2 * chance:
+        print(f'Note: that is near chance ({chance:.2f}): are the test images of --data '
+              f'{settings.title} (or give --dataset), and the models of {shown(models_dir)} '
+              'trained on them?')
     if args.report:
         own_class = util.own_class_log_likelihoods(models, images, labels)
         print(f'Test images under their own class model: {-own_class.mean():.2f} nats, '

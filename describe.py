@@ -49,23 +49,26 @@ def main():
 
     refused = []
     for path in args.paths:
-        files = model_files(path)
-        print(shown(f'{os.path.normpath(path)}: {counted(len(files), "model file")}'
-                    if os.path.isdir(path) else path))
+        files, folder = model_files(path), os.path.isdir(path)
+        if folder:
+            print(shown(f'{os.path.normpath(path)}: {counted(len(files), "model file")}'))
         dataset = DEFAULT
         for file in files:
             try:  # every check loading makes, weights included, so a file listed is usable
                 info = loading.check(file)
             except cli.UsageError as error:
                 refused.append(str(error))
-                print(shown(f'  {os.path.basename(file)}: refused: {error}'), flush=True)
+                if folder:  # a file given alone is refused by the error line alone
+                    print(shown(f'  {os.path.basename(file)}: refused: {error}'), flush=True)
                 continue
+            if not folder:
+                print(shown(path))
             dataset = info.dataset
             # A file from elsewhere may name its class with anything.
             print(shown(f'  {os.path.basename(file)}: {info.summary()}'), flush=True)
             if how_trained(info):
                 print(shown(f'    {how_trained(info)}'))
-        if os.path.isdir(path):
+        if folder:
             try:
                 cli.check_set_in_place(path, DATASETS[dataset])
             except cli.UsageError as error:

@@ -56,7 +56,8 @@ def parse_args(argv=None):
     where.add_argument('--out', default=None,
                        help='picture to write, PNG or another format by its suffix (default '
                             + default_pictures('samples_file') + '; with --complete, '
-                            + default_pictures('completions_file') + ')')
+                            + default_pictures('completions_file') + '; of another '
+                            '--models_dir than the first, its name before it)')
     where.add_argument('--show', action='store_true', help='also open the grid in a viewer')
     args = parser.parse_args(argv)
     args.settings = DATASETS[args.dataset]
@@ -80,6 +81,18 @@ def default_pictures(kind):
     """Where the pictures of kind (a file name field of Settings) go by default, in words."""
     return ', '.join(os.path.join('generated', getattr(settings, kind).format(
         '{' + settings.class_flag + '}')) for settings in DATASETS.values())
+
+
+def default_picture(args, models_dir):
+    """Where the picture goes without --out: in generated/, named for what it
+    shows and, but for the data set's first set (its GRUs), for the models
+    folder, so that grids of two sets never take each other's place."""
+    settings = args.settings
+    name = (settings.samples_file if args.complete is None
+            else settings.completions_file).format(args.label)
+    if os.path.abspath(models_dir) != os.path.abspath(settings.default_models_dir()):
+        name = f'{os.path.basename(os.path.normpath(models_dir))}_{name}'
+    return os.path.join(config.generated_dir, name)
 
 
 def check_completion_flags(parser, args):
@@ -160,11 +173,8 @@ def completion_figure(args, model, given_images, models_dir):
 def main(argv=None):
     args = parse_args(argv)
     settings = args.settings
-    default_file = (settings.samples_file if args.complete is None
-                    else settings.completions_file).format(args.label)
-    out, image_format = cli.picture_path(args.out, os.path.join(config.generated_dir,
-                                                                default_file))
     models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
+    out, image_format = cli.picture_path(args.out, default_picture(args, models_dir))
     cli.require_models(models_dir, [args.label], settings)
     given_images = own_pictures_read(args.complete, settings) if args.complete else None
     startup.start_keras()

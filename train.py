@@ -89,7 +89,7 @@ def fine_tune(args):
         startup.start_keras()
         import util
         util.finish_fine_tuning(args.models_dir, settings.class_names, args.restart)
-    paths = cli.require_models(args.models_dir, settings.class_names, settings)
+    paths = cli.require_models(args.models_dir, settings.class_names, settings, args.data)
     cli.check_models_dir(args.models_dir, paths, settings)
     dataset = settings.load(args.data)
     startup.start_keras()

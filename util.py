@@ -29,7 +29,7 @@ from pixel_rnn.images import shrink, shrink_all
 from pixel_rnn.architectures import ClassModel, gru
 from pixel_rnn.architectures.params import defaults
 from pixel_rnn.datasets import DATASETS
-from pixel_rnn.description import ModelInfo
+from pixel_rnn.description import ModelInfo, counted
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 from pixel_rnn.training import Task, fine_tuning, one_class, parallel
@@ -226,8 +226,8 @@ def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_ima
         models = load_models(models_dir, dataset.class_names, settings)
         done = {fine_tuning.fine_tuned(model.info) for model in models}
         if done == {(weight, epochs)} and not restart:
-            print(f'{models_dir} already holds this fine-tuning ({epochs} epochs, density '
-                  f'weight {weight:g}); skipped (--restart fine-tunes it again)')
+            print(f'{models_dir} already holds this fine-tuning ({counted(epochs, "epoch")}, '
+                  f'density weight {weight:g}); skipped (--restart fine-tunes it again)')
             return
         if done != {None}:
             if not restart:
@@ -252,7 +252,8 @@ def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_ima
                    rate=fine_tuning.RATE, posterior_scale=fine_tuning.POSTERIOR_SCALE,
                    models=[one_class.class_run(model.info) for model in models])
         print(f'Fine-tuning the {len(models)} models of {models_dir} together on '
-              f'{sum(map(len, levels))} images: {epochs} epochs, density weight {weight:g}')
+              f'{sum(map(len, levels))} images: {counted(epochs, "epoch")}, density weight '
+              f'{weight:g}')
         if seed is not None:
             keras.utils.set_random_seed(seed)
         fine_tuning.fine_tune(models, log_priors(models), models_dir, np.concatenate(levels),

@@ -353,10 +353,11 @@ def in_project(path):
     return os.path.relpath(path, config.project_dir)
 
 
-def require_models(models_dir, class_names, settings):
+def require_models(models_dir, class_names, settings, data=None):
     """Paths of the models of class_names (of settings' data set) in
     models_dir; a missing file names all missing ones and the command that
-    trains them, or for a set that ships with the project, how to restore it."""
+    trains them (on data, the --data the user gave), or for a set that ships
+    with the project, how to restore it."""
     check_set_in_place(models_dir, settings)
     paths = [config.model_path(models_dir, name) for name in class_names]
     missing = [path for path in paths if not os.path.isfile(path)]
@@ -365,9 +366,12 @@ def require_models(models_dir, class_names, settings):
             remedy = (f'they ship with the project: restore them with '
                       f'git checkout -- {in_project(os.path.abspath(models_dir))}')
         else:
-            command = (settings.train_one_command.format(class_names[0])
-                       if len(class_names) == 1 else settings.train_all_command)
-            remedy = f'train them with: {command} --models_dir={models_dir}'
+            absent = [name for name, path in zip(class_names, paths) if path in missing]
+            command = (settings.train_one_command.format(absent[0]) if len(absent) == 1
+                       else settings.train_all_command)
+            remedy = (f'train {"it" if len(absent) == 1 else "them"} with: {command} '
+                      f'--models_dir={models_dir}'
+                      + (f' --data={data}' if data else ''))
         raise UsageError(f"missing model files: {', '.join(missing)}; {remedy}")
     return paths
 

@@ -102,10 +102,17 @@ def last_line(text):
     return lines[-1] if lines else ''
 
 
+# Real data and files of development kept beside the project, not shipped
+# with it, by what they are.
+SHARED_FILES = {'mnist.npz': 'the full MNIST data set',
+                'keras2-gru-digit0.h5': "the tutorial's own model file of digit 0"}
+
+
 def shared_file(*parts):
     path = os.path.join(SHARED, *parts)
     if not os.path.exists(path):
-        pytest.skip(f'needs {os.path.join("..", "shared", *parts)}, which this checkout lacks')
+        pytest.skip(f'needs {SHARED_FILES[parts[-1]]} ({parts[-1]}), which does not ship with '
+                    'the project')
     return path
 
 

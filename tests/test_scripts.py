@@ -57,7 +57,9 @@ def test_partial_models_folder_names_only_the_missing_files(tmp_path):
     for digit in range(9):
         save_rigged(tmp_path, digit)
     result = run_in_process('classification.py', f'--models_dir={tmp_path}', '--data=bundled')
-    assert_refused(result, 'model_9.h5', 'train_mnist.py')
+    # The command to run keeps the flags given: offline, --data is what makes it work.
+    assert_refused(result, 'model_9.h5',
+                   f'train_mnist.py --digit=9 --models_dir={tmp_path} --data=bundled')
     assert 'model_8.h5' not in last_line(result.stderr)
 
 
@@ -333,3 +335,31 @@ def test_pytest_says_why_a_test_is_skipped(tmp_path):
                              '--rootdir', str(tmp_path), '-p', 'no:xdist', str(test)],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert 'SKIPPED' in result.stdout and 'a reason to say' in result.stdout, result.stdout
+
+
+def test_accuracy_near_chance_says_what_may_be_wrong(tmp_path):
+    # Pictures of another kind than the models' (clothes for digits, say): here, stripes.
+    rng = np.random.default_rng(0)
+    images = np.zeros((40, 28, 28), np.uint8)
+    images[:, ::4] = 255
+    labels = rng.permutation(np.arange(40) % 10)
+    np.savez(tmp_path / 'other.npz', x_train=images, y_train=labels, x_test=images,
+             y_test=labels)
+    result = run_in_process('classification.py', f'--data={tmp_path / "other.npz"}')
+    assert result.returncode == 0, result.stderr
+    assert 'accuracy on a test set: 0.1000' in result.stdout, result.stdout
+    assert ('Note: that is near chance (0.10): are the test images of --data MNIST (or give '
+            '--dataset), and the models of ') in result.stdout
+
+
+def test_grids_of_two_sets_get_default_names_of_their_own(monkeypatch, tmp_path):
+    import generate
+    monkeypatch.setattr(config, 'generated_dir', str(tmp_path))
+    names = set()
+    for models_dir in (None, 'trained/mnist_pixelcnn_models', f'{tmp_path}/mine/'):
+        args = generate.parse_args(['--digit=5'] + ([f'--models_dir={models_dir}'] if models_dir
+                                                   else []))
+        resolved = cli.models_dir(args.models_dir, args.settings.default_models_dir())
+        names.add(os.path.basename(generate.default_picture(args, resolved)))
+    assert names == {'samples_of_5.png', 'mnist_pixelcnn_models_samples_of_5.png',
+                     'mine_samples_of_5.png'}
