@@ -48,13 +48,27 @@ def classify_pictures(args, settings, models_dir):
     import util
 
     models = load_models(models_dir, settings)
-    probabilities = util.posteriors(models, np.stack([image for _, image, _ in forms]),
-                                    util.scored_moves(args.moves))
-    for (path, _, inverted), row in zip(forms, probabilities):
+    log_likelihoods = util.log_likelihoods_by_class(
+        models, np.stack([image for _, image, _ in forms]), moves=util.scored_moves(args.moves))
+    probabilities = util.bayes_posteriors(log_likelihoods, util.log_priors(models))
+    for (path, _, inverted), row, scores in zip(forms, probabilities, log_likelihoods):
         best = np.argsort(-row, kind='stable')[:3]
         print(f'{shown(path)}: ' + ', '.join(f'{settings.class_names[index]} ({row[index]:.4f})'
                                              for index in best)
+              + f'; {likeness(models[best[0]].info, scores[best[0]])}'
               + ('; read inverted: dark ink on a light ground' if inverted else ''))
+
+
+def likeness(info, log_likelihood):
+    """The picture's bits/dim under the chosen class's model, and whether it
+    lies far above what the model gives images of its class it was not
+    trained on (recorded in its file when it was trained)."""
+    import util
+    bits = util.bits_per_dim(np.array([log_likelihood]), info.num_subpixels)
+    if info.held_out_bits_99 is not None and bits > info.held_out_bits_99:
+        return (f'{bits:.2f} bits/dim, unlike the training images (99% of images of its class '
+                f'that the model did not train on stay under {info.held_out_bits_99:.2f})')
+    return f'{bits:.2f} bits/dim'
 
 
 def load_models(models_dir, settings):

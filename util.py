@@ -29,7 +29,7 @@ from pixel_rnn.images import shrink, shrink_all
 from pixel_rnn.architectures import ClassModel, gru
 from pixel_rnn.architectures.params import defaults
 from pixel_rnn.datasets import DATASETS
-from pixel_rnn.description import ModelInfo, counted
+from pixel_rnn.description import HELD_OUT, ModelInfo, counted
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 from pixel_rnn.training import Task, fine_tuning, one_class, parallel
@@ -199,7 +199,9 @@ def train(dataset, template, labels, models_dir, num_images, restart=False, logd
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
         tasks.append(Task(training_levels(images, info), info, config.model_path(models_dir, name),
-                          restart, logdir and os.path.join(logdir, name), distribute))
+                          restart, logdir and os.path.join(logdir, name), distribute,
+                          to_levels(held_out_images(dataset, label, template.skip + len(images)),
+                                    info)))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
     with one_class.locked([task.path for task in tasks]):
         if jobs > 1:
@@ -207,6 +209,16 @@ def train(dataset, template, labels, models_dir, num_images, restart=False, logd
         else:
             for task in tasks:
                 one_class.train_class(*task)
+
+
+def held_out_images(dataset, label, used):
+    """Up to HELD_OUT images of class label that training on the first used
+    of its training images leaves out: the rest of them, else its test
+    images (none where the data set's test images are its training images)."""
+    rest = dataset.x_train[dataset.y_train == label][used:]
+    if not len(rest) and dataset.x_test is not dataset.x_train:
+        rest = dataset.x_test[dataset.y_test == label]
+    return rest[:HELD_OUT]
 
 
 def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_images, skip=0,
@@ -378,8 +390,14 @@ def bits_per_dim(log_likelihoods, num_subpixels):
 def posteriors(models, images, moves=()):
     """Probability (images, classes) of each class given each uint8 image, by
     Bayes' rule in log space: the softmax of log-likelihood plus log prior."""
-    return softmax(log_likelihoods_by_class(models, images, moves=moves) + log_priors(models),
-                   axis=1)
+    return bayes_posteriors(log_likelihoods_by_class(models, images, moves=moves),
+                            log_priors(models))
+
+
+def bayes_posteriors(log_likelihoods, log_priors):
+    """Probability (images, classes) of each class, from the log-likelihoods
+    (images, classes) and the classes' log priors."""
+    return softmax(log_likelihoods + log_priors, axis=1)
 
 
 def mixed_architectures(models):

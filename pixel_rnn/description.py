@@ -16,6 +16,11 @@ from pixel_rnn.datasets import DATASETS
 # small enough that no file can ask for absurd memory.
 MAX_IMAGE_SIZE = 256
 MAX_WEIGHT = 1000  # fine-tuning's density weight
+# Images of a class a model is measured on once trained (ModelInfo.held_out_bits).
+HELD_OUT = 1000
+# What a model's training measures of it rather than asks for: the same
+# training may measure them otherwise, and its backup is tied to none of them.
+MEASURED = ('loss', 'keras_version', 'held_out_bits', 'held_out_bits_99')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +49,11 @@ class ModelInfo:
     # the density term's weight, and the epochs of it.
     fine_tuning_weight: float = None
     fine_tuning_epochs: int = None
+    # Measured once trained, on up to HELD_OUT images of the class it was not
+    # trained on: their mean bits/dim, and the bits/dim that 99% of them stay
+    # under (a picture far above it is unlike what the model was made for).
+    held_out_bits: float = None
+    held_out_bits_99: float = None
 
     def __post_init__(self):
         # Files and records written when shifts was true or false: true meant the four moves.
@@ -66,7 +76,7 @@ class ModelInfo:
 
     def same_training(self, other):
         """Whether other describes a model trained the same way on the same data."""
-        ignore = {'loss': None, 'keras_version': None}
+        ignore = dict.fromkeys(MEASURED)
         return dataclasses.replace(self, **ignore) == dataclasses.replace(other, **ignore)
 
     def problem(self):
@@ -104,6 +114,10 @@ class ModelInfo:
             return 'fine-tuning is recorded without its weight or without its epochs'
         if self.loss is not None and not (real(self.loss) and math.isfinite(self.loss)):
             return f'loss {self.loss!r} is not a finite number'
+        for name in ('held_out_bits', 'held_out_bits_99'):
+            value = getattr(self, name)
+            if value is not None and not (real(value) and math.isfinite(value) and value >= 0):
+                return f'{name} {value!r} is not a finite number of at least 0'
         for name, low, high in (('num_images', 1, None), ('skip', 0, None), ('epochs', 0, None),
                                 ('batch_size', 1, None), ('seed', 0, 2**32 - 1),
                                 ('fine_tuning_epochs', 1, None)):
@@ -152,6 +166,9 @@ class ModelInfo:
                 text += ' and their mirror images'
         if self.loss is not None:
             text += f', loss {self.loss:.4f}'
+        if self.held_out_bits is not None and self.held_out_bits_99 is not None:
+            text += (f'; {self.held_out_bits:.3f} bits/dim on held-out images, 99% under '
+                     f'{self.held_out_bits_99:.3f}')
         if self.fine_tuning_epochs is not None:
             text += (f'; fine-tuned with the other classes\' models for '
                      f'{counted(self.fine_tuning_epochs, "epoch")}, density weight '

@@ -15,6 +15,7 @@ from conftest import ROOT, model_info, rigged_model, run_in_process
 from pixel_rnn.architectures import ClassModel
 
 LINE = re.compile(r'^(.+): (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\)'
+                  r'; \d+\.\d\d bits/dim(?:, unlike the training images \([^)]*\))?'
                   r'(; read inverted: dark ink on a light ground)?$')
 
 
@@ -85,15 +86,21 @@ def test_probabilities_are_bayes_rule_in_log_space(tmp_path):
     models_dir = tmp_path / 'models'
     for digit in range(10):
         level_0 = 0.9 * weights[digit] ** (1 / 100) if digit in weights else 0.5
-        model = rigged_model([level_0] + [(1 - level_0) / 6] * 6, class_name=str(digit))
+        # Class 4's model records that its held-out images stay under 0.10 bits/dim.
+        record = dict(held_out_bits=0.05, held_out_bits_99=0.1) if digit == 4 else {}
+        model = rigged_model([level_0] + [(1 - level_0) / 6] * 6, class_name=str(digit), **record)
         saving.save(model, config.model_path(str(models_dir), digit))
     paths = save_blank_pictures(tmp_path)
     result = run_in_process('classification.py', f'--models_dir={models_dir}', '--images', *paths)
     assert result.returncode == 0, result.stderr
+    # Under class 4, a blank picture's 100 sub-pixels: 100 log 0.9 + log 0.6 nats.
+    bits = -(100 * np.log(0.9) + np.log(0.6)) / (100 * np.log(2))
+    unlike = (f'{bits:.2f} bits/dim, unlike the training images (99% of images of its class that '
+              'the model did not train on stay under 0.10)')
     assert result.stdout.splitlines() == [
-        f'{paths[0]}: 4 (0.6000), 7 (0.3000), 0 (0.1000)',
-        f'{paths[1]}: 4 (0.6000), 7 (0.3000), 0 (0.1000); read inverted: dark ink on a light '
-        'ground']
+        f'{paths[0]}: 4 (0.6000), 7 (0.3000), 0 (0.1000); {unlike}',
+        f'{paths[1]}: 4 (0.6000), 7 (0.3000), 0 (0.1000); {unlike}; read inverted: dark ink on '
+        'a light ground']
 
 
 def test_posteriors_sum_to_one_and_keep_likelihood_ratios():

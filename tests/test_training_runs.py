@@ -202,6 +202,21 @@ def test_classes_already_trained_the_same_way_are_skipped(tmp_path, capsys):
     assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_1.h5']
 
 
+def test_a_trained_model_records_its_bits_per_dim_on_images_it_did_not_train_on(tmp_path):
+    template = model_info(units=4, class_name='', image_size=6, skip=2, epochs=1,
+                          batch_size=16, seed=1)
+    dataset = tiny_dataset()
+    util.train(dataset, template, [1], str(tmp_path), num_images=16, jobs=1)
+    model = loading.load(str(tmp_path / 'model_1.h5'))
+    # The class's training images after the 2 skipped and the 16 trained on: up to 1,000.
+    held_out = dataset.x_train[dataset.y_train == 1][18:1018]
+    assert len(held_out) == 482
+    bits = -model.log_likelihood(util.to_levels(held_out, model.info)) / (36 * np.log(2))
+    assert model.info.held_out_bits == pytest.approx(bits.mean(), rel=1e-5)
+    assert model.info.held_out_bits_99 == pytest.approx(np.percentile(bits, 99), rel=1e-5)
+    assert '99% under' in model.info.summary()
+
+
 @pytest.mark.slow
 def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys):
     template = model_info(units=4, class_name='', image_size=6, skip=0, epochs=2,

@@ -2,8 +2,9 @@
 import collections
 
 # One class's training: levels (images, h, w[, colours]), its ModelInfo, the
-# model file, whether to restart, its TensorBoard folder or None, and whether
-# to spread each batch over the local devices. Free of Keras, so that a
-# worker process receives it as it is before Keras starts there.
-Task = collections.namedtuple('Task', 'levels info path restart logdir distribute',
-                              defaults=(False, None, False))
+# model file, whether to restart, its TensorBoard folder or None, whether to
+# spread each batch over the local devices, and levels of images of the
+# class it does not train on, to measure it on (or None). Free of Keras, so
+# that a worker process receives it as it is before Keras starts there.
+Task = collections.namedtuple('Task', 'levels info path restart logdir distribute held_out',
+                              defaults=(False, None, False, None))

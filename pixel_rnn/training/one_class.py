@@ -17,19 +17,23 @@ import sys
 import threading
 
 import keras
+import numpy as np
 
 from pixel_rnn import files, startup
 from pixel_rnn.modelfile import loading, saving, sidecars
 from pixel_rnn.cli import progress_mode
 from pixel_rnn.errors import UsageError
 from pixel_rnn.architectures import ClassModel
-from pixel_rnn.description import ModelInfo
+from pixel_rnn.description import MEASURED, ModelInfo
 
 
-def train_class(levels, info, path, restart=False, logdir=None, distribute=False):
+def train_class(levels, info, path, restart=False, logdir=None, distribute=False,
+                held_out=None):
     """Train the model info describes on levels and put it at path, keeping
-    the file it replaces. Each epoch is backed up beside path, so running the
-    same training again after an interruption goes on from the last one."""
+    the file it replaces, its bits/dim on held_out (levels of images of the
+    class it was not trained on) recorded. Each epoch is backed up beside
+    path, so running the same training again after an interruption goes on
+    from the last one."""
     existing = loading.read_info(path)
     if existing and existing.same_training(info) and not restart:
         print(f'{path} already holds this training ({info.epochs} epochs); skipped '
@@ -49,10 +53,19 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
         model = ClassModel.create(info)
         model.fit(levels, info.batch_size, info.epochs, callbacks + [stop],
                   verbose=progress_mode())
-    model.info = dataclasses.replace(info, loss=backup.loss)
+    model.info = dataclasses.replace(info, loss=backup.loss, **held_out_record(model, held_out))
     kept = saving.install(model, path)
     shutil.rmtree(backup.backup_dir)
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
+
+
+def held_out_record(model, held_out):
+    """The ModelInfo fields of model's bits/dim on held_out (levels), or none
+    where there are no such images."""
+    if held_out is None or not len(held_out):
+        return {}
+    bits = -model.log_likelihood(held_out) / (model.info.num_subpixels * math.log(2))
+    return dict(held_out_bits=float(bits.mean()), held_out_bits_99=float(np.percentile(bits, 99)))
 
 
 @contextlib.contextmanager
@@ -154,7 +167,7 @@ class StopBetweenBatches(keras.callbacks.Callback):
 
 def class_run(info):
     """The record of a class's training its backup is tied to."""
-    return dataclasses.asdict(dataclasses.replace(info, loss=None, keras_version=None))
+    return dataclasses.asdict(dataclasses.replace(info, **dict.fromkeys(MEASURED)))
 
 
 def class_run_as_now(earlier):
