@@ -211,11 +211,12 @@ def train(dataset, template, labels, models_dir, num_images, restart=False, logd
                 one_class.train_class(*task)
 
 
-def held_out_images(dataset, label, used):
+def held_out_images(dataset, label, used=None):
     """Up to HELD_OUT images of class label that training on the first used
-    of its training images leaves out: the rest of them, else its test
-    images (none where the data set's test images are its training images)."""
-    rest = dataset.x_train[dataset.y_train == label][used:]
+    of its training images leaves out (None: on any of them): the rest of
+    them, else its test images (none where those are its training images)."""
+    rest = (dataset.x_train[dataset.y_train == label][used:] if used is not None
+            else dataset.x_train[:0])
     if not len(rest) and dataset.x_test is not dataset.x_train:
         rest = dataset.x_test[dataset.y_test == label]
     return rest[:HELD_OUT]
@@ -268,9 +269,12 @@ def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_ima
               f'{weight:g}')
         if seed is not None:
             keras.utils.set_random_seed(seed)
+        # Measured again on the class's test images: those of its own training no longer hold.
+        held_out = [to_levels(held_out_images(dataset, label), model.info)
+                    for label, model in enumerate(models)]
         fine_tuning.fine_tune(models, log_priors(models), models_dir, np.concatenate(levels),
                               np.concatenate(labels), weight, epochs, batch_size, run, restart,
-                              distribute, callbacks)
+                              distribute, callbacks, held_out)
 
 
 def finish_fine_tuning(models_dir, class_names, restart=False):

@@ -34,7 +34,7 @@ from pixel_rnn.description import counted
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading, saving, sidecars
 from pixel_rnn.training.one_class import (ResumableBackup, StopBetweenBatches, device_scope,
-                                          progress_mode)
+                                          held_out_record, progress_mode)
 
 # Adam's rate: the set starts trained, and a higher rate (3e-4) has been
 # measured to undo more than it gains (the posterior loss spikes).
@@ -92,11 +92,13 @@ def objective(log_priors, weight, num_subpixels, scale=1.0):
 
 
 def fine_tune(models, log_priors, models_dir, levels, labels, weight, epochs, batch_size,
-              run, restart=False, distribute=False, callbacks=()):
+              run, restart=False, distribute=False, callbacks=(), held_out=None):
     """Fine-tune models (a ClassModel per class, in the order of labels'
     numbers, log_priors theirs, each from its file in models_dir) together
-    on levels (images, *shape) of classes labels, for epochs; then put each
-    in its file's place, all together, keeping the files they replace. The
+    on levels (images, *shape) of classes labels, for epochs; then, each
+    measured again on its held_out levels (images of its class it was not
+    trained on; None: not measured), put each in its file's place, all
+    together, keeping the files they replace. The
     run's backups go to models_dir's fine-tuning folder, tied by run (a
     JSON-able record of it) to this run: one interrupted goes on from its
     last epoch when started again the same way."""
@@ -113,17 +115,20 @@ def fine_tune(models, log_priors, models_dir, levels, labels, weight, epochs, ba
             loss=loss, metrics=metrics)
         network.fit(levels.astype('int32'), labels.astype('int32'), batch_size=batch_size,
                     epochs=epochs, callbacks=[backup, *callbacks, stop], verbose=progress_mode())
-    write_new_models(models, weight, epochs, models_dir)
+    write_new_models(models, weight, epochs, models_dir, held_out)
     install(models_dir, [model.info.class_name for model in models])
 
 
-def write_new_models(models, weight, epochs, models_dir):
+def write_new_models(models, weight, epochs, models_dir, held_out=None):
     """Write each fine-tuned model whole into the fine-tuning folder, under
-    its file's name, then the record that the new set is complete: from
-    that record on, the set is put in place by install."""
-    for model in models:
-        model.info = dataclasses.replace(model.info, fine_tuning_weight=float(weight),
-                                         fine_tuning_epochs=epochs)
+    its file's name, with its bits/dim on held_out (levels per model, or
+    None: no such figures, as those of before fine-tuning no longer hold),
+    then the record that the new set is complete: from that record on, the
+    set is put in place by install."""
+    for model, levels in zip(models, held_out or [None] * len(models)):
+        model.info = dataclasses.replace(
+            model.info, fine_tuning_weight=float(weight), fine_tuning_epochs=epochs,
+            held_out_bits=None, held_out_bits_99=None, **held_out_record(model, levels))
         saving.save(model, os.path.join(sidecars.fine_tuning_dir(models_dir),
                                         config.model_file.format(model.info.class_name)))
     # Names only, never paths: the record holds wherever the folder is and
