@@ -199,12 +199,18 @@ def test_names_that_would_forge_a_line_or_reach_the_terminal_are_shown_escaped(t
     os.symlink('loop', folder / 'loop')  # a symbolic link round in a loop: skipped, said
     (folder / 'inner').mkdir()
     (folder / 'notes.txt').write_text('not a picture')
-    result = run_in_process('classification.py', '--images', str(folder))
+    models_dir = tmp_path / 'models'  # small models: what is tested is the lines
+    for digit in range(10):
+        saving.save(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
+                    config.model_path(str(models_dir), digit))
+    result = run_in_process('classification.py', '--images', str(folder),
+                            f'--models_dir={models_dir}')
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     pictures = [line for line in lines if LINE.match(line)]
     assert len(pictures) == len(names) and len(lines) == len(names) + 1, result.stdout
-    assert any(line.startswith(f'{folder}/evil\\nfake.png: 7 (1.0000)') for line in pictures)
+    assert any(line.startswith(f'{folder}/evil\\nfake.png: 7 (1.0000), 1 (0.0000), 2 (0.0000).png: '
+                               '0 (0.1000)') for line in pictures)
     assert any('red\\x1b[31m.png: ' in line for line in pictures)
     assert any('turned\\u202egnp.png: ' in line for line in pictures)
     assert any('café.png: ' in line for line in pictures), 'printable names stay as they are'

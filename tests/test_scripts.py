@@ -338,14 +338,18 @@ def test_pytest_says_why_a_test_is_skipped(tmp_path):
 
 
 def test_accuracy_near_chance_says_what_may_be_wrong(tmp_path):
-    # Pictures of another kind than the models' (clothes for digits, say): here, stripes.
+    # Pictures of another kind than the models' (clothes for digits, say).
     rng = np.random.default_rng(0)
     images = np.zeros((40, 28, 28), np.uint8)
     images[:, ::4] = 255
     labels = rng.permutation(np.arange(40) % 10)
     np.savez(tmp_path / 'other.npz', x_train=images, y_train=labels, x_test=images,
              y_test=labels)
-    result = run_in_process('classification.py', f'--data={tmp_path / "other.npz"}')
+    # Models that cannot tell one picture from another: class 0 for every image.
+    for digit in range(10):
+        save_rigged(tmp_path / 'models', digit)
+    result = run_in_process('classification.py', f'--data={tmp_path / "other.npz"}',
+                            f'--models_dir={tmp_path / "models"}')
     assert result.returncode == 0, result.stderr
     assert 'accuracy on a test set: 0.1000' in result.stdout, result.stdout
     assert ('Note: that is near chance (0.10): are the test images of --data MNIST (or give '
