@@ -9,6 +9,7 @@ import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
 from pixel_rnn.datasets import own_pictures, reading
 from pixel_rnn.errors import shown
+from pixel_rnn.modelfile import sets
 
 
 def parse_args(argv=None):
@@ -41,13 +42,14 @@ def parse_args(argv=None):
     return args
 
 
-def classify_pictures(args, settings, models_dir):
-    """One line per picture: its three most probable classes with their probabilities."""
+def classify_pictures(args, settings, stored):
+    """One line per picture: its three most probable classes with their
+    probabilities, by the models stored (read_models)."""
     forms = own_pictures.pictures_in_dataset_form(args.images, settings, '--images')
     startup.start_keras()
     import util
 
-    models = load_models(models_dir, settings)
+    models = util.built(stored)
     log_likelihoods = util.log_likelihoods_by_class(
         models, np.stack([image for _, image, _ in forms]), moves=util.scored_moves(args.moves))
     probabilities = util.bayes_posteriors(log_likelihoods, util.log_priors(models))
@@ -71,20 +73,20 @@ def likeness(info, log_likelihood):
     return f'{bits:.2f} bits/dim'
 
 
-def load_models(models_dir, settings):
-    """The models, with a word where they mix architectures or were not all
-    trained alike."""
-    import util
-    models = util.load_models(models_dir, settings.class_names, settings)
-    mixed = util.mixed_architectures(models)
+def read_models(models_dir, settings):
+    """The set's model files read and checked (sets.read_set: each refused
+    in one line before Keras starts), with a word where they mix
+    architectures or were not all trained alike."""
+    stored = sets.read_set(models_dir, settings.class_names, settings)
+    mixed = sets.mixed_architectures(stored)
     if mixed:
         print(f'Note: the models of {shown(models_dir)} are of more than one architecture '
               f'({mixed})')
-    odd = util.differently_trained(models)
+    odd = sets.differently_trained(stored)
     if odd:
         print(f'Note: the models of {shown(models_dir)} were not all trained alike: '
               f'{shown(odd)}')
-    return models
+    return stored
 
 
 def main(argv=None):
@@ -92,10 +94,11 @@ def main(argv=None):
     settings = DATASETS[args.dataset]
     models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
     cli.require_models(models_dir, settings.class_names, settings, args.data)
-    if args.images:
-        return classify_pictures(args, settings, models_dir)
     if args.report:
         cli.check_report_dir(args.report_dir, report_paths(args.report_dir, models_dir).values())
+    stored = read_models(models_dir, settings)
+    if args.images:
+        return classify_pictures(args, settings, stored)
     dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
     if args.num_images > len(dataset.y_test):
         print(f'Only {len(dataset.y_test)} test images; classifying all of them')
@@ -105,7 +108,7 @@ def main(argv=None):
     from sklearn.metrics import classification_report, confusion_matrix
     import util
 
-    models = load_models(models_dir, settings)
+    models = util.built(stored)
     moves = util.scored_moves(args.moves)
     predictions = util.bayes_classify(models, images, verbose=cli.progress_mode(), moves=moves)
     scoring = f' (each image and {len(moves)} moves of it)' if moves else ''

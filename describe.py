@@ -6,7 +6,6 @@ import os
 
 from pixel_rnn import cli
 from pixel_rnn.errors import shown
-from pixel_rnn import startup
 import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
 
@@ -43,7 +42,7 @@ def how_trained(info):
 
 def main():
     args = parse_args()
-    startup.start_keras()
+    # Every check of a model file is h5py's and NumPy's: Keras never starts here.
     from pixel_rnn.modelfile import loading
     from pixel_rnn.description import counted
 

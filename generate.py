@@ -11,6 +11,7 @@ import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
 from pixel_rnn.datasets import own_pictures
 from pixel_rnn.errors import UsageError, shown
+from pixel_rnn.modelfile import sets
 
 MAX_PICTURE_SIDE = 16384  # pixels: a 16384 x 16384 colour picture is 800 MB in memory
 NUM_IMAGES = 5  # completed by default
@@ -176,13 +177,14 @@ def main(argv=None):
     models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
     out, image_format = cli.picture_path(args.out, default_picture(args, models_dir))
     cli.require_models(models_dir, [args.label], settings)
+    stored = sets.read_set(models_dir, [args.label], settings)  # refused before Keras starts
     given_images = own_pictures_read(args.complete, settings) if args.complete else None
     startup.start_keras()
     from PIL import Image
     import util
     from pixel_rnn import pictures
 
-    model = util.load_models(models_dir, [args.label], settings)[0]
+    model = util.built(stored)[0]
     picture = (sample_grid(args, model) if args.complete is None
                else completion_figure(args, model, given_images, models_dir))
     pictures.save_picture(picture, out, image_format)

@@ -3,7 +3,7 @@ import config
 from pixel_rnn import cli
 from pixel_rnn import startup
 from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.modelfile import sidecars
+from pixel_rnn.modelfile import sets, sidecars
 
 # What the models of a set record of themselves, so --discriminative takes none of it.
 OWN_FLAGS = ('arch', 'units', 'filters', 'depth', 'head', 'target_size', 'max_intensity',
@@ -91,6 +91,7 @@ def fine_tune(args):
         util.finish_fine_tuning(args.models_dir, settings.class_names, args.restart)
     paths = cli.require_models(args.models_dir, settings.class_names, settings, args.data)
     cli.check_models_dir(args.models_dir, paths, settings)
+    sets.read_set(args.models_dir, settings.class_names, settings)  # refused before Keras starts
     dataset = settings.load(args.data)
     startup.start_keras()
     import util

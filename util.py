@@ -9,7 +9,6 @@ the sequence of sub-pixels, the tutorial's design (gru.py), or a PixelCNN
 (pixelcnn.py); the functions here take either and never ask which. Pictures
 that need none of this are pixel_rnn/pictures.py's.
 """
-import collections
 import dataclasses
 import math
 import os
@@ -31,7 +30,10 @@ from pixel_rnn.architectures.params import defaults
 from pixel_rnn.datasets import DATASETS
 from pixel_rnn.description import HELD_OUT, ModelInfo, counted
 from pixel_rnn.errors import UsageError
-from pixel_rnn.modelfile import loading
+from pixel_rnn.modelfile import loading, sets
+# A set's checks, free of Keras, in the package: util's own names for them.
+from pixel_rnn.modelfile.sets import (differently_trained, mixed_architectures,  # noqa: F401
+                                      shape_and_levels)
 from pixel_rnn.training import Task, fine_tuning, one_class, parallel
 
 
@@ -291,28 +293,12 @@ def finish_fine_tuning(models_dir, class_names, restart=False):
 def load_models(models_dir, class_names, settings):
     """The models of the classes of settings' data set, checked to agree
     with each other and with the data set."""
-    paths = [config.model_path(models_dir, name) for name in class_names]
-    models = [loading.load(path) for path in paths]
-    for path, name, model in zip(paths, class_names, models):
-        info = model.info
-        if info.dataset != settings.name:
-            raise UsageError(f'{path} models {info.dataset} {info.class_name}, not '
-                             f'{settings.name}; give a --models_dir of {settings.name} models')
-        if info.class_name != name:
-            raise UsageError(f'{path} models class {info.class_name!r}, not {name!r}; '
-                             'rename or retrain it')
-    first_path, first = paths[0], models[0].info
-    for path, model in zip(paths[1:], models[1:]):
-        if shape_and_levels(model.info) != shape_and_levels(first):
-            raise UsageError(f'the models of {models_dir} disagree: {first_path} is '
-                             f'{shape_and_levels(first)}, {path} is '
-                             f'{shape_and_levels(model.info)}; retrain them alike')
-    return models
+    return built(sets.read_set(models_dir, class_names, settings))
 
 
-def shape_and_levels(info):
-    return (f'{info.image_size}x{info.image_size} {"colour" if info.colours > 1 else "grey"} '
-            f'with {info.levels} levels{", deskewed" if info.deskew else ""}')
+def built(stored):
+    """ClassModels of StoredModels (sets.read_set, before Keras started)."""
+    return [loading.build(model.path, model.info, model.weights) for model in stored]
 
 
 def log_priors(models):
@@ -402,41 +388,6 @@ def bayes_posteriors(log_likelihoods, log_priors):
     """Probability (images, classes) of each class, from the log-likelihoods
     (images, classes) and the classes' log priors."""
     return softmax(log_likelihoods + log_priors, axis=1)
-
-
-def mixed_architectures(models):
-    """Which classes have which architecture, where the models are not all
-    of one (likelihoods of different architectures compare, but such a set
-    is rarely meant); None where they are."""
-    classes_by_arch = {}
-    for model in models:
-        classes_by_arch.setdefault(model.info.arch, []).append(model.info.class_name)
-    if len(classes_by_arch) == 1:
-        return None
-    return '; '.join(f"{arch} for {', '.join(names)}" for arch, names in classes_by_arch.items())
-
-
-# How a model was trained, besides its architecture and its class's own
-# images: what the models of a set are meant to share.
-TRAINING_FIELDS = ('epochs', 'batch_size', 'skip', 'data_source', 'deskew', 'mirror', 'shifts',
-                   'fine_tuning_weight', 'fine_tuning_epochs')
-
-
-def differently_trained(models):
-    """The models of a set that were not trained as most of them were (a
-    class retrained with other flags, say), each with how it differs, in
-    words; None where they all were trained alike."""
-    trainings = [tuple(getattr(model.info, field) for field in TRAINING_FIELDS)
-                 for model in models]
-    usual = collections.Counter(trainings).most_common(1)[0][0]
-    odd = []
-    for model, training in zip(models, trainings):
-        if training != usual:
-            changes = [f'{field} {mine}, not {theirs}'
-                       for field, mine, theirs in zip(TRAINING_FIELDS, training, usual)
-                       if mine != theirs]
-            odd.append(f"{model.info.class_name} ({'; '.join(changes)})")
-    return ', '.join(odd) or None
 
 
 def bayes_decision(log_likelihoods, log_priors):

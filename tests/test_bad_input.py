@@ -460,10 +460,10 @@ def test_describe_refuses_each_hostile_file_in_its_listing_and_exits_2(tmp_path,
 
 def test_a_keras_backend_that_is_no_backend_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv('KERAS_BACKEND', '../../x\nforged line')
-    result = run_in_process('describe.py', str(tmp_path))
+    result = run_in_process('generate.py', f'--out={tmp_path}/grid.png')
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == (
-        'describe.py: error: KERAS_BACKEND=../../x\\nforged line is not a Keras backend; use one '
+        'generate.py: error: KERAS_BACKEND=../../x\\nforged line is not a Keras backend; use one '
         'of jax, numpy, openvino, tensorflow, torch, or leave it unset for tensorflow')
 
 

@@ -1,5 +1,7 @@
 """The scripts as a user runs them: bad input, then one small run end to end."""
+import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -315,8 +317,8 @@ def test_a_keras_backend_that_is_not_installed_is_one_line(tmp_path):
     import importlib.util
     if importlib.util.find_spec('jax'):
         pytest.skip('JAX is installed here: nothing is missing')
-    result = subprocess.run([sys.executable, 'describe.py', str(tmp_path)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120,
+    result = subprocess.run([sys.executable, 'generate.py', f'--out={tmp_path}/grid.png'],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120,
                             env={**os.environ, 'KERAS_BACKEND': 'jax'})
     assert_refused(result, 'KERAS_BACKEND=jax', 'pip install jax')
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -367,3 +369,40 @@ def test_grids_of_two_sets_get_default_names_of_their_own(monkeypatch, tmp_path)
         names.add(os.path.basename(generate.default_picture(args, resolved)))
     assert names == {'samples_of_5.png', 'mnist_pixelcnn_models_samples_of_5.png',
                      'mine_samples_of_5.png'}
+
+
+KERAS_CHECK = """
+import json, runpy, sys
+for args in json.loads(sys.argv[1]):
+    sys.argv, status = args, 0
+    try:
+        runpy.run_path(args[0], run_name='__main__')
+    except SystemExit as exit:
+        status = exit.code
+    print(status, 'keras imported' if 'keras' in sys.modules else 'no keras', file=sys.stderr)
+"""
+# Each describes or refuses, in one process, one after the other: Keras, once
+# imported by one, would show in all that follow.
+WITHOUT_KERAS = [
+    ['describe.py'],
+    ['describe.py', 'README.md'],
+    ['classification.py', '--models_dir=DAMAGED'],
+    ['generate.py', '--digit=3', '--models_dir=DAMAGED'],
+    ['train_mnist.py', '--all_digits', '--discriminative', '--models_dir=DAMAGED'],
+    ['classification.py', '--data=/nonexistent'],
+    ['generate.py', '--complete', 'README.md'],
+    ['train_mnist.py', '--epochs=0'],
+]
+
+
+def test_descriptions_and_refusals_finish_before_keras_starts(tmp_path):
+    damaged = tmp_path / 'set'
+    shutil.copytree(os.path.join(ROOT, 'trained', 'mnist_models'), damaged)
+    with open(damaged / 'model_3.h5', 'r+b') as f:
+        f.truncate(1000)
+    runs = [[arg.replace('DAMAGED', str(damaged)) for arg in args] for args in WITHOUT_KERAS]
+    result = subprocess.run([sys.executable, '-c', KERAS_CHECK, json.dumps(runs)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    said = [line for line in result.stderr.splitlines() if line.endswith('keras')
+            or line.endswith('keras imported')]
+    assert said == ['0 no keras'] + ['2 no keras'] * (len(runs) - 1), result.stderr

@@ -1,5 +1,12 @@
 """Model files: HDF5 files that say what they model, written whole or not at all.
 
 A file holds the network's weights and, as attributes, its ModelInfo
-(saving.py writes them); loading.py reads one back, checking everything.
+(saving.py writes them); loading.py reads one back, checking everything,
+and builds its network; sets.py reads the files of a set and checks that
+they agree; sidecars.py names the files kept beside them. All but saving.py
+and building a network are free of Keras, so that every refusal of a model
+file comes before its start.
 """
+
+# The format attribute of a file this project wrote.
+FORMAT = 'pixel-rnn model 1'

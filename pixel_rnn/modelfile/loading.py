@@ -15,7 +15,6 @@ import os
 import tempfile
 
 import h5py
-import keras
 import numpy as np
 
 import config
@@ -23,20 +22,27 @@ from pixel_rnn import files
 from pixel_rnn.architectures import ARCHITECTURES, ClassModel
 from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
-from pixel_rnn.modelfile.saving import FORMAT
+from pixel_rnn.modelfile import FORMAT
 
 
 # What h5py and the checks below raise on a file that is damaged or not what it claims.
 READ_ERRORS = (OSError, ValueError, KeyError, TypeError, AttributeError)
 # Weights from which building and using a network takes long enough to say so first.
 LARGE_MODEL = 10_000_000
+# What the networks compute in, and so what a file's weights must be stored as.
+WEIGHT_DTYPE = np.dtype('float32')
 
 
 def load(path):
     """The ClassModel in the file at path, written by this project or by the
     tutorial (Keras 2.2.4); anything else, or anything that does not add up,
     is a UsageError."""
-    info, weights = read(path)
+    return build(path, *read(path))
+
+
+def build(path, info, weights):
+    """The ClassModel of info with weights, as read from the file at path:
+    the one step here that needs Keras."""
     num_weights = sum(array.size for array in weights)
     if num_weights >= LARGE_MODEL:
         print(f'{path}: building a large network, {num_weights:,} weights: {info.summary()}')
@@ -234,8 +240,8 @@ def storage_problem(dataset, dtypes=None):
         return 'has a storage layout this project does not read'
     if properties.get_nfilters():
         return 'is compressed or filtered, as this project never writes weights'
-    if dtypes is None and dataset.dtype != np.dtype(keras.config.floatx()):
-        return f'is stored as {dataset.dtype}, not the {keras.config.floatx()} the network uses'
+    if dtypes is None and dataset.dtype != WEIGHT_DTYPE:
+        return f'is stored as {dataset.dtype}, not the {WEIGHT_DTYPE} the network uses'
     if dtypes is not None and dataset.dtype not in dtypes:
         return f'is stored as {dataset.dtype}, not as numbers of {", ".join(map(str, dtypes))}'
     return None

@@ -11,11 +11,11 @@ from keras.src.legacy.saving import legacy_h5_format
 from keras.src.saving import saving_lib
 
 from pixel_rnn.files import write_whole
+from pixel_rnn.modelfile import FORMAT
 
 # Keras logs a warning on every .h5 save; .h5 is the format this project keeps.
 logging.getLogger('absl').setLevel(logging.ERROR)
 
-FORMAT = 'pixel-rnn model 1'
 
 
 def save(model, path):

@@ -1,0 +1,80 @@
+"""A set of model files, one per class of a data set: each read with every
+check (loading.read), the set checked to agree with itself and with the data
+set, and what sets it apart said, all before any network is built (no Keras)."""
+import collections
+import dataclasses
+
+import config
+from pixel_rnn.errors import UsageError
+from pixel_rnn.modelfile import loading
+
+
+@dataclasses.dataclass
+class StoredModel:
+    """A model as its file holds it, read and checked: its network not built yet."""
+    path: str
+    info: object  # its ModelInfo
+    weights: list  # its weight arrays, in the order the network takes them
+
+
+def read_set(models_dir, class_names, settings):
+    """The StoredModels of the classes class_names of settings' data set in
+    models_dir, checked to agree with each other and with the data set."""
+    stored = [StoredModel(path, *loading.read(path))
+              for path in (config.model_path(models_dir, name) for name in class_names)]
+    for model, name in zip(stored, class_names):
+        info = model.info
+        if info.dataset != settings.name:
+            raise UsageError(f'{model.path} models {info.dataset} {info.class_name}, not '
+                             f'{settings.name}; give a --models_dir of {settings.name} models')
+        if info.class_name != name:
+            raise UsageError(f'{model.path} models class {info.class_name!r}, not {name!r}; '
+                             'rename or retrain it')
+    first = stored[0]
+    for model in stored[1:]:
+        if shape_and_levels(model.info) != shape_and_levels(first.info):
+            raise UsageError(f'the models of {models_dir} disagree: {first.path} is '
+                             f'{shape_and_levels(first.info)}, {model.path} is '
+                             f'{shape_and_levels(model.info)}; retrain them alike')
+    return stored
+
+
+def shape_and_levels(info):
+    return (f'{info.image_size}x{info.image_size} {"colour" if info.colours > 1 else "grey"} '
+            f'with {info.levels} levels{", deskewed" if info.deskew else ""}')
+
+
+def mixed_architectures(models):
+    """Which classes have which architecture, where the models (anything
+    with an info: StoredModels, ClassModels) are not all of one
+    (likelihoods of different architectures compare, but such a set is
+    rarely meant); None where they are."""
+    classes_by_arch = {}
+    for model in models:
+        classes_by_arch.setdefault(model.info.arch, []).append(model.info.class_name)
+    if len(classes_by_arch) == 1:
+        return None
+    return '; '.join(f"{arch} for {', '.join(names)}" for arch, names in classes_by_arch.items())
+
+
+# How a model was trained, besides its architecture and its class's own
+# images: what the models of a set are meant to share.
+TRAINING_FIELDS = ('epochs', 'batch_size', 'skip', 'data_source', 'deskew', 'mirror', 'shifts',
+                   'fine_tuning_weight', 'fine_tuning_epochs')
+
+
+def differently_trained(models):
+    """The models of a set (anything with an info) that were not trained as
+    most of them were (a class retrained with other flags, say), each with
+    how it differs, in words; None where they all were trained alike."""
+    trainings = [tuple(getattr(model.info, field) for field in TRAINING_FIELDS)
+                 for model in models]
+    usual = collections.Counter(trainings).most_common(1)[0][0]
+    odd = []
+    for model, training in zip(models, trainings):
+        if training != usual:
+            changes = [f'{field} {mine}, not {theirs}'
+                       for field, mine, theirs in zip(TRAINING_FIELDS, training, usual)
+                       if mine != theirs]
+            odd.append(f"{model.info.class_name} ({'; '.join(changes)})")
+    return ', '.join(odd) or None
