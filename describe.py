@@ -10,12 +10,12 @@ import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__)
     parser.add_argument('paths', nargs='*',
                         help='model files, or folders of them (default: every folder under '
                              'trained/)')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     # A relative path found only in the project is the project's, as for --models_dir.
     args.paths = ([cli.models_dir(path, None) for path in args.paths] or
                   sorted(glob.glob(os.path.join(glob.escape(config.trained_dir), '*', ''))))
