@@ -255,8 +255,8 @@ def test_a_workers_log_begins_without_tensorflows_start_up_lines(tmp_path):
 @pytest.mark.slow
 def test_ctrl_c_stops_classes_in_parallel_and_the_ones_queued_after_them(tmp_path):
     models_dir = str(tmp_path)
-    command = [sys.executable, 'train_mnist.py', '--all_digits', '--jobs=2', '--num_images=200',
-               '--epochs=50', '--batch_size=8', '--seed=0', '--data=bundled',
+    command = [sys.executable, 'train_mnist.py', '--all_digits', '--jobs=2', '--num_images=40',
+               '--epochs=1000', '--batch_size=8', '--units=16', '--seed=0', '--data=bundled',
                f'--models_dir={models_dir}']
     # As Ctrl-C at a terminal does: SIGINT to the script and its workers.
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
