@@ -30,7 +30,7 @@ from pixel_rnn.architectures.params import defaults
 from pixel_rnn.datasets import DATASETS
 from pixel_rnn.description import HELD_OUT, ModelInfo, counted
 from pixel_rnn.errors import UsageError
-from pixel_rnn.modelfile import loading, sets
+from pixel_rnn.modelfile import loading, saving, sets
 # A set's checks, free of Keras, in the package: util's own names for them.
 from pixel_rnn.modelfile.sets import (differently_trained, mixed_architectures,  # noqa: F401
                                       shape_and_levels)
@@ -128,12 +128,23 @@ def pre_process(images, size=config.target_size, levels=config.num_classes):
     return gru.to_sequences(quantize(images, size, 256 / (levels - 1)), levels)
 
 
+class TrainedModel(ClassModel):
+    """What train_model returns: a ClassModel that saves itself as the
+    tutorial's Keras model does."""
+
+    def save(self, path):
+        """Write the model to path, whole or not at all, as a file the
+        scripts load; its class the one the file's name gives (model_7.h5:
+        7), as the tutorial's files say theirs."""
+        self.info = dataclasses.replace(self.info, class_name=config.class_name_of(path))
+        saving.save(self, path)
+
+
 def train_model(xs, num_classes, batch_size=32, epochs=50):
     """The tutorial's training: a GRU of num_classes levels fitted to predict
     each step of xs (from pre_process) from the steps before it, the
-    targets shifted by one. Returns the ClassModel, which model.save(path)
-    writes as a file the scripts load (its class the one the file's name
-    gives: model_7.h5, 7)."""
+    targets shifted by one. Returns the TrainedModel, which model.save(path)
+    writes as a file the scripts load."""
     size = math.isqrt(xs.shape[1] - 1)
     if xs.ndim != 3 or xs.shape[2] != num_classes or size * size != xs.shape[1] - 1:
         raise UsageError(f'xs of shape {xs.shape} is not what pre_process makes of square '
@@ -143,7 +154,7 @@ def train_model(xs, num_classes, batch_size=32, epochs=50):
     info = ModelInfo(dataset='mnist', class_name='', image_size=size, levels=num_classes,
                      colours=1, arch='gru', params=defaults(gru.PARAMS), num_images=len(xs),
                      epochs=epochs, batch_size=batch_size)
-    model = ClassModel.create(info)
+    model = TrainedModel.create(info)
     history = model.fit(levels, batch_size, epochs)
     model.info = dataclasses.replace(info, loss=float(history.history['loss'][-1]))
     return model

@@ -3,10 +3,21 @@
 Code map: the commands README teaches are the scripts at the top (train.py,
 with train_mnist.py and train_cifar.py its entries; generate.py;
 classification.py; describe.py). util.py holds the design's public functions:
-shrink and quantize, shift-by-one training, sampling, Bayes classification.
-Under them, this package, imports flowing down the list:
+the tutorial's (create_model, shrink, pre_process, train_model, sample,
+classify) and ours beside them. Under them, this package; a module imports
+only those below it in this list, and none but where a network is built or
+run imports Keras:
 
+    training/         one_class.py: a class's resumable training; parallel.py:
+                      several classes at once; fine_tuning.py: a whole set
+                      together (--discriminative), its install and repair
     cli.py            flags and the one-line error runner (no Keras)
+    modelfile/        saving.py writes a model file whole; loading.py reads
+                      one back, checking everything, and builds its network;
+                      sets.py reads a set's files and checks they agree;
+                      sidecars.py names the files kept beside a model file
+    description.py    ModelInfo: what a model file models and how it was
+                      trained, every field checked (no Keras)
     architectures/    one file per architecture (gru.py, pixelcnn.py): its
                       hyper-parameters with defaults and bounds (params.py),
                       its checks, create/fit/log-likelihood/sample; the
@@ -15,17 +26,13 @@ Under them, this package, imports flowing down the list:
     datasets/         one module per data set (mnist.py, cifar.py, fashion.py):
                       its entry (settings.py: name, colours, classes, folders)
                       and its loader; the registry in __init__.py; reading.py
-                      reads files, trusting none. A new data set: one module,
-                      one registry line.
-    description.py    ModelInfo: what a model file models and how it was
-                      trained, every field checked (no Keras)
-    modelfile/        saving.py writes a model file whole; loading.py reads
-                      one back, checking everything
-    training/         one_class.py: a class's resumable training; parallel.py:
-                      several classes at once; fine_tuning.py: a whole set
-                      together (--discriminative)
+                      reads files, trusting none; own_pictures.py reads a
+                      person's pictures, bounded, into a data set's form. A new
+                      data set: one module, one registry line.
     pictures.py       grids and report figures, written whole
-    files.py          writing a file whole or not at all
-    startup.py        starting Keras quietly
-    errors.py         UsageError, at the bottom of every import chain
+    images.py         shrinking image arrays (the tutorial's shrink)
+    startup.py        starting Keras quietly; the signals that stop a run
+    files.py          writing a file whole or not at all; reading the
+                      project's own files back as untrusted
+    errors.py         UsageError, and text from outside made safe to print
 """

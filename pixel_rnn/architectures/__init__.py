@@ -41,19 +41,6 @@ class ClassModel:
         may stop there, the sum so far given in its place."""
         return self.architecture.log_likelihood(self.network, images, floor)
 
-    def save(self, path):
-        """Write the model to path, whole or not at all, as a file the
-        scripts load (the tutorial's model.save). A model made without a
-        class (util.train_model) takes the class its file's name gives, as
-        the tutorial's files do."""
-        import dataclasses
-
-        import config
-        from pixel_rnn.modelfile import saving
-        if not self.info.class_name:
-            self.info = dataclasses.replace(self.info, class_name=config.class_name_of(path))
-        saving.save(self, path)
-
     def sample(self, num_images=1, seed=None, temperature=1.0, verbose=0, given=None):
         """Images of levels (num_images, *info.shape), every sub-pixel drawn by
         inverse CDF from the model's distribution given those before it

@@ -1,4 +1,5 @@
-"""Training: one class's model, resumable (one_class.py), and several classes at once (parallel.py)."""
+"""Training: one class's model, resumable (one_class.py), several classes at once
+(parallel.py), and a trained set fine-tuned together (fine_tuning.py)."""
 import collections
 
 # One class's training: levels (images, h, w[, colours]), its ModelInfo, the
