@@ -31,8 +31,11 @@ class ClassModel:
     def create(cls, info):
         return cls(ARCHITECTURES[info.arch].create(info), info)
 
-    def fit(self, images, batch_size, epochs, callbacks=(), verbose='auto'):
-        return self.architecture.fit(self.network, images, batch_size, epochs, callbacks, verbose)
+    def fit(self, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
+        """Train on images of levels for epochs, going on after initial_epoch
+        of them (a backup restored): Keras's History."""
+        return self.architecture.fit(self.network, images, batch_size, epochs, callbacks, verbose,
+                                     initial_epoch)
 
     def log_likelihood(self, images, floor=None):
         """Log-probability in nats of each of images, levels (m, *info.shape):

@@ -114,7 +114,7 @@ def next_pixel_targets(xs, levels):
 
 # ---------------------------------------------------------------- training
 
-def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto'):
+def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
     """Train model on images of levels (m, h, w[, colours]); returns Keras's History.
 
     At Adam's constant default rate the GRU learns slowly and now and then
@@ -129,7 +129,8 @@ def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto'):
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
                   loss='categorical_crossentropy')
     return model.fit(xs, next_pixel_targets(xs, levels), batch_size=batch_size,
-                     epochs=epochs, verbose=verbose, callbacks=list(callbacks))
+                     epochs=epochs, verbose=verbose, callbacks=list(callbacks),
+                     initial_epoch=initial_epoch)
 
 
 # ---------------------------------------------------------------- likelihood and sampling

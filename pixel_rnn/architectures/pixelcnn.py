@@ -108,7 +108,7 @@ def with_colour_axis(images):
     return images[..., None] if images.ndim == 3 else images
 
 
-def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto'):
+def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
     """Train model on images of levels (m, h, w[, colours]) with Nadam;
     returns Keras's History. Each sub-pixel's own level is its target: the
     masks hide it from the input.
@@ -126,7 +126,7 @@ def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto'):
                   loss='sparse_categorical_crossentropy' if softmax else 'binary_crossentropy')
     return model.fit(images.astype('float32'), images.astype('int32' if softmax else 'float32'),
                      batch_size=batch_size, epochs=epochs, callbacks=list(callbacks),
-                     verbose=verbose)
+                     verbose=verbose, initial_epoch=initial_epoch)
 
 
 def logits_model(model):

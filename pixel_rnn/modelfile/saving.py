@@ -2,20 +2,14 @@
 import dataclasses
 import io
 import json
-import logging
+import os
+import tempfile
 
 import h5py
 import keras
-# Keras's own writers, given a file in memory (its public savers take only paths).
-from keras.src.legacy.saving import legacy_h5_format
-from keras.src.saving import saving_lib
 
 from pixel_rnn.files import write_whole
 from pixel_rnn.modelfile import FORMAT
-
-# Keras logs a warning on every .h5 save; .h5 is the format this project keeps.
-logging.getLogger('absl').setLevel(logging.ERROR)
-
 
 
 def save(model, path):
@@ -24,15 +18,23 @@ def save(model, path):
 
 
 def model_image(model):
-    """The bytes of model's file: Keras's .h5 file of the network, with its
-    ModelInfo as attributes. Made in memory, as are all HDF5 files here: on
-    a full disk HDF5 has been seen to report the failure only as it frees
-    objects, go on and crash (signal 11). Bytes written afterwards to a full
-    disk are a plain OSError."""
+    """The bytes of model's file: the network's weights, layer by layer as
+    Keras's .h5 files keep them (model_weights/<layer>/<weight>, each layer
+    listing its weights' names), with its ModelInfo as attributes; no model
+    description of Keras's, as loading never runs one. Made in memory, as
+    are all HDF5 files here: on a full disk HDF5 has been seen to report the
+    failure only as it frees objects, go on and crash (signal 11). Bytes
+    written afterwards to a full disk are a plain OSError."""
     info = dataclasses.replace(model.info, keras_version=keras.__version__)
     image = io.BytesIO()
     with h5py.File(image, 'w') as f:
-        legacy_h5_format.save_model_to_hdf5(model.network, f, include_optimizer=False)
+        weights = f.create_group('model_weights')
+        weights.attrs['layer_names'] = [layer.name.encode() for layer in model.network.layers]
+        for layer in model.network.layers:
+            group = weights.create_group(layer.name)
+            group.attrs['weight_names'] = [weight.path.encode() for weight in layer.weights]
+            for weight in layer.weights:
+                group.create_dataset(weight.path, data=weight.numpy())
         f.attrs['format'] = FORMAT
         for field, value in dataclasses.asdict(info).items():
             if value is not None:
@@ -42,13 +44,12 @@ def model_image(model):
 
 def weights_image(network):
     """The bytes of the file network.save_weights writes (its weights and
-    its optimizer's state), made in memory."""
-    image = io.BytesIO()
-    store = saving_lib.H5IOStore(image, mode='w')
-    saving_lib._save_state(network, weights_store=store, assets_store=None, inner_path='',
-                           visited_saveables=set())
-    store.close()
-    return image.getvalue()
+    its optimizer's state), by way of a private temporary file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, 'backup.weights.h5')
+        network.save_weights(path)
+        with open(path, 'rb') as f:
+            return f.read()
 
 
 def install(model, path):

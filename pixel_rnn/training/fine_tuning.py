@@ -114,7 +114,8 @@ def fine_tune(models, log_priors, models_dir, levels, labels, weight, epochs, ba
             keras.optimizers.schedules.CosineDecay(RATE, decay_steps=steps), clipnorm=1.0),
             loss=loss, metrics=metrics)
         network.fit(levels.astype('int32'), labels.astype('int32'), batch_size=batch_size,
-                    epochs=epochs, callbacks=[backup, *callbacks, stop], verbose=progress_mode())
+                    epochs=epochs, callbacks=[backup, *callbacks, stop], verbose=progress_mode(),
+                    initial_epoch=backup.epoch)
     write_new_models(models, weight, epochs, models_dir, held_out)
     install(models_dir, [model.info.class_name for model in models])
 

@@ -52,7 +52,7 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     with device_scope(distribute), StopBetweenBatches() as stop:
         model = ClassModel.create(info)
         model.fit(levels, info.batch_size, info.epochs, callbacks + [stop],
-                  verbose=progress_mode())
+                  verbose=progress_mode(), initial_epoch=backup.epoch)
     model.info = dataclasses.replace(info, loss=backup.loss, **held_out_record(model, held_out))
     kept = saving.install(model, path)
     shutil.rmtree(backup.backup_dir)
@@ -182,13 +182,15 @@ def class_run_as_now(earlier):
     return earlier
 
 
-class ResumableBackup(keras.callbacks.BackupAndRestore):
-    """Keras's BackupAndRestore (weights, optimizer state and epoch after
-    every epoch, restored when fit begins again), made safe to kill at any
-    moment: each epoch's weights and record go to files named by the epoch,
-    written under temporary names and renamed, so the newest complete pair
-    is always there. The backup is tied to one training (run.json): another
-    one refuses to start over it unless restart, which clears it."""
+class ResumableBackup(keras.callbacks.Callback):
+    """After every epoch, the weights and the optimizer's state (its step
+    count with them, so the learning-rate schedule's place) backed up, and
+    restored as fit begins again with initial_epoch=epoch, as Keras's
+    BackupAndRestore does; safe to kill at any moment: each epoch's weights
+    and record go to files named by the epoch, each written whole, so the
+    newest complete pair is always there. The backup is tied to one training
+    (run.json): another one refuses to start over it unless restart, which
+    clears it."""
 
     def __init__(self, backup_dir, run, restart=False, as_now=None):
         """run: a JSON-able record of the training; as_now turns a record an
@@ -198,7 +200,8 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             # Cleared and written as this project's own: never through a link.
             raise UsageError(f'{backup_dir} {problem}, where the backup of this training '
                              'goes: move it away')
-        super().__init__(backup_dir, delete_checkpoint=False)
+        super().__init__()
+        self.backup_dir = backup_dir
         run = json.loads(json.dumps(run))
         run_path = os.path.join(backup_dir, 'run.json')
         if restart and os.path.exists(backup_dir):
@@ -259,21 +262,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     def record_path(self, epoch):
         return os.path.join(self.backup_dir, f'epoch_{epoch:05d}.json')
 
-    def on_epoch_end(self, epoch, logs=None):
-        self.loss = (logs or {}).get('loss')
-        super().on_epoch_end(epoch, logs)
-
-    def _save_model(self):
-        epoch = self._current_epoch
-        files.write_whole(self.weights_path(epoch), saving.weights_image(self.model))
-        files.write_whole(self.record_path(epoch),
-                              json.dumps({'epoch': epoch, 'loss': self.loss}).encode())
-        for older in range(1, epoch):
-            files.remove_quietly(self.record_path(older))
-            files.remove_quietly(self.weights_path(older))
-        self.epoch = epoch
-
-    def _load_model(self):
+    def on_train_begin(self, logs=None):
         if not self.epoch:
             return
         if self.model.optimizer is not None and not self.model.optimizer.built:
@@ -285,8 +274,17 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             raise self.damaged(path, f'cannot be read ({error.strerror})') from None
         except ValueError as error:
             raise self.damaged(path, ' '.join(str(error).split())) from None
-        # BackupAndRestore's own way of telling fit where to go on.
-        self.model._initial_epoch = self.epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.loss = (logs or {}).get('loss')
+        epoch += 1  # fit counts from 0; a backup names the epochs it holds
+        files.write_whole(self.weights_path(epoch), saving.weights_image(self.model))
+        files.write_whole(self.record_path(epoch),
+                          json.dumps({'epoch': epoch, 'loss': self.loss}).encode())
+        for older in range(1, epoch):
+            files.remove_quietly(self.record_path(older))
+            files.remove_quietly(self.weights_path(older))
+        self.epoch = epoch
 
 
 # A backup's record (run.json, epoch_00001.json) is a few hundred bytes.
