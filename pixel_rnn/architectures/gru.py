@@ -90,6 +90,8 @@ def step_inputs(subpixels, step, levels, colours):
     all-zero start vector for subpixels None with m = 1, when step comes next."""
     one_hot = (np.eye(levels, dtype=np.float32)[subpixels] if subpixels is not None
                else np.zeros((1, levels), dtype=np.float32))
+    if colours == 1:
+        return one_hot
     next_colour = np.repeat(next_colours([step], colours), len(one_hot), axis=0)
     return np.concatenate([one_hot, next_colour], axis=1)
 
@@ -179,10 +181,13 @@ def predict_in_chunks(step, inputs, state):
     for start in range(0, len(inputs), CHUNK):
         rows = min(CHUNK, len(inputs) - start)
         padded = max(MIN_CHUNK, 1 << (rows - 1).bit_length())
-        chunk = [np.pad(part[start:start + rows], ((0, padded - rows), (0, 0)))
+        chunk = [part[start:start + rows] if rows == padded else
+                 np.pad(part[start:start + rows], ((0, padded - rows), (0, 0)))
                  for part in (inputs, state)]
         results.append([ops.convert_to_numpy(part)[:rows]
                         for part in step.predict_on_batch(chunk)])
+    if len(results) == 1:
+        return results[0]
     return [np.concatenate(parts) for parts in zip(*results)]
 
 
