@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
 from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
