@@ -15,96 +15,26 @@ import os
 
 import keras
 import numpy as np
-from scipy import ndimage
 from scipy.special import logsumexp, softmax
-from skimage import transform
 
 import config
 from pixel_rnn import pictures
-# The tutorial's shrinking, and a person's own picture made as a data set's
-# images are: free of Keras, in the package, so that scripts use them before it starts.
-from pixel_rnn.datasets.own_pictures import in_dataset_form  # noqa: F401 (util's own)
-from pixel_rnn.images import shrink, shrink_all
+# The preprocessing (the tutorial's shrinking among it), and a person's own
+# picture made as a data set's images are: free of Keras, in the package,
+# so that scripts use them before it starts; util's own names for them.
+from pixel_rnn.datasets.own_pictures import in_dataset_form  # noqa: F401
+from pixel_rnn.images import (MOVES, deskew, moved, quantize, scored_moves,  # noqa: F401
+                              shrink, shrink_all, to_levels, training_levels)
 from pixel_rnn.architectures import ClassModel, gru
 from pixel_rnn.architectures.params import defaults
 from pixel_rnn.datasets import DATASETS
-from pixel_rnn.description import HELD_OUT, ModelInfo, counted
+from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
-from pixel_rnn.modelfile import loading, saving, sets
+from pixel_rnn.modelfile import loading, saving
 # A set's checks, free of Keras, in the package: util's own names for them.
-from pixel_rnn.modelfile.sets import (differently_trained, mixed_architectures,  # noqa: F401
-                                      shape_and_levels)
-from pixel_rnn.training import Task, fine_tuning, one_class, parallel
-
-
-# ---------------------------------------------------------------- preprocessing
-
-def quantize(images, size=config.target_size, factor=config.factor):
-    """uint8 images (m, h, w[, colours]) -> intensity levels (m, size, size[, colours])."""
-    return np.round(shrink_all(images, size) / factor).astype(np.uint8)
-
-
-def deskew(images):
-    """uint8 grey images (m, h, w), each sheared so that its ink's principal
-    axis stands upright and shifted so that its ink's centre of mass is the
-    image's centre: the slant that varies from writer to writer is taken out
-    before a model sees the image."""
-    weights = images.astype(np.float64)
-    ink = weights.sum(axis=(1, 2)) + 1e-9  # a blank image stays blank
-    rows, cols = np.mgrid[:images.shape[1], :images.shape[2]]
-    mean_row = (weights * rows).sum(axis=(1, 2)) / ink
-    mean_col = (weights * cols).sum(axis=(1, 2)) / ink
-    row_offsets = rows - mean_row[:, None, None]
-    slants = ((weights * row_offsets * (cols - mean_col[:, None, None])).sum(axis=(1, 2))
-              / np.maximum((weights * row_offsets ** 2).sum(axis=(1, 2)), 1e-9))
-    centre_row, centre_col = (images.shape[1] - 1) / 2, (images.shape[2] - 1) / 2
-    deskewed = np.empty_like(images)
-    for index, (image, slant) in enumerate(zip(images, slants)):
-        # warp's map takes each output (col, row) to where it reads the input.
-        source = np.array([[1, slant, mean_col[index] - centre_col - slant * centre_row],
-                           [0, 1, mean_row[index] - centre_row],
-                           [0, 0, 1]])
-        deskewed[index] = np.round(transform.warp(image, source, order=1, preserve_range=True))
-    return deskewed
-
-
-def to_levels(images, info):
-    """uint8 images -> the levels a model of info takes: deskewed if it was
-    trained so, shrunk and quantized."""
-    return quantize(deskew(images) if info.deskew else images, info.image_size, info.factor)
-
-
-# A move is one one-pixel offset (rows, columns) of an image: down, up,
-# right, left, then the diagonals. Training's --shifts=N adds the images
-# under the first N (the flag and ModelInfo.shifts keep the name users and
-# files know); classification's --moves scores them (scored_moves). Every
-# other name here says move.
-MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
-
-
-def moved(images, rows, columns):
-    """uint8 images (grey or colour) moved by whole pixels, zeros filling the edge they leave."""
-    offsets = (0, rows, columns) + (0,) * (images.ndim - 3)
-    return ndimage.shift(images, offsets, order=0, mode='constant', cval=0)
-
-
-def scored_moves(count):
-    """The moves classification.py --moves=count scores each image under
-    besides the image itself: 2 is one along each axis (down, right), each
-    moving the halving to 14x14 by half a pixel; 4 and 8 as --shifts."""
-    return {0: (), 2: (MOVES[0], MOVES[2]), 4: MOVES[:4], 8: MOVES}[count]
-
-
-def training_levels(images, info):
-    """The levels a model of info trains on: those of images, with
-    info.shifts also of their first info.shifts one-pixel moves (before
-    shrinking, so each is a new picture), with info.mirror also the mirror
-    images of all."""
-    if info.shifts:
-        images = np.concatenate([images] + [moved(images, *move)
-                                            for move in MOVES[:info.shifts]])
-    levels = to_levels(images, info)
-    return np.concatenate([levels, levels[:, :, ::-1]]) if info.mirror else levels
+from pixel_rnn.modelfile.sets import (built, differently_trained, load_models,  # noqa: F401
+                                      log_priors, mixed_architectures, shape_and_levels)
+from pixel_rnn.training import Task, fine_tuning, held_out_images, one_class, parallel
 
 
 # ---------------------------------------------------------------- the tutorial's functions
@@ -224,102 +154,26 @@ def train(dataset, template, labels, models_dir, num_images, restart=False, logd
                 one_class.train_class(*task)
 
 
-def held_out_images(dataset, label, used=None):
-    """Up to HELD_OUT images of class label that training on the first used
-    of its training images leaves out (None: on any of them): the rest of
-    them, else its test images (none where those are its training images)."""
-    rest = (dataset.x_train[dataset.y_train == label][used:] if used is not None
-            else dataset.x_train[:0])
-    if not len(rest) and dataset.x_test is not dataset.x_train:
-        rest = dataset.x_test[dataset.y_test == label]
-    return rest[:HELD_OUT]
-
-
 def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_images, skip=0,
               seed=None, restart=False, distribute=False, callbacks=()):
     """Fine-tune the set of models in models_dir (one per class of dataset,
     of settings' data set) together, on up to num_images training images of
     each class after the first skip, so that Bayes' rule tells the classes
-    apart; weight is the density term's (pixel_rnn/training/fine_tuning.py).
-    A set already fine-tuned so is left as it is; an interrupted run resumes,
-    and one stopped as it put the new set in place finishes that first.
-    restart fine-tunes again from the models a fine-tuned set was
-    fine-tuned from (kept beside them). callbacks: Keras callbacks of the
-    fit, whose model maps levels to the log-likelihoods (images, classes)."""
-    paths = [config.model_path(models_dir, name) for name in dataset.class_names]
-    with one_class.locked(paths):
-        fine_tuning.finish_pending(models_dir, dataset.class_names, restart)
-        models = load_models(models_dir, dataset.class_names, settings)
-        done = {fine_tuning.fine_tuned(model.info) for model in models}
-        if done == {(weight, epochs)} and not restart:
-            print(f'{models_dir} already holds this fine-tuning ({counted(epochs, "epoch")}, '
-                  f'density weight {weight:g}); skipped (--restart fine-tunes it again)')
-            return
-        if done != {None}:
-            if not restart:
-                raise UsageError(fine_tuning.already_fine_tuned(models_dir, models))
-            fine_tuning.put_back_originals(models_dir, models)
-            models = load_models(models_dir, dataset.class_names, settings)
-        mixed = mixed_architectures(models)
-        if mixed:
-            raise UsageError(f'the models of {models_dir} mix architectures ({mixed}); '
-                             'fine-tune a set of one')
-        levels, labels = [], []
-        for label, model in enumerate(models):
-            images = dataset.x_train[dataset.y_train == label][skip:skip + num_images]
-            if len(images) == 0:
-                raise UsageError(f'no training images of class {model.info.class_name} '
-                                 f'(after skipping {skip})')
-            # The images themselves: their moves measured no better, at nine times the cost.
-            levels.append(to_levels(images, model.info))
-            labels.append(np.full(len(levels[-1]), label))
-        run = dict(weight=weight, epochs=epochs, batch_size=batch_size, seed=seed,
-                   num_images=num_images, skip=skip, data_source=dataset.source,
-                   rate=fine_tuning.RATE, posterior_scale=fine_tuning.POSTERIOR_SCALE,
-                   models=[one_class.class_run(model.info) for model in models])
-        print(f'Fine-tuning the {len(models)} models of {models_dir} together on '
-              f'{sum(map(len, levels))} images: {counted(epochs, "epoch")}, density weight '
-              f'{weight:g}')
-        if seed is not None:
-            keras.utils.set_random_seed(seed)
-        # Measured again on the class's test images: those of its own training no longer hold.
-        held_out = [to_levels(held_out_images(dataset, label), model.info)
-                    for label, model in enumerate(models)]
-        fine_tuning.fine_tune(models, log_priors(models), models_dir, np.concatenate(levels),
-                              np.concatenate(labels), weight, epochs, batch_size, run, restart,
-                              distribute, callbacks, held_out)
+    apart; weight is the density term's. A set already fine-tuned so is left
+    as it is; an interrupted run resumes, one stopped as it put the new set
+    in place finishes that first, and restart fine-tunes again from the
+    models a fine-tuned set was fine-tuned from (pixel_rnn/training/fine_tuning.py).
+    callbacks: Keras callbacks of the fit, whose model maps levels to the
+    log-likelihoods (images, classes)."""
+    fine_tuning.fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size,
+                              num_images, skip, seed, restart, distribute, callbacks)
 
 
 def finish_fine_tuning(models_dir, class_names, restart=False):
     """Put in place a fine-tuned set of models_dir whose install a run
     stopped midway, if there is one (needing no data); with restart, one
     whose record is damaged is discarded instead."""
-    paths = [config.model_path(models_dir, name) for name in class_names]
-    with one_class.locked(paths):
-        fine_tuning.finish_pending(models_dir, class_names, restart)
-
-
-# ---------------------------------------------------------------- model files
-
-def load_models(models_dir, class_names, settings):
-    """The models of the classes of settings' data set, checked to agree
-    with each other and with the data set."""
-    return built(sets.read_set(models_dir, class_names, settings))
-
-
-def built(stored):
-    """ClassModels of StoredModels (sets.read_set, before Keras started)."""
-    return [loading.build(model.path, model.info, model.weights) for model in stored]
-
-
-def log_priors(models):
-    """Log class priors from the class shares stored with the models; uniform
-    when any model lacks one (such as the tutorial's own files)."""
-    priors = np.array([np.nan if model.info.prior is None else model.info.prior
-                       for model in models], dtype=np.float64)
-    if np.isnan(priors).any():
-        priors = np.ones(len(models))
-    return np.log(priors / priors.sum())
+    fine_tuning.finish_set(models_dir, class_names, restart)
 
 
 # ---------------------------------------------------------------- likelihood

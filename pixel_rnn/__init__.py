@@ -8,13 +8,15 @@ classify) and ours beside them. Under them, this package; a module imports
 only those below it in this list, and none but where a network is built or
 run imports Keras:
 
-    training/         one_class.py: a class's resumable training; parallel.py:
-                      several classes at once; fine_tuning.py: a whole set
-                      together (--discriminative), its install and repair
+    training/         one_class.py: a class's resumable training, its lock
+                      and backup; parallel.py: several classes at once;
+                      fine_tuning.py: a whole set together (--discriminative),
+                      its lock, backup, install and repair
     cli.py            flags and the one-line error runner (no Keras)
     modelfile/        saving.py writes a model file whole; loading.py reads
                       one back, checking everything, and builds its network;
-                      sets.py reads a set's files and checks they agree;
+                      sets.py reads a set's files, checks they agree, builds
+                      their networks and gives their priors;
                       sidecars.py names the files kept beside a model file
     description.py    ModelInfo: what a model file models and how it was
                       trained, every field checked (no Keras)
@@ -30,7 +32,8 @@ run imports Keras:
                       person's pictures, bounded, into a data set's form. A new
                       data set: one module, one registry line.
     pictures.py       grids and report figures, written whole
-    images.py         shrinking image arrays (the tutorial's shrink)
+    images.py         image arrays as models read them: shrunk (the tutorial's
+                      shrink), quantized, deskewed, moved by a pixel
     startup.py        starting Keras quietly; the signals that stop a run
     files.py          writing a file whole or not at all; reading the
                       project's own files back as untrusted

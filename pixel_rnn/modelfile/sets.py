@@ -1,8 +1,11 @@
 """A set of model files, one per class of a data set: each read with every
 check (loading.read), the set checked to agree with itself and with the data
-set, and what sets it apart said, all before any network is built (no Keras)."""
+set, and what sets it apart said, all before any network is built; then the
+networks built (the one step that needs Keras), and the set's priors."""
 import collections
 import dataclasses
+
+import numpy as np
 
 import config
 from pixel_rnn.errors import UsageError
@@ -37,6 +40,28 @@ def read_set(models_dir, class_names, settings):
                              f'{shape_and_levels(first.info)}, {model.path} is '
                              f'{shape_and_levels(model.info)}; retrain them alike')
     return stored
+
+
+def built(stored):
+    """ClassModels of StoredModels (read_set's, before Keras started): the
+    one step here that needs Keras."""
+    return [loading.build(model.path, model.info, model.weights) for model in stored]
+
+
+def load_models(models_dir, class_names, settings):
+    """The ClassModels of the classes of settings' data set in models_dir,
+    checked to agree with each other and with the data set."""
+    return built(read_set(models_dir, class_names, settings))
+
+
+def log_priors(models):
+    """Log class priors from the class shares stored with the models; uniform
+    when any model lacks one (such as the tutorial's own files)."""
+    priors = np.array([np.nan if model.info.prior is None else model.info.prior
+                       for model in models], dtype=np.float64)
+    if np.isnan(priors).any():
+        priors = np.ones(len(models))
+    return np.log(priors / priors.sum())
 
 
 def shape_and_levels(info):

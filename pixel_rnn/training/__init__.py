@@ -2,6 +2,8 @@
 (parallel.py), and a trained set fine-tuned together (fine_tuning.py)."""
 import collections
 
+from pixel_rnn.description import HELD_OUT
+
 # One class's training: levels (images, h, w[, colours]), its ModelInfo, the
 # model file, whether to restart, its TensorBoard folder or None, whether to
 # spread each batch over the local devices, and levels of images of the
@@ -9,3 +11,14 @@ import collections
 # that a worker process receives it as it is before Keras starts there.
 Task = collections.namedtuple('Task', 'levels info path restart logdir distribute held_out',
                               defaults=(False, None, False, None))
+
+
+def held_out_images(dataset, label, used=None):
+    """Up to HELD_OUT images of class label that training on the first used
+    of its training images leaves out (None: on any of them): the rest of
+    them, else its test images (none where those are its training images)."""
+    rest = (dataset.x_train[dataset.y_train == label][used:] if used is not None
+            else dataset.x_train[:0])
+    if not len(rest) and dataset.x_test is not dataset.x_train:
+        rest = dataset.x_test[dataset.y_test == label]
+    return rest[:HELD_OUT]

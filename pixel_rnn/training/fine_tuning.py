@@ -32,9 +32,11 @@ import config
 from pixel_rnn import files
 from pixel_rnn.description import counted
 from pixel_rnn.errors import UsageError
-from pixel_rnn.modelfile import loading, saving, sidecars
-from pixel_rnn.training.one_class import (ResumableBackup, StopBetweenBatches, device_scope,
-                                          held_out_record, progress_mode)
+from pixel_rnn.images import to_levels
+from pixel_rnn.modelfile import loading, saving, sets, sidecars
+from pixel_rnn.training import held_out_images
+from pixel_rnn.training.one_class import (ResumableBackup, StopBetweenBatches, class_run,
+                                          device_scope, held_out_record, locked, progress_mode)
 
 # Adam's rate: the set starts trained, and a higher rate (3e-4) has been
 # measured to undo more than it gains (the posterior loss spikes).
@@ -89,6 +91,66 @@ def objective(log_priors, weight, num_subpixels, scale=1.0):
                 + weight * own_nats_per_subpixel(labels, log_likelihoods))
 
     return loss, [posterior_loss, accuracy, bits_per_dim]
+
+
+def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num_images,
+                  skip=0, seed=None, restart=False, distribute=False, callbacks=()):
+    """Fine-tune the set of models in models_dir (one per class of dataset,
+    of settings' data set) together, on up to num_images training images of
+    each class after the first skip, its lock held. A set already fine-tuned
+    so is left as it is; an interrupted run resumes, and one stopped as it
+    put the new set in place finishes that first. restart fine-tunes again
+    from the models a fine-tuned set was fine-tuned from (kept beside them)."""
+    class_names = dataset.class_names
+    with locked([config.model_path(models_dir, name) for name in class_names]):
+        finish_pending(models_dir, class_names, restart)
+        models = sets.load_models(models_dir, class_names, settings)
+        done = {fine_tuned(model.info) for model in models}
+        if done == {(weight, epochs)} and not restart:
+            print(f'{models_dir} already holds this fine-tuning ({counted(epochs, "epoch")}, '
+                  f'density weight {weight:g}); skipped (--restart fine-tunes it again)')
+            return
+        if done != {None}:
+            if not restart:
+                raise UsageError(already_fine_tuned(models_dir, models))
+            put_back_originals(models_dir, models)
+            models = sets.load_models(models_dir, class_names, settings)
+        mixed = sets.mixed_architectures(models)
+        if mixed:
+            raise UsageError(f'the models of {models_dir} mix architectures ({mixed}); '
+                             'fine-tune a set of one')
+        levels, labels = [], []
+        for label, model in enumerate(models):
+            images = dataset.x_train[dataset.y_train == label][skip:skip + num_images]
+            if len(images) == 0:
+                raise UsageError(f'no training images of class {model.info.class_name} '
+                                 f'(after skipping {skip})')
+            # The images themselves: their moves measured no better, at nine times the cost.
+            levels.append(to_levels(images, model.info))
+            labels.append(np.full(len(levels[-1]), label))
+        run = dict(weight=weight, epochs=epochs, batch_size=batch_size, seed=seed,
+                   num_images=num_images, skip=skip, data_source=dataset.source,
+                   rate=RATE, posterior_scale=POSTERIOR_SCALE,
+                   models=[class_run(model.info) for model in models])
+        print(f'Fine-tuning the {len(models)} models of {models_dir} together on '
+              f'{sum(map(len, levels))} images: {counted(epochs, "epoch")}, density weight '
+              f'{weight:g}')
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        # Measured again on the class's test images: those of its own training no longer hold.
+        held_out = [to_levels(held_out_images(dataset, label), model.info)
+                    for label, model in enumerate(models)]
+        fine_tune(models, sets.log_priors(models), models_dir, np.concatenate(levels),
+                  np.concatenate(labels), weight, epochs, batch_size, run, restart,
+                  distribute, callbacks, held_out)
+
+
+def finish_set(models_dir, class_names, restart=False):
+    """Put in place a fine-tuned set of models_dir whose install a run
+    stopped midway, if there is one (needing no data), its lock held; with
+    restart, one whose record is damaged is discarded instead."""
+    with locked([config.model_path(models_dir, name) for name in class_names]):
+        finish_pending(models_dir, class_names, restart)
 
 
 def fine_tune(models, log_priors, models_dir, levels, labels, weight, epochs, batch_size,
