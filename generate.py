@@ -13,7 +13,7 @@ from pixel_rnn.datasets import own_pictures
 from pixel_rnn.errors import UsageError, shown
 from pixel_rnn.modelfile import sets
 
-MAX_PICTURE_SIDE = 16384  # pixels: a 16384 x 16384 colour picture is 800 MB in memory
+MAX_GRID_SIDE = 16384  # pixels: a 16384 x 16384 colour grid is 800 MB in memory
 NUM_IMAGES = 5  # completed by default
 COMPLETION_FLAGS = ('given_rows', 'num_images', 'data')
 
@@ -72,9 +72,9 @@ def parse_args(argv=None):
                      (args.num_images or len(args.complete) or NUM_IMAGES, args.grid_size + 2))
     for cells, side in ((columns, 'wide'), (rows, 'high')):
         pixels = cells * args.output_size + (cells - 1) * config.grid_line
-        if pixels > MAX_PICTURE_SIDE:
+        if pixels > MAX_GRID_SIDE:
             parser.error(f'--grid_size={args.grid_size} with --output_size={args.output_size} '
-                         f'makes a picture {pixels} pixels {side}; the most is {MAX_PICTURE_SIDE}')
+                         f'makes a picture {pixels} pixels {side}; the most is {MAX_GRID_SIDE}')
     return args
 
 

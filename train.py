@@ -72,7 +72,7 @@ def main(args=None):
     args = args or parse_args()
     settings, classes = args.settings, args.settings.class_names
     if args.discriminative is not None:
-        return fine_tune(args)
+        return fine_tune_set(args)
     template = cli.training_template(args, settings,
                                      classes if args.all_classes else [classes[args.label]])
     dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
@@ -82,7 +82,8 @@ def main(args=None):
                args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
 
 
-def fine_tune(args):
+def fine_tune_set(args):
+    """--discriminative: the set of --models_dir fine-tuned together, or its install finished."""
     settings = args.settings
     if sidecars.install_pending(args.models_dir):
         # A run stopped as it put its new set in place: finished with no data.

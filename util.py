@@ -155,7 +155,8 @@ def train(dataset, template, labels, models_dir, num_images, restart=False, logd
 
 
 def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_images, skip=0,
-              seed=None, restart=False, distribute=False, callbacks=()):
+              seed=None, restart=False, distribute=False, callbacks=(), rate=None,
+              posterior_scale=None):
     """Fine-tune the set of models in models_dir (one per class of dataset,
     of settings' data set) together, on up to num_images training images of
     each class after the first skip, so that Bayes' rule tells the classes
@@ -164,9 +165,11 @@ def fine_tune(dataset, settings, models_dir, weight, epochs, batch_size, num_ima
     in place finishes that first, and restart fine-tunes again from the
     models a fine-tuned set was fine-tuned from (pixel_rnn/training/fine_tuning.py).
     callbacks: Keras callbacks of the fit, whose model maps levels to the
-    log-likelihoods (images, classes)."""
+    log-likelihoods (images, classes); rate, posterior_scale: Adam's rate
+    and the trained posterior's scale (None: the measured defaults)."""
     fine_tuning.fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size,
-                              num_images, skip, seed, restart, distribute, callbacks)
+                              num_images, skip, seed, restart, distribute, callbacks, rate,
+                              posterior_scale)
 
 
 def finish_fine_tuning(models_dir, class_names, restart=False):

@@ -82,8 +82,6 @@ def main():
     parser.add_argument('--test', type=int, default=10000, help='class-balanced test images')
     parser.add_argument('--cost', action='store_true')
     args = parser.parse_args()
-    fine_tuning.RATE = args.rate
-    fine_tuning.POSTERIOR_SCALE = args.scale
     settings = DATASETS[args.dataset]
     dataset = settings.load(args.data)
     models = util.load_models(args.models_dir, dataset.class_names, settings)
@@ -106,7 +104,8 @@ def main():
         start = time.time()
         util.fine_tune(dataset, settings, copy, args.weight, args.epochs, args.batch_size,
                        args.num_images, args.skip, seed=0, callbacks=[TestEachEpoch(
-                           test_levels, test_labels, log_priors, info.num_subpixels)])
+                           test_levels, test_labels, log_priors, info.num_subpixels)],
+                       rate=args.rate, posterior_scale=args.scale)
         print(f'fine-tuning, with the tests after each epoch: {time.time() - start:.1f} s')
 
 

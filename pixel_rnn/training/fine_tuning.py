@@ -94,13 +94,15 @@ def objective(log_priors, weight, num_subpixels, scale=1.0):
 
 
 def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num_images,
-                  skip=0, seed=None, restart=False, distribute=False, callbacks=()):
+                  skip=0, seed=None, restart=False, distribute=False, callbacks=(), rate=None,
+                  posterior_scale=None):
     """Fine-tune the set of models in models_dir (one per class of dataset,
     of settings' data set) together, on up to num_images training images of
-    each class after the first skip, its lock held. A set already fine-tuned
-    so is left as it is; an interrupted run resumes, and one stopped as it
-    put the new set in place finishes that first. restart fine-tunes again
-    from the models a fine-tuned set was fine-tuned from (kept beside them)."""
+    each class after the first skip, its lock held; rate and posterior_scale
+    (None: RATE, POSTERIOR_SCALE) as those say. A set already fine-tuned so
+    is left as it is; an interrupted run resumes, and one stopped as it put
+    the new set in place finishes that first. restart fine-tunes again from
+    the models a fine-tuned set was fine-tuned from (kept beside them)."""
     class_names = dataset.class_names
     with locked([config.model_path(models_dir, name) for name in class_names]):
         finish_pending(models_dir, class_names, restart)
@@ -130,7 +132,8 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
             labels.append(np.full(len(levels[-1]), label))
         run = dict(weight=weight, epochs=epochs, batch_size=batch_size, seed=seed,
                    num_images=num_images, skip=skip, data_source=dataset.source,
-                   rate=RATE, posterior_scale=POSTERIOR_SCALE,
+                   rate=RATE if rate is None else rate,
+                   posterior_scale=POSTERIOR_SCALE if posterior_scale is None else posterior_scale,
                    models=[class_run(model.info) for model in models])
         print(f'Fine-tuning the {len(models)} models of {models_dir} together on '
               f'{sum(map(len, levels))} images: {counted(epochs, "epoch")}, density weight '
@@ -140,9 +143,9 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
         # Measured again on the class's test images: those of its own training no longer hold.
         held_out = [to_levels(held_out_images(dataset, label), model.info)
                     for label, model in enumerate(models)]
-        fine_tune(models, sets.log_priors(models), models_dir, np.concatenate(levels),
-                  np.concatenate(labels), weight, epochs, batch_size, run, restart,
-                  distribute, callbacks, held_out)
+        fit_and_install(models, sets.log_priors(models), models_dir, np.concatenate(levels),
+                        np.concatenate(labels), weight, epochs, batch_size, run, restart,
+                        distribute, callbacks, held_out)
 
 
 def finish_set(models_dir, class_names, restart=False):
@@ -153,17 +156,17 @@ def finish_set(models_dir, class_names, restart=False):
         finish_pending(models_dir, class_names, restart)
 
 
-def fine_tune(models, log_priors, models_dir, levels, labels, weight, epochs, batch_size,
-              run, restart=False, distribute=False, callbacks=(), held_out=None):
+def fit_and_install(models, log_priors, models_dir, levels, labels, weight, epochs, batch_size,
+                    run, restart=False, distribute=False, callbacks=(), held_out=None):
     """Fine-tune models (a ClassModel per class, in the order of labels'
     numbers, log_priors theirs, each from its file in models_dir) together
     on levels (images, *shape) of classes labels, for epochs; then, each
     measured again on its held_out levels (images of its class it was not
     trained on; None: not measured), put each in its file's place, all
-    together, keeping the files they replace. The
-    run's backups go to models_dir's fine-tuning folder, tied by run (a
-    JSON-able record of it) to this run: one interrupted goes on from its
-    last epoch when started again the same way."""
+    together, keeping the files they replace. run: a JSON-able record of
+    the run (its rate and posterior_scale among it), to which its backups in
+    models_dir's fine-tuning folder are tied: one interrupted goes on from
+    its last epoch when started again the same way."""
     backup = ResumableBackup(sidecars.fine_tuning_dir(models_dir), run, restart)
     if backup.epoch:
         print(f'Resuming after epoch {backup.epoch} of {epochs} from {backup.backup_dir}')
@@ -171,9 +174,10 @@ def fine_tune(models, log_priors, models_dir, levels, labels, weight, epochs, ba
         network = set_network(models)
         steps = epochs * math.ceil(len(levels) / batch_size)
         loss, metrics = objective(log_priors, weight, models[0].info.num_subpixels,
-                                  POSTERIOR_SCALE)
+                                  run['posterior_scale'])
         network.compile(keras.optimizers.Adam(
-            keras.optimizers.schedules.CosineDecay(RATE, decay_steps=steps), clipnorm=1.0),
+            keras.optimizers.schedules.CosineDecay(run['rate'], decay_steps=steps),
+            clipnorm=1.0),
             loss=loss, metrics=metrics)
         network.fit(levels.astype('int32'), labels.astype('int32'), batch_size=batch_size,
                     epochs=epochs, callbacks=[backup, *callbacks, stop], verbose=progress_mode(),
