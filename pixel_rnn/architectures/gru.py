@@ -167,7 +167,9 @@ def log_likelihood(model, images, floor=None):
                 break
         extended, prefix_ids = np.unique(prefix_ids * levels + subpixels[active, index],
                                          return_inverse=True)
-        state = state[extended // levels]
+        parents = extended // levels
+        if len(parents) != len(state) or (parents != np.arange(len(state))).any():
+            state = state[parents]  # else each prefix goes on alone: the states as they are
         inputs = step_inputs(extended % levels, index + 1, levels, num_colours)
     return totals
 
