@@ -15,6 +15,7 @@ log_likelihood and sample.
 # seconds-long start.
 import itertools
 import math
+import weakref
 
 import numpy as np
 
@@ -129,9 +130,16 @@ def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto', initial
                      verbose=verbose, initial_epoch=initial_epoch)
 
 
+# Each network's logits model, built and compiled once: a new one is traced
+# again by every predict, some 0.2 s each time (measured in BENCHMARKS.md).
+LOGITS_MODELS = weakref.WeakKeyDictionary()
+
+
 def logits_model(model):
     import keras
-    return keras.Model(model.inputs, model.get_layer('logits').output)
+    if model not in LOGITS_MODELS:
+        LOGITS_MODELS[model] = keras.Model(model.inputs, model.get_layer('logits').output)
+    return LOGITS_MODELS[model]
 
 
 def level_logits(model, logits):
@@ -155,7 +163,11 @@ def log_likelihood(model, images, floor=None, batch_size=256):
     totals = []
     for start in range(0, len(images), batch_size):
         batch = images[start:start + batch_size]
-        logits = level_logits(model, to_logits.predict_on_batch(batch.astype('float32')))
+        # The last batch padded to the others' shape, which is compiled already.
+        padded = np.concatenate([batch, np.zeros((batch_size - len(batch),) + batch.shape[1:],
+                                                 batch.dtype)])
+        logits = level_logits(model, to_logits.predict_on_batch(padded.astype('float32')))
+        logits = logits[:len(batch)]
         log_probs = ops.convert_to_numpy(ops.log_softmax(logits, axis=-1))
         own = np.take_along_axis(log_probs, batch[..., None].astype(np.int64), axis=-1)
         totals.append(own.sum(axis=(1, 2, 3, 4)))
