@@ -163,9 +163,9 @@ def log_likelihood(model, images, floor=None, batch_size=256):
     totals = []
     for start in range(0, len(images), batch_size):
         batch = images[start:start + batch_size]
-        # The last batch padded to the others' shape, which is compiled already.
-        padded = np.concatenate([batch, np.zeros((batch_size - len(batch),) + batch.shape[1:],
-                                                 batch.dtype)])
+        # A short last batch padded to the others' shape, which is compiled already.
+        padded = batch if len(batch) == batch_size else np.concatenate(
+            [batch, np.zeros((batch_size - len(batch),) + batch.shape[1:], batch.dtype)])
         logits = level_logits(model, to_logits.predict_on_batch(padded.astype('float32')))
         logits = logits[:len(batch)]
         log_probs = ops.convert_to_numpy(ops.log_softmax(logits, axis=-1))

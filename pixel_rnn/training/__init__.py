@@ -17,8 +17,9 @@ def held_out_images(dataset, label, used=None):
     """Up to HELD_OUT images of class label that training on the first used
     of its training images leaves out (None: on any of them): the rest of
     them, else its test images (none where those are its training images)."""
-    rest = (dataset.x_train[dataset.y_train == label][used:] if used is not None
-            else dataset.x_train[:0])
+    # An empty array of the images' shape where none are left, as later steps expect.
+    rest = dataset.x_train[dataset.y_train == label][used if used is not None else len(
+        dataset.x_train):]
     if not len(rest) and dataset.x_test is not dataset.x_train:
         rest = dataset.x_test[dataset.y_test == label]
     return rest[:HELD_OUT]
