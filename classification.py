@@ -7,7 +7,7 @@ from pixel_rnn import cli
 from pixel_rnn import startup
 import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.datasets import own_pictures, reading
+from pixel_rnn.datasets import checks, own_pictures
 from pixel_rnn.errors import shown
 from pixel_rnn.modelfile import sets
 
@@ -102,7 +102,7 @@ def main(argv=None):
     dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
     if args.num_images > len(dataset.y_test):
         print(f'Only {len(dataset.y_test)} test images; classifying all of them')
-    chosen = reading.balanced_subset(dataset.y_test, args.num_images)
+    chosen = checks.balanced_subset(dataset.y_test, args.num_images)
     images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
     startup.start_keras()
     from sklearn.metrics import classification_report, confusion_matrix

@@ -36,7 +36,7 @@ from pixel_rnn import cli  # noqa: E402  (sets TensorFlow's log level before Ker
 from pixel_rnn import startup  # noqa: E402  (sets TensorFlow's log level before Keras loads)
 import config  # noqa: E402
 from pixel_rnn.datasets import DATASETS  # noqa: E402
-from pixel_rnn.datasets import reading  # noqa: E402
+from pixel_rnn.datasets import checks  # noqa: E402
 from pixel_rnn.errors import UsageError  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results', 'candidates.csv')
@@ -77,7 +77,7 @@ def parse_args():
     training.add_argument('--seed', type=cli.seed, default=0)
     evaluation = parser.add_argument_group('evaluation')
     evaluation.add_argument('--num_test', type=cli.positive_int, default=1000,
-                            help='test images, class-balanced (reading.balanced_subset)')
+                            help='test images, class-balanced (checks.balanced_subset)')
     where = parser.add_argument_group('where')
     where.add_argument('--models_root', default='/tmp/candidates',
                        help='models go to MODELS_ROOT/DATASET/CANDIDATE/model_CLASS.h5')
@@ -287,7 +287,7 @@ def main():
     startup.start_keras()
     infos = [template(arch, values, settings, args) for arch, values in args.candidate]
     dataset = settings.load(args.data)
-    test = reading.balanced_subset(dataset.y_test, args.num_test)
+    test = checks.balanced_subset(dataset.y_test, args.num_test)
     sets = ([lambda folder=folder: load_trained(folder, settings) for folder in args.trained]
             + [lambda info=info: train_candidate(info, dataset, args) for info in infos])
     rows = []

@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 
 import util  # noqa: E402
 from pixel_rnn.architectures import ClassModel  # noqa: E402
-from pixel_rnn.datasets import reading  # noqa: E402
+from pixel_rnn.datasets import checks  # noqa: E402
 from pixel_rnn.training import fine_tuning  # noqa: E402
 
 
@@ -86,7 +86,7 @@ def main():
     dataset = settings.load(args.data)
     models = util.load_models(args.models_dir, dataset.class_names, settings)
     info, log_priors = models[0].info, util.log_priors(models)
-    chosen = reading.balanced_subset(dataset.y_test, min(args.test, len(dataset.y_test)))
+    chosen = checks.balanced_subset(dataset.y_test, min(args.test, len(dataset.y_test)))
     test_levels, test_labels = util.to_levels(dataset.x_test[chosen], info), dataset.y_test[chosen]
     report('start', util.log_likelihoods_by_class(models, dataset.x_test[chosen]), test_labels,
            log_priors, info.num_subpixels)

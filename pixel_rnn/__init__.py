@@ -27,10 +27,16 @@ run imports Keras:
                       layers.py. A new architecture: one file, one registry line.
     datasets/         one module per data set (mnist.py, cifar.py, fashion.py):
                       its entry (settings.py: name, colours, classes, folders)
-                      and its loader; the registry in __init__.py; reading.py
-                      reads files, trusting none; own_pictures.py reads a
-                      person's pictures, bounded, into a data set's form. A new
-                      data set: one module, one registry line.
+                      and its loader; the registry in __init__.py;
+                      own_pictures.py reads a person's pictures, bounded, into
+                      a data set's form. Beneath them, each importing only
+                      those after it: formats.py reads .npz, IDX and class
+                      folders, trusting none; downloads.py gets Keras's
+                      (importing Keras only then); picture_files.py opens one
+                      picture, bounded; checks.py: the Dataset type and the
+                      checks every data set passes; opening.py opens a file
+                      or folder without hanging. A new data set: one module,
+                      one registry line.
     pictures.py       grids and report figures, written whole
     images.py         image arrays as models read them: shrunk (the tutorial's
                       shrink), quantized, deskewed, moved by a pixel

@@ -26,9 +26,9 @@ import pytest
 from PIL import Image
 
 import config
+from pixel_rnn.datasets import checks
 from pixel_rnn.datasets import cifar
 from pixel_rnn.datasets import mnist
-from pixel_rnn.datasets import reading
 from pixel_rnn.errors import UsageError
 from conftest import ROOT, last_line, model_info
 from pixel_rnn.architectures import ClassModel
@@ -713,18 +713,18 @@ def test_cifar_download_failure_says_so(monkeypatch):
 def test_balanced_subset_takes_the_classes_in_turn():
     labels = np.array([2, 2, 2, 0, 1, 1])
     # Rank 0 of classes 0, 1, 2; rank 1 of classes 1, 2 (0 has run out); rank 2 of class 2.
-    np.testing.assert_array_equal(reading.balanced_subset(labels, 6), [3, 4, 0, 5, 1, 2])
-    np.testing.assert_array_equal(reading.balanced_subset(labels, 4), [3, 4, 0, 5])
-    np.testing.assert_array_equal(reading.balanced_subset(labels, 100), [3, 4, 0, 5, 1, 2])
-    assert len(reading.balanced_subset(labels, 0)) == 0
+    np.testing.assert_array_equal(checks.balanced_subset(labels, 6), [3, 4, 0, 5, 1, 2])
+    np.testing.assert_array_equal(checks.balanced_subset(labels, 4), [3, 4, 0, 5])
+    np.testing.assert_array_equal(checks.balanced_subset(labels, 100), [3, 4, 0, 5, 1, 2])
+    assert len(checks.balanced_subset(labels, 0)) == 0
 
 
 def test_balanced_subset_of_images_sorted_by_digit_is_50_per_digit():
     labels = np.repeat(np.arange(10), 500)  # as the bundled images are
-    chosen = reading.balanced_subset(labels, 500)
+    chosen = checks.balanced_subset(labels, 500)
     np.testing.assert_array_equal(np.bincount(labels[chosen], minlength=10), [50] * 10)
     np.testing.assert_array_equal(chosen[:10], np.arange(10) * 500)  # each digit's first
     for digit in range(10):  # each digit's images in the data's order
         np.testing.assert_array_equal(chosen[labels[chosen] == digit], np.arange(50) + 500 * digit)
-    np.testing.assert_array_equal(chosen, reading.balanced_subset(labels, 500))
-    np.testing.assert_array_equal(np.sort(reading.balanced_subset(labels, 10**6)), np.arange(5000))
+    np.testing.assert_array_equal(chosen, checks.balanced_subset(labels, 500))
+    np.testing.assert_array_equal(np.sort(checks.balanced_subset(labels, 10**6)), np.arange(5000))

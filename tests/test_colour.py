@@ -1,7 +1,7 @@
 """Colour images as sub-pixel sequences: raster order, R then G then B."""
 import numpy as np
 
-from pixel_rnn.datasets import reading
+from pixel_rnn.datasets import checks
 from pixel_rnn.training import one_class
 from pixel_rnn.architectures import gru
 
@@ -89,7 +89,7 @@ def test_colour_model_trains_and_round_trips(tmp_path):
 def test_mirror_training_adds_each_images_mirror_image(tmp_path, monkeypatch):
     images = np.random.default_rng(6).integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
     labels = np.array([0, 1, 0, 1, 0, 1])
-    dataset = reading.Dataset(images, labels, images, labels, ['plane', 'car'], 'test')
+    dataset = checks.Dataset(images, labels, images, labels, ['plane', 'car'], 'test')
     trained = []
     monkeypatch.setattr(one_class, 'train_class', lambda levels, info, *rest: trained.append((levels, info)))
     util.train(dataset, model_info(colours=3, mirror=True, skip=0, epochs=2), [0], str(tmp_path),

@@ -13,7 +13,7 @@ import config
 import util
 from conftest import ROOT, model_info, run_in_process, snapshot
 from pixel_rnn import files
-from pixel_rnn.datasets import reading
+from pixel_rnn.datasets import checks
 from pixel_rnn.datasets.mnist import MNIST
 from pixel_rnn.architectures import ClassModel
 from pixel_rnn.modelfile import loading, saving, sidecars
@@ -41,7 +41,7 @@ def three_classes(count=24, side=12, seed=0, class_names=CLASSES):
         images.append(np.where(ink, 255, 0).astype(np.uint8))
         labels.append(np.full(count, label))
     images, labels = np.concatenate(images), np.concatenate(labels)
-    return reading.Dataset(images, labels, images, labels, list(class_names), 'three')
+    return checks.Dataset(images, labels, images, labels, list(class_names), 'three')
 
 
 def starting_set(models_dir, image_size=6, levels=3, class_names=CLASSES, **params):

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from pixel_rnn import startup
+from pixel_rnn.datasets import checks
 from pixel_rnn.datasets import mnist
-from pixel_rnn.datasets import reading
 from pixel_rnn.training import one_class
 from pixel_rnn.training import parallel
 from pixel_rnn.modelfile import saving
@@ -185,7 +185,7 @@ def test_kills_during_backups_leave_a_complete_epoch_to_resume_from(tmp_path):
 def tiny_dataset():
     bundled = mnist.load('bundled')
     keep = np.isin(bundled.y_train, [0, 1])
-    return reading.Dataset(bundled.x_train[keep], bundled.y_train[keep], bundled.x_test[:0],
+    return checks.Dataset(bundled.x_train[keep], bundled.y_train[keep], bundled.x_test[:0],
                            bundled.y_test[:0], ['0', '1'], 'bundled')
 
 

@@ -7,7 +7,7 @@ import zlib
 
 import numpy as np
 
-from pixel_rnn.datasets import reading
+from pixel_rnn.datasets import checks, downloads, formats, opening
 from pixel_rnn.datasets.settings import Settings
 from pixel_rnn.errors import UsageError
 
@@ -23,14 +23,14 @@ def load(path=None):
     """CIFAR-10 from path, else through Keras. Unlike MNIST there is no bundled
     copy to fall back on, so failing both is the user's to fix."""
     if path is None:
-        return reading.keras_or_refused('cifar10', 'CIFAR-10', CLASSES, SHAPE, FORMATS)
-    return reading.named(reading.checked(reading.load_path(path, FORMATS, read_file, read_folder),
-                                         f'--data {path}', SHAPE), path)
+        return downloads.keras_or_refused('cifar10', 'CIFAR-10', CLASSES, SHAPE, FORMATS)
+    return checks.named(checks.checked(formats.load_path(path, FORMATS, read_file, read_folder),
+                                       f'--data {path}', SHAPE), path)
 
 
 def read_file(path):
     if path.endswith('.npz'):
-        return reading.load_npz(path, FORMATS, CLASSES)
+        return formats.load_npz(path, FORMATS, CLASSES)
     if tarfile.is_tarfile(path):
         return from_batches(read_tar_batches(path), path)
     return None
@@ -40,9 +40,9 @@ def read_folder(folder):
     batches_folder = find_batches_folder(folder)
     if batches_folder:
         return from_batches(read_folder_batches(batches_folder), batches_folder)
-    tree = reading.class_tree_root(folder)
+    tree = formats.class_tree_root(folder)
     if tree:
-        return reading.load_class_folders(tree, 'RGB', CLASSES, every_class=True)
+        return formats.load_class_folders(tree, 'RGB', CLASSES, every_class=True)
     return None
 
 
@@ -115,7 +115,7 @@ def read_folder_batches(folder):
     for name in (*BATCHES, META):
         path = os.path.join(folder, name)
         if os.path.lexists(path):
-            with reading.open_data_file(path) as file:
+            with opening.open_data_file(path) as file:
                 batches[name] = unpickle(file, os.fstat(file.fileno()).st_size, path)
     return batches
 
@@ -147,9 +147,9 @@ def from_batches(batches, where):
         check_names(batches[META], f'{META} in {where}')
     train = [batch_images(batches[name], f'{name} in {where}') for name in BATCHES[:-1]]
     x_test, y_test = batch_images(batches['test_batch'], f'test_batch in {where}')
-    return reading.Dataset(np.concatenate([images for images, _ in train]),
-                           np.concatenate([labels for _, labels in train]),
-                           np.ascontiguousarray(x_test), y_test, list(CLASSES))
+    return checks.Dataset(np.concatenate([images for images, _ in train]),
+                          np.concatenate([labels for _, labels in train]),
+                          np.ascontiguousarray(x_test), y_test, list(CLASSES))
 
 
 def batch_images(batch, where):

