@@ -4,6 +4,8 @@ import os
 import numpy as np
 
 from pixel_rnn import cli
+from pixel_rnn import pictures, runner
+from pixel_rnn.modelfile import places
 from pixel_rnn import startup
 import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
@@ -92,10 +94,10 @@ def read_models(models_dir, settings):
 def main(argv=None):
     args = parse_args(argv)
     settings = DATASETS[args.dataset]
-    models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
-    cli.require_models(models_dir, settings.class_names, settings, args.data)
+    models_dir = places.models_dir(args.models_dir, settings.default_models_dir())
+    places.require_models(models_dir, settings.class_names, settings, args.data)
     if args.report:
-        cli.check_report_dir(args.report_dir, report_paths(args.report_dir, models_dir).values())
+        pictures.check_report_dir(args.report_dir, report_paths(args.report_dir, models_dir).values())
     stored = read_models(models_dir, settings)
     if args.images:
         return classify_pictures(args, settings, stored)
@@ -110,7 +112,7 @@ def main(argv=None):
 
     models = util.built(stored)
     moves = util.scored_moves(args.moves)
-    predictions = util.bayes_classify(models, images, verbose=cli.progress_mode(), moves=moves)
+    predictions = util.bayes_classify(models, images, verbose=runner.progress_mode(), moves=moves)
     scoring = f' (each image and {len(moves)} moves of it)' if moves else ''
     accuracy = np.mean(predictions == labels)
     print(f'Classification accuracy on a test set{scoring}: {accuracy:.4f}')
@@ -151,7 +153,6 @@ def report_paths(report_dir, models_dir):
 def write_report_pictures(paths, images, labels, predictions, class_names):
     """The confusion matrix and the misclassified images as PNG files at
     paths (from report_paths), each written whole; their paths printed."""
-    from pixel_rnn import pictures
     for name, picture in (
             ('confusion_matrix', pictures.confusion_picture(labels, predictions, class_names)),
             ('misclassified', pictures.misclassified_picture(images, labels, predictions,
@@ -161,4 +162,4 @@ def write_report_pictures(paths, images, labels, predictions, class_names):
 
 
 if __name__ == '__main__':
-    cli.run(main)
+    runner.run(main)

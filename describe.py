@@ -5,6 +5,9 @@ import glob
 import os
 
 from pixel_rnn import cli
+from pixel_rnn import runner
+from pixel_rnn.modelfile import places
+from pixel_rnn import errors
 from pixel_rnn.errors import shown
 import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
@@ -17,7 +20,7 @@ def parse_args(argv=None):
                              'trained/)')
     args = parser.parse_args(argv)
     # A relative path found only in the project is the project's, as for --models_dir.
-    args.paths = ([cli.models_dir(path, None) for path in args.paths] or
+    args.paths = ([places.models_dir(path, None) for path in args.paths] or
                   sorted(glob.glob(os.path.join(glob.escape(config.trained_dir), '*', ''))))
     return args
 
@@ -27,17 +30,13 @@ def model_files(path):
         return sorted(glob.glob(os.path.join(glob.escape(path), config.model_file.format('*'))))
     if os.path.isfile(path):
         return [path]
-    raise cli.UsageError(f'{path}: no such file or folder; give model files or folders')
+    raise errors.UsageError(f'{path}: no such file or folder; give model files or folders')
 
 
 def how_trained(info):
     """What a record holds besides its summary: the run's settings."""
-    settings = [f'batch {info.batch_size}' if info.batch_size is not None else None,
-                f'seed {info.seed}' if info.seed is not None else None,
-                'no training loss recorded' if info.epochs is not None and info.loss is None
-                else None,
-                f'written by Keras {info.keras_version}' if info.keras_version else None]
-    return ', '.join(setting for setting in settings if setting)
+    no_loss = 'no training loss recorded' if info.epochs is not None and info.loss is None else ''
+    return ', '.join(part for part in (info.details(), no_loss) if part)
 
 
 def main():
@@ -55,7 +54,7 @@ def main():
         for file in files:
             try:  # every check loading makes, weights included, so a file listed is usable
                 info = loading.check(file)
-            except cli.UsageError as error:
+            except errors.UsageError as error:
                 refused.append(str(error))
                 if folder:  # a file given alone is refused by the error line alone
                     print(shown(f'  {os.path.basename(file)}: refused: {error}'), flush=True)
@@ -69,14 +68,14 @@ def main():
                 print(shown(f'    {how_trained(info)}'))
         if folder:
             try:
-                cli.check_set_in_place(path, DATASETS[dataset])
-            except cli.UsageError as error:
+                places.check_set_in_place(path, DATASETS[dataset])
+            except errors.UsageError as error:
                 refused.append(str(error))
                 print(shown(f'  refused: {error}'), flush=True)
     if refused:
         others = f' (and {len(refused) - 1} more refused)' if len(refused) > 1 else ''
-        raise cli.UsageError(refused[0] + others)
+        raise errors.UsageError(refused[0] + others)
 
 
 if __name__ == '__main__':
-    cli.run(main)
+    runner.run(main)

@@ -6,6 +6,8 @@ import os
 import numpy as np
 
 from pixel_rnn import cli
+from pixel_rnn import pictures, runner
+from pixel_rnn.modelfile import places
 from pixel_rnn import startup
 import config
 from pixel_rnn.datasets import DATASETS, DEFAULT
@@ -148,9 +150,8 @@ def test_images(args, label_index):
 
 def sample_grid(args, model):
     import util
-    from pixel_rnn import pictures
     levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
-                          verbose=cli.progress_mode())
+                          verbose=runner.progress_mode())
     return pictures.image_grid([util.levels_to_image(image, args.output_size, model.info.factor)
                             for image in levels])
 
@@ -166,7 +167,7 @@ def completion_figure(args, model, given_images, models_dir):
     util.check_images_fit([model], images)
     levels = util.to_levels(images, model.info)
     completions = util.complete(model, levels, rows, args.grid_size, seed=args.seed,
-                                temperature=args.temperature, verbose=cli.progress_mode())
+                                temperature=args.temperature, verbose=runner.progress_mode())
     return util.completion_picture(levels, completions, rows, args.output_size,
                                    model.info.factor)
 
@@ -174,15 +175,14 @@ def completion_figure(args, model, given_images, models_dir):
 def main(argv=None):
     args = parse_args(argv)
     settings = args.settings
-    models_dir = cli.models_dir(args.models_dir, settings.default_models_dir())
-    out, image_format = cli.picture_path(args.out, default_picture(args, models_dir))
-    cli.require_models(models_dir, [args.label], settings)
+    models_dir = places.models_dir(args.models_dir, settings.default_models_dir())
+    out, image_format = pictures.picture_path(args.out, default_picture(args, models_dir))
+    places.require_models(models_dir, [args.label], settings)
     stored = sets.read_set(models_dir, [args.label], settings)  # refused before Keras starts
     given_images = own_pictures_read(args.complete, settings) if args.complete else None
     startup.start_keras()
     from PIL import Image
     import util
-    from pixel_rnn import pictures
 
     model = util.built(stored)[0]
     picture = (sample_grid(args, model) if args.complete is None
@@ -205,4 +205,4 @@ def generate(digit=0, output_size=32, grid_size=5, **flags):
 
 
 if __name__ == '__main__':
-    cli.run(main)
+    runner.run(main)

@@ -1,13 +1,18 @@
 """Train a generative model (GRU or PixelCNN) for one class of a data set, or for all of them."""
 import config
 from pixel_rnn import cli
+from pixel_rnn import runner
+from pixel_rnn.training import flags
 from pixel_rnn import startup
 from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.modelfile import sets, sidecars
+from pixel_rnn.modelfile import sets, places
 
-# What the models of a set record of themselves, so --discriminative takes none of it.
-OWN_FLAGS = ('arch', 'units', 'filters', 'depth', 'head', 'target_size', 'max_intensity',
-             'deskew', 'shifts', 'mirror', 'jobs', 'logdir')
+# The flags --discriminative takes: what fine-tuning reads, and how and where
+# it runs. Any other flag given is refused with it, a flag added later included:
+# fine-tuning keeps everything the models record of themselves.
+FINE_TUNING_FLAGS = ('dataset', 'label', 'all_classes', 'num_images', 'skip', 'epochs',
+                     'batch_size', 'seed', 'distribute', 'discriminative', 'restart', 'data',
+                     'models_dir')
 
 
 def parse_args(settings=None, description=__doc__, argv=None):
@@ -30,7 +35,7 @@ def parse_args(settings=None, description=__doc__, argv=None):
     what.add_argument(every, dest='all_classes', metavar=every[2:].upper(), type=cli.boolean,
                       nargs='?', const=True, default=False,
                       help=f'train {settings.all_classes} ({every} or {every}=True)')
-    cli.add_training_flags(parser, what, settings)
+    flags.add_training_flags(parser, what, settings)
     args = parser.parse_args(argv)
     if args.all_classes and args.label is not None:
         parser.error(f'{every} trains {settings.all_classes}; '
@@ -41,15 +46,14 @@ def parse_args(settings=None, description=__doc__, argv=None):
     if args.epochs is None:
         args.epochs = config.epochs if args.discriminative is None else config.fine_tuning_epochs
     args.settings = settings
-    args.models_dir = cli.models_dir(args.models_dir, settings.default_models_dir(args.arch))
+    args.models_dir = places.models_dir(args.models_dir, settings.default_models_dir(args.arch))
     return args
 
 
 def check_fine_tuning_flags(parser, args, every):
-    """That --discriminative comes with the flags it takes, and none of those
-    the models record of themselves."""
-    given = [name for name in OWN_FLAGS
-             if hasattr(args, name) and getattr(args, name) != parser.get_default(name)]
+    """That --discriminative comes with the flags it needs, and none but those it takes."""
+    given = [name for name, value in vars(args).items()
+             if name not in FINE_TUNING_FLAGS and value != parser.get_default(name)]
     if given:
         parser.error(f'--discriminative fine-tunes the models as they are; leave out '
                      f"--{', --'.join(given)}")
@@ -72,8 +76,8 @@ def main(args=None):
     args = args or parse_args()
     settings, classes = args.settings, args.settings.class_names
     if args.discriminative is not None:
-        return fine_tune_set(args)
-    template = cli.training_template(args, settings,
+        return fine_tune_models(args)
+    template = flags.training_template(args, settings,
                                      classes if args.all_classes else [classes[args.label]])
     dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
     startup.start_keras()
@@ -82,16 +86,16 @@ def main(args=None):
                args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
 
 
-def fine_tune_set(args):
+def fine_tune_models(args):
     """--discriminative: the set of --models_dir fine-tuned together, or its install finished."""
     settings = args.settings
-    if sidecars.install_pending(args.models_dir):
+    if places.install_pending(args.models_dir):
         # A run stopped as it put its new set in place: finished with no data.
         startup.start_keras()
         import util
         util.finish_fine_tuning(args.models_dir, settings.class_names, args.restart)
-    paths = cli.require_models(args.models_dir, settings.class_names, settings, args.data)
-    cli.check_models_dir(args.models_dir, paths, settings)
+    paths = places.require_models(args.models_dir, settings.class_names, settings, args.data)
+    places.check_models_dir(args.models_dir, paths, settings)
     sets.read_set(args.models_dir, settings.class_names, settings)  # refused before Keras starts
     dataset = settings.load(args.data)
     startup.start_keras()
@@ -102,4 +106,4 @@ def fine_tune_set(args):
 
 
 if __name__ == '__main__':
-    cli.run(main, resumes=True)
+    runner.run(main, resumes=True)

@@ -1,6 +1,6 @@
 """Train a generative colour model (GRU or PixelCNN) for one CIFAR-10 class, or for all ten."""
 import train as training
-from pixel_rnn import cli
+from pixel_rnn import runner
 from pixel_rnn.datasets import cifar
 
 
@@ -9,4 +9,4 @@ def parse_args(argv=None):
 
 
 if __name__ == '__main__':
-    cli.run(lambda: training.main(parse_args()), resumes=True)
+    runner.run(lambda: training.main(parse_args()), resumes=True)

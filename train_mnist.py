@@ -1,6 +1,7 @@
 """Train a generative model (GRU or PixelCNN) for one MNIST digit, or for all ten."""
 import train as training
 from pixel_rnn import cli
+from pixel_rnn import runner
 from pixel_rnn.datasets import mnist
 
 
@@ -22,4 +23,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    cli.run(main, resumes=True)
+    runner.run(main, resumes=True)

@@ -25,7 +25,7 @@ from pixel_rnn import pictures
 from pixel_rnn.datasets.own_pictures import in_dataset_form  # noqa: F401
 from pixel_rnn.images import (MOVES, deskew, moved, quantize, scored_moves,  # noqa: F401
                               shrink, shrink_all, to_levels, training_levels)
-from pixel_rnn.architectures import ClassModel, gru
+from pixel_rnn.architectures import gru
 from pixel_rnn.architectures.params import defaults
 from pixel_rnn.datasets import DATASETS
 from pixel_rnn.description import ModelInfo
@@ -58,8 +58,8 @@ def pre_process(images, size=config.target_size, levels=config.num_classes):
     return gru.to_sequences(quantize(images, size, 256 / (levels - 1)), levels)
 
 
-class TrainedModel(ClassModel):
-    """What train_model returns: a ClassModel that saves itself as the
+class TrainedModel(gru.GRU):
+    """What train_model returns: a GRU model that saves itself as the
     tutorial's Keras model does."""
 
     def save(self, path):
@@ -84,7 +84,7 @@ def train_model(xs, num_classes, batch_size=32, epochs=50):
     info = ModelInfo(dataset='mnist', class_name='', image_size=size, levels=num_classes,
                      colours=1, arch='gru', params=defaults(gru.PARAMS), num_images=len(xs),
                      epochs=epochs, batch_size=batch_size)
-    model = TrainedModel.create(info)
+    model = TrainedModel(info)
     history = model.fit(levels, batch_size, epochs)
     model.info = dataclasses.replace(info, loss=float(history.history['loss'][-1]))
     return model

@@ -14,10 +14,9 @@ image, every class computed whole against classes pruned once they cannot win.
 import argparse
 import hashlib
 import os
-import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import start  # bench/start.py; the project's modules are imported in main, from --project
 
 
 def main():
@@ -25,13 +24,11 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('what', choices=('pixelcnn', 'batches', 'pruning'))
     parser.add_argument('--data', required=True)
-    parser.add_argument('--project', default=ROOT)
+    parser.add_argument('--project', default=start.ROOT)
     parser.add_argument('--batches', type=int, nargs='+', default=[64, 256, 1024])
     parser.add_argument('--every', type=int, default=10)
     args = parser.parse_args()
-    sys.path.insert(0, args.project)
-    from pixel_rnn import startup
-    startup.start_keras()
+    start.keras(args.project)
     import numpy as np
     import util
     from pixel_rnn.datasets import DATASETS
@@ -59,11 +56,9 @@ def main():
               f'{np.mean(decisions == dataset.y_test):.4f}, '
               f'{np.mean(moved_decisions == dataset.y_test):.4f}; decisions {digest}')
     elif args.what == 'batches':
-        from pixel_rnn.architectures import pixelcnn
         levels = util.to_levels(dataset.x_test, models[0].info)
         for batch in args.batches:
-            seconds, _ = timed(lambda: [pixelcnn.log_likelihood(model.network, levels,
-                                                                 batch_size=batch)
+            seconds, _ = timed(lambda: [batch_log_likelihood(model, levels, batch)
                                         for model in models])
             print(f'batches of {batch}: {seconds:.2f} s', flush=True)
     else:
@@ -76,6 +71,15 @@ def main():
         print(f'{len(images)} images: every class whole {whole:.2f} s, pruned {pruned:.2f} s, '
               f'same decisions {np.array_equal(full, decisions)}, accuracy '
               f'{np.mean(decisions == labels):.4f}')
+
+
+def batch_log_likelihood(model, levels, batch_size):
+    """A PixelCNN ClassModel's log-likelihoods of levels, in batches of
+    batch_size: by the model's method, or, in a checkout from before the
+    architectures were classes (0869a70 and earlier), its module's function."""
+    if hasattr(model, 'architecture'):
+        return model.architecture.log_likelihood(model.network, levels, batch_size=batch_size)
+    return model.log_likelihood(levels, batch_size=batch_size)
 
 
 if __name__ == '__main__':

@@ -21,15 +21,11 @@ with the first set's priors over:
   product of experts again, the mean of those two log-likelihoods.
 """
 import argparse
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import start  # first: bench/start.py puts the project on sys.path
+from pixel_rnn.datasets import DATASETS
 
-from pixel_rnn import startup  # noqa: E402
-from pixel_rnn.datasets import DATASETS  # noqa: E402
-
-startup.start_keras()
+start.keras()
 import numpy as np  # noqa: E402
 import util  # noqa: E402
 

@@ -15,21 +15,18 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import start  # first: bench/start.py puts the project on sys.path
+from pixel_rnn.datasets import DATASETS
 
-from pixel_rnn import startup  # noqa: E402
-from pixel_rnn.datasets import DATASETS  # noqa: E402
-
-startup.start_keras()
+start.keras()
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import util  # noqa: E402
-from pixel_rnn.architectures import ClassModel  # noqa: E402
+from pixel_rnn import architectures  # noqa: E402
 from pixel_rnn.datasets import checks  # noqa: E402
 from pixel_rnn.training import fine_tuning  # noqa: E402
 
@@ -59,7 +56,7 @@ def time_class_by_class(models, levels, labels, batch_size):
     """Seconds of one epoch of training each class's model (a copy) on its images."""
     start = time.time()
     for label, model in enumerate(models):
-        alone = ClassModel.create(model.info)
+        alone = architectures.create(model.info)
         alone.network.set_weights(model.network.get_weights())
         alone.fit(levels[labels == label], batch_size, 1, verbose=0)
     return time.time() - start

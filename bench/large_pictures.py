@@ -18,10 +18,8 @@ import tempfile
 
 from PIL import Image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from pixel_rnn.datasets import mnist  # noqa: E402
+import start  # first: bench/start.py puts the project on sys.path
+from pixel_rnn.datasets import mnist
 
 
 def pictures(folder, side):
@@ -54,7 +52,7 @@ def measured(project, arguments):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--project', default=ROOT, help='the checkout whose scripts to run')
+    parser.add_argument('--project', default=start.ROOT, help='the checkout whose scripts to run')
     parser.add_argument('--side', type=int, default=8000)
     parser.add_argument('--repeats', type=int, default=3, help='runs of each; the least is kept')
     args = parser.parse_args()

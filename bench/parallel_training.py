@@ -8,23 +8,20 @@ the final losses show that each class trained as it would alone.
 """
 import argparse
 import os
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import start  # first: bench/start.py puts the project on sys.path
+import config
+from pixel_rnn import runner
+from pixel_rnn.datasets import mnist
 
-from pixel_rnn import cli  # noqa: E402
-from pixel_rnn import startup  # noqa: E402
-import config  # noqa: E402
-from pixel_rnn.datasets import mnist  # noqa: E402
-
-startup.start_keras()
-from pixel_rnn.modelfile import loading  # noqa: E402
+start.keras()
 import util  # noqa: E402
 from pixel_rnn.architectures import gru  # noqa: E402
 from pixel_rnn.architectures.params import defaults  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
+from pixel_rnn.modelfile import loading  # noqa: E402
 
 
 def timed_run(dataset, template, num_images, jobs, models_dir):
@@ -62,4 +59,4 @@ def main():
 
 
 if __name__ == '__main__':
-    cli.run(main)
+    runner.run(main)

@@ -10,17 +10,13 @@ written again whole, its weights as they were.
 """
 import argparse
 import dataclasses
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import start  # first: bench/start.py puts the project on sys.path
+import config
+from pixel_rnn.datasets import DATASETS
+from pixel_rnn.description import HELD_OUT
 
-import config  # noqa: E402
-from pixel_rnn import startup  # noqa: E402
-from pixel_rnn.datasets import DATASETS  # noqa: E402
-from pixel_rnn.description import HELD_OUT  # noqa: E402
-
-startup.start_keras()
+start.keras()
 import util  # noqa: E402
 from pixel_rnn.modelfile import saving  # noqa: E402
 from pixel_rnn.training.one_class import held_out_record  # noqa: E402

@@ -6,27 +6,25 @@ Prints one table: grid sampling at 10x10 and 28x28 (GRU and PixelCNN), classific
 test images by ten models, training throughput at batch 32.
 """
 import argparse
+import dataclasses
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
 
-from pixel_rnn import cli  # noqa: E402
-from pixel_rnn import startup  # noqa: E402
-import config  # noqa: E402
-from pixel_rnn.datasets import mnist  # noqa: E402
-import numpy as np  # noqa: E402
+import start  # first: bench/start.py puts the project on sys.path
+import config
+from pixel_rnn import runner
+from pixel_rnn.datasets import mnist
 
-startup.start_keras()
-import dataclasses  # noqa: E402
-from pixel_rnn.architectures import gru  # noqa: E402
-from pixel_rnn.modelfile import loading  # noqa: E402
+start.keras()
 import util  # noqa: E402
-from pixel_rnn.architectures import ClassModel, pixelcnn  # noqa: E402
+from pixel_rnn import architectures  # noqa: E402
+from pixel_rnn.architectures import gru, pixelcnn  # noqa: E402
 from pixel_rnn.architectures.layers import draw  # noqa: E402
 from pixel_rnn.architectures.params import defaults  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
+from pixel_rnn.modelfile import loading  # noqa: E402
 from bench.tutorial_baseline import sample_by_passes, sample_by_prefix  # noqa: E402
 
 GRID = 25
@@ -49,7 +47,7 @@ def matmul_peak(size=2048):
 
 def distinct_prefixes(levels):
     """GRU steps that classification runs: at each step, one per distinct
-    prefix of the images (gru.log_likelihood shares the rest)."""
+    prefix of the images (GRU.log_likelihood shares the rest)."""
     pixels = levels.reshape(len(levels), -1).astype(np.int64)
     prefix_ids, steps = np.zeros(len(pixels), dtype=np.int64), 0
     for step in range(pixels.shape[1]):
@@ -67,15 +65,16 @@ def gru_flops(num_sequences, steps, levels, units):
 
 def baseline_sampling_seconds(model, image_size, rng):
     """The tutorial's cost per pixel grows with the prefix: time predict at a few
-    prefix lengths, integrate over the image, times the grid's 25 images."""
-    num_pixels = image_size ** 2
+    prefix lengths, integrate over the image, times the grid's 25 images.
+    model: a GRU ClassModel."""
+    network, num_pixels = model.network, image_size ** 2
     lengths = np.linspace(1, num_pixels, 5).astype(int)
     per_pixel = []
     for length in lengths:
         uniforms = rng.random((1, 3))
-        prefix = gru.to_sequences(np.zeros((1, length - 1), np.uint8), model.output_shape[-1])
-        model.predict(prefix, verbose=0)
-        seconds, _ = timed(lambda: [draw(model.predict(prefix, verbose=0)[:, -1], uniforms[:, i])
+        prefix = gru.to_sequences(np.zeros((1, length - 1), np.uint8), model.info.levels)
+        network.predict(prefix, verbose=0)
+        seconds, _ = timed(lambda: [draw(network.predict(prefix, verbose=0)[:, -1], uniforms[:, i])
                                     for i in range(3)])
         per_pixel.append(seconds / 3)
     return GRID * np.trapezoid(per_pixel, lengths) * num_pixels / (num_pixels - 1)
@@ -84,11 +83,12 @@ def baseline_sampling_seconds(model, image_size, rng):
 def bench_sampling(model, rng, rows):
     # Check on a few pixels that the baseline runs as timed and agrees with ours.
     uniforms = rng.random((1, 12))
-    assert (sample_by_prefix(model.network, uniforms) == gru.sample(model.network, uniforms)).all()
+    assert (sample_by_prefix(model, uniforms) == model.draw(uniforms)).all()
     for size in (10, 28):
-        baseline = baseline_sampling_seconds(model.network, size, rng)
+        baseline = baseline_sampling_seconds(model, size, rng)
         # The same network drawn at another size: a GRU runs at any length.
-        sized = ClassModel(model.network, dataclasses.replace(model.info, image_size=size))
+        sized = architectures.create(dataclasses.replace(model.info, image_size=size),
+                                     model.network)
         first, _ = timed(sized.sample, GRID, seed=0)
         again, _ = timed(sized.sample, GRID, seed=1)
         rows.append((f'5x5 grid at {size}x{size} (baseline scaled from 5 prefix lengths)',
@@ -101,12 +101,12 @@ def bench_pixelcnn_sampling(rows):
     from caches, same uniforms, default PixelCNN (untrained: the cost is the
     same)."""
     for size in (10, 28):
-        model = ClassModel.create(ModelInfo('mnist', '0', size, config.levels, 1,
-                                            'pixelcnn', defaults(pixelcnn.PARAMS)))
+        model = architectures.create(ModelInfo('mnist', '0', size, config.levels, 1,
+                                               'pixelcnn', defaults(pixelcnn.PARAMS)))
         uniforms = np.random.default_rng(0).random((GRID, size * size))
         model.sample(GRID, seed=0)  # warm up
-        baseline, expected = timed(sample_by_passes, model.network, uniforms, size)
-        ours, drawn = timed(model.architecture.sample, model.network, uniforms, size)
+        baseline, expected = timed(sample_by_passes, model, uniforms)
+        ours, drawn = timed(model.draw, uniforms)
         assert (drawn == expected).all(), 'the cached sampler must draw the same pixels'
         rows.append((f'PixelCNN 5x5 grid at {size}x{size} (same pixels)', f'{baseline:.2f} s',
                      f'{ours:.3f} s', f'{baseline / ours:.0f}x'))
@@ -149,7 +149,7 @@ def bench_classification(models_dir, dataset, rows, peak):
 
 def bench_training(dataset, rows, num_images=2048, epochs=3):
     """Throughput of plain model.fit (Adam at its default rate) against
-    ours (gru.fit) on the same data and seed, and the loss of each epoch."""
+    ours (GRU.fit) on the same data and seed, and the loss of each epoch."""
     import keras
     images = dataset.x_train[dataset.y_train == 0][:num_images]
     xs = gru.to_sequences(util.quantize(images), config.levels)
@@ -163,8 +163,8 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
 
     def ours():
         keras.utils.set_random_seed(0)
-        model = ClassModel.create(ModelInfo('mnist', '0', config.target_size, config.levels,
-                                            1, 'gru', defaults(gru.PARAMS)))
+        model = architectures.create(ModelInfo('mnist', '0', config.target_size, config.levels,
+                                               1, 'gru', defaults(gru.PARAMS)))
         return model.fit(util.quantize(images), 32, epochs, verbose=0).history['loss']
 
     baseline, baseline_losses = timed(plain_fit)
@@ -173,7 +173,7 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
     rows.append((f'train {num_images} sequences x {epochs} epochs, batch 32 (incl. compile)',
                  f'{sequences / baseline:.0f} seq/s', f'{sequences / mine:.0f} seq/s',
                  f'{baseline / mine:.2f}x'))
-    rows.append(('  loss per epoch (ours: decaying rate, see gru.fit)', ' '.join(f'{loss:.4f}' for loss in baseline_losses),
+    rows.append(('  loss per epoch (ours: decaying rate, see GRU.fit)', ' '.join(f'{loss:.4f}' for loss in baseline_losses),
                  ' '.join(f'{loss:.4f}' for loss in losses), ''))
 
 
@@ -203,4 +203,4 @@ def main():
 
 
 if __name__ == '__main__':
-    cli.run(main)
+    runner.run(main)

@@ -4,36 +4,35 @@ import numpy as np
 from keras import ops
 
 from pixel_rnn.architectures import gru
-from pixel_rnn.architectures import pixelcnn
 from pixel_rnn.architectures.layers import draw
 
 
 def sample_by_prefix(model, uniforms):
     """One image at a time; for every sub-pixel, model.predict on the whole
-    prefix again. model is a GRU Keras network, as the tutorial has it."""
+    prefix again, as the tutorial does. model: a GRU ClassModel."""
     num_images, num_subpixels = uniforms.shape
-    levels = model.output_shape[-1]
+    levels, colours = model.info.levels, model.info.colours
     subpixels = np.zeros((num_images, num_subpixels), dtype=np.uint8)
     for image in range(num_images):
         for index in range(num_subpixels):
-            prefix = gru.to_sequences(subpixels[image:image + 1, :index], levels,
-                                      gru.colours(model))
-            probabilities = model.predict(prefix, verbose=0)[:, -1]
+            prefix = gru.to_sequences(subpixels[image:image + 1, :index], levels, colours)
+            probabilities = model.network.predict(prefix, verbose=0)[:, -1]
             subpixels[image, index] = ops.convert_to_numpy(
                 draw(probabilities, uniforms[image:image + 1, index]))[0]
     return subpixels
 
 
-def sample_by_passes(model, uniforms, image_size):
-    """A PixelCNN network's samples without shortcuts: for every sub-pixel,
-    one pass of the whole network over the image so far."""
-    colours = pixelcnn.colours(model)
-    images = np.zeros((len(uniforms), image_size, image_size, colours), dtype='float32')
+def sample_by_passes(model, uniforms):
+    """A PixelCNN ClassModel's samples (images, sub-pixels) without
+    shortcuts: for every sub-pixel, one pass of the whole network over the
+    image so far."""
+    size, colours = model.info.image_size, model.info.colours
+    images = np.zeros((len(uniforms), size, size, colours), dtype='float32')
     for index in range(uniforms.shape[1]):
         row, column, colour = np.unravel_index(index, images.shape[1:])
-        probabilities = model.predict_on_batch(images)[:, row, column, colour]
-        if pixelcnn.head(model) == 'sigmoid':
+        probabilities = model.network.predict_on_batch(images)[:, row, column, colour]
+        if model.info.params['head'] == 'sigmoid':
             probabilities = np.stack([1 - probabilities, probabilities], axis=-1)
         images[:, row, column, colour] = ops.convert_to_numpy(
             draw(probabilities, uniforms[:, index]))
-    return images
+    return images.reshape(len(uniforms), -1)

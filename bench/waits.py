@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import start  # bench/start.py: the project's root
 
 # Each command: its words, with DAMAGED a copy of the shipped GRU set whose
 # model_3.h5 is cut to 1,000 bytes, and OUT a scratch folder.
@@ -43,7 +43,7 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         damaged = os.path.join(scratch, 'damaged')
-        shutil.copytree(os.path.join(ROOT, 'trained', 'mnist_models'), damaged)
+        shutil.copytree(os.path.join(start.ROOT, 'trained', 'mnist_models'), damaged)
         with open(os.path.join(damaged, 'model_3.h5'), 'r+b') as f:
             f.truncate(1000)
         print(f'{"command":<48} {"before":>8} {"now":>8}')
@@ -52,7 +52,7 @@ def main():
             before, now = [], []
             for _ in range(args.repeats):
                 before.append(timed(args.before, words))
-                now.append(timed(ROOT, words))
+                now.append(timed(start.ROOT, words))
             print(f'{command:<48} {min(before):>7.2f}s {min(now):>7.2f}s', flush=True)
 
 

@@ -11,19 +11,24 @@ run imports Keras:
     training/         one_class.py: a class's resumable training, its lock
                       and backup; parallel.py: several classes at once;
                       fine_tuning.py: a whole set together (--discriminative),
-                      its lock, backup, install and repair
-    cli.py            flags and the one-line error runner (no Keras)
+                      its lock, backup, install and repair; flags.py: the
+                      training flags, made from what a model records
+    cli.py            the parser and its flag types (no Keras)
+    runner.py         running a script: one-line errors, stops, progress
     modelfile/        saving.py writes a model file whole; loading.py reads
                       one back, checking everything, and builds its network;
                       sets.py reads a set's files, checks they agree, builds
-                      their networks and gives their priors;
-                      sidecars.py names the files kept beside a model file
+                      their networks and gives their priors; places.py names
+                      a set's files and those kept beside them, and checks
+                      that they can be written
     description.py    ModelInfo: what a model file models and how it was
-                      trained, every field checked (no Keras)
-    architectures/    one file per architecture (gru.py, pixelcnn.py): its
-                      hyper-parameters with defaults and bounds (params.py),
-                      its checks, create/fit/log-likelihood/sample; the
-                      registry and ClassModel in __init__.py; Keras layers in
+                      trained, each field declared once with its Param (what
+                      it may hold, its flag, how it is said); no Keras
+    architectures/    model.py: ClassModel, the calls every architecture
+                      answers; one file per architecture (gru.py, pixelcnn.py),
+                      a ClassModel subclass with its hyper-parameters
+                      (params.py's Params) and its network; the registry,
+                      checked at import, in __init__.py; Keras layers in
                       layers.py. A new architecture: one file, one registry line.
     datasets/         one module per data set (mnist.py, cifar.py, fashion.py):
                       its entry (settings.py: name, colours, classes, folders)
@@ -37,11 +42,13 @@ run imports Keras:
                       checks every data set passes; opening.py opens a file
                       or folder without hanging. A new data set: one module,
                       one registry line.
-    pictures.py       grids and report figures, written whole
+    pictures.py       grids and report figures, written whole, their
+                      places checked first
     images.py         image arrays as models read them: shrunk (the tutorial's
                       shrink), quantized, deskewed, moved by a pixel
     startup.py        starting Keras quietly; the signals that stop a run
     files.py          writing a file whole or not at all; reading the
-                      project's own files back as untrusted
+                      project's own files back as untrusted; whether a
+                      folder can be written, checked before work
     errors.py         UsageError, and text from outside made safe to print
 """

@@ -5,11 +5,10 @@ line builds and checks the description of a training before Keras starts,
 and worker processes receive it as it is.
 """
 import dataclasses
-import math
 
 import config
 from pixel_rnn.architectures import ARCHITECTURES
-from pixel_rnn.architectures.params import whole
+from pixel_rnn.architectures.params import Param
 from pixel_rnn.datasets import DATASETS
 
 # Bounds on what a description may ask for: generous for real models, and
@@ -23,37 +22,91 @@ HELD_OUT = 1000
 MEASURED = ('loss', 'keras_version', 'held_out_bits', 'held_out_bits_99')
 
 
+def recorded(param, required=False):
+    """A field of ModelInfo, declared by its Param (params.py): required, or
+    absent from a record as None (as the Param's default where it allows no None)."""
+    default = dataclasses.MISSING if required else None if param.optional else param.default
+    return dataclasses.field(default=default, metadata={'param': param})
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelInfo:
-    """What a model file models and how it was trained."""
-    dataset: str         # a key of DATASETS
-    class_name: str
-    image_size: int      # images are shrunk to image_size x image_size
-    levels: int          # intensity levels per sub-pixel
-    colours: int         # 1 grey, 3 RGB
-    arch: str            # a key of ARCHITECTURES
-    params: dict         # the architecture's hyper-parameters, named as its PARAMS
-    prior: float = None  # the class's share of the training data
-    data_source: str = None
-    num_images: int = None
-    skip: int = None
-    epochs: int = None   # completed
-    batch_size: int = None
-    seed: int = None
-    loss: float = None   # training loss of the last epoch
-    keras_version: str = None
-    deskew: bool = False  # images sheared upright and centred before shrinking (util.deskew)
-    mirror: bool = False  # trained on its images and their mirror images (left-right)
-    shifts: int = 0  # one-pixel moves of each image trained on besides it (config.SHIFTS)
-    # Fine-tuned afterwards with the other classes' models (training/fine_tuning.py):
-    # the density term's weight, and the epochs of it.
-    fine_tuning_weight: float = None
-    fine_tuning_epochs: int = None
+    """What a model file models and how it was trained: each field declared
+    once, by its Param, with what it may hold, its training flag and how a
+    summary says it. A new field is one line here."""
+    dataset: str = recorded(Param(kind=str, choices=DATASETS), required=True)
+    class_name: str = recorded(Param(kind=str), required=True)
+    image_size: int = recorded(Param(
+        config.target_size, low=1, high=MAX_IMAGE_SIZE, flag='target_size',
+        help='images are shrunk to target_size x target_size'), required=True)
+    levels: int = recorded(Param(
+        config.levels, low=2, high=256, flag='max_intensity', offset=1,
+        help='the highest of the levels pixels are quantized to'), required=True)
+    colours: int = recorded(Param(kind=int, choices=(1, 3)), required=True)  # 1 grey, 3 RGB
+    arch: str = recorded(Param(kind=str, choices=ARCHITECTURES), required=True)
+    # The architecture's hyper-parameters, each declared by its PARAMS.
+    params: dict = dataclasses.field(metadata={'param': None})
+    deskew: bool = recorded(Param(
+        False, help='shear each image upright and centre it by its moments before shrinking '
+                    '(the model file says so, and classification does the same to the images '
+                    'it classifies)', offered='can_deskew', said='deskewed', part='model'))
+    # The class's share of the training data.
+    prior: float = recorded(Param(kind=float, low=0, high=1, optional=True,
+                                  said='prior {:.4f}', part='prior'))
+    epochs: int = recorded(Param(  # completed; the flag's default depends on --discriminative
+        kind=int, low=1, high=100_000, optional=True, group='how',
+        help=f'passes over the training images (default {config.epochs}; with '
+             f'--discriminative {config.fine_tuning_epochs})',
+        said=lambda epochs: counted(epochs, 'epoch'), part='training'))
+    num_images: int = recorded(Param(
+        config.num_images, low=1, optional=True, group='what to train',
+        help='training images per class; more than there are means all',
+        said=lambda count: ' on ' + counted(count, 'image'), part='training'))
+    data_source: str = recorded(Param(kind=str, optional=True, said=' of {}', part='training'))
+    skip: int = recorded(Param(
+        0, low=0, optional=True, group='what to train',
+        help='leave out the first N training images of each class',
+        said=lambda skip: f' after the first {skip} of the class' if skip else None,
+        part='training'))
+    # One-pixel moves of each image trained on besides it (config.SHIFTS).
+    shifts: int = recorded(Param(
+        0, choices=config.SHIFTS, const=4, group='what to train',
+        help='also train on each image moved by one pixel up, down, left and right (an epoch '
+             'takes five times as long), or with --shifts=8 also diagonally (nine times)',
+        said={4: ', moved by a pixel each way too',
+              8: ', moved by a pixel in all eight directions too'}.get, part='training'))
+    mirror: bool = recorded(Param(
+        False, group='what to train', offered='can_mirror',
+        help="also train on each image's mirror image (left-right), which is as likely a "
+             'picture of its class; an epoch takes twice as long',
+        said=' and their mirror images', part='training'))
+    loss: float = recorded(Param(  # training loss of the last epoch
+        kind=float, optional=True, said='loss {:.4f}', part='training'))
     # Measured once trained, on up to HELD_OUT images of the class it was not
     # trained on: their mean bits/dim, and the bits/dim that 99% of them stay
     # under (a picture far above it is unlike what the model was made for).
-    held_out_bits: float = None
-    held_out_bits_99: float = None
+    held_out_bits: float = recorded(Param(
+        kind=float, low=0, optional=True, said='{:.3f} bits/dim on held-out images',
+        part='held out'))
+    held_out_bits_99: float = recorded(Param(
+        kind=float, low=0, optional=True, said='99% under {:.3f}', part='held out'))
+    # Fine-tuned afterwards with the other classes' models (training/fine_tuning.py):
+    # the epochs of it, and the density term's weight.
+    fine_tuning_epochs: int = recorded(Param(
+        kind=int, low=1, optional=True, part='fine-tuning',
+        said=lambda epochs: "fine-tuned with the other classes' models for "
+                            + counted(epochs, 'epoch')))
+    fine_tuning_weight: float = recorded(Param(
+        kind=float, low=0, high=MAX_WEIGHT, optional=True, said='density weight {:g}',
+        part='fine-tuning'))
+    # How the run went, said on a line of its own (DETAILS).
+    batch_size: int = recorded(Param(
+        config.batch_size, low=1, high=65_536, optional=True, group='how',
+        help='images per training step', said='batch {}', part='run'))
+    seed: int = recorded(Param(kind=int, low=0, high=2**32 - 1, optional=True, group='how',
+                               help='for repeatable runs', said='seed {}', part='run'))
+    keras_version: str = recorded(Param(kind=str, optional=True, said='written by Keras {}',
+                                        part='run'))
 
     def __post_init__(self):
         # Files and records written when shifts was true or false: true meant the four moves.
@@ -81,61 +134,32 @@ class ModelInfo:
 
     def problem(self):
         """What makes this description unusable, or None: every field is
-        checked for type and range, as a file from elsewhere may hold anything."""
-        if not isinstance(self.dataset, str) or self.dataset not in DATASETS:
-            return f'data set {self.dataset!r} is not one of {", ".join(DATASETS)}'
-        if not isinstance(self.class_name, str):
-            return f'class name {self.class_name!r} is not text'
-        if not whole(self.colours, 1, 3) or self.colours != DATASETS[self.dataset].colours:
+        checked against its declaration, as a file from elsewhere may hold
+        anything, then the rules that tie fields together."""
+        for name, param in declared().items():
+            value = getattr(self, name)
+            if not param.allows(value):
+                return f'{name} {value!r} is not {param.allowed}'
+        return self.rules_problem() or self.architecture_problem()
+
+    def rules_problem(self):
+        """What breaks a rule between fields, or None."""
+        if self.colours != DATASETS[self.dataset].colours:
             return f'colours {self.colours!r} do not fit {self.dataset}'
-        if not whole(self.image_size, 1, MAX_IMAGE_SIZE):
-            return f'image size {self.image_size!r} is not a whole number within 1-{MAX_IMAGE_SIZE}'
-        if not whole(self.levels, 2, 256):
-            return f'levels {self.levels!r} is not a whole number within 2-256'
-        if not isinstance(self.deskew, bool) or (self.deskew and self.colours != 1):
-            return f'deskew {self.deskew!r} is not true or false, or not of grey images'
-        if not isinstance(self.mirror, bool):
-            return f'mirror {self.mirror!r} is not true or false'
-        if not whole(self.shifts, 0) or self.shifts not in config.SHIFTS:
-            return f'shifts {self.shifts!r} is not one of {", ".join(map(str, config.SHIFTS))}'
+        if self.deskew and self.colours != 1:
+            return 'deskew is of grey images only'
         if self.deskew and self.shifts:
             return 'shifts and deskew together: deskewing would centre the moved images again; use one'
-        return self.record_problem() or self.architecture_problem()
-
-    def record_problem(self):
-        """What is wrong with the fields that record the training, or None."""
-        if self.prior is not None and not (real(self.prior) and 0 < self.prior <= 1):
-            return f'prior {self.prior!r} is not a share of the data (above 0, at most 1)'
-        if self.fine_tuning_weight is not None and not (
-                real(self.fine_tuning_weight) and 0 <= self.fine_tuning_weight <= MAX_WEIGHT):
-            return (f'fine-tuning weight {self.fine_tuning_weight!r} is not a number within '
-                    f'0-{MAX_WEIGHT}')
+        if self.prior == 0:
+            return 'prior 0 is no share of the data'
         if (self.fine_tuning_weight is None) != (self.fine_tuning_epochs is None):
             return 'fine-tuning is recorded without its weight or without its epochs'
-        if self.loss is not None and not (real(self.loss) and math.isfinite(self.loss)):
-            return f'loss {self.loss!r} is not a finite number'
-        for name in ('held_out_bits', 'held_out_bits_99'):
-            value = getattr(self, name)
-            if value is not None and not (real(value) and math.isfinite(value) and value >= 0):
-                return f'{name} {value!r} is not a finite number of at least 0'
-        for name, low, high in (('num_images', 1, None), ('skip', 0, None), ('epochs', 0, None),
-                                ('batch_size', 1, None), ('seed', 0, 2**32 - 1),
-                                ('fine_tuning_epochs', 1, None)):
-            value = getattr(self, name)
-            if value is not None and not whole(value, low, high):
-                return (f'{name} {value!r} is not a whole number of at least {low}'
-                        + (f' and at most {high}' if high else ''))
-        for name in ('data_source', 'keras_version'):
-            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
-                return f'{name} {getattr(self, name)!r} is not text'
         return None
 
     def architecture_problem(self):
-        """What is wrong with arch and params, or None: each parameter checked
-        against the architecture's declaration of it, then together with the
-        rest of the description by the architecture itself."""
-        if not isinstance(self.arch, str) or self.arch not in ARCHITECTURES:
-            return f'architecture {self.arch!r} is not one of {", ".join(ARCHITECTURES)}'
+        """What is wrong with params, or None: each parameter checked against
+        the architecture's declaration of it, then together with the rest of
+        the description by the architecture itself."""
         architecture = ARCHITECTURES[self.arch]
         expected = architecture.PARAMS
         if not isinstance(self.params, dict) or sorted(self.params) != sorted(expected):
@@ -147,39 +171,36 @@ class ModelInfo:
         return architecture.problem(self)
 
     def summary(self):
-        """One line for people: what it models and how it was trained."""
+        """One line for people: what it models and how it was trained, each
+        field as its declaration says it (the run's details aside)."""
         params = ', '.join(f'{key} {value}' for key, value in self.params.items())
-        text = (f'{self.dataset} {self.class_name}: {self.image_size}x{self.image_size}, '
+        head = (f'{self.dataset} {self.class_name}: {self.image_size}x{self.image_size}, '
                 f'{self.levels} levels, {"colour" if self.colours > 1 else "grey"}, '
                 f'{self.arch} ({params})')
-        if self.deskew:
-            text += ', deskewed'
-        if self.epochs is not None:
-            text += (f'; {counted(self.epochs, "epoch")} on {counted(self.num_images, "image")} '
-                     f'of {self.data_source}')
-            if self.skip:
-                text += f' after the first {self.skip} of the class'
-            if self.shifts:
-                text += (', moved by a pixel each way too' if self.shifts == 4 else
-                         ', moved by a pixel in all eight directions too')
-            if self.mirror:
-                text += ' and their mirror images'
-        if self.loss is not None:
-            text += f', loss {self.loss:.4f}'
-        if self.held_out_bits is not None and self.held_out_bits_99 is not None:
-            text += (f'; {self.held_out_bits:.3f} bits/dim on held-out images, 99% under '
-                     f'{self.held_out_bits_99:.3f}')
-        if self.fine_tuning_epochs is not None:
-            text += (f'; fine-tuned with the other classes\' models for '
-                     f'{counted(self.fine_tuning_epochs, "epoch")}, density weight '
-                     f'{self.fine_tuning_weight:g}')
-        if self.prior is not None:
-            text += f'; prior {self.prior:.4f}'
+        parts = [self.said('model', head)] + [self.said(part) for part in PARTS[1:]]
+        return '; '.join(part for part in parts if part)
+
+    def details(self):
+        """What describe.py says besides the summary: the run's settings."""
+        return self.said('run')
+
+    def said(self, part, text=''):
+        """text followed by what the fields of part say, as their declarations say it."""
+        for name, param in declared().items():
+            phrase = param.phrase(getattr(self, name)) if param.part == part else None
+            if phrase:
+                text += phrase if not text or phrase[0] in ' ,' else ', ' + phrase
         return text
 
 
-def real(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+# The parts of a summary, in order; 'run' is said apart (ModelInfo.details).
+PARTS = ('model', 'training', 'held out', 'fine-tuning', 'prior')
+
+
+def declared():
+    """Each field's name and Param, in order; params, declared by the architectures, aside."""
+    return {field.name: field.metadata['param'] for field in dataclasses.fields(ModelInfo)
+            if field.metadata.get('param')}
 
 
 def counted(number, noun):

@@ -1,10 +1,13 @@
-"""Files written whole or not at all, the temporaries of killed runs cleared, and
-the project's own files read back as untrusted."""
+"""Files written whole or not at all, the temporaries of killed runs cleared,
+the project's own files read back as untrusted, and where a file can be
+written, checked before work starts."""
 import errno
 import os
 import re
 import socket
 import stat
+
+from pixel_rnn.errors import UsageError
 
 
 def write_whole(path, data, keep_old_file=False):
@@ -164,3 +167,48 @@ def own_folder_problem(path):
     if stat.S_ISDIR(mode):
         return None
     return f'is {kind(mode)}, not a folder'
+
+
+# ---------------------------------------------------------------- checked before work starts
+
+# Bytes to spare beyond a folder's path for the names written in it
+# (model_automobile.h5.resume/epoch_00001.<process>@<host>.tmp.weights.h5).
+ROOM_FOR_NAMES = 160
+
+
+def check_folder(flag, folder):
+    """That folder, the value of flag, can be made where missing and written
+    in: checked without making anything."""
+    existing = existing_part(folder)
+    if not os.path.isdir(existing):
+        raise UsageError(f'{flag} {folder}: {existing} is a file; give a folder')
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f'{flag} {folder}: cannot write in {existing}; '
+                         'give a folder you can write to')
+    check_lengths(flag, folder, existing, ROOM_FOR_NAMES)
+
+
+def existing_part(path):
+    """path, or the nearest folder above it that exists."""
+    while not os.path.lexists(path):
+        path = os.path.dirname(path) or '.'
+    return path
+
+
+def check_lengths(flag, path, existing, room=0):
+    """That each name along path is within the limit of the file system of
+    existing, and path, with room bytes more, within its limit for a path:
+    refused now rather than after the folders before it have been made."""
+    longest_name = os.pathconf(existing, 'PC_NAME_MAX')
+    for name in path.split(os.sep):
+        if len(os.fsencode(name)) > longest_name:
+            raise UsageError(f'{flag}: the name {shortened(name)} is {len(os.fsencode(name))} '
+                             f'bytes long; this system allows {longest_name}')
+    longest_path = os.pathconf(existing, 'PC_PATH_MAX')
+    if len(os.fsencode(path)) + room > longest_path:
+        raise UsageError(f'{flag} {shortened(path)}: the path is {len(os.fsencode(path))} bytes '
+                         f'long; this system allows {longest_path - room} here')
+
+
+def shortened(text):
+    return text if len(text) <= 60 else f'{text[:40]}...{text[-12:]}'

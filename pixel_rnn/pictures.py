@@ -1,11 +1,14 @@
-"""Pictures: grids of images, report figures, and writing them as files."""
+"""Pictures: grids of images, report figures, and writing them as files, their
+places checked first."""
 import io
+import os
 
 import numpy as np
 from PIL import Image
 
 import config
 from pixel_rnn import files
+from pixel_rnn.errors import UsageError
 
 
 def image_grid(images, columns=None, line=config.grid_line):
@@ -78,3 +81,30 @@ def misclassified_picture(images, labels, predictions, class_names):
                        fontsize=8)
         axes.set_axis_off()
     return figure_picture(figure)
+
+
+def check_report_dir(report_dir, paths):
+    """Fail now, before minutes of classifying, where --report's pictures
+    (paths, in report_dir) could not be written; nothing is made yet."""
+    files.check_folder('--report_dir', report_dir)
+    for path in paths:
+        if os.path.isdir(path):
+            raise UsageError(f'--report_dir {report_dir}: {path} is a folder, where a picture '
+                             'of the report goes; move it away or give another --report_dir')
+
+
+def picture_path(path, default):
+    """The picture file --out names (default where not given), and the Pillow
+    format its suffix asks for; checked before minutes are spent drawing."""
+    from PIL import Image
+    path = default if path is None else path
+    image_format = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
+    if image_format not in Image.SAVE:
+        raise UsageError(f'--out {path!r}: give a picture file name ending in .png, .jpg, '
+                         '.bmp, .gif, .tif or .webp')
+    existing = files.existing_part(os.path.dirname(path) or '.')
+    if os.path.isdir(path) or not os.path.isdir(existing) or not os.access(existing, os.W_OK):
+        raise UsageError(f'--out {path}: cannot write a file there; give a file name in a '
+                         'folder you can write to')
+    files.check_lengths('--out', path, existing)
+    return path, image_format

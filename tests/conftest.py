@@ -14,7 +14,8 @@ import pytest
 from pixel_rnn.startup import start_keras
 
 start_keras()  # before models imports Keras: TensorFlow's start-up lines held back
-from pixel_rnn.architectures import ARCHITECTURES, ClassModel
+from pixel_rnn import architectures
+from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import defaults
 from pixel_rnn.description import ModelInfo  # noqa: E402
 
@@ -31,7 +32,7 @@ def model_info(levels=7, arch='gru', image_size=10, colours=1, class_name='0', *
 
 
 def gru_model(levels=7, units=16, **fields):
-    return ClassModel.create(model_info(levels, units=units, **fields))
+    return architectures.create(model_info(levels, units=units, **fields))
 
 
 def rigged_model(probabilities, units=4, **fields):

@@ -2,15 +2,17 @@
 import pickle
 import subprocess
 import sys
-import types
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, model_info
+from conftest import ROOT, last_line, model_info, run_in_process
+from independent_architecture import Independent
 from pixel_rnn import cli
+from pixel_rnn.training import flags
 from pixel_rnn.datasets import mnist
 from pixel_rnn.architectures import ARCHITECTURES
+from pixel_rnn.architectures.model import ClassModel, checked
 from pixel_rnn.architectures.params import Param
 from pixel_rnn.errors import UsageError
 from pixel_rnn.training import Task
@@ -38,7 +40,7 @@ def test_a_model_info_pickles_whole():
 
 def training_flags(argv, models_dir):
     parser = cli.ArgumentParser()
-    cli.add_training_flags(parser, parser.add_argument_group('what'), mnist.MNIST)
+    flags.add_training_flags(parser, parser.add_argument_group('what'), mnist.MNIST)
     args = parser.parse_args(argv)
     args.models_dir = str(models_dir)
     return args
@@ -50,7 +52,7 @@ def training_flags(argv, models_dir):
 def test_each_flag_takes_the_bounds_its_architecture_declares(tmp_path, capsys, arch, name,
                                                               param):
     for value in (param.low, param.high):
-        template = cli.training_template(
+        template = flags.training_template(
             training_flags([f'--arch={arch}', f'--{name}={value}'], tmp_path), mnist.MNIST,
             ['0'])
         assert template.params[name] == value
@@ -62,8 +64,8 @@ def test_each_flag_takes_the_bounds_its_architecture_declares(tmp_path, capsys, 
 
 
 def test_the_template_holds_the_defaults_of_the_flags_not_given(tmp_path):
-    template = cli.training_template(training_flags(['--arch=pixelcnn', '--depth=2'], tmp_path),
-                                     mnist.MNIST, ['0'])
+    template = flags.training_template(
+        training_flags(['--arch=pixelcnn', '--depth=2'], tmp_path), mnist.MNIST, ['0'])
     expected = {name: param.default for name, param in ARCHITECTURES['pixelcnn'].PARAMS.items()}
     assert template.params == {**expected, 'depth': 2}
 
@@ -72,35 +74,103 @@ def test_the_template_holds_the_defaults_of_the_flags_not_given(tmp_path):
 def third_architecture(monkeypatch):
     """A third architecture in the registry: a parameter of a name another has
     (filters, with bounds of its own), one of its own, and a rule of its own."""
-    def problem(info):
-        return 'slow needs 2 levels' if info.params['rate'] == 'slow' and info.levels != 2 \
-            else None
-    module = types.SimpleNamespace(
-        SUMMARY='a third kind', problem=problem,
-        PARAMS={'filters': Param(4, low=1, high=8, help='its width'),
-                'rate': Param('fast', choices=('fast', 'slow'), help='its pace'),
-                'tied': Param(False)})
-    monkeypatch.setitem(ARCHITECTURES, 'third', module)
+    class Third(Independent):
+        SUMMARY = 'a third kind'
+        PARAMS = {'filters': Param(4, low=1, high=8, help='its width'),
+                  'rate': Param('fast', choices=('fast', 'slow'), help='its pace'),
+                  'tied': Param(False)}
+
+        @classmethod
+        def problem(cls, info):
+            return 'slow needs 2 levels' if info.params['rate'] == 'slow' and info.levels != 2 \
+                else None
+    monkeypatch.setitem(ARCHITECTURES, 'third', checked({'third': Third})['third'])
 
 
 def test_a_third_architecture_gets_its_flags_defaults_and_checks(third_architecture, tmp_path):
-    template = cli.training_template(
+    template = flags.training_template(
         training_flags(['--arch=third', '--rate=slow', '--max_intensity=1'], tmp_path),
         mnist.MNIST, ['0'])
     assert (template.arch, template.params) == ('third', {'filters': 4, 'rate': 'slow',
                                                           'tied': False})
     with pytest.raises(UsageError, match='cannot train that: slow needs 2 levels'):
-        cli.training_template(training_flags(['--arch=third', '--rate=slow'], tmp_path),
-                              mnist.MNIST, ['0'])
+        flags.training_template(training_flags(['--arch=third', '--rate=slow'], tmp_path),
+                                mnist.MNIST, ['0'])
     # The shared flag parses as the first architecture's; the third's own bound still holds.
     with pytest.raises(UsageError, match='third filters 9 is not a whole number within 1-8'):
-        cli.training_template(training_flags(['--arch=third', '--filters=9'], tmp_path),
-                              mnist.MNIST, ['0'])
+        flags.training_template(training_flags(['--arch=third', '--filters=9'], tmp_path),
+                                mnist.MNIST, ['0'])
 
 
 def test_a_flag_of_other_architectures_names_them_all(third_architecture, tmp_path):
     with pytest.raises(UsageError) as refused:
-        cli.training_template(training_flags(['--filters=8', '--rate=slow'], tmp_path),
-                              mnist.MNIST, ['0'])
+        flags.training_template(training_flags(['--filters=8', '--rate=slow'], tmp_path),
+                                mnist.MNIST, ['0'])
     assert str(refused.value) == ('--filters applies to --arch=pixelcnn or --arch=third; '
                                   '--rate applies to --arch=third, not --arch=gru')
+
+
+def test_the_registry_refuses_an_architecture_that_does_not_answer_every_call():
+    class Partial(ClassModel):
+        SUMMARY, PARAMS = 'half done', {}
+
+        def build(self):
+            return None
+    with pytest.raises(TypeError, match='partial does not answer .*draw.*fit'):
+        checked({'partial': Partial})
+    with pytest.raises(TypeError, match='not a ClassModel'):
+        checked({'module': mnist})
+    with pytest.raises(TypeError, match='the default of smoothing is not'):
+        checked({'bad': type('Bad', (Independent,), {
+            'PARAMS': {'smoothing': Param(0.9, low=0.0, high=0.5)}})})
+
+
+@pytest.fixture
+def independent(monkeypatch):
+    """tests/independent_architecture.py, and its line in the registry."""
+    monkeypatch.setitem(ARCHITECTURES, 'independent',
+                        checked({'independent': Independent})['independent'])
+
+
+@pytest.mark.slow
+def test_a_new_architecture_file_trains_describes_samples_classifies_and_fine_tunes(
+        independent, tmp_path):
+    models = tmp_path / 'models'
+    common = ['--data=bundled', f'--models_dir={models}', '--jobs=1', '--seed=0']
+    result = run_in_process('train_mnist.py', '--all_digits', '--arch=independent',
+                            '--smoothing=0.05', '--num_images=60', '--epochs=3', *common)
+    assert result.returncode == 0, result.stderr
+    described = run_in_process('describe.py', str(models))
+    assert described.stdout.count('gru') == 0
+    assert described.stdout.count('10x10, 7 levels, grey, independent (smoothing 0.05); '
+                                  '3 epochs on 60 images of bundled') == 10, described.stdout
+    result = run_in_process('generate.py', '--digit=1', '--grid_size=2',
+                            f'--models_dir={models}', f'--out={tmp_path}/grid.png', '--seed=1')
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / 'grid.png').stat().st_size > 0
+    result = run_in_process('classification.py', '--num_images=300', '--data=bundled',
+                            f'--models_dir={models}')
+    assert result.returncode == 0, result.stderr
+    accuracy_line, = [line for line in result.stdout.splitlines()
+                      if line.startswith('Classification accuracy')]
+    accuracy = float(accuracy_line.split(': ')[-1])
+    assert accuracy > 0.5, result.stdout  # each pixel alone: far above chance (0.1), below a GRU
+    refused = run_in_process('train_mnist.py', '--all_digits', '--discriminative',
+                             '--smoothing=0.2', *common)
+    assert refused.returncode == 2 and 'leave out --smoothing' in last_line(refused.stderr)
+    result = run_in_process('train_mnist.py', '--all_digits', '--discriminative',
+                            '--num_images=20', '--epochs=1', *common[:2])
+    assert result.returncode == 0, result.stderr
+    described = run_in_process('describe.py', str(models)).stdout
+    assert described.count("fine-tuned with the other classes' models for 1 epoch") == 10
+
+
+def test_a_new_architectures_float_flag_takes_its_declared_bounds(independent, tmp_path):
+    refused = run_in_process('train_mnist.py', '--arch=independent', '--smoothing=0.6',
+                             f'--models_dir={tmp_path}')
+    assert refused.returncode == 2
+    assert "'0.6' is not a valid smoothing; use 0-0.5" in last_line(refused.stderr)
+    refused = run_in_process('train_mnist.py', '--smoothing=0.1', f'--models_dir={tmp_path}')
+    assert refused.returncode == 2
+    assert '--smoothing applies to --arch=independent, not --arch=gru' in last_line(
+        refused.stderr)

@@ -31,7 +31,7 @@ from pixel_rnn.datasets import cifar
 from pixel_rnn.datasets import mnist
 from pixel_rnn.errors import UsageError
 from conftest import ROOT, last_line, model_info
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn import architectures
 from pixel_rnn.modelfile import saving
 
 MNIST, CIFAR = mnist.load, cifar.load
@@ -556,7 +556,7 @@ def test_classification_refuses_a_fifo_for_cifar_as_training_does(tmp_path):
     models = tmp_path / 'models'
     for name in CIFAR_CLASSES:  # small models: they are read and checked before the data
         info = model_info(colours=3, class_name=name, image_size=2, units=2)
-        saving.save(ClassModel.create(info), config.model_path(str(models), name))
+        saving.save(architectures.create(info), config.model_path(str(models), name))
     path = str(fifo(tmp_path / 'pipe'))
     before = snapshot(tmp_path)
     result = run_bounded('classification.py', '--dataset=cifar', f'--data={path}',

@@ -20,6 +20,7 @@ from PIL import Image
 
 import keras
 from pixel_rnn import cli, files, startup
+from pixel_rnn import runner
 from pixel_rnn.modelfile import saving
 import config
 import test_model_files as hostile
@@ -371,7 +372,7 @@ HOSTILE_MODELS = [
     hostile_case('chunks missing', hostile.partly_written, "'logits/logits/kernel'", 'unwritten'),
     # The record.
     hostile_case('colours 1.0', hostile.attribute('colours', 1.0), 'colours 1.0'),
-    hostile_case('image size 10.0', hostile.attribute('image_size', 10.0), 'image size 10.0',
+    hostile_case('image size 10.0', hostile.attribute('image_size', 10.0), 'image_size 10.0',
                  scripts=GENERATE),
     hostile_case('levels true', hostile.attribute('levels', True), 'levels True'),
     hostile_case('prior negative', hostile.attribute('prior', -0.1), 'prior -0.1'),
@@ -516,7 +517,7 @@ def test_what_a_stopped_command_says_is_of_what_it_does(monkeypatch, capsys, err
         raise error
     monkeypatch.setattr(sys, 'argv', ['classification.py'])
     with pytest.raises(SystemExit):
-        cli.run(main, resumes)
+        runner.run(main, resumes)
     said = capsys.readouterr().err
     assert words in said and len(said.strip().splitlines()) == 1, said
     assert ('training' in said) == resumes, said

@@ -30,7 +30,6 @@ def test_sequences_read_pixels_in_raster_order_and_rgb_within_a_pixel():
     np.testing.assert_array_equal(xs[:, 1:, :LEVELS].argmax(-1).reshape(2, 3, 3, 3), levels)
     # Step t predicts sub-pixel t, whose channel is t % 3.
     np.testing.assert_array_equal(xs[0, :, LEVELS:].argmax(-1), np.arange(28) % 3)
-    assert gru.colours(colour_model().network) == 3
 
 
 def test_no_output_depends_on_the_sub_pixel_it_predicts_or_later_ones():
@@ -66,8 +65,7 @@ def test_colour_samples_have_shape_range_and_follow_the_prefix_method():
     assert images.shape == (3, 4, 4, 3) and images.dtype == np.uint8
     assert images.max() < LEVELS
     uniforms = np.random.default_rng(5).random((2, 4 * 4 * 3))
-    np.testing.assert_array_equal(gru.sample(model.network, uniforms),
-                                  sample_by_prefix(model.network, uniforms))
+    np.testing.assert_array_equal(model.draw(uniforms), sample_by_prefix(model, uniforms))
     picture = util.levels_to_image(images[0], 16)
     assert picture.shape == (16, 16, 3) and picture.dtype == np.uint8
 

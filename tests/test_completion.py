@@ -12,7 +12,7 @@ from pixel_rnn.modelfile import saving
 import config
 import util
 from conftest import gru_model, model_info, rigged_model, run_in_process
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn import architectures
 
 LEVELS = 7
 
@@ -25,7 +25,7 @@ def small_model(arch, colours, image_size=5):
     if arch == 'gru':
         model = gru_model(LEVELS, units=16, image_size=image_size, colours=colours)
     else:
-        model = ClassModel.create(model_info(LEVELS, 'pixelcnn', image_size, colours,
+        model = architectures.create(model_info(LEVELS, 'pixelcnn', image_size, colours,
                                              filters=12, depth=2))
     for layer in model.network.layers:
         if isinstance(layer, keras.layers.PReLU):  # they start as ReLUs, which silence paths
@@ -70,11 +70,10 @@ def test_completion_draws_what_sampling_draws_with_the_given_sub_pixels_forced(
     forcing = uniforms_drawing(tempered / tempered.sum(axis=-1, keepdims=True), originals)
     # Whole rows, as --given_rows gives; for colour also a prefix ending inside a pixel.
     for num_given in (row, 2 * row, info.num_subpixels - 1) + ((2 * row + 1,) * (colours > 1)):
-        completed = model.architecture.sample(model.network, uniforms, info.image_size,
-                                              temperature, given=originals[:, :num_given])
+        completed = model.draw(uniforms, temperature, given=originals[:, :num_given])
         forced = uniforms.copy()
         forced[:, :num_given] = forcing[:, :num_given]
-        sampled = model.architecture.sample(model.network, forced, info.image_size, temperature)
+        sampled = model.draw(forced, temperature)
         completed, sampled = (levels.reshape(num_images, -1) for levels in (completed, sampled))
         np.testing.assert_array_equal(sampled[:, :num_given], originals[:, :num_given])
         np.testing.assert_array_equal(completed, sampled)

@@ -15,8 +15,8 @@ from conftest import ROOT, model_info, run_in_process, snapshot
 from pixel_rnn import files
 from pixel_rnn.datasets import checks
 from pixel_rnn.datasets.mnist import MNIST
-from pixel_rnn.architectures import ClassModel
-from pixel_rnn.modelfile import loading, saving, sidecars
+from pixel_rnn import architectures
+from pixel_rnn.modelfile import loading, saving, places
 from pixel_rnn.training import fine_tuning
 
 CLASSES = ['0', '1', '2']
@@ -50,7 +50,7 @@ def starting_set(models_dir, image_size=6, levels=3, class_names=CLASSES, **para
         info = model_info(levels, image_size=image_size, class_name=name,
                           prior=1 / len(class_names), epochs=1, num_images=24,
                           data_source='three', **params)
-        saving.save(ClassModel.create(info), config.model_path(models_dir, name))
+        saving.save(architectures.create(info), config.model_path(models_dir, name))
 
 
 def posterior_loss_and_accuracy(models, dataset):
@@ -152,9 +152,9 @@ def test_an_interrupted_run_leaves_the_set_as_it_was_and_resumes_at_the_next_epo
         patch.setattr(fine_tuning, 'StopBetweenBatches', StopAfterFirstEpoch)
         with pytest.raises(KeyboardInterrupt):
             fine_tune(dataset, models_dir, epochs=3)
-    backup = sidecars.fine_tuning_dir(models_dir)
+    backup = places.fine_tuning_dir(models_dir)
     assert {name: digest for name, digest in snapshot(models_dir).items()
-            if not name.startswith(sidecars.FINE_TUNING_DIR)} == originals
+            if not name.startswith(places.FINE_TUNING_DIR)} == originals
     with pytest.raises(util.UsageError, match='epochs 3 then, 4 now'):
         fine_tune(dataset, models_dir, epochs=4)
     capsys.readouterr()
@@ -245,8 +245,8 @@ def pending_set(folder, weight=0.5, epochs=2):
     originals = snapshot(models_dir)
     models = util.load_models(models_dir, DIGITS, MNIST)
     fine_tuning.write_new_models(models, weight, epochs, models_dir)
-    new = {name: digest for name, digest in snapshot(sidecars.fine_tuning_dir(models_dir)).items()
-           if name != sidecars.INSTALL_RECORD}
+    new = {name: digest for name, digest in snapshot(places.fine_tuning_dir(models_dir)).items()
+           if name != places.INSTALL_RECORD}
     return models_dir, originals, new
 
 
@@ -306,7 +306,7 @@ def test_a_kill_at_any_moment_of_the_install_then_the_command_from_any_folder_pu
     assert 'Finishing the install' in result.stdout
     assert 'already holds this fine-tuning' in result.stdout, result.stdout
     held = snapshot(tmp_path / 'moved' / 'set')
-    assert sidecars.FINE_TUNING_DIR not in held
+    assert places.FINE_TUNING_DIR not in held
     for name in DIGITS:
         file = config.model_file.format(name)
         assert held[file] == new[file], f'{file} is not the new model'
@@ -315,12 +315,12 @@ def test_a_kill_at_any_moment_of_the_install_then_the_command_from_any_folder_pu
 
 
 def install_record_of(text):
-    return lambda models_dir: open(sidecars.install_record(models_dir), 'w').write(text)
+    return lambda models_dir: open(places.install_record(models_dir), 'w').write(text)
 
 
 def record_with(**fields):
     def write(models_dir):
-        path = sidecars.install_record(models_dir)
+        path = places.install_record(models_dir)
         with open(path) as f:
             record = json.load(f)
         record.update(fields)
@@ -331,13 +331,13 @@ def record_with(**fields):
 
 def replaced_by(make):
     def write(models_dir):
-        os.remove(sidecars.install_record(models_dir))
-        make(sidecars.install_record(models_dir))
+        os.remove(places.install_record(models_dir))
+        make(places.install_record(models_dir))
     return write
 
 
 def damaged_new_model(models_dir):
-    path = os.path.join(sidecars.fine_tuning_dir(models_dir), 'model_0.h5')
+    path = os.path.join(places.fine_tuning_dir(models_dir), 'model_0.h5')
     with open(path, 'rb') as f:
         start = f.read(1000)
     with open(path, 'wb') as f:
@@ -345,18 +345,18 @@ def damaged_new_model(models_dir):
 
 
 def new_model_of_another_class(models_dir):
-    folder = sidecars.fine_tuning_dir(models_dir)
+    folder = places.fine_tuning_dir(models_dir)
     shutil.copy(os.path.join(folder, 'model_1.h5'), os.path.join(folder, 'model_0.h5'))
 
 
 def new_model_as_a_link(models_dir):
-    folder = sidecars.fine_tuning_dir(models_dir)
+    folder = places.fine_tuning_dir(models_dir)
     os.rename(os.path.join(folder, 'model_0.h5'), os.path.join(models_dir, 'elsewhere.h5'))
     os.symlink(os.path.join(models_dir, 'elsewhere.h5'), os.path.join(folder, 'model_0.h5'))
 
 
 def state_folder_as_a_link(models_dir):
-    folder = sidecars.fine_tuning_dir(models_dir)
+    folder = places.fine_tuning_dir(models_dir)
     os.rename(folder, folder + '.real')
     os.symlink(os.path.basename(folder) + '.real', folder)
 
@@ -405,13 +405,13 @@ def test_restart_discards_a_damaged_record_and_fine_tunes_the_set_it_was_made_fr
     # Four of the ten in place, as an earlier version left a set for good: mixed.
     for name in DIGITS[:4]:
         file = config.model_file.format(name)
-        files.replace_keeping_old(os.path.join(sidecars.fine_tuning_dir(models_dir), file),
+        files.replace_keeping_old(os.path.join(places.fine_tuning_dir(models_dir), file),
                                   os.path.join(models_dir, file))
     install_record_of('{"half')(models_dir)
     data = ten_digits_npz(tmp_path)
     refused = run_in_process(*fine_tuning_command(models_dir, data, epochs=1), timeout=60)
     assert refused.returncode == 2 and '--restart' in refused.stderr, refused.stderr
-    shutil.rmtree(sidecars.fine_tuning_dir(models_dir))  # as the earlier version did
+    shutil.rmtree(places.fine_tuning_dir(models_dir))  # as the earlier version did
     refused = run_in_process(*fine_tuning_command(models_dir, data, epochs=1), timeout=60)
     assert refused.returncode == 2, refused.stderr
     assert 'is mixed: model_0.h5, model_1.h5, model_2.h5, model_3.h5 fine-tuned' in (

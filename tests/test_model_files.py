@@ -19,7 +19,7 @@ from pixel_rnn.architectures import gru
 import util
 from conftest import ROOT, gru_model, model_info, shared_file
 from pixel_rnn.errors import UsageError
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn import architectures
 
 
 def write_keras2_gru_file(path, levels=7, units=8, seed=0, declared_units=None):
@@ -119,7 +119,7 @@ def test_a_file_records_what_it_models_and_how_it_was_trained(tmp_path):
     info = model_info(levels=5, image_size=12, units=16, class_name='3', prior=0.25,
                       data_source='mnist.npz', num_images=321, skip=500, epochs=7,
                       batch_size=16, seed=4, loss=0.5, deskew=True)
-    model = ClassModel.create(info)
+    model = architectures.create(info)
     path = str(tmp_path / 'model_3.h5')
     saving.save(model, path)
     assert os.stat(path).st_mode & 0o044, 'others may read it, as any file the user writes'
@@ -247,7 +247,7 @@ def test_declared_shapes_that_do_not_match_the_stored_weights_are_refused(tmp_pa
     with pytest.raises(UsageError, match='stores 471 weights where the model it declares has 48,136,007'):
         loading.load(path)
     rewrite_attribute(path, 'image_size', 10 ** 6)
-    with pytest.raises(UsageError, match='image size 1000000'):
+    with pytest.raises(UsageError, match='image_size 1000000'):
         loading.load(path)
 
 
@@ -414,11 +414,11 @@ NO_GRU = json.dumps({'class_name': 'Sequential', 'config': {'name': 's', 'layers
 @pytest.mark.parametrize('fields, words', [
     (dict(colours=1.0), 'colours 1.0'),
     (dict(colours=True), 'colours True'),
-    (dict(image_size=10.0), 'image size 10.0'),
-    (dict(image_size=np.True_.item()), 'image size True'),
+    (dict(image_size=10.0), 'image_size 10.0'),
+    (dict(image_size=np.True_.item()), 'image_size True'),
     (dict(levels=7.5), 'levels 7.5'),
     (dict(levels='7'), "levels '7'"),
-    (dict(class_name=3), 'class name 3'),
+    (dict(class_name=3), 'class_name 3'),
     (dict(prior=-0.1), 'prior -0.1'),
     (dict(prior=0), 'prior 0'),
     (dict(prior=1.0000001), 'prior 1.0000001'),
@@ -453,9 +453,9 @@ def test_every_recorded_field_is_checked_for_type_and_range(fields, words):
 def test_params_and_architecture_of_the_wrong_type_are_refused():
     info = model_info()
     assert "not ['units']" in dataclasses.replace(info, params=['units']).problem()
-    assert "architecture ['gru']" in dataclasses.replace(info, arch=['gru']).problem()
-    assert "data set ['mnist']" in dataclasses.replace(info, dataset=['mnist']).problem()
-    assert model_info(prior=1.0, loss=0.0, num_images=1, skip=0, epochs=0, batch_size=1,
+    assert "arch ['gru']" in dataclasses.replace(info, arch=['gru']).problem()
+    assert "dataset ['mnist']" in dataclasses.replace(info, dataset=['mnist']).problem()
+    assert model_info(prior=1.0, loss=0.0, num_images=1, skip=0, epochs=1, batch_size=1,
                       seed=2**32 - 1).problem() is None
 
 
@@ -500,7 +500,7 @@ def test_weights_are_read_only_from_the_files_own_storage_and_only_if_finite(
 
 def test_one_array_stored_for_several_weights_is_refused(tmp_path):
     path = str(tmp_path / 'model_0.h5')
-    saving.save(ClassModel.create(model_info(arch='pixelcnn', filters=8, depth=2)), path)
+    saving.save(architectures.create(model_info(arch='pixelcnn', filters=8, depth=2)), path)
     sharing_one_array(path)
     with pytest.raises(UsageError, match='stores one array for several weights'):
         loading.load(path)

@@ -12,7 +12,7 @@ from pixel_rnn.modelfile import saving
 import config
 import util
 from conftest import ROOT, model_info, rigged_model, run_in_process
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn import architectures
 
 LINE = re.compile(r'^(.+): (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\)'
                   r'; \d+\.\d\d bits/dim(?:, unlike the training images \([^)]*\))?'
@@ -120,7 +120,7 @@ def test_a_folder_that_mixes_architectures_is_said(tmp_path):
     for digit in range(9):
         saving.save(rigged_model(np.full(7, 1 / 7), class_name=str(digit)),
                         config.model_path(str(tmp_path), digit))
-    pixelcnn = ClassModel.create(model_info(arch='pixelcnn', filters=2, depth=0, class_name='9'))
+    pixelcnn = architectures.create(model_info(arch='pixelcnn', filters=2, depth=0, class_name='9'))
     saving.save(pixelcnn, config.model_path(str(tmp_path), 9))
     result = run_in_process('classification.py', f'--models_dir={tmp_path}', '--images',
                             *save_blank_pictures(tmp_path))

@@ -5,6 +5,7 @@ import tensorflow as tf
 from PIL import Image
 
 from pixel_rnn.datasets import mnist
+from pixel_rnn import architectures
 from pixel_rnn.architectures import pixelcnn
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
@@ -13,14 +14,15 @@ import util
 from conftest import last_line, model_info, run_in_process
 from bench.tutorial_baseline import sample_by_passes
 from pixel_rnn.architectures.layers import causal_mask
-from pixel_rnn.architectures import ClassModel
 
 LEVELS = 7
 
 
-def small_pixelcnn(colours=1, head='softmax', levels=LEVELS, seed=0, depth=2):
+def small_pixelcnn(colours=1, head='softmax', levels=LEVELS, seed=0, depth=2, image_size=5,
+                   **fields):
     tf.keras.utils.set_random_seed(seed)
-    return pixelcnn.create_pixelcnn(levels, colours, filters=12, depth=depth, head=head)
+    return pixelcnn.PixelCNN(model_info(levels, 'pixelcnn', image_size, colours, filters=12,
+                                        depth=depth, head=head, **fields))
 
 
 def random_levels(m, size, colours, seed, levels=LEVELS):
@@ -44,7 +46,7 @@ def test_outputs_depend_only_on_earlier_sub_pixels(colours):
     size, num_images = 5, 4
     images = tf.Variable(random_levels(num_images, size, colours, 1).astype('float32'))
     with tf.GradientTape() as tape:
-        logits = pixelcnn.logits_model(model)(images)
+        logits = model.logits_model(images)
         # One number per sub-pixel: the sum of its level logits.
         per_subpixel = tf.reduce_sum(
             tf.reshape(logits, (num_images, size, size, colours, LEVELS)), axis=-1)
@@ -63,14 +65,14 @@ def test_outputs_depend_only_on_earlier_sub_pixels(colours):
 @pytest.mark.parametrize('colours, head, levels', [(1, 'softmax', LEVELS), (3, 'softmax', LEVELS),
                                                    (1, 'sigmoid', 2)])
 def test_log_likelihood_sums_the_logs_of_the_predicted_probabilities(colours, head, levels):
-    model = small_pixelcnn(colours, head, levels)
+    model = small_pixelcnn(colours, head, levels, image_size=6)
     images = random_levels(4, 6, colours, 2, levels)
-    probabilities = model.predict(images.astype('float32'), verbose=0)
+    probabilities = model.network.predict(images.astype('float32'), verbose=0)
     if head == 'sigmoid':
         own = np.where(images == 1, probabilities, 1 - probabilities)
     else:
         own = np.take_along_axis(probabilities, images[..., None], axis=-1)
-    np.testing.assert_allclose(pixelcnn.log_likelihood(model, images),
+    np.testing.assert_allclose(model.log_likelihood(images),
                                np.log(own).reshape(4, -1).sum(axis=1), rtol=1e-4)
 
 
@@ -78,10 +80,9 @@ def test_log_likelihood_sums_the_logs_of_the_predicted_probabilities(colours, he
     (1, 4, 'softmax', LEVELS, 2), (3, 4, 'softmax', LEVELS, 2), (1, 9, 'softmax', LEVELS, 2),
     (1, 6, 'sigmoid', 2, 2), (1, 5, 'softmax', LEVELS, 0), (3, 4, 'softmax', LEVELS, 3)])
 def test_sampling_draws_what_the_full_model_draws(colours, size, head, levels, depth):
-    model = small_pixelcnn(colours, head, levels, depth=depth)
+    model = small_pixelcnn(colours, head, levels, depth=depth, image_size=size)
     uniforms = np.random.default_rng(3).random((4, size * size * colours))
-    np.testing.assert_array_equal(pixelcnn.sample(model, uniforms, size),
-                                  sample_by_passes(model, uniforms, size))
+    np.testing.assert_array_equal(model.draw(uniforms), sample_by_passes(model, uniforms))
 
 
 @pytest.mark.parametrize('colours, head, levels, depth', [
@@ -91,14 +92,14 @@ def test_the_cached_network_computes_the_keras_models_logits_at_every_position(
         colours, head, levels, depth):
     model = small_pixelcnn(colours, head, levels, seed=4, depth=depth)
     # Trained weights are not the initial ones: PReLU slopes of 0 would hide a mix-up.
-    for layer in model.layers:
+    for layer in model.network.layers:
         if layer.weights:
             layer.set_weights([np.random.default_rng(5).normal(0, 0.3, w.shape).astype('float32')
                                for w in layer.get_weights()])
     size = 5
     images = random_levels(3, size, colours, 6, levels)
-    expected = pixelcnn.logits_model(model).predict_on_batch(images.astype('float32'))
-    network = pixelcnn.PositionwiseNetwork(model)
+    expected = model.logits_model.predict_on_batch(images.astype('float32'))
+    network = pixelcnn.PositionwiseNetwork(model.network, depth)
     caches = network.caches_for(images, size * size)
     for row in range(size):
         for column in range(size):
@@ -108,11 +109,11 @@ def test_the_cached_network_computes_the_keras_models_logits_at_every_position(
 
 def test_sampling_follows_a_rigged_model():
     model = small_pixelcnn()
-    logits = model.get_layer('logits')
+    logits = model.network.get_layer('logits')
     bias = np.full(LEVELS, -1e4, dtype='float32')
     bias[5] = 0
     logits.set_weights([np.zeros_like(logits.get_weights()[0]), bias])
-    images = ClassModel(model, pixelcnn_info(image_size=5)).sample(num_images=3, seed=0)
+    images = model.sample(num_images=3, seed=0)
     assert images.shape == (3, 5, 5)
     assert (images == 5).all()
 
@@ -122,7 +123,7 @@ def pixelcnn_info(colours=1, image_size=5, **fields):
 
 
 def test_saved_model_loads_back_with_identical_outputs(tmp_path):
-    model = ClassModel(small_pixelcnn(3), pixelcnn_info(3, class_name='cat', prior=0.1))
+    model = small_pixelcnn(3, class_name='cat', prior=0.1)
     path = str(tmp_path / 'model_cat.h5')
     saving.save(model, path)
     loaded = loading.load(path)
@@ -142,13 +143,13 @@ def test_saved_model_loads_back_with_identical_outputs(tmp_path):
 def test_weights_are_counted_before_a_model_is_built(fields):
     info = model_info(**fields)
     assert info.problem() is None
-    assert ClassModel.create(info).network.count_params() == \
-        ClassModel.create(info).architecture.num_weights(info)
+    model = architectures.create(info)
+    assert model.network.count_params() == type(model).num_weights(info)
 
 
 def test_training_lowers_the_loss():
     images = random_levels(64, 6, 1, 5) * (np.arange(6) % 2)[None, :, None, None]
-    model = ClassModel.create(pixelcnn_info(image_size=6))
+    model = architectures.create(pixelcnn_info(image_size=6))
     losses = model.fit(images, batch_size=32, epochs=3, verbose=0).history['loss']
     assert losses[-1] < losses[0]
 
@@ -194,7 +195,8 @@ def test_sigmoid_head_trains_with_tensorboard_logs_and_samples_binarized_digits(
     assert result.returncode == 0, result.stderr
     assert any((tmp_path / 'logs' / '1').rglob('events.out.tfevents.*'))
     model = loading.load(str(models_dir / 'model_1.h5'))
-    assert pixelcnn.head(model.network) == 'sigmoid' and model.info.levels == 2
+    assert model.info.params['head'] == 'sigmoid' and model.info.levels == 2
+    assert model.network.get_layer('probabilities').get_config()['activation'] == 'sigmoid'
     result = run_in_process('generate.py', '--digit=1', '--grid_size=2',
                             f'--models_dir={models_dir}', f'--out={tmp_path}/grid.png')
     assert result.returncode == 0, result.stderr

@@ -131,9 +131,9 @@ def test_shifts_flag_counts_the_moves(monkeypatch, flags, expected):
     assert train_mnist.parse_args().shifts == expected
 
 
-@pytest.mark.parametrize('value', ['5', '0', '-4', 'yes'])
-def test_other_counts_of_shifts_are_refused(value):
-    result = run_in_process('train_mnist.py', f'--shifts={value}')
+@pytest.mark.parametrize('value', ['5', '1', '-4', 'yes'])
+def test_other_counts_of_shifts_are_refused(value, tmp_path):
+    result = run_in_process('train_mnist.py', f'--shifts={value}', f'--models_dir={tmp_path}')
     assert result.returncode == 2 and 'Traceback' not in result.stderr
     assert repr(value) in last_line(result.stderr) and '8' in last_line(result.stderr)
 

@@ -33,14 +33,13 @@ def test_samples_follow_the_model_distribution_including_the_first_pixel():
 def test_sampling_draws_by_inverse_cdf():
     model = rigged_model([0.2, 0.5, 0.3])
     uniforms = np.array([[0.0, 0.19, 0.21, 0.69, 0.71, 0.999]])
-    np.testing.assert_array_equal(gru.sample(model.network, uniforms), [[0, 0, 1, 1, 2, 2]])
+    np.testing.assert_array_equal(model.draw(uniforms), [[0, 0, 1, 1, 2, 2]])
 
 
 def test_carried_state_draws_the_same_pixels_as_the_tutorials_prefix_method():
-    network = gru_model(units=32).network
+    model = gru_model(units=32, image_size=6)
     uniforms = np.random.default_rng(3).random((3, 36))
-    np.testing.assert_array_equal(gru.sample(network, uniforms),
-                                  sample_by_prefix(network, uniforms))
+    np.testing.assert_array_equal(model.draw(uniforms), sample_by_prefix(model, uniforms))
 
 
 def test_temperature_sharpens_and_flattens():

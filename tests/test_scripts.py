@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixel_rnn import cli
+from pixel_rnn.modelfile import places
+from pixel_rnn import errors
 import config
 from pixel_rnn.datasets import cifar
 from pixel_rnn.datasets import mnist
@@ -237,8 +238,8 @@ def test_describe_says_what_a_models_folder_holds(tmp_path):
     assert lines[1].startswith('  model_3.h5: mnist 3: 10x10, 7 levels, grey, gru (units 4')
     assert ('7 epochs on 123 images of mnist.npz after the first 500 of the class' in lines[1]
             and 'prior 0.2500' in lines[1])
-    assert lines[2].startswith('    batch 16, seed 5, no training loss recorded, written by '
-                               'Keras 3.'), lines[2]
+    assert lines[2].startswith('    batch 16, seed 5, written by Keras 3.'), lines[2]
+    assert lines[2].endswith(', no training loss recorded'), lines[2]
     assert lines[3].startswith(f'  model_4.h5: refused: {tmp_path}/model_4.h5 is not a readable')
     assert lines[4] == f'{one}: 1 model file'
     assert '; 1 epoch on 1 image of bundled, loss 0.2500' in lines[5]
@@ -260,8 +261,8 @@ def test_describe_lists_every_shipped_folder_and_all_each_record_holds():
                                     'mnist_pixelcnn_mmi_models', 'mnist_pixelcnn_models')]
     gru_0 = result.stdout.split('mnist_models: 10 model files')[1].splitlines()[1:3]
     assert '12 epochs on 5423 images of mnist.npz after the first 500 of the class' in gru_0[0]
-    assert gru_0[1].strip() == ('batch 32, seed 0, no training loss recorded, written by '
-                                'Keras 3.15.1')
+    assert gru_0[1].strip() == ('batch 32, seed 0, written by Keras 3.15.1, no training loss '
+                                'recorded')
     fine_tuned = result.stdout.split('mnist_pixelcnn_mmi_models: 10 model files')[1]
     assert fine_tuned.count("fine-tuned with the other classes' models for 4 epochs, density "
                             'weight 1;') == 10
@@ -288,16 +289,16 @@ def test_a_new_architecture_trains_into_a_folder_of_its_own(monkeypatch):
 def test_a_relative_models_dir_is_the_current_folders_else_the_projects(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     shipped = os.path.join('trained', 'mnist_pixelcnn_models')
-    assert cli.models_dir(shipped, None) == os.path.join(config.project_dir, shipped)
-    assert cli.models_dir('scratch/models', None) == 'scratch/models'  # nowhere yet: here
+    assert places.models_dir(shipped, None) == os.path.join(config.project_dir, shipped)
+    assert places.models_dir('scratch/models', None) == 'scratch/models'  # nowhere yet: here
     (tmp_path / shipped).mkdir(parents=True)
-    assert cli.models_dir(shipped, None) == shipped
-    assert cli.models_dir(None, 'default') == 'default'
+    assert places.models_dir(shipped, None) == shipped
+    assert places.models_dir(None, 'default') == 'default'
 
 
 def test_a_missing_shipped_set_is_restored_not_retrained(tmp_path):
-    with pytest.raises(cli.UsageError) as refused:
-        cli.require_models(mnist.MNIST.default_models_dir(), ['0', 'eleven'], mnist.MNIST)
+    with pytest.raises(errors.UsageError) as refused:
+        places.require_models(mnist.MNIST.default_models_dir(), ['0', 'eleven'], mnist.MNIST)
     message = str(refused.value)
     assert 'model_eleven.h5' in message and 'model_0.h5' not in message
     assert 'git checkout -- trained/mnist_models' in message and 'train_mnist' not in message
@@ -365,7 +366,7 @@ def test_grids_of_two_sets_get_default_names_of_their_own(monkeypatch, tmp_path)
     for models_dir in (None, 'trained/mnist_pixelcnn_models', f'{tmp_path}/mine/'):
         args = generate.parse_args(['--digit=5'] + ([f'--models_dir={models_dir}'] if models_dir
                                                    else []))
-        resolved = cli.models_dir(args.models_dir, args.settings.default_models_dir())
+        resolved = places.models_dir(args.models_dir, args.settings.default_models_dir())
         names.add(os.path.basename(generate.default_picture(args, resolved)))
     assert names == {'samples_of_5.png', 'mnist_pixelcnn_models_samples_of_5.png',
                      'mine_samples_of_5.png'}

@@ -29,7 +29,7 @@ import config
 import util
 from conftest import ROOT, last_line, model_info, rigged_model, run_in_process, snapshot
 from pixel_rnn.errors import UsageError
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn import architectures
 
 
 def train_command(models_dir, *extra):
@@ -156,7 +156,7 @@ def test_ctrl_c_stops_fit_at_the_end_of_the_batch_and_twice_at_once(presses, bat
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile('sgd', 'mse')
     press = PressCtrlC(presses, number)
-    # As a script run from a shell has them (cli.run), whatever an earlier test left.
+    # As a script run from a shell has them (runner.run), whatever an earlier test left.
     inherited = signal.signal(number, startup.interrupt)
     try:
         with pytest.raises(KeyboardInterrupt) as stopped, one_class.StopBetweenBatches() as stop:
@@ -375,7 +375,7 @@ def one_epoch_backed_up(tmp_path_factory):
     """A class's backup after one epoch of two, as an interrupted run leaves it."""
     path = str(tmp_path_factory.mktemp('backed_up') / 'model_0.h5')
     backup = one_class.ResumableBackup(path + '.resume', one_class.class_run(BACKED_UP))
-    ClassModel.create(BACKED_UP).fit(BACKED_UP_LEVELS, 16, 1, [backup], verbose=0)
+    architectures.create(BACKED_UP).fit(BACKED_UP_LEVELS, 16, 1, [backup], verbose=0)
     return path + '.resume'
 
 
@@ -523,7 +523,7 @@ def file_sizes(units):
     info = model_info(units=units, epochs=2, batch_size=8)
     with tempfile.TemporaryDirectory() as folder:
         backup = one_class.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'), one_class.class_run(info))
-        model = ClassModel.create(info)
+        model = architectures.create(info)
         model.fit(np.zeros((8, 10, 10), np.uint8), 8, 1, [backup], verbose=0)
         saving.save(model, os.path.join(folder, 'model_0.h5'))
         return (os.path.getsize(backup.weights_path(1)),

@@ -5,21 +5,18 @@ pixel) as one-hot sub-pixels after an all-zero start vector; at every step the
 GRU predicts the distribution of the next sub-pixel. For colour each input
 step also carries a one-hot of the colour the step predicts.
 
-Like every architecture of the registry (architectures/__init__.py), this
-module declares PARAMS and answers problem, create, num_weights, fit,
-log_likelihood and sample.
+GRU, the registry's ClassModel of it, answers every call from its ModelInfo.
 """
 # Keras is imported inside the functions that build or run networks: the
-# command line checks descriptions with PARAMS and problem before Keras's
-# seconds-long start.
+# command line checks descriptions with PARAMS before Keras's seconds-long start.
 import math
 
 import numpy as np
 
 import config
+from pixel_rnn.architectures.model import ClassModel
 from pixel_rnn.architectures.params import Param
 
-SUMMARY = 'a GRU over the sub-pixels'
 # Hyper-parameters a model file records: defaults of new models, and bounds
 # generous for real models yet small enough that no file asks for absurd memory.
 PARAMS = {
@@ -30,12 +27,6 @@ PARAMS = {
 }
 # Rows per compiled step in log_likelihood: the largest batch shape, and the smallest.
 CHUNK, MIN_CHUNK = 2048, 64
-
-
-def problem(info):
-    """What makes info's parameters unusable with the rest of it, or None: the
-    GRU takes any of them with any image."""
-    return None
 
 
 def create_model(levels, units=PARAMS['units'].default,
@@ -54,27 +45,10 @@ def create_model(levels, units=PARAMS['units'].default,
     return keras.Model(inputs, probabilities)
 
 
-def create(info):
-    return create_model(info.levels, colours=info.colours, **info.params)
-
-
-def num_weights(info):
-    """Parameters create(info) makes, known before anything is allocated."""
-    units, inputs = info.params['units'], info.levels + colour_width(info.colours)
-    biases = 2 if info.params['reset_after'] else 1
-    return 3 * units * (inputs + units + biases) + (units + 1) * info.levels
-
-
 # ---------------------------------------------------------------- sequences
 
 def colour_width(colours):
     return colours if colours > 1 else 0
-
-
-def colours(model):
-    """1 for a grey model, 3 for colour: a colour GRU's input also says which
-    colour comes next."""
-    return model.input_shape[-1] - model.output_shape[-1] or 1
 
 
 def next_colours(steps, colours):
@@ -114,66 +88,6 @@ def next_pixel_targets(xs, levels):
     return np.concatenate([one_hot[:, 1:], np.zeros_like(one_hot[:, :1])], axis=1)
 
 
-# ---------------------------------------------------------------- training
-
-def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
-    """Train model on images of levels (m, h, w[, colours]); returns Keras's History.
-
-    At Adam's constant default rate the GRU learns slowly and now and then
-    blows up late in training. A higher rate decaying to zero learns faster
-    and ends calm (digit 0, 12 epochs: loss 0.439 against 0.481), and
-    clipping keeps the early, large steps in bounds."""
-    import keras
-    levels = model.output_shape[-1]
-    xs = to_sequences(images, levels, colours(model))
-    steps = epochs * math.ceil(len(xs) / batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)
-    model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
-                  loss='categorical_crossentropy')
-    return model.fit(xs, next_pixel_targets(xs, levels), batch_size=batch_size,
-                     epochs=epochs, verbose=verbose, callbacks=list(callbacks),
-                     initial_epoch=initial_epoch)
-
-
-# ---------------------------------------------------------------- likelihood and sampling
-
-def log_likelihood(model, images, floor=None):
-    """Log-probability in nats of each image of levels (m, h, w[, colours]).
-
-    Runs the GRU one pixel at a time over all images at once, and once per
-    distinct prefix: images that begin alike (blank top rows, most of them)
-    share the state of their common beginning. Memory stays at one state
-    per image, whatever the image size.
-
-    With floor (one value per image), an image whose running sum falls below
-    its floor is left there: log-probabilities only subtract, so its total
-    would end lower still, and the sum so far is returned in its place."""
-    from pixel_rnn.architectures.layers import GRUStep
-    subpixels = images.reshape(len(images), -1).astype(np.int64)
-    step = GRUStep(model.get_layer('gru').cell, model.get_layer('logits'))
-    levels, num_colours = model.output_shape[-1], colours(model)
-    active = np.arange(len(subpixels))  # the images still summed
-    prefix_ids = np.zeros(len(subpixels), dtype=np.int64)  # all begin with the empty prefix
-    inputs = step_inputs(None, 0, levels, num_colours)
-    state = np.zeros((1, model.get_layer('gru').cell.units), dtype=np.float32)
-    totals = np.zeros(len(subpixels))
-    for index in range(subpixels.shape[1]):
-        log_probs, state = predict_in_chunks(step, inputs, state)
-        totals[active] += log_probs[prefix_ids, subpixels[active, index]]
-        if floor is not None:
-            above = totals[active] >= floor[active]
-            active, prefix_ids = active[above], prefix_ids[above]
-            if not len(active):
-                break
-        extended, prefix_ids = np.unique(prefix_ids * levels + subpixels[active, index],
-                                         return_inverse=True)
-        parents = extended // levels
-        if len(parents) != len(state) or (parents != np.arange(len(state))).any():
-            state = state[parents]  # else each prefix goes on alone: the states as they are
-        inputs = step_inputs(extended % levels, index + 1, levels, num_colours)
-    return totals
-
-
 def predict_in_chunks(step, inputs, state):
     """step.predict_on_batch over rows in chunks of CHUNK, the last one padded
     to a power of two: a few batch shapes to compile, whatever the rows, and
@@ -193,38 +107,99 @@ def predict_in_chunks(step, inputs, state):
     return [np.concatenate(parts) for parts in zip(*results)]
 
 
-def sample(model, uniforms, image_size=None, temperature=1.0, verbose=0, given=None):
-    """Sub-pixels (images, sub-pixels) drawn by inverse CDF from uniforms
-    (images, sub-pixels), all images in one compiled loop that carries the
-    GRU state. given (images, k): the levels of the first k sub-pixels, held
-    fixed (the state runs through them as through drawn ones); their
-    uniforms are not used."""
-    from keras import ops
-    from pixel_rnn.architectures.layers import GRUSampler
-    sampler = GRUSampler(model.get_layer('gru').cell, model.get_layer('logits'),
-                         colours(model), temperature)
-    fixed = np.full(uniforms.shape, -1, dtype=np.int32)
-    if given is not None:
-        fixed[:, :given.shape[1]] = given
-    subpixels = sampler.predict_on_batch([uniforms.astype(np.float32), fixed])
-    return ops.convert_to_numpy(subpixels).astype(np.uint8)
+class GRU(ClassModel):
+    SUMMARY = 'a GRU over the sub-pixels'
+    PARAMS = PARAMS
 
+    @classmethod
+    def num_weights(cls, info):
+        units, inputs = info.params['units'], info.levels + colour_width(info.colours)
+        biases = 2 if info.params['reset_after'] else 1
+        return 3 * units * (inputs + units + biases) + (units + 1) * info.levels
 
-def log_likelihood_network(network, shape):
-    """A Keras model of network's layers that takes images of levels (m,
-    *shape) and gives each image's log-probability in nats, as one graph
-    that a loss can train through: the sum over sub-pixels of the
-    log-softmax of the logits at the sub-pixel's level."""
-    import keras
-    from keras import ops
-    levels, num_colours = network.output_shape[-1], colours(network)
-    images = keras.Input(shape=shape, dtype='int32')
-    one_hot = ops.one_hot(ops.reshape(images, (-1, math.prod(shape))), levels)
-    # Step s reads sub-pixel s - 1 (the all-zero start vector for s = 0) and predicts s.
-    inputs = ops.concatenate([ops.zeros_like(one_hot[:, :1]), one_hot[:, :-1]], axis=1)
-    if num_colours > 1:
-        next_colour = next_colours(np.arange(math.prod(shape)), num_colours)
-        inputs = ops.concatenate([inputs, ops.zeros_like(inputs[..., :num_colours]) + next_colour],
-                                 axis=-1)
-    logits = network.get_layer('logits')(network.get_layer('gru')(inputs))
-    return keras.Model(images, ops.sum(ops.log_softmax(logits, axis=-1) * one_hot, axis=(1, 2)))
+    def build(self):
+        return create_model(self.info.levels, colours=self.info.colours, **self.info.params)
+
+    def fit(self, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
+        """Train on images of levels (m, h, w[, colours]).
+
+        At Adam's constant default rate the GRU learns slowly and now and
+        then blows up late in training. A higher rate decaying to zero learns
+        faster and ends calm (digit 0, 12 epochs: loss 0.439 against 0.481),
+        and clipping keeps the early, large steps in bounds."""
+        import keras
+        levels = self.info.levels
+        xs = to_sequences(images, levels, self.info.colours)
+        steps = epochs * math.ceil(len(xs) / batch_size)
+        schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)
+        self.network.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
+                             loss='categorical_crossentropy')
+        return self.network.fit(xs, next_pixel_targets(xs, levels), batch_size=batch_size,
+                                epochs=epochs, verbose=verbose, callbacks=list(callbacks),
+                                initial_epoch=initial_epoch)
+
+    def log_likelihood(self, images, floor=None):
+        """Runs the GRU one pixel at a time over all images at once, and once
+        per distinct prefix: images that begin alike (blank top rows, most of
+        them) share the state of their common beginning. Memory stays at one
+        state per image, whatever the image size.
+
+        With floor, an image whose running sum falls below its floor is left
+        there: log-probabilities only subtract, so its total would end lower
+        still, and the sum so far is returned in its place."""
+        from pixel_rnn.architectures.layers import GRUStep
+        cell = self.network.get_layer('gru').cell
+        subpixels = images.reshape(len(images), -1).astype(np.int64)
+        step = GRUStep(cell, self.network.get_layer('logits'))
+        levels, colours = self.info.levels, self.info.colours
+        active = np.arange(len(subpixels))  # the images still summed
+        prefix_ids = np.zeros(len(subpixels), dtype=np.int64)  # all begin with the empty prefix
+        inputs = step_inputs(None, 0, levels, colours)
+        state = np.zeros((1, cell.units), dtype=np.float32)
+        totals = np.zeros(len(subpixels))
+        for index in range(subpixels.shape[1]):
+            log_probs, state = predict_in_chunks(step, inputs, state)
+            totals[active] += log_probs[prefix_ids, subpixels[active, index]]
+            if floor is not None:
+                above = totals[active] >= floor[active]
+                active, prefix_ids = active[above], prefix_ids[above]
+                if not len(active):
+                    break
+            extended, prefix_ids = np.unique(prefix_ids * levels + subpixels[active, index],
+                                             return_inverse=True)
+            parents = extended // levels
+            if len(parents) != len(state) or (parents != np.arange(len(state))).any():
+                state = state[parents]  # else each prefix goes on alone: the states as they are
+            inputs = step_inputs(extended % levels, index + 1, levels, colours)
+        return totals
+
+    def log_likelihood_network(self):
+        """The sum over sub-pixels of the log-softmax of the logits at the
+        sub-pixel's level."""
+        import keras
+        from keras import ops
+        shape, levels, colours = self.info.shape, self.info.levels, self.info.colours
+        images = keras.Input(shape=shape, dtype='int32')
+        one_hot = ops.one_hot(ops.reshape(images, (-1, math.prod(shape))), levels)
+        # Step s reads sub-pixel s - 1 (the all-zero start vector for s = 0) and predicts s.
+        inputs = ops.concatenate([ops.zeros_like(one_hot[:, :1]), one_hot[:, :-1]], axis=1)
+        if colours > 1:
+            next_colour = next_colours(np.arange(math.prod(shape)), colours)
+            inputs = ops.concatenate([inputs, ops.zeros_like(inputs[..., :colours]) + next_colour],
+                                     axis=-1)
+        logits = self.network.get_layer('logits')(self.network.get_layer('gru')(inputs))
+        return keras.Model(images, ops.sum(ops.log_softmax(logits, axis=-1) * one_hot,
+                                           axis=(1, 2)))
+
+    def draw(self, uniforms, temperature=1.0, verbose=0, given=None):
+        """All images in one compiled loop that carries the GRU state; the
+        state runs through given sub-pixels as through drawn ones."""
+        from keras import ops
+        from pixel_rnn.architectures.layers import GRUSampler
+        sampler = GRUSampler(self.network.get_layer('gru').cell,
+                             self.network.get_layer('logits'), self.info.colours, temperature)
+        fixed = np.full(uniforms.shape, -1, dtype=np.int32)
+        if given is not None:
+            fixed[:, :given.shape[1]] = given
+        subpixels = sampler.predict_on_batch([uniforms.astype(np.float32), fixed])
+        return ops.convert_to_numpy(subpixels).astype(np.uint8)

@@ -6,22 +6,19 @@ it in raster order (R, G, B within a pixel): the masks see to that. So one
 pass gives an image's exact likelihood, while sampling takes a pass per
 sub-pixel. Inside, levels are scaled to [0, 1].
 
-Like every architecture of the registry (architectures/__init__.py), this
-module declares PARAMS and answers problem, create, num_weights, fit,
-log_likelihood and sample.
+PixelCNN, the registry's ClassModel of it, answers every call from its ModelInfo.
 """
 # Keras is imported inside the functions that build or run networks: the
 # command line checks descriptions with PARAMS and problem before Keras's
 # seconds-long start.
-import itertools
+import functools
 import math
-import weakref
 
 import numpy as np
 
+from pixel_rnn.architectures.model import ClassModel
 from pixel_rnn.architectures.params import Param
 
-SUMMARY = 'a PixelCNN'
 # Hyper-parameters a model file records: defaults of new models, and bounds
 # generous for real models yet small enough that no file asks for absurd memory.
 PARAMS = {
@@ -31,14 +28,6 @@ PARAMS = {
                   help='a softmax over the levels, or for 2 levels (--max_intensity=1) one '
                        'sigmoid per sub-pixel'),
 }
-
-
-def problem(info):
-    """What makes info's parameters unusable with the rest of it, or None."""
-    if info.params['head'] == 'sigmoid' and info.levels != 2:
-        return ('the sigmoid head models 2 levels: --head=sigmoid needs --max_intensity=1, '
-                f'not {info.levels - 1}')
-    return None
 
 
 def create_pixelcnn(levels, colours, filters, depth, head):
@@ -80,145 +69,156 @@ def create_pixelcnn(levels, colours, filters, depth, head):
     return keras.Model(inputs, outputs, name='pixelcnn')
 
 
-def create(info):
-    return create_pixelcnn(info.levels, info.colours, **info.params)
-
-
-def num_weights(info):
-    """Parameters create(info) makes, known before anything is allocated."""
-    filters, depth, colours = info.params['filters'], info.params['depth'], info.colours
-    half = filters // 2
-    outputs = colours * (info.levels if info.params['head'] == 'softmax' else 1)
-    block = (filters * half + half) + (9 * half * half + half) + (half * filters + filters) \
-        + filters + 2 * half  # three convolutions, three PReLUs
-    return ((49 * colours * filters + filters) + depth * block + filters
-            + 2 * (filters * filters + 2 * filters) + (filters * outputs + outputs))
-
-
-def head(model):
-    from pixel_rnn.architectures.layers import SubpixelSoftmax
-    return 'softmax' if isinstance(model.get_layer('probabilities'), SubpixelSoftmax) else 'sigmoid'
-
-
-def colours(model):
-    return model.input_shape[-1]
-
-
 def with_colour_axis(images):
     """Images of levels (m, h, w) or (m, h, w, colours) -> (m, h, w, colours)."""
     return images[..., None] if images.ndim == 3 else images
 
 
-def fit(model, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
-    """Train model on images of levels (m, h, w[, colours]) with Nadam;
-    returns Keras's History. Each sub-pixel's own level is its target: the
-    masks hide it from the input.
+class PixelCNN(ClassModel):
+    SUMMARY = 'a PixelCNN'
+    PARAMS = PARAMS
 
-    As for the GRU, a higher rate decaying to zero beats the constant
-    default: MNIST 4 and 9 at 14x14, 4 levels, 2,000 images, 10 epochs:
-    0.3455 bits/dim and 0.9900 on their test images, against 0.3631 and
-    0.9874 at 1e-3 throughout."""
-    import keras
-    images = with_colour_axis(images)
-    softmax = head(model) == 'softmax'
-    steps = epochs * math.ceil(len(images) / batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)
-    model.compile(optimizer=keras.optimizers.Nadam(schedule),
-                  loss='sparse_categorical_crossentropy' if softmax else 'binary_crossentropy')
-    return model.fit(images.astype('float32'), images.astype('int32' if softmax else 'float32'),
-                     batch_size=batch_size, epochs=epochs, callbacks=list(callbacks),
-                     verbose=verbose, initial_epoch=initial_epoch)
+    @classmethod
+    def problem(cls, info):
+        if info.params['head'] == 'sigmoid' and info.levels != 2:
+            return ('the sigmoid head models 2 levels: --head=sigmoid needs --max_intensity=1, '
+                    f'not {info.levels - 1}')
+        return None
 
+    @classmethod
+    def num_weights(cls, info):
+        filters, depth, colours = info.params['filters'], info.params['depth'], info.colours
+        half = filters // 2
+        outputs = colours * (info.levels if info.params['head'] == 'softmax' else 1)
+        block = (filters * half + half) + (9 * half * half + half) + (half * filters + filters) \
+            + filters + 2 * half  # three convolutions, three PReLUs
+        return ((49 * colours * filters + filters) + depth * block + filters
+                + 2 * (filters * filters + 2 * filters) + (filters * outputs + outputs))
 
-# Each network's logits model, built and compiled once: a new one is traced
-# again by every predict, some 0.2 s each time (measured in BENCHMARKS.md).
-LOGITS_MODELS = weakref.WeakKeyDictionary()
+    def build(self):
+        return create_pixelcnn(self.info.levels, self.info.colours, **self.info.params)
 
+    @property
+    def softmax(self):
+        """Whether the head is a softmax over the levels (else a sigmoid for 2)."""
+        return self.info.params['head'] == 'softmax'
 
-def logits_model(model):
-    import keras
-    if model not in LOGITS_MODELS:
-        LOGITS_MODELS[model] = keras.Model(model.inputs, model.get_layer('logits').output)
-    return LOGITS_MODELS[model]
+    def fit(self, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
+        """Train with Nadam on images of levels (m, h, w[, colours]). Each
+        sub-pixel's own level is its target: the masks hide it from the input.
 
+        As for the GRU, a higher rate decaying to zero beats the constant
+        default: MNIST 4 and 9 at 14x14, 4 levels, 2,000 images, 10 epochs:
+        0.3455 bits/dim and 0.9900 on their test images, against 0.3631 and
+        0.9874 at 1e-3 throughout."""
+        import keras
+        images = with_colour_axis(images)
+        steps = epochs * math.ceil(len(images) / batch_size)
+        schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)
+        self.network.compile(
+            optimizer=keras.optimizers.Nadam(schedule),
+            loss='sparse_categorical_crossentropy' if self.softmax else 'binary_crossentropy')
+        return self.network.fit(images.astype('float32'),
+                                images.astype('int32' if self.softmax else 'float32'),
+                                batch_size=batch_size, epochs=epochs, callbacks=list(callbacks),
+                                verbose=verbose, initial_epoch=initial_epoch)
 
-def level_logits(model, logits):
-    """The logits layer's output -> logits (..., colours, levels). A sigmoid's
-    logit z is the two-level softmax over (0, z)."""
-    from keras import ops
-    logits = ops.convert_to_numpy(logits)
-    if head(model) == 'sigmoid':
-        return np.stack([np.zeros_like(logits), logits], axis=-1)
-    return logits.reshape(logits.shape[:-1] + (colours(model), -1))
+    @functools.cached_property
+    def logits_model(self):
+        """The network up to its logits layer, built and compiled once: a new
+        one is traced again by every predict, some 0.2 s each time (measured
+        in BENCHMARKS.md)."""
+        import keras
+        return keras.Model(self.network.inputs, self.network.get_layer('logits').output)
 
+    def level_logits(self, logits):
+        """The logits layer's output -> logits (..., colours, levels). A
+        sigmoid's logit z is the two-level softmax over (0, z)."""
+        from keras import ops
+        logits = ops.convert_to_numpy(logits)
+        if not self.softmax:
+            return np.stack([np.zeros_like(logits), logits], axis=-1)
+        return logits.reshape(logits.shape[:-1] + (self.info.colours, -1))
 
-def log_likelihood(model, images, floor=None, batch_size=256):
-    """Log-probability in nats of each image of levels under model, exact:
-    the sum over sub-pixels of log p(sub-pixel | those before it). One pass
-    gives every sub-pixel's term at once, so floor (see gru.log_likelihood)
-    saves nothing here and is not used."""
-    from keras import ops
-    images = with_colour_axis(images)
-    to_logits = logits_model(model)
-    totals = []
-    for start in range(0, len(images), batch_size):
-        batch = images[start:start + batch_size]
-        # A short last batch padded to the others' shape, which is compiled already.
-        padded = batch if len(batch) == batch_size else np.concatenate(
-            [batch, np.zeros((batch_size - len(batch),) + batch.shape[1:], batch.dtype)])
-        logits = level_logits(model, to_logits.predict_on_batch(padded.astype('float32')))
-        logits = logits[:len(batch)]
-        log_probs = ops.convert_to_numpy(ops.log_softmax(logits, axis=-1))
-        own = np.take_along_axis(log_probs, batch[..., None].astype(np.int64), axis=-1)
-        totals.append(own.sum(axis=(1, 2, 3, 4)))
-    return np.concatenate(totals) if totals else np.zeros(0)
+    def log_likelihood(self, images, floor=None, batch_size=256):
+        """Exact: one pass gives every sub-pixel's term at once, so floor
+        saves nothing here and is not used."""
+        from keras import ops
+        images = with_colour_axis(images)
+        totals = []
+        for start in range(0, len(images), batch_size):
+            batch = images[start:start + batch_size]
+            # A short last batch padded to the others' shape, which is compiled already.
+            padded = batch if len(batch) == batch_size else np.concatenate(
+                [batch, np.zeros((batch_size - len(batch),) + batch.shape[1:], batch.dtype)])
+            logits = self.level_logits(self.logits_model.predict_on_batch(
+                padded.astype('float32')))[:len(batch)]
+            log_probs = ops.convert_to_numpy(ops.log_softmax(logits, axis=-1))
+            own = np.take_along_axis(log_probs, batch[..., None].astype(np.int64), axis=-1)
+            totals.append(own.sum(axis=(1, 2, 3, 4)))
+        return np.concatenate(totals) if totals else np.zeros(0)
 
+    def log_likelihood_network(self):
+        import keras
+        from keras import ops
+        shape, colours = self.info.shape, self.info.colours
+        images = keras.Input(shape=shape, dtype='int32')
+        subpixels = images[..., None] if len(shape) == 2 else images
+        logits = self.logits_model(ops.cast(subpixels, 'float32'))
+        if not self.softmax:
+            upper = ops.cast(subpixels, 'float32')
+            log_probs = upper * ops.log_sigmoid(logits) + (1 - upper) * ops.log_sigmoid(-logits)
+        else:
+            grouped = ops.reshape(logits, (-1,) + tuple(shape[:2]) + (colours, self.info.levels))
+            log_probs = ops.log_softmax(grouped, axis=-1) * ops.one_hot(subpixels,
+                                                                        self.info.levels)
+        return keras.Model(images, ops.sum(
+            ops.reshape(log_probs, (-1, math.prod(log_probs.shape[1:]))), axis=1))
 
-def sample(model, uniforms, image_size, temperature=1.0, verbose=0, given=None):
-    """Images of levels (images, image_size, image_size, colours) drawn
-    sub-pixel by sub-pixel in raster order, each by inverse CDF from
-    uniforms (images, sub-pixels), all images of the grid at once. given
-    (images, k): the levels of the first k sub-pixels, held fixed; drawing
-    starts after them (their uniforms are not used).
+    def draw(self, uniforms, temperature=1.0, verbose=0, given=None):
+        """Sub-pixel by sub-pixel in raster order, all images of the grid at
+        once; drawing starts after the given ones.
 
-    A position's activations in every layer depend only on the sub-pixels
-    before it (the masks see to that), so they are final once computed when
-    that position comes next. Each step therefore computes each layer at
-    one position only, reading earlier positions' values from caches of the
-    inputs of the wider convolutions (Ramachandran et al., 2017, "Fast
-    Generation for Convolutional Autoregressive Models"): a grid costs about
-    one pass of the network, where a pass per sub-pixel cost hundreds. The
-    caches of the given pixels are filled a row at a time."""
-    import keras
-    from keras import ops
-    from pixel_rnn.architectures.layers import draw
-    network = PositionwiseNetwork(model)
-    num_colours = colours(model)
-    images = np.zeros((len(uniforms), image_size, image_size, num_colours), dtype=np.uint8)
-    subpixels = images.reshape(len(uniforms), -1)  # a view of images, in raster order
-    num_given = 0 if given is None else given.shape[1]
-    if num_given:
-        subpixels[:, :num_given] = given
-    caches = network.caches_for(images, num_given // num_colours)
-    progress = keras.utils.Progbar(uniforms.shape[1] - num_given, verbose=verbose,
-                                   unit_name='sub-pixel')
-    for index in range(num_given, uniforms.shape[1]):
-        row, column, colour = np.unravel_index(index, images.shape[1:])
-        logits = level_logits(model, network.logits_at(caches, row, column))
-        probabilities = ops.softmax(logits[:, colour] / temperature, axis=-1)
-        subpixels[:, index] = ops.convert_to_numpy(draw(probabilities, uniforms[:, index]))
-        network.set_input(caches, row, column, colour, subpixels[:, index])
-        progress.update(index + 1 - num_given)
-    return images
+        A position's activations in every layer depend only on the
+        sub-pixels before it (the masks see to that), so they are final once
+        computed when that position comes next. Each step therefore computes
+        each layer at one position only, reading earlier positions' values
+        from caches of the inputs of the wider convolutions (Ramachandran et
+        al., 2017, "Fast Generation for Convolutional Autoregressive
+        Models"): a grid costs about one pass of the network, where a pass
+        per sub-pixel cost hundreds. The caches of the given pixels are
+        filled a row at a time."""
+        import keras
+        from keras import ops
+        from pixel_rnn.architectures.layers import draw
+        network = PositionwiseNetwork(self.network, self.info.params['depth'])
+        size, colours = self.info.image_size, self.info.colours
+        images = np.zeros((len(uniforms), size, size, colours), dtype=np.uint8)
+        subpixels = images.reshape(len(uniforms), -1)  # a view of images, in raster order
+        num_given = 0 if given is None else given.shape[1]
+        if num_given:
+            subpixels[:, :num_given] = given
+        caches = network.caches_for(images, num_given // colours)
+        progress = keras.utils.Progbar(uniforms.shape[1] - num_given, verbose=verbose,
+                                       unit_name='sub-pixel')
+        for index in range(num_given, uniforms.shape[1]):
+            row, column, colour = np.unravel_index(index, images.shape[1:])
+            logits = self.level_logits(network.logits_at(caches, row, column))
+            probabilities = ops.softmax(logits[:, colour] / temperature, axis=-1)
+            subpixels[:, index] = ops.convert_to_numpy(draw(probabilities, uniforms[:, index]))
+            network.set_input(caches, row, column, colour, subpixels[:, index])
+            progress.update(index + 1 - num_given)
+        return subpixels
 
 
 class PositionwiseNetwork:
     """A PixelCNN's layers as NumPy arrays (masks applied), run at given
     positions only. Only the 7x7 and 3x3 convolutions look beyond their
     position; caches keep their inputs at every position so far. The layers
-    are found by the names create_pixelcnn gives them."""
+    of model (of depth residual blocks) are found by the names
+    create_pixelcnn gives them."""
 
-    def __init__(self, model):
+    def __init__(self, model, depth):
         from keras import ops
 
         def convolution(name):
@@ -229,8 +229,6 @@ class PositionwiseNetwork:
         def alpha(name):
             return ops.convert_to_numpy(model.get_layer(name).alpha).reshape(-1)
 
-        names = {layer.name for layer in model.layers}
-        depth = next(block for block in itertools.count() if f'block{block}_add' not in names)
         rescaling = model.get_layer('rescaling')
         self.scale, self.offset = float(rescaling.scale), float(rescaling.offset)
         self.first = convolution('first')
@@ -303,24 +301,3 @@ def pointwise(x, kernel, bias):
 
 def prelu(x, alpha):
     return np.maximum(x, 0) + alpha * np.minimum(x, 0)
-
-
-def log_likelihood_network(network, shape):
-    """A Keras model of network's layers that takes images of levels (m,
-    *shape) and gives each image's log-probability in nats, as one graph
-    that a loss can train through."""
-    import keras
-    from keras import ops
-    images = keras.Input(shape=shape, dtype='int32')
-    subpixels = images[..., None] if len(shape) == 2 else images
-    logits = logits_model(network)(ops.cast(subpixels, 'float32'))
-    if head(network) == 'sigmoid':
-        upper = ops.cast(subpixels, 'float32')
-        log_probs = upper * ops.log_sigmoid(logits) + (1 - upper) * ops.log_sigmoid(-logits)
-    else:
-        num_colours = colours(network)
-        grouped = ops.reshape(logits, (-1,) + tuple(shape[:2]) + (num_colours,
-                                                                 logits.shape[-1] // num_colours))
-        log_probs = ops.log_softmax(grouped, axis=-1) * ops.one_hot(subpixels, grouped.shape[-1])
-    return keras.Model(images, ops.sum(ops.reshape(log_probs, (-1, math.prod(log_probs.shape[1:]))),
-                                       axis=1))

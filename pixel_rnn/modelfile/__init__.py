@@ -3,9 +3,10 @@
 A file holds the network's weights and, as attributes, its ModelInfo
 (saving.py writes them); loading.py reads one back, checking everything,
 and builds its network; sets.py reads the files of a set and checks that
-they agree; sidecars.py names the files kept beside them. All but saving.py
-and building a network are free of Keras, so that every refusal of a model
-file comes before its start.
+they agree; places.py names a set's files and those kept beside them, and
+checks that they can be written. All but saving.py and building a network
+are free of Keras, so that every refusal of a model file comes before its
+start.
 """
 
 # The format attribute of a file this project wrote.

@@ -19,7 +19,8 @@ import numpy as np
 
 import config
 from pixel_rnn import files
-from pixel_rnn.architectures import ARCHITECTURES, ClassModel
+from pixel_rnn import architectures
+from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import FORMAT
@@ -46,7 +47,7 @@ def build(path, info, weights):
     num_weights = sum(array.size for array in weights)
     if num_weights >= LARGE_MODEL:
         print(f'{path}: building a large network, {num_weights:,} weights: {info.summary()}')
-    model = ClassModel.create(info)
+    model = architectures.create(info)
     try:
         model.network.set_weights(weights)
     except ValueError:

@@ -33,7 +33,7 @@ from pixel_rnn import files
 from pixel_rnn.description import counted
 from pixel_rnn.errors import UsageError
 from pixel_rnn.images import to_levels
-from pixel_rnn.modelfile import loading, saving, sets, sidecars
+from pixel_rnn.modelfile import loading, saving, sets, places
 from pixel_rnn.training import held_out_images
 from pixel_rnn.training.one_class import (ResumableBackup, StopBetweenBatches, class_run,
                                           device_scope, held_out_record, locked, progress_mode)
@@ -53,10 +53,8 @@ def set_network(models):
     """One Keras model of the networks of models: images of levels (m,
     *shape) -> log-likelihoods in nats (m, classes), the networks' weights
     shared, not copied."""
-    shape = models[0].info.shape
-    levels = keras.Input(shape=shape, dtype='int32')
-    per_class = [model.architecture.log_likelihood_network(model.network, shape)(levels)
-                 for model in models]
+    levels = keras.Input(shape=models[0].info.shape, dtype='int32')
+    per_class = [model.log_likelihood_network()(levels) for model in models]
     return keras.Model(levels, ops.stack(per_class, axis=1), name='class_set')
 
 
@@ -167,7 +165,7 @@ def fit_and_install(models, log_priors, models_dir, levels, labels, weight, epoc
     the run (its rate and posterior_scale among it), to which its backups in
     models_dir's fine-tuning folder are tied: one interrupted goes on from
     its last epoch when started again the same way."""
-    backup = ResumableBackup(sidecars.fine_tuning_dir(models_dir), run, restart)
+    backup = ResumableBackup(places.fine_tuning_dir(models_dir), run, restart)
     if backup.epoch:
         print(f'Resuming after epoch {backup.epoch} of {epochs} from {backup.backup_dir}')
     with device_scope(distribute), StopBetweenBatches() as stop:
@@ -197,13 +195,13 @@ def write_new_models(models, weight, epochs, models_dir, held_out=None):
                     **held_out_record(model, levels)}
         model.info = dataclasses.replace(model.info, fine_tuning_weight=float(weight),
                                          fine_tuning_epochs=epochs, **measured)
-        saving.save(model, os.path.join(sidecars.fine_tuning_dir(models_dir),
+        saving.save(model, os.path.join(places.fine_tuning_dir(models_dir),
                                         config.model_file.format(model.info.class_name)))
     # Names only, never paths: the record holds wherever the folder is and
     # whatever folder a later run starts from.
     record = dict(files=[config.model_file.format(model.info.class_name) for model in models],
                   weight=float(weight), epochs=epochs)
-    files.write_whole(sidecars.install_record(models_dir), json.dumps(record).encode())
+    files.write_whole(places.install_record(models_dir), json.dumps(record).encode())
 
 
 def install(models_dir, class_names):
@@ -212,7 +210,7 @@ def install(models_dir, class_names):
     the folder; a run stopped midway finishes it when started again. Every
     new model is read through the checked reader before any is moved."""
     record = read_install_record(models_dir, class_names)
-    folder = sidecars.fine_tuning_dir(models_dir)
+    folder = places.fine_tuning_dir(models_dir)
     moves = []
     for name, file in zip(class_names, record['files']):
         new, path = os.path.join(folder, file), os.path.join(models_dir, file)
@@ -247,7 +245,7 @@ def read_install_record(models_dir, class_names):
     untrusted: a dict of files (the file names of the models of
     class_names, in their order), weight and epochs; else a UsageError
     naming what is wrong and the way out."""
-    folder, path = sidecars.fine_tuning_dir(models_dir), sidecars.install_record(models_dir)
+    folder, path = places.fine_tuning_dir(models_dir), places.install_record(models_dir)
     problem = files.own_folder_problem(folder)
     if problem:
         raise UsageError(f'{folder} {problem}, where fine-tuning keeps its own state: move it '
@@ -283,15 +281,15 @@ def finish_pending(models_dir, class_names, restart=False):
     """Where a run stopped as it put its new set in place, finish that; with
     restart, a fine-tuning folder whose record is damaged is discarded
     instead (the models in place are then put back by put_back_originals)."""
-    if not sidecars.install_pending(models_dir):
+    if not places.install_pending(models_dir):
         return
     try:
         read_install_record(models_dir, class_names)
     except UsageError:
         if not restart:
             raise
-        print(f'Discarding {sidecars.fine_tuning_dir(models_dir)}, whose record is damaged')
-        shutil.rmtree(sidecars.fine_tuning_dir(models_dir))
+        print(f'Discarding {places.fine_tuning_dir(models_dir)}, whose record is damaged')
+        shutil.rmtree(places.fine_tuning_dir(models_dir))
         return
     print('Finishing the install of the set fine-tuned earlier, stopped as it was put in place')
     install(models_dir, class_names)

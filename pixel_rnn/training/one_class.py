@@ -20,10 +20,10 @@ import keras
 import numpy as np
 
 from pixel_rnn import files, startup
-from pixel_rnn.modelfile import loading, saving, sidecars
-from pixel_rnn.cli import progress_mode
+from pixel_rnn.modelfile import loading, saving, places
+from pixel_rnn.runner import progress_mode
 from pixel_rnn.errors import UsageError
-from pixel_rnn.architectures import ClassModel
+from pixel_rnn import architectures
 from pixel_rnn.description import MEASURED, ModelInfo
 
 
@@ -39,7 +39,7 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
         print(f'{path} already holds this training ({info.epochs} epochs); skipped '
               '(--restart trains it again)')
         return
-    backup = ResumableBackup(sidecars.resume_dir(path), class_run(info), restart, class_run_as_now)
+    backup = ResumableBackup(places.resume_dir(path), class_run(info), restart, class_run_as_now)
     print(f'Training {info.summary()}')
     if existing or os.path.exists(path):
         print(f'{path} will be replaced when training ends; the old file goes to '
@@ -50,7 +50,7 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
         keras.utils.set_random_seed(info.seed)
     callbacks = [backup] + ([keras.callbacks.TensorBoard(logdir)] if logdir else [])
     with device_scope(distribute), StopBetweenBatches() as stop:
-        model = ClassModel.create(info)
+        model = architectures.create(info)
         model.fit(levels, info.batch_size, info.epochs, callbacks + [stop],
                   verbose=progress_mode(), initial_epoch=backup.epoch)
     model.info = dataclasses.replace(info, loss=backup.loss, **held_out_record(model, held_out))
@@ -83,7 +83,7 @@ def locked(paths):
 
 @contextlib.contextmanager
 def lock(path):
-    lock_path = sidecars.lock_path(path)
+    lock_path = places.lock_path(path)
     os.makedirs(os.path.dirname(lock_path) or '.', exist_ok=True)
     while True:
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)

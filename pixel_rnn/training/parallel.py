@@ -5,7 +5,7 @@ import os
 
 from pixel_rnn import startup
 from pixel_rnn import files
-from pixel_rnn.modelfile import loading, sidecars
+from pixel_rnn.modelfile import loading, places
 from pixel_rnn.training.one_class import train_class
 
 
@@ -42,7 +42,7 @@ def train_in_parallel(tasks, jobs):
     running = {}
     try:
         for task in tasks:
-            log = sidecars.log_path(task.path)
+            log = places.log_path(task.path)
             os.makedirs(os.path.dirname(log) or '.', exist_ok=True)
             print(f'{task.info.class_name}: progress in {log}')
             # A Task unpickles in the worker without Keras, before its output goes to the log.

@@ -1,0 +1,54 @@
+"""Running a script: its errors as one line and an exit status, its stops, its progress."""
+import errno
+import os
+import signal
+import sys
+
+from pixel_rnn import startup
+from pixel_rnn.errors import UsageError, shown
+
+
+def run(main, resumes=False):
+    """Run a script's main(), turning UsageError into one line and exit
+    status 2. SIGTERM and SIGHUP (a terminal closed) stop it as Ctrl-C does,
+    so that what it was writing is cleared away. resumes: whether running
+    the same command again goes on where this one stopped (training)."""
+    prog = os.path.basename(sys.argv[0])
+    again = ' (run the same command again to resume training)' if resumes else ''
+    previous = {number: signal.signal(number, startup.interrupt) for number in startup.STOP_SIGNALS
+                if number != signal.SIGINT}
+    try:
+        main()
+    except UsageError as error:
+        print(f'{prog}: error: {shown(error)}', file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt as interruption:
+        print(f'{prog}: {"stopped" if isinstance(interruption, startup.Stopped) else "interrupted"}'
+              f'; every file in place is as before or complete{again}', file=sys.stderr)
+        sys.exit(128 + getattr(interruption, 'signum', signal.SIGINT))
+    except BrokenPipeError:  # output piped into a reader that stopped, like head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+    except OSError as error:  # a full disk, a folder taken away: the system's, not a bug
+        print(f'{prog}: error: {shown(system_error(error, resumes))}', file=sys.stderr)
+        sys.exit(1)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def system_error(error, resumes=False):
+    """An OSError in one line; for a full disk, also that nothing was harmed."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f' (writing {error.filename})' if error.filename else ''
+        return (f'the disk is full{where}; every file in place is as before or complete '
+                '(free some space and run the same command again'
+                + (': training resumes where it stopped)' if resumes else ')'))
+    return ' '.join(str(error).split())
+
+
+def progress_mode():
+    """Keras's verbose for progress a user watches: a live bar on a terminal,
+    one plain line at the end in a file or pipe, where the bar's control
+    characters would garble the log."""
+    return 1 if sys.stdout.isatty() else 2
