@@ -6,6 +6,8 @@ import sys
 import numpy as np
 import pytest
 
+import train
+
 from conftest import ROOT, last_line, model_info, run_in_process
 from independent_architecture import Independent
 from pixel_rnn import cli
@@ -174,3 +176,38 @@ def test_a_new_architectures_float_flag_takes_its_declared_bounds(independent, t
     assert refused.returncode == 2
     assert '--smoothing applies to --arch=independent, not --arch=gru' in last_line(
         refused.stderr)
+
+
+def a_value_besides_the_default(param):
+    """A flag's text for a value param allows that is not its default."""
+    if param.kind is bool:
+        return None  # given bare
+    if param.choices is not None:
+        return str(next(choice for choice in param.choices if choice != param.default))
+    if param.kind is float:
+        return f'{(param.low + param.high) / 2:g}'
+    return str(param.low + 1 if param.default != param.low + 1 else param.low)
+
+
+def every_training_flag():
+    """Each flag made from what a model records, with a value it takes,
+    but those fine-tuning takes too (the run's images, epochs, batch and seed)."""
+    recorded = {**flags.model_flags(mnist.MNIST),
+                **{name: next(iter(params.values()))
+                   for name, params in flags.architecture_flags().items()}}
+    return ([f'--{name}' if value is None else f'--{name}={value}'
+             for name, param in recorded.items()
+             for value in [a_value_besides_the_default(param)]
+             if name not in train.FINE_TUNING_FLAGS]
+            + ['--arch=pixelcnn', '--jobs=2', '--logdir=logs'])
+
+
+@pytest.mark.parametrize('flag', every_training_flag())
+def test_discriminative_refuses_every_flag_but_those_it_takes(flag, capsys):
+    name = flag[2:].split('=')[0]
+    assert name not in train.FINE_TUNING_FLAGS
+    with pytest.raises(SystemExit) as stop:
+        train.parse_args(mnist.MNIST, argv=['--all_digits', '--discriminative', flag,
+                                            '--models_dir=somewhere'])
+    assert stop.value.code == 2
+    assert f'leave out --{name}' in capsys.readouterr().err
