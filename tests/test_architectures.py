@@ -171,7 +171,7 @@ def test_a_new_architectures_float_flag_takes_its_declared_bounds(independent, t
     refused = run_in_process('train_mnist.py', '--arch=independent', '--smoothing=0.6',
                              f'--models_dir={tmp_path}')
     assert refused.returncode == 2
-    assert "'0.6' is not a valid smoothing; use 0-0.5" in last_line(refused.stderr)
+    assert "--smoothing: '0.6' is not a valid value; use 0-0.5" in last_line(refused.stderr)
     refused = run_in_process('train_mnist.py', '--smoothing=0.1', f'--models_dir={tmp_path}')
     assert refused.returncode == 2
     assert '--smoothing applies to --arch=independent, not --arch=gru' in last_line(

@@ -29,7 +29,7 @@ def add_training_flags(parser, what, settings):
         if param.offset:  # the flag's values, the field's less offset
             param = dataclasses.replace(param, low=param.low - param.offset,
                                         high=param.high - param.offset)
-        values = cli.param_values(param, name)
+        values = cli.param_values(param, 'value')
         if param.const is not None:
             values.update(nargs='?', const=param.const)
         groups[param.group].add_argument(f'--{name}', default=default, help=param.help,
@@ -89,7 +89,7 @@ def add_architecture_flags(group):
         # A flag of several architectures takes the first's values; each
         # architecture's own bounds are checked as the ModelInfo is.
         param = next(iter(params.values()))
-        group.add_argument(f'--{name}', default=None, **cli.param_values(param, name),
+        group.add_argument(f'--{name}', default=None, **cli.param_values(param, 'value'),
                            help='; '.join(f'{arch}: {param.help} (default {param.default})'
                                           for arch, param in params.items()))
 
