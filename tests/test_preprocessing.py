@@ -6,6 +6,7 @@ from skimage import transform
 from skimage.util import img_as_ubyte
 
 import config
+from pixel_rnn import images
 from pixel_rnn.architectures import gru
 import util
 from conftest import last_line, model_info, run_in_process
@@ -150,3 +151,14 @@ def test_shifts_and_deskewing_are_refused_together(tmp_path):
     assert result.returncode == 2 and 'Traceback' not in result.stderr
     assert 'shifts' in last_line(result.stderr) and 'deskew' in last_line(result.stderr)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize('shape, size', [((37, 28, 28), 10), ((37, 28, 28), 40),
+                                         ((37, 32, 32, 3), 16), ((0, 28, 28), 10)])
+def test_shrink_all_shrinks_in_blocks_as_shrink_does_one_image(monkeypatch, shape, size):
+    monkeypatch.setattr(images, 'SHRINK_BLOCK', 8)  # blocks of 8 and a short last one
+    pictures = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+    shrunk = images.shrink_all(pictures, size)
+    assert shrunk.shape == (shape[0], size, size) + shape[3:] and shrunk.dtype == np.uint8
+    for picture, one in zip(pictures, shrunk):
+        np.testing.assert_array_equal(one, images.shrink(picture, size))
