@@ -6,6 +6,7 @@ from PIL import Image
 
 import config
 from pixel_rnn.architectures import gru
+from pixel_rnn.datasets import mnist
 from pixel_rnn import pictures
 import util
 from bench.tutorial_baseline import sample_by_prefix
@@ -119,3 +120,36 @@ def test_a_picture_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
         pictures.save_picture(np.full((4, 4), 255, np.uint8), path, 'PNG')
     assert open(path, 'rb').read() == before
     assert os.listdir(tmp_path) == ['grid.png']
+
+
+def full_pass_log_likelihood(model, levels):
+    """Each image's log-likelihood by the Keras network's own pass over its
+    whole sequence, as training sees it."""
+    probabilities = model.network.predict(
+        gru.to_sequences(levels, model.info.levels, model.info.colours), verbose=0)
+    pixels = levels.reshape(len(levels), -1)
+    return np.log(np.take_along_axis(probabilities[:, :-1], pixels[..., None],
+                                     axis=-1)).sum(axis=(1, 2))
+
+
+def test_gru_models_of_one_shape_share_a_step_each_with_its_own_weights():
+    first, second = gru_model(units=16, image_size=5), gru_model(units=16, image_size=5)
+    assert gru.shared_step(first.info) is gru.shared_step(second.info)
+    levels = np.random.default_rng(6).integers(0, config.levels, (8, 5, 5))
+    for model in (first, second, first):  # in turn, each with its own weights
+        np.testing.assert_allclose(model.log_likelihood(levels),
+                                   full_pass_log_likelihood(model, levels), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_shipped_gru_set_decides_as_its_networks_own_passes():
+    settings = mnist.MNIST
+    models = util.load_models(os.path.join(config.trained_dir, 'mnist_models'),
+                              settings.class_names, settings)
+    images = mnist.load('bundled').x_test[:120]
+    levels = util.to_levels(images, models[0].info)
+    own = np.stack([full_pass_log_likelihood(model, levels) for model in models], axis=1)
+    fast = util.log_likelihoods_by_class(models, images)
+    np.testing.assert_allclose(fast, own, rtol=1e-4)
+    decisions = util.bayes_decision(own, util.log_priors(models))
+    np.testing.assert_array_equal(util.bayes_classify(models, images), decisions)

@@ -26,7 +26,7 @@ PARAMS = {
                                   choices=('sigmoid', 'hard_sigmoid', 'keras2_hard_sigmoid')),
 }
 # Rows per compiled step in log_likelihood: the largest batch shape, and the smallest.
-CHUNK, MIN_CHUNK = 2048, 64
+CHUNK, MIN_CHUNK = 2048, 256
 
 
 def create_model(levels, units=PARAMS['units'].default,
@@ -107,6 +107,27 @@ def predict_in_chunks(step, inputs, state):
     return [np.concatenate(parts) for parts in zip(*results)]
 
 
+# The step log_likelihood runs, one for all GRUs of the same shape: each
+# model's weights are set into it before its images are run, so its compiled
+# batch shapes serve every class of a set (a step of each model's own would
+# compile each shape once per model). Compiled by XLA, which fuses the gates'
+# element-wise operations: about a third faster a step (BENCHMARKS.md), its
+# log-likelihoods within 2e-5 (relative) of Keras's own pass. Not for several threads
+# at once.
+STEPS = {}
+
+
+def shared_step(info):
+    """The step for GRUs of info's shape (levels, colours, parameters)."""
+    from pixel_rnn.architectures.layers import GRUStep
+    key = (info.levels, info.colours, tuple(sorted(info.params.items())))
+    if key not in STEPS:
+        network = create_model(info.levels, colours=info.colours, **info.params)
+        STEPS[key] = GRUStep(network.get_layer('gru').cell, network.get_layer('logits'))
+        STEPS[key].compile(jit_compile=True)
+    return STEPS[key]
+
+
 class GRU(ClassModel):
     SUMMARY = 'a GRU over the sub-pixels'
     PARAMS = PARAMS
@@ -147,10 +168,10 @@ class GRU(ClassModel):
         With floor, an image whose running sum falls below its floor is left
         there: log-probabilities only subtract, so its total would end lower
         still, and the sum so far is returned in its place."""
-        from pixel_rnn.architectures.layers import GRUStep
         cell = self.network.get_layer('gru').cell
         subpixels = images.reshape(len(images), -1).astype(np.int64)
-        step = GRUStep(cell, self.network.get_layer('logits'))
+        step = shared_step(self.info)
+        step.set_weights(self.network.get_weights())
         levels, colours = self.info.levels, self.info.colours
         active = np.arange(len(subpixels))  # the images still summed
         prefix_ids = np.zeros(len(subpixels), dtype=np.int64)  # all begin with the empty prefix
