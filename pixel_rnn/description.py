@@ -17,9 +17,6 @@ MAX_IMAGE_SIZE = 256
 MAX_WEIGHT = 1000  # fine-tuning's density weight
 # Images of a class a model is measured on once trained (ModelInfo.held_out_bits).
 HELD_OUT = 1000
-# What a model's training measures of it rather than asks for: the same
-# training may measure them otherwise, and its backup is tied to none of them.
-MEASURED = ('loss', 'keras_version', 'held_out_bits', 'held_out_bits_99')
 
 
 def recorded(param, required=False):
@@ -81,15 +78,16 @@ class ModelInfo:
              'picture of its class; an epoch takes twice as long',
         said=' and their mirror images', part='training'))
     loss: float = recorded(Param(  # training loss of the last epoch
-        kind=float, optional=True, said='loss {:.4f}', part='training'))
+        kind=float, optional=True, said='loss {:.4f}', part='training', measured=True))
     # Measured once trained, on up to HELD_OUT images of the class it was not
     # trained on: their mean bits/dim, and the bits/dim that 99% of them stay
     # under (a picture far above it is unlike what the model was made for).
     held_out_bits: float = recorded(Param(
         kind=float, low=0, optional=True, said='{:.3f} bits/dim on held-out images',
-        part='held out'))
+        part='held out', measured=True))
     held_out_bits_99: float = recorded(Param(
-        kind=float, low=0, optional=True, said='99% under {:.3f}', part='held out'))
+        kind=float, low=0, optional=True, said='99% under {:.3f}', part='held out',
+        measured=True))
     # Fine-tuned afterwards with the other classes' models (training/fine_tuning.py):
     # the epochs of it, and the density term's weight.
     fine_tuning_epochs: int = recorded(Param(
@@ -106,7 +104,7 @@ class ModelInfo:
     seed: int = recorded(Param(kind=int, low=0, high=2**32 - 1, optional=True, group='how',
                                help='for repeatable runs', said='seed {}', part='run'))
     keras_version: str = recorded(Param(kind=str, optional=True, said='written by Keras {}',
-                                        part='run'))
+                                        part='run', measured=True))
 
     def __post_init__(self):
         # Files and records written when shifts was true or false: true meant the four moves.
@@ -201,6 +199,11 @@ def declared():
     """Each field's name and Param, in order; params, declared by the architectures, aside."""
     return {field.name: field.metadata['param'] for field in dataclasses.fields(ModelInfo)
             if field.metadata.get('param')}
+
+
+# What a model's training measures of it rather than asks for: its backup is
+# tied to none of them.
+MEASURED = tuple(name for name, param in declared().items() if param.measured)
 
 
 def counted(number, noun):

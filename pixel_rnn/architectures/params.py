@@ -33,7 +33,10 @@ class Param:
     nothing is said of None or false, or where the function gives None.
     part: the summary's part it is said in; a phrase that begins with a
     space or a comma goes on the phrase before it, others follow it after a
-    comma."""
+    comma.
+
+    measured: what training measures of a model rather than asks for (the
+    same training may measure it otherwise)."""
     default: object = None
     low: float = None
     high: float = None
@@ -48,6 +51,7 @@ class Param:
     offered: str = None
     said: object = None
     part: str = None
+    measured: bool = False
 
     def __post_init__(self):
         if self.kind is None:
