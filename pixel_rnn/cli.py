@@ -4,6 +4,7 @@ Kept free of Keras so that bad flags are answered at once, before the
 seconds it takes to import TensorFlow.
 """
 import argparse
+import math
 import re
 
 from pixel_rnn.datasets import DATASETS
@@ -62,8 +63,8 @@ def float_in_range(low, high, what):
             value = float(text) if re.fullmatch(r'[0-9.eE+-]+', text) else None
         except ValueError:
             value = None
-        if value is None or (low is not None and value < low) or (
-                high is not None and value > high) or value != value:
+        if value is None or not math.isfinite(value) or (low is not None and value < low) or (
+                high is not None and value > high):
             raise argparse.ArgumentTypeError(f'{text!r} is not a valid {what}; use {allowed}')
         return value
     return parse

@@ -1,4 +1,5 @@
 """Architectures as plug-ins: declarations without Keras, flags made from them, a third one."""
+import argparse
 import pickle
 import subprocess
 import sys
@@ -211,3 +212,11 @@ def test_discriminative_refuses_every_flag_but_those_it_takes(flag, capsys):
                                             '--models_dir=somewhere'])
     assert stop.value.code == 2
     assert f'leave out --{name}' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('text', ['1e999', '-1e999', 'nan', 'inf', '0.5.1', '-0.1'])
+def test_a_float_flag_takes_finite_numbers_within_its_bounds_only(text):
+    parse = cli.float_in_range(0, None, 'weight')
+    assert parse('1e3') == 1000.0
+    with pytest.raises(argparse.ArgumentTypeError, match='use 0 or more'):
+        parse(text)
