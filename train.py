@@ -80,7 +80,6 @@ def main(args=None):
     template = flags.training_template(args, settings,
                                      classes if args.all_classes else [classes[args.label]])
     dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
-    startup.start_keras()
     import util
     util.train(dataset, template, None if args.all_classes else [args.label], args.models_dir,
                args.num_images, args.restart, args.logdir, args.jobs, args.distribute)

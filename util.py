@@ -13,12 +13,11 @@ import dataclasses
 import math
 import os
 
-import keras
 import numpy as np
 from scipy.special import logsumexp, softmax
 
 import config
-from pixel_rnn import pictures
+from pixel_rnn import pictures, startup
 # The preprocessing (the tutorial's shrinking among it), and a person's own
 # picture made as a data set's images are: free of Keras, in the package,
 # so that scripts use them before it starts; util's own names for them.
@@ -148,8 +147,9 @@ def train(dataset, template, labels, models_dir, num_images, restart=False, logd
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
     with one_class.locked([task.path for task in tasks]):
         if jobs > 1:
-            parallel.train_in_parallel(tasks, jobs)
+            parallel.train_in_parallel(tasks, jobs)  # Keras starts in the workers alone
         else:
+            startup.start_keras()
             for task in tasks:
                 one_class.train_class(*task)
 
@@ -221,6 +221,7 @@ def log_likelihoods_by_class(models, images, verbose=0, moves=()):
     (class_log_likelihood). verbose=1 shows a progress bar over the models."""
     check_images_fit(models, images)
     moved_levels = levels_by_move(images, models[0].info, moves)
+    import keras
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     log_likelihoods = np.zeros((len(images), len(models)))
     for index, model in enumerate(models):
@@ -277,6 +278,7 @@ def bayes_classify(models, images, verbose=0, moves=()):
     class_log_priors = log_priors(models)
     best = np.full(len(images), -np.inf)
     decisions = np.zeros(len(images), dtype=np.int64)
+    import keras
     progress = keras.utils.Progbar(len(models), verbose=verbose, unit_name='model')
     for index, (model, log_prior) in enumerate(zip(models, class_log_priors)):
         scores = class_log_likelihood(model, moved_levels, best - log_prior) + log_prior

@@ -8,11 +8,14 @@ classify) and ours beside them. Under them, this package; a module imports
 only those below it in this list, and none but where a network is built or
 run imports Keras:
 
-    training/         one_class.py: a class's resumable training, its lock
-                      and backup; parallel.py: several classes at once;
-                      fine_tuning.py: a whole set together (--discriminative),
-                      its lock, backup, install and repair; flags.py: the
-                      training flags, made from what a model records
+    training/         one_class.py: a class's resumable training and its
+                      lock; parallel.py: several classes at once, Keras
+                      started in the workers alone; fine_tuning.py: a whole
+                      set together (--discriminative), its lock, install and
+                      repair; callbacks.py: what every fit runs with, the
+                      backup of each epoch and the stop between batches;
+                      flags.py: the training flags, made from what a model
+                      records
     cli.py            the parser and its flag types (no Keras)
     runner.py         running a script: one-line errors, stops, progress
     modelfile/        saving.py writes a model file whole; loading.py reads

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 
+import keras
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -17,7 +18,7 @@ from pixel_rnn.datasets import checks
 from pixel_rnn.datasets.mnist import MNIST
 from pixel_rnn import architectures
 from pixel_rnn.modelfile import loading, saving, places
-from pixel_rnn.training import fine_tuning
+from pixel_rnn.training import callbacks, fine_tuning
 
 CLASSES = ['0', '1', '2']
 ARCHS = [dict(arch='gru', units=8), dict(arch='pixelcnn', filters=8, depth=1)]
@@ -138,7 +139,7 @@ def test_the_record_round_trips_and_a_repeat_is_skipped(tmp_path, capsys):
         fine_tune(dataset, models_dir, epochs=2, weight=2.5)
 
 
-class StopAfterFirstEpoch(fine_tuning.StopBetweenBatches):
+class StopAfterFirstEpoch(callbacks.StopBetweenBatches):
     def on_epoch_end(self, epoch, logs=None):
         raise KeyboardInterrupt
 
@@ -149,7 +150,7 @@ def test_an_interrupted_run_leaves_the_set_as_it_was_and_resumes_at_the_next_epo
     starting_set(models_dir, units=4)
     originals = snapshot(models_dir)
     with monkeypatch.context() as patch:
-        patch.setattr(fine_tuning, 'StopBetweenBatches', StopAfterFirstEpoch)
+        patch.setattr(callbacks, 'StopBetweenBatches', StopAfterFirstEpoch)
         with pytest.raises(KeyboardInterrupt):
             fine_tune(dataset, models_dir, epochs=3)
     backup = places.fine_tuning_dir(models_dir)
@@ -400,7 +401,7 @@ def test_restart_discards_a_damaged_record_and_fine_tunes_the_set_it_was_made_fr
         tmp_path, monkeypatch):
     # What is tested is which models go where; fitting is tested above, and
     # costs seconds here that say nothing more.
-    monkeypatch.setattr(fine_tuning.keras.Model, 'fit', lambda *args, **kwargs: None)
+    monkeypatch.setattr(keras.Model, 'fit', lambda *args, **kwargs: None)
     models_dir, originals, new = pending_set(tmp_path / 'set', epochs=1)
     # Four of the ten in place, as an earlier version left a set for good: mixed.
     for name in DIGITS[:4]:

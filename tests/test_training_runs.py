@@ -21,6 +21,7 @@ import pytest
 from pixel_rnn import startup
 from pixel_rnn.datasets import checks
 from pixel_rnn.datasets import mnist
+from pixel_rnn.training import callbacks
 from pixel_rnn.training import one_class
 from pixel_rnn.training import parallel
 from pixel_rnn.modelfile import saving
@@ -159,7 +160,7 @@ def test_ctrl_c_stops_fit_at_the_end_of_the_batch_and_twice_at_once(presses, bat
     # As a script run from a shell has them (runner.run), whatever an earlier test left.
     inherited = signal.signal(number, startup.interrupt)
     try:
-        with pytest.raises(KeyboardInterrupt) as stopped, one_class.StopBetweenBatches() as stop:
+        with pytest.raises(KeyboardInterrupt) as stopped, callbacks.StopBetweenBatches() as stop:
             model.fit(np.zeros((4, 1)), np.zeros(4), batch_size=1, callbacks=[press, stop],
                       verbose=0)
         assert press.ended == batches_ended, f'the signal was handled by {inherited} before'
@@ -265,6 +266,9 @@ def test_ctrl_c_stops_classes_in_parallel_and_the_ones_queued_after_them(tmp_pat
     while not os.path.exists(f'{models_dir}/model_0.h5.resume/epoch_00001.json'):
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.01)
+    # The workers train; the script that hands them classes never loaded TensorFlow.
+    with open(f'/proc/{process.pid}/maps') as maps:
+        assert 'tensorflow' not in maps.read()
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
@@ -282,6 +286,7 @@ cpu = tf.config.list_physical_devices('CPU')[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 sys.path[:0] = ['.', 'tests']
 from pixel_rnn.modelfile import loading
+from pixel_rnn.training import callbacks
 from pixel_rnn.training import one_class
 from conftest import model_info
 info = model_info(units=8, image_size=6, epochs=2, batch_size=8, seed=0)
@@ -374,7 +379,7 @@ BACKED_UP_LEVELS = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
 def one_epoch_backed_up(tmp_path_factory):
     """A class's backup after one epoch of two, as an interrupted run leaves it."""
     path = str(tmp_path_factory.mktemp('backed_up') / 'model_0.h5')
-    backup = one_class.ResumableBackup(path + '.resume', one_class.class_run(BACKED_UP))
+    backup = callbacks.ResumableBackup(path + '.resume', one_class.class_run(BACKED_UP))
     architectures.create(BACKED_UP).fit(BACKED_UP_LEVELS, 16, 1, [backup], verbose=0)
     return path + '.resume'
 
@@ -418,7 +423,7 @@ def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shi
     template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
                           batch_size=16, seed=1, shifts=shifts)
     backup_dir = str(tmp_path / 'model_0.h5.resume')
-    backup = one_class.ResumableBackup(backup_dir, one_class.class_run(template), as_now=one_class.class_run_as_now)
+    backup = callbacks.ResumableBackup(backup_dir, one_class.class_run(template), as_now=one_class.class_run_as_now)
     run_path = os.path.join(backup_dir, 'run.json')
     with open(run_path) as f:
         record = json.load(f)
@@ -428,9 +433,9 @@ def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shi
         record['shifts'] = recorded
     with open(run_path, 'w') as f:
         json.dump(record, f)
-    assert one_class.ResumableBackup(backup_dir, one_class.class_run(template), as_now=one_class.class_run_as_now).epoch == backup.epoch
+    assert callbacks.ResumableBackup(backup_dir, one_class.class_run(template), as_now=one_class.class_run_as_now).epoch == backup.epoch
     with pytest.raises(UsageError, match=refused):
-        one_class.ResumableBackup(backup_dir, one_class.class_run(dataclasses.replace(template, shifts=shifts + 4)),
+        callbacks.ResumableBackup(backup_dir, one_class.class_run(dataclasses.replace(template, shifts=shifts + 4)),
                                   as_now=one_class.class_run_as_now)
 
 
@@ -522,7 +527,7 @@ def file_sizes(units):
     """Bytes of an epoch's backup and of the finished model of a GRU of units units."""
     info = model_info(units=units, epochs=2, batch_size=8)
     with tempfile.TemporaryDirectory() as folder:
-        backup = one_class.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'), one_class.class_run(info))
+        backup = callbacks.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'), one_class.class_run(info))
         model = architectures.create(info)
         model.fit(np.zeros((8, 10, 10), np.uint8), 8, 1, [backup], verbose=0)
         saving.save(model, os.path.join(folder, 'model_0.h5'))

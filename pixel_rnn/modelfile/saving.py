@@ -6,7 +6,6 @@ import os
 import tempfile
 
 import h5py
-import keras
 
 from pixel_rnn.files import write_whole
 from pixel_rnn.modelfile import FORMAT
@@ -25,6 +24,7 @@ def model_image(model):
     are all HDF5 files here: on a full disk HDF5 has been seen to report the
     failure only as it frees objects, go on and crash (signal 11). Bytes
     written afterwards to a full disk are a plain OSError."""
+    import keras
     info = dataclasses.replace(model.info, keras_version=keras.__version__)
     image = io.BytesIO()
     with h5py.File(image, 'w') as f:

@@ -24,9 +24,7 @@ import os
 import re
 import shutil
 
-import keras
 import numpy as np
-from keras import ops
 
 import config
 from pixel_rnn import files
@@ -35,8 +33,8 @@ from pixel_rnn.errors import UsageError
 from pixel_rnn.images import to_levels
 from pixel_rnn.modelfile import loading, saving, sets, places
 from pixel_rnn.training import held_out_images
-from pixel_rnn.training.one_class import (ResumableBackup, StopBetweenBatches, class_run,
-                                          device_scope, held_out_record, locked, progress_mode)
+from pixel_rnn.training.one_class import (class_run, device_scope, held_out_record, locked,
+                                          progress_mode)
 
 # Adam's rate: the set starts trained, and a higher rate (3e-4) has been
 # measured to undo more than it gains (the posterior loss spikes).
@@ -53,6 +51,8 @@ def set_network(models):
     """One Keras model of the networks of models: images of levels (m,
     *shape) -> log-likelihoods in nats (m, classes), the networks' weights
     shared, not copied."""
+    import keras
+    from keras import ops
     levels = keras.Input(shape=models[0].info.shape, dtype='int32')
     per_class = [model.log_likelihood_network()(levels) for model in models]
     return keras.Model(levels, ops.stack(per_class, axis=1), name='class_set')
@@ -62,6 +62,7 @@ def objective(log_priors, weight, num_subpixels, scale=1.0):
     """The loss of fine-tuning, and the metrics an epoch's line shows: the
     posterior's cross-entropy, the training accuracy and the own model's
     bits per sub-pixel, all of (labels, log-likelihoods (m, classes))."""
+    from keras import ops
     log_priors = ops.convert_to_tensor(np.asarray(log_priors, dtype='float32'))
 
     def labels_and_scores(labels, log_likelihoods):
@@ -137,6 +138,7 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
               f'{sum(map(len, levels))} images: {counted(epochs, "epoch")}, density weight '
               f'{weight:g}')
         if seed is not None:
+            import keras
             keras.utils.set_random_seed(seed)
         # Measured again on the class's test images: those of its own training no longer hold.
         held_out = [to_levels(held_out_images(dataset, label), model.info)
@@ -165,6 +167,8 @@ def fit_and_install(models, log_priors, models_dir, levels, labels, weight, epoc
     the run (its rate and posterior_scale among it), to which its backups in
     models_dir's fine-tuning folder are tied: one interrupted goes on from
     its last epoch when started again the same way."""
+    import keras
+    from pixel_rnn.training.callbacks import ResumableBackup, StopBetweenBatches
     backup = ResumableBackup(places.fine_tuning_dir(models_dir), run, restart)
     if backup.epoch:
         print(f'Resuming after epoch {backup.epoch} of {epochs} from {backup.backup_dir}')

@@ -17,7 +17,7 @@ def train_in_parallel(tasks, jobs):
     run stops (Ctrl-C, a class failing), every class under way stops at the
     end of its batch and none queued begins."""
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
-    # Read by the workers' TensorFlow as it starts; this process's has started.
+    # Read by the workers' TensorFlow as it starts (this process needs none).
     os.environ.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS='1',
                       OMP_NUM_THREADS=threads)
     # On a GPU each backend takes most of its memory at the start, so the
