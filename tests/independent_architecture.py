@@ -30,9 +30,9 @@ class Independent(ClassModel):
     def fit(self, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
         import keras
         targets = np.eye(self.info.levels, dtype='float32')[images.reshape(len(images), -1)]
-        self.network.compile(optimizer=keras.optimizers.Adam(0.05),
-                             loss=keras.losses.CategoricalCrossentropy(
-                                 from_logits=True, label_smoothing=self.info.params['smoothing']))
+        self.compile_for(None, lambda: keras.optimizers.Adam(0.05),
+                         loss=keras.losses.CategoricalCrossentropy(
+                             from_logits=True, label_smoothing=self.info.params['smoothing']))
         return self.network.fit(images.astype('int32'), targets, batch_size=batch_size,
                                 epochs=epochs, callbacks=list(callbacks), verbose=verbose,
                                 initial_epoch=initial_epoch)

@@ -218,6 +218,27 @@ def test_a_trained_model_records_its_bits_per_dim_on_images_it_did_not_train_on(
     assert '99% under' in model.info.summary()
 
 
+@pytest.mark.parametrize('params', [dict(arch='gru', units=4),
+                                    dict(arch='pixelcnn', filters=4, depth=1)],
+                         ids=['gru', 'pixelcnn'])
+def test_a_class_trained_after_others_alike_trains_as_it_would_first(tmp_path, monkeypatch,
+                                                                     params):
+    template = model_info(class_name='', image_size=6, skip=0, epochs=2, batch_size=16, seed=3,
+                          **params)
+    monkeypatch.setattr(one_class, 'last_trained', (None, None))
+    first = str(tmp_path / 'first')
+    util.train(tiny_dataset(), template, [1], first, num_images=32, jobs=1)
+    trained_in = one_class.last_trained[1]
+    # Class 1 again, after class 0 of the same network: in the same model,
+    # its network compiled once, its optimizer begun again.
+    after = str(tmp_path / 'after')
+    util.train(tiny_dataset(), template, [0, 1], after, num_images=32, jobs=1)
+    assert one_class.last_trained[1] is trained_in
+    for alone, again in zip(loading.load(config.model_path(first, '1')).network.get_weights(),
+                            loading.load(config.model_path(after, '1')).network.get_weights()):
+        np.testing.assert_array_equal(alone, again)
+
+
 @pytest.mark.slow
 def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys):
     template = model_info(units=4, class_name='', image_size=6, skip=0, epochs=2,
@@ -423,7 +444,8 @@ def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shi
     template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
                           batch_size=16, seed=1, shifts=shifts)
     backup_dir = str(tmp_path / 'model_0.h5.resume')
-    backup = callbacks.ResumableBackup(backup_dir, one_class.class_run(template), as_now=one_class.class_run_as_now)
+    run = one_class.class_run(template)
+    backup = callbacks.ResumableBackup(backup_dir, run, as_now=one_class.class_run_as_now)
     run_path = os.path.join(backup_dir, 'run.json')
     with open(run_path) as f:
         record = json.load(f)
@@ -433,10 +455,12 @@ def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shi
         record['shifts'] = recorded
     with open(run_path, 'w') as f:
         json.dump(record, f)
-    assert callbacks.ResumableBackup(backup_dir, one_class.class_run(template), as_now=one_class.class_run_as_now).epoch == backup.epoch
+    again = callbacks.ResumableBackup(backup_dir, run, as_now=one_class.class_run_as_now)
+    assert again.epoch == backup.epoch
     with pytest.raises(UsageError, match=refused):
-        callbacks.ResumableBackup(backup_dir, one_class.class_run(dataclasses.replace(template, shifts=shifts + 4)),
-                                  as_now=one_class.class_run_as_now)
+        callbacks.ResumableBackup(
+            backup_dir, one_class.class_run(dataclasses.replace(template, shifts=shifts + 4)),
+            as_now=one_class.class_run_as_now)
 
 
 def test_parallel_workers_take_gpu_memory_as_they_need_it(monkeypatch):
@@ -527,7 +551,8 @@ def file_sizes(units):
     """Bytes of an epoch's backup and of the finished model of a GRU of units units."""
     info = model_info(units=units, epochs=2, batch_size=8)
     with tempfile.TemporaryDirectory() as folder:
-        backup = callbacks.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'), one_class.class_run(info))
+        backup = callbacks.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'),
+                                           one_class.class_run(info))
         model = architectures.create(info)
         model.fit(np.zeros((8, 10, 10), np.uint8), 8, 1, [backup], verbose=0)
         saving.save(model, os.path.join(folder, 'model_0.h5'))

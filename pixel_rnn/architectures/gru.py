@@ -152,9 +152,9 @@ class GRU(ClassModel):
         levels = self.info.levels
         xs = to_sequences(images, levels, self.info.colours)
         steps = epochs * math.ceil(len(xs) / batch_size)
-        schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)
-        self.network.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
-                             loss='categorical_crossentropy')
+        self.compile_for(steps, lambda: keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps), clipnorm=1.0),
+            loss='categorical_crossentropy')
         return self.network.fit(xs, next_pixel_targets(xs, levels), batch_size=batch_size,
                                 epochs=epochs, verbose=verbose, callbacks=list(callbacks),
                                 initial_epoch=initial_epoch)

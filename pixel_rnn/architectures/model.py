@@ -26,6 +26,7 @@ class ClassModel(abc.ABC):
         """info's model with network (its weights loaded, say), or with a new one."""
         self.info = info
         self.network = self.build() if network is None else network
+        self.compiled = None  # compile_for's run, optimizer and its variables' first values
 
     @classmethod
     def problem(cls, info):
@@ -66,6 +67,24 @@ class ClassModel(abc.ABC):
         drawn by inverse CDF with its number of uniforms (images, sub-pixels)
         from the model's distribution given those before it. given (images,
         k): the first k sub-pixels, held fixed (their uniforms not used)."""
+
+    def compile_for(self, run, optimizer, loss):
+        """Compile the network to train with optimizer() and loss, for run
+        (what else the training step is traced with: a schedule's length,
+        say). Where it was compiled for the same run before, its optimizer
+        only starts again as new instead: the step Keras traced at the first
+        fit (about a second) serves again, and trains as it would anew."""
+        from keras import ops
+        compiled = self.compiled
+        if compiled and compiled[0] == run and compiled[1] is self.network.optimizer:
+            for variable, value in zip(self.network.optimizer.variables, compiled[2]):
+                variable.assign(value)
+            return
+        self.network.compile(optimizer=optimizer(), loss=loss)
+        self.network.optimizer.build(self.network.trainable_variables)
+        self.compiled = (run, self.network.optimizer,
+                         [ops.convert_to_numpy(variable)
+                          for variable in self.network.optimizer.variables])
 
     def sample(self, num_images=1, seed=None, temperature=1.0, verbose=0, given=None):
         """Images of levels (num_images, *info.shape), every sub-pixel drawn by

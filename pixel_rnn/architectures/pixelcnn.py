@@ -114,9 +114,8 @@ class PixelCNN(ClassModel):
         import keras
         images = with_colour_axis(images)
         steps = epochs * math.ceil(len(images) / batch_size)
-        schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)
-        self.network.compile(
-            optimizer=keras.optimizers.Nadam(schedule),
+        self.compile_for(steps, lambda: keras.optimizers.Nadam(
+            keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)),
             loss='sparse_categorical_crossentropy' if self.softmax else 'binary_crossentropy')
         return self.network.fit(images.astype('float32'),
                                 images.astype('int32' if self.softmax else 'float32'),

@@ -48,13 +48,37 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
         keras.utils.set_random_seed(info.seed)
     callbacks = [backup] + ([keras.callbacks.TensorBoard(logdir)] if logdir else [])
     with device_scope(distribute), StopBetweenBatches() as stop:
-        model = architectures.create(info)
+        model = model_to_train(info, distribute)
         model.fit(levels, info.batch_size, info.epochs, callbacks + [stop],
                   verbose=progress_mode(), initial_epoch=backup.epoch)
     model.info = dataclasses.replace(info, loss=backup.loss, **held_out_record(model, held_out))
     kept = saving.install(model, path)
     shutil.rmtree(backup.backup_dir)
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
+
+
+# The model the last class trained here was trained in, and what its network
+# is: the next class of the same network starts from its own new weights in
+# it, so that the training step Keras traced for the first (compile_for) serves
+# the rest of a run's classes, as a network's own would.
+last_trained = (None, None)
+
+
+def model_to_train(info, distribute=False):
+    """A model of info with new weights, to be trained (under distribute, of
+    its own: its network lives on the strategy's devices)."""
+    global last_trained
+    model = architectures.create(info)
+    network = (info.arch, info.image_size, info.levels, info.colours,
+               json.dumps(info.params, sort_keys=True))
+    key, last = last_trained
+    if distribute:
+        return model
+    if key == network:
+        last.network.set_weights(model.network.get_weights())
+        last.info, model = info, last
+    last_trained = (network, model)
+    return model
 
 
 def held_out_record(model, held_out):
