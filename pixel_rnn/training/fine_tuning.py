@@ -181,6 +181,9 @@ def fit_and_install(models, log_priors, models_dir, levels, labels, weight, epoc
             keras.optimizers.schedules.CosineDecay(run['rate'], decay_steps=steps),
             clipnorm=1.0),
             loss=loss, metrics=metrics)
+        # Its variables made now, not lifted out of the first step as Keras traces
+        # it: a second less for three small PixelCNNs, the same training.
+        network.optimizer.build(network.trainable_variables)
         network.fit(levels.astype('int32'), labels.astype('int32'), batch_size=batch_size,
                     epochs=epochs, callbacks=[backup, *callbacks, stop], verbose=progress_mode(),
                     initial_epoch=backup.epoch)
