@@ -127,7 +127,8 @@ def full_pass_log_likelihood(model, levels):
     """Each image's log-likelihood by the Keras network's own pass over its
     whole sequence, as training sees it."""
     probabilities = model.network.predict(
-        gru.to_sequences(levels, model.info.levels, model.info.colours), verbose=0)
+        gru.to_sequences(levels, model.info.levels, model.info.colours), verbose=0,
+        batch_size=len(levels))  # a batch of all: the fewest of the GRU's sequential steps
     pixels = levels.reshape(len(levels), -1)
     return np.log(np.take_along_axis(probabilities[:, :-1], pixels[..., None],
                                      axis=-1)).sum(axis=(1, 2))
