@@ -11,13 +11,19 @@ import traceback
 import numpy as np
 import pytest
 
-from pixel_rnn.startup import start_keras
-
-start_keras()  # before models imports Keras: TensorFlow's start-up lines held back
 from pixel_rnn import architectures
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import defaults
-from pixel_rnn.description import ModelInfo  # noqa: E402
+from pixel_rnn.description import ModelInfo
+from pixel_rnn.startup import start_keras
+
+def pytest_configure(config):
+    # Before the test modules import Keras: TensorFlow's start-up lines held
+    # back. Not in the process that hands the tests to pytest-xdist's workers:
+    # it runs none, and would spend seconds of a core on TensorFlow's import.
+    if hasattr(config, 'workerinput') or not config.getoption('numprocesses', None):
+        start_keras()
+
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, '..', 'shared')
