@@ -16,7 +16,7 @@ import tempfile
 import start  # bench/start.py: the project's root
 
 # Each command: its words, with DAMAGED a copy of the shipped GRU set whose
-# model_3.h5 is cut to 1,000 bytes, and OUT a scratch folder.
+# model_3.h5 is cut to 1,000 bytes, and OUT an empty folder of each run's own.
 COMMANDS = [
     'describe.py trained/mnist_models',
     'describe.py /nonexistent',
@@ -25,13 +25,19 @@ COMMANDS = [
     'generate.py --digit=3 --models_dir=DAMAGED',
     'train_mnist.py --epochs=0',
     'generate.py --digit=0 --seed=0 --out=OUT/grid.png',
+    'train_mnist.py --all_digits --jobs=1 --num_images=100 --epochs=1 --seed=0 --data=bundled '
+    '--models_dir=OUT',
+    'train_mnist.py --all_digits --jobs=2 --num_images=100 --epochs=1 --seed=0 --data=bundled '
+    '--models_dir=OUT',
 ]
 
 
-def timed(project, words):
-    """Wall seconds of python <words> in project."""
-    result = subprocess.run(['/usr/bin/time', '-f', '%e', sys.executable, *words], cwd=project,
-                            capture_output=True, text=True)
+def timed(project, command, damaged):
+    """Wall seconds of python <command> in project."""
+    with tempfile.TemporaryDirectory() as out:
+        words = command.replace('DAMAGED', damaged).replace('OUT', out).split()
+        result = subprocess.run(['/usr/bin/time', '-f', '%e', sys.executable, *words],
+                                cwd=project, capture_output=True, text=True)
     return float(result.stderr.strip().splitlines()[-1])
 
 
@@ -48,11 +54,10 @@ def main():
             f.truncate(1000)
         print(f'{"command":<48} {"before":>8} {"now":>8}')
         for command in COMMANDS:
-            words = command.replace('DAMAGED', damaged).replace('OUT', scratch).split()
             before, now = [], []
             for _ in range(args.repeats):
-                before.append(timed(args.before, words))
-                now.append(timed(start.ROOT, words))
+                before.append(timed(args.before, command, damaged))
+                now.append(timed(start.ROOT, command, damaged))
             print(f'{command:<48} {min(before):>7.2f}s {min(now):>7.2f}s', flush=True)
 
 
