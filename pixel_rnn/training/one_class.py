@@ -57,27 +57,27 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
 
 
-# The model the last class trained here was trained in, and what its network
-# is: the next class of the same network starts from its own new weights in
-# it, so that the training step Keras traced for the first (compile_for) serves
-# the rest of a run's classes, as a network's own would.
+# The model the last class was trained in here, and its network's settings:
+# a next class of the same settings is trained in it, its own new weights set
+# in, so that Keras's trace of the training step (compile_for) serves every
+# class of a run; each trains as it would in a network of its own.
 last_trained = (None, None)
 
 
 def model_to_train(info, distribute=False):
-    """A model of info with new weights, to be trained (under distribute, of
-    its own: its network lives on the strategy's devices)."""
+    """A model of info with new weights, to be trained (under distribute, one
+    of its own: its network lives on the strategy's devices)."""
     global last_trained
     model = architectures.create(info)
-    network = (info.arch, info.image_size, info.levels, info.colours,
-               json.dumps(info.params, sort_keys=True))
-    key, last = last_trained
     if distribute:
         return model
-    if key == network:
-        last.network.set_weights(model.network.get_weights())
-        last.info, model = info, last
-    last_trained = (network, model)
+    settings = (info.arch, info.image_size, info.levels, info.colours,
+                json.dumps(info.params, sort_keys=True))
+    earlier_settings, earlier = last_trained
+    if settings == earlier_settings:
+        earlier.network.set_weights(model.network.get_weights())
+        earlier.info, model = info, earlier
+    last_trained = (settings, model)
     return model
 
 
