@@ -68,14 +68,20 @@ def model_to_train(info, distribute=False):
     """A model of info with new weights, to be trained (under distribute, one
     of its own: its network lives on the strategy's devices)."""
     global last_trained
+    import keras
     model = architectures.create(info)
-    if distribute:
+    # On other backends a network's first fit draws from NumPy's random
+    # numbers as it builds (JAX: a permutation of the data), so a class trained
+    # in a network fitted before would be shuffled otherwise than alone.
+    if distribute or keras.backend.backend() != 'tensorflow':
         return model
     settings = (info.arch, info.image_size, info.levels, info.colours,
                 json.dumps(info.params, sort_keys=True))
     earlier_settings, earlier = last_trained
     if settings == earlier_settings:
-        earlier.network.set_weights(model.network.get_weights())
+        # All its state: its random generators' with the weights.
+        for variable, value in zip(earlier.network.variables, model.network.variables):
+            variable.assign(value)
         earlier.info, model = info, earlier
     last_trained = (settings, model)
     return model
