@@ -1,5 +1,6 @@
 """Training: one class's model, resumable (one_class.py), several classes at once
-(parallel.py), and a trained set fine-tuned together (fine_tuning.py)."""
+(parallel.py), and a trained set fine-tuned together (fine_tuning.py); what
+every fit runs with, its backups and its stops (callbacks.py)."""
 import collections
 
 from pixel_rnn.description import HELD_OUT
