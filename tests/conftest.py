@@ -17,6 +17,7 @@ from pixel_rnn.architectures.params import defaults
 from pixel_rnn.description import ModelInfo
 from pixel_rnn.startup import start_keras
 
+
 def pytest_configure(config):
     # Before the test modules import Keras: TensorFlow's start-up lines held
     # back. Not in the process that hands the tests to pytest-xdist's workers:
