@@ -521,3 +521,52 @@ def compact_layout():
     properties = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
     properties.set_layout(h5py.h5d.COMPACT)
     return properties
+
+
+@pytest.mark.parametrize('arch, params', [('gru', {'units': 8}),
+                                          ('pixelcnn', {'filters': 4, 'depth': 1})])
+def test_keras_itself_opens_a_file_the_project_trained_and_computes_the_same(
+        tmp_path, arch, params):
+    import keras
+    from pixel_rnn.architectures import layers  # noqa: F401 (registers the project's layers)
+    model = architectures.create(model_info(levels=4, arch=arch, image_size=6, **params))
+    images = np.random.default_rng(0).integers(0, 4, (16, 6, 6))
+    model.fit(images, batch_size=8, epochs=1, verbose=0)
+    path = str(tmp_path / 'model_0.h5')
+    saving.save(model, path)
+    network = keras.models.load_model(path, compile=False)
+    inputs = (gru.to_sequences(images, 4) if arch == 'gru' else
+              images[..., None].astype('float32'))
+    np.testing.assert_array_equal(network.predict_on_batch(inputs),
+                                  loading.load(path).network.predict_on_batch(inputs))
+
+
+def write_small_pixelcnn(path):
+    saving.save(architectures.create(model_info(levels=4, arch='pixelcnn', image_size=6,
+                                                filters=4, depth=2)), path)
+
+
+def test_a_file_whose_layers_are_listed_in_another_order_is_refused(tmp_path):
+    path = str(tmp_path / 'model_0.h5')
+    write_small_pixelcnn(path)
+    with h5py.File(path, 'r+') as f:  # two blocks' layers of the same shapes, swapped
+        names = [name.encode() for name in f['model_weights'].attrs['layer_names']]
+        first, second = names.index(b'block0_narrow'), names.index(b'block1_narrow')
+        names[first], names[second] = names[second], names[first]
+        f['model_weights'].attrs['layer_names'] = names
+    with pytest.raises(UsageError, match="not those of the model it declares .weight "
+                                         "'block1_narrow/block1_narrow/kernel' where"):
+        loading.load(path)
+
+
+def test_a_file_whose_layer_is_renamed_is_refused(tmp_path):
+    path = str(tmp_path / 'model_0.h5')
+    write_small_pixelcnn(path)
+    with h5py.File(path, 'r+') as f:
+        group = f['model_weights']
+        group.move('out0', 'other')
+        group.attrs['layer_names'] = [b'other' if name == 'out0' else name.encode()
+                                      for name in group.attrs['layer_names']]
+    with pytest.raises(UsageError, match="weight 'other/out0/kernel' where that model has "
+                                         "'out0/out0/kernel'"):
+        loading.load(path)

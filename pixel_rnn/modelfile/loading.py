@@ -41,13 +41,23 @@ def load(path):
     return build(path, *read(path))
 
 
-def build(path, info, weights):
+def build(path, info, weights, names=None):
     """The ClassModel of info with weights, as read from the file at path:
-    the one step here that needs Keras."""
+    the one step here that needs Keras. names: the file's name of each
+    weight (layer/weight), which must be the network's own, in its order
+    (None for the tutorial's files, whose Keras 2 names are other ones):
+    weights of the same shapes listed in another order, or under other
+    layers' names, would load as another model."""
     num_weights = sum(array.size for array in weights)
     if num_weights >= LARGE_MODEL:
         print(f'{path}: building a large network, {num_weights:,} weights: {info.summary()}')
     model = architectures.create(info)
+    expected = [f'{layer.name}/{weight.path}' for layer in model.network.layers
+                for weight in layer.weights]
+    if names is not None and names != expected:
+        given, wanted = next((a, b) for a, b in zip(names + [None], expected + [None]) if a != b)
+        raise UsageError(f'{path}: its weights are not those of the model it declares (weight '
+                         f'{given!r} where that model has {wanted!r}); refusing it')
     try:
         model.network.set_weights(weights)
     except ValueError:
@@ -63,7 +73,8 @@ def check(path, own=None):
 
 
 def read(path, own=None):
-    """The checked ModelInfo and weight arrays of the file at path. own: for
+    """The checked ModelInfo, weight arrays and their names (None for the
+    tutorial's files) of the file at path. own: for
     a file of this project's own state (a new set waiting to be put in
     place, a file kept beside a model), what a refusal tells the user to do,
     instead of training it again; such a file is never read through a
@@ -79,7 +90,8 @@ def read(path, own=None):
     try:
         with h5py.File(path, 'r') as f:
             info = checked_info(f, path, remedy)
-            return info, stored_weights(f, path, ARCHITECTURES[info.arch].num_weights(info))
+            names, weights = stored_weights(f, path, ARCHITECTURES[info.arch].num_weights(info))
+            return info, weights, names if is_text(f.attrs.get('format'), FORMAT) else None
     except READ_ERRORS as error:
         raise UsageError(f'{path} is not a readable model file ({error}); {remedy}') from None
 
@@ -165,7 +177,7 @@ def tutorial_info(f, path):
 
 
 def stored_weights(f, path, expected):
-    """The weight arrays of f in layer order, read only after checking that
+    """The names and arrays of f's weights in layer order, read only after checking that
     they number exactly expected values, in the type the network computes
     in, and that the file itself holds their bytes (a dataset may declare any
     shape and store nothing, or store its values in another file); then
@@ -196,7 +208,7 @@ def stored_weights(f, path, expected):
         if not np.isfinite(array).all():
             raise UsageError(f'{path}: weight {name!r} holds values that are not finite '
                              '(NaN or infinite); refusing it')
-    return weights
+    return [name for name, _ in datasets], weights
 
 
 def weight_datasets(f, path):

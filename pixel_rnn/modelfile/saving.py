@@ -17,20 +17,27 @@ def save(model, path):
 
 
 def model_image(model):
-    """The bytes of model's file: the network's weights, layer by layer as
-    Keras's .h5 files keep them (model_weights/<layer>/<weight>, each layer
-    listing its weights' names), with its ModelInfo as attributes; no model
-    description of Keras's, as loading never runs one. Made in memory, as
-    are all HDF5 files here: on a full disk HDF5 has been seen to report the
-    failure only as it frees objects, go on and crash (signal 11). Bytes
-    written afterwards to a full disk are a plain OSError."""
+    """The bytes of model's file: Keras's own .h5 layout (its model config,
+    and the weights layer by layer under model_weights/<layer>/<weight>),
+    so that keras.models.load_model opens it, with its ModelInfo as
+    attributes. This project's reader never runs that config: it rebuilds
+    the network from the ModelInfo. Made in memory, as are all HDF5 files
+    here: on a full disk HDF5 has been seen to report the failure only as it
+    frees objects, go on and crash (signal 11). Bytes written afterwards to
+    a full disk are a plain OSError."""
     import keras
+    network = model.network
     info = dataclasses.replace(model.info, keras_version=keras.__version__)
     image = io.BytesIO()
     with h5py.File(image, 'w') as f:
+        f.attrs['model_config'] = json.dumps({'class_name': network.__class__.__name__,
+                                              'config': network.get_config()})
+        f.attrs['backend'] = keras.backend.backend()
         weights = f.create_group('model_weights')
-        weights.attrs['layer_names'] = [layer.name.encode() for layer in model.network.layers]
-        for layer in model.network.layers:
+        weights.attrs['layer_names'] = [layer.name.encode() for layer in network.layers]
+        weights.attrs['keras_version'] = keras.__version__
+        weights.attrs['backend'] = keras.backend.backend()
+        for layer in network.layers:
             group = weights.create_group(layer.name)
             group.attrs['weight_names'] = [weight.path.encode() for weight in layer.weights]
             for weight in layer.weights:

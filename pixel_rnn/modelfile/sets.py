@@ -18,6 +18,7 @@ class StoredModel:
     path: str
     info: object  # its ModelInfo
     weights: list  # its weight arrays, in the order the network takes them
+    names: list  # the file's name of each (None for the tutorial's files)
 
 
 def read_set(models_dir, class_names, settings):
@@ -45,7 +46,7 @@ def read_set(models_dir, class_names, settings):
 def built(stored):
     """ClassModels of StoredModels (read_set's, before Keras started): the
     one step here that needs Keras."""
-    return [loading.build(model.path, model.info, model.weights) for model in stored]
+    return [loading.build(model.path, model.info, model.weights, model.names) for model in stored]
 
 
 def load_models(models_dir, class_names, settings):
