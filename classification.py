@@ -2,6 +2,7 @@
 import os
 
 import numpy as np
+from scipy.special import softmax
 
 from pixel_rnn import cli
 from pixel_rnn import pictures, runner
@@ -12,6 +13,8 @@ from pixel_rnn.datasets import DATASETS, DEFAULT
 from pixel_rnn.datasets import checks, own_pictures
 from pixel_rnn.errors import shown
 from pixel_rnn.modelfile import sets
+from pixel_rnn.classifier import BayesClassifier, bits_per_dim
+from pixel_rnn.images import scored_moves
 
 
 def parse_args(argv=None):
@@ -49,17 +52,15 @@ def classify_pictures(args, settings, stored):
     probabilities, by the models stored (read_models)."""
     forms = own_pictures.pictures_in_dataset_form(args.images, settings, '--images')
     startup.start_keras()
-    import util
-
-    models = util.built(stored)
-    log_likelihoods = util.log_likelihoods_by_class(
-        models, np.stack([image for _, image, _ in forms]), moves=util.scored_moves(args.moves))
-    probabilities = util.bayes_posteriors(log_likelihoods, util.log_priors(models))
+    bayes = BayesClassifier(sets.built(stored))
+    log_likelihoods = bayes.log_likelihoods(np.stack([image for _, image, _ in forms]),
+                                            moves=scored_moves(args.moves))
+    probabilities = softmax(log_likelihoods + bayes.log_priors_, axis=1)
     for (path, _, inverted), row, scores in zip(forms, probabilities, log_likelihoods):
         best = np.argsort(-row, kind='stable')[:3]
         print(f'{shown(path)}: ' + ', '.join(f'{settings.class_names[index]} ({row[index]:.4f})'
                                              for index in best)
-              + f'; {likeness(models[best[0]].info, scores[best[0]])}'
+              + f'; {likeness(bayes.models[best[0]].info, scores[best[0]])}'
               + ('; read inverted: dark ink on a light ground' if inverted else ''))
 
 
@@ -67,8 +68,7 @@ def likeness(info, log_likelihood):
     """The picture's bits/dim under the chosen class's model, and whether it
     lies far above what the model gives images of its class it was not
     trained on (recorded in its file when it was trained)."""
-    import util
-    bits = util.bits_per_dim(np.array([log_likelihood]), info.num_subpixels)
+    bits = bits_per_dim(np.array([log_likelihood]), info.num_subpixels)
     if info.held_out_bits_99 is not None and bits > info.held_out_bits_99:
         return (f'{bits:.2f} bits/dim, unlike the training images (99% of images of its class '
                 f'that the model did not train on stay under {info.held_out_bits_99:.2f})')
@@ -108,11 +108,10 @@ def main(argv=None):
     images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
     startup.start_keras()
     from sklearn.metrics import classification_report, confusion_matrix
-    import util
 
-    models = util.built(stored)
-    moves = util.scored_moves(args.moves)
-    predictions = util.bayes_classify(models, images, verbose=runner.progress_mode(), moves=moves)
+    bayes = BayesClassifier(sets.built(stored))
+    moves = scored_moves(args.moves)
+    predictions = bayes.predict(images, moves, verbose=runner.progress_mode())
     scoring = f' (each image and {len(moves)} moves of it)' if moves else ''
     accuracy = np.mean(predictions == labels)
     print(f'Classification accuracy on a test set{scoring}: {accuracy:.4f}')
@@ -122,9 +121,9 @@ def main(argv=None):
               f'{settings.title} (or give --dataset), and the models of {shown(models_dir)} '
               'trained on them?')
     if args.report:
-        own_class = util.own_class_log_likelihoods(models, images, labels)
+        own_class = bayes.own_log_likelihoods(images, labels)
         print(f'Test images under their own class model: {-own_class.mean():.2f} nats, '
-              f'{util.bits_per_dim(own_class, models[0].info.num_subpixels):.4f} bits/dim')
+              f'{bits_per_dim(own_class, bayes.info.num_subpixels):.4f} bits/dim')
         classes = range(len(settings.class_names))
         print(classification_report(labels, predictions, labels=classes,
                                     target_names=settings.class_names, digits=4,

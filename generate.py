@@ -14,6 +14,7 @@ from pixel_rnn.datasets import DATASETS, DEFAULT
 from pixel_rnn.datasets import own_pictures
 from pixel_rnn.errors import UsageError, shown
 from pixel_rnn.modelfile import sets
+from pixel_rnn.classifier import BayesClassifier
 
 MAX_GRID_SIDE = 16384  # pixels: a 16384 x 16384 colour grid is 800 MB in memory
 NUM_IMAGES = 5  # completed by default
@@ -149,27 +150,25 @@ def test_images(args, label_index):
 
 
 def sample_grid(args, model):
-    import util
     levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
                           verbose=runner.progress_mode())
-    return pictures.image_grid([util.levels_to_image(image, args.output_size, model.info.factor)
-                            for image in levels])
+    return pictures.image_grid([pictures.levels_to_image(image, args.output_size,
+                                                         model.info.factor)
+                                for image in levels])
 
 
 def completion_figure(args, model, given_images, models_dir):
     """The picture of --complete: of given_images (pictures in the data
     set's form) where given, else of test images."""
-    import util
     settings = args.settings
     rows = given_rows(args.given_rows, model.info, models_dir)
     images = (np.stack(given_images) if given_images
               else test_images(args, settings.class_names.index(args.label)))
-    util.check_images_fit([model], images)
-    levels = util.to_levels(images, model.info)
-    completions = util.complete(model, levels, rows, args.grid_size, seed=args.seed,
-                                temperature=args.temperature, verbose=runner.progress_mode())
-    return util.completion_picture(levels, completions, rows, args.output_size,
-                                   model.info.factor)
+    bayes = BayesClassifier([model])
+    completions = bayes.complete(0, images, rows, args.grid_size, seed=args.seed,
+                                 temperature=args.temperature, verbose=runner.progress_mode())
+    return pictures.completion_picture(bayes.levels(images)[0], completions, rows,
+                                       args.output_size, model.info.factor)
 
 
 def main(argv=None):
@@ -182,9 +181,8 @@ def main(argv=None):
     given_images = own_pictures_read(args.complete, settings) if args.complete else None
     startup.start_keras()
     from PIL import Image
-    import util
 
-    model = util.built(stored)[0]
+    model = sets.built(stored)[0]
     picture = (sample_grid(args, model) if args.complete is None
                else completion_figure(args, model, given_images, models_dir))
     pictures.save_picture(picture, out, image_format)

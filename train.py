@@ -2,7 +2,8 @@
 import config
 from pixel_rnn import cli
 from pixel_rnn import runner
-from pixel_rnn.training import flags
+from pixel_rnn.training import fine_tuning, flags
+from pixel_rnn.training.classes import train_classes
 from pixel_rnn import startup
 from pixel_rnn.datasets import DATASETS, DEFAULT
 from pixel_rnn.modelfile import sets, places
@@ -80,9 +81,9 @@ def main(args=None):
     template = flags.training_template(args, settings,
                                      classes if args.all_classes else [classes[args.label]])
     dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
-    import util
-    util.train(dataset, template, None if args.all_classes else [args.label], args.models_dir,
-               args.num_images, args.restart, args.logdir, args.jobs, args.distribute)
+    train_classes(dataset, template, None if args.all_classes else [args.label],
+                  args.models_dir, args.num_images, args.restart, args.logdir, args.jobs,
+                  args.distribute)
 
 
 def fine_tune_models(args):
@@ -91,17 +92,15 @@ def fine_tune_models(args):
     if places.install_pending(args.models_dir):
         # A run stopped as it put its new set in place: finished with no data.
         startup.start_keras()
-        import util
-        util.finish_fine_tuning(args.models_dir, settings.class_names, args.restart)
+        fine_tuning.finish_set(args.models_dir, settings.class_names, args.restart)
     paths = places.require_models(args.models_dir, settings.class_names, settings, args.data)
     places.check_models_dir(args.models_dir, paths, settings)
     sets.read_set(args.models_dir, settings.class_names, settings)  # refused before Keras starts
     dataset = settings.load(args.data)
     startup.start_keras()
-    import util
-    util.fine_tune(dataset, settings, args.models_dir, args.discriminative, args.epochs,
-                   args.batch_size, args.num_images, args.skip, args.seed, args.restart,
-                   args.distribute)
+    fine_tuning.fine_tune_set(dataset, settings, args.models_dir, args.discriminative,
+                              args.epochs, args.batch_size, args.num_images, args.skip, args.seed,
+                              args.restart, args.distribute)
 
 
 if __name__ == '__main__':

@@ -17,6 +17,10 @@ import os
 import time
 
 import start  # bench/start.py; the project's modules are imported in main, from --project
+from pixel_rnn.classifier import BayesClassifier
+from pixel_rnn import classifier
+from pixel_rnn import images as imaging
+from pixel_rnn.modelfile import sets
 
 
 def main():
@@ -35,7 +39,7 @@ def main():
     settings = DATASETS['cifar' if args.what == 'pruning' else 'mnist']
     dataset = settings.load(args.data)
     folder = 'cifar_models' if args.what == 'pruning' else 'mnist_pixelcnn_models'
-    models = util.load_models(os.path.join(args.project, 'trained', folder),
+    models = sets.load_models(os.path.join(args.project, 'trained', folder),
                               settings.class_names, settings)
     # The name of Bayes' rule over loaded models, before and after it changed.
     classify = getattr(util, 'bayes_classify', None) or util.classify
@@ -48,7 +52,7 @@ def main():
     if args.what == 'pixelcnn':
         plain, decisions = timed(classify, models, dataset.x_test)
         moved, moved_decisions = timed(classify, models, dataset.x_test,
-                                       moves=util.scored_moves(2))
+                                       moves=imaging.scored_moves(2))
         # Decisions compared across runs by their digest.
         digest = hashlib.sha256(np.stack([decisions, moved_decisions]).astype(np.int64)
                                 .tobytes()).hexdigest()[:16]
@@ -56,7 +60,7 @@ def main():
               f'{np.mean(decisions == dataset.y_test):.4f}, '
               f'{np.mean(moved_decisions == dataset.y_test):.4f}; decisions {digest}')
     elif args.what == 'batches':
-        levels = util.to_levels(dataset.x_test, models[0].info)
+        levels = imaging.to_levels(dataset.x_test, models[0].info)
         for batch in args.batches:
             seconds, _ = timed(lambda: [batch_log_likelihood(model, levels, batch)
                                         for model in models])
@@ -65,8 +69,8 @@ def main():
         chosen = np.arange(0, len(dataset.x_test), args.every)
         images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
         classify(models, images[:8])  # compiled
-        whole, full = timed(lambda: util.bayes_decision(
-            util.log_likelihoods_by_class(models, images), util.log_priors(models)))
+        whole, full = timed(lambda: classifier.bayes_decision(
+            BayesClassifier(models).log_likelihoods(images), classifier.log_priors(models)))
         pruned, decisions = timed(classify, models, images)
         print(f'{len(images)} images: every class whole {whole:.2f} s, pruned {pruned:.2f} s, '
               f'same decisions {np.array_equal(full, decisions)}, accuracy '

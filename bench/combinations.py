@@ -27,11 +27,14 @@ from pixel_rnn.datasets import DATASETS
 
 start.keras()
 import numpy as np  # noqa: E402
-import util  # noqa: E402
+from pixel_rnn.classifier import BayesClassifier
+from pixel_rnn import classifier
+from pixel_rnn import images as imaging
+from pixel_rnn.modelfile import sets
 
 
 def accuracy(log_likelihoods, log_priors, labels):
-    return np.mean(util.bayes_decision(log_likelihoods, log_priors) == labels)
+    return np.mean(classifier.bayes_decision(log_likelihoods, log_priors) == labels)
 
 
 def main():
@@ -49,29 +52,29 @@ def main():
     settings = DATASETS[args.dataset]
     dataset = settings.load(args.data)
     images, labels = dataset.x_test, dataset.y_test
-    sets = [util.load_models(folder, settings.class_names, settings)
+    sets = [sets.load_models(folder, settings.class_names, settings)
             for folder in args.models_dir]
-    log_priors = util.log_priors(sets[0])
-    by_set = [util.log_likelihoods_by_class(models, images) for models in sets]
+    log_priors = classifier.log_priors(sets[0])
+    by_set = [BayesClassifier(models).log_likelihoods(images) for models in sets]
     for folder, log_likelihoods in zip(args.models_dir, by_set):
         print(f'{folder}: {accuracy(log_likelihoods, log_priors, labels):.4f}')
     if len(sets) > 1:
         print(f'mean of the {len(sets)} sets: '
               f'{accuracy(np.mean(by_set, axis=0), log_priors, labels):.4f}')
         print(f'mixture of the {len(sets)} sets: '
-              f'{accuracy(util.mixture_log_likelihood(by_set), log_priors, labels):.4f}')
+              f'{accuracy(classifier.mixture_log_likelihood(by_set), log_priors, labels):.4f}')
     if args.shifts:
         # The unmoved images' pass is by_set[0]'s, not done again.
-        by_move = [by_set[0]] + [util.log_likelihoods_by_class(sets[0], util.moved(images, *move))
-                                 for move in util.scored_moves(4)]
+        by_move = [by_set[0]] + [BayesClassifier(sets[0]).log_likelihoods(imaging.moved(images, *move))
+                                 for move in imaging.scored_moves(4)]
         print(f'{args.models_dir[0]} with a latent shift of {len(by_move)} moves: '
-              f'{accuracy(util.mixture_log_likelihood(by_move), log_priors, labels):.4f}')
+              f'{accuracy(classifier.mixture_log_likelihood(by_move), log_priors, labels):.4f}')
     if args.mirror:
-        by_side = [by_set[0], util.log_likelihoods_by_class(sets[0], images[:, :, ::-1])]
+        by_side = [by_set[0], BayesClassifier(sets[0]).log_likelihoods(images[:, :, ::-1])]
         print(f'{args.models_dir[0]} on the mirror images: '
               f'{accuracy(by_side[1], log_priors, labels):.4f}')
         print(f'{args.models_dir[0]} with a latent mirror: '
-              f'{accuracy(util.mixture_log_likelihood(by_side), log_priors, labels):.4f}')
+              f'{accuracy(classifier.mixture_log_likelihood(by_side), log_priors, labels):.4f}')
         print(f'{args.models_dir[0]}, mean of the image\'s and its mirror\'s log-likelihoods: '
               f'{accuracy(np.mean(by_side, axis=0), log_priors, labels):.4f}')
 

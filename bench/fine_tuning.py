@@ -25,10 +25,13 @@ start.keras()
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-import util  # noqa: E402
 from pixel_rnn import architectures  # noqa: E402
 from pixel_rnn.datasets import checks  # noqa: E402
 from pixel_rnn.training import fine_tuning  # noqa: E402
+from pixel_rnn.classifier import BayesClassifier
+from pixel_rnn import classifier
+from pixel_rnn import images as imaging
+from pixel_rnn.modelfile import sets
 
 
 class TestEachEpoch(keras.callbacks.Callback):
@@ -45,10 +48,10 @@ class TestEachEpoch(keras.callbacks.Callback):
 
 
 def report(tag, log_likelihoods, labels, log_priors, num_subpixels):
-    accuracy = np.mean(util.bayes_decision(log_likelihoods, log_priors) == labels)
+    accuracy = np.mean(classifier.bayes_decision(log_likelihoods, log_priors) == labels)
     own = log_likelihoods[np.arange(len(labels)), labels]
     print(json.dumps(dict(tag=tag, accuracy=round(float(accuracy), 4),
-                          bits_per_dim=round(float(util.bits_per_dim(own, num_subpixels)), 4))),
+                          bits_per_dim=round(float(classifier.bits_per_dim(own, num_subpixels)), 4))),
           flush=True)
 
 
@@ -81,15 +84,15 @@ def main():
     args = parser.parse_args()
     settings = DATASETS[args.dataset]
     dataset = settings.load(args.data)
-    models = util.load_models(args.models_dir, dataset.class_names, settings)
-    info, log_priors = models[0].info, util.log_priors(models)
+    models = sets.load_models(args.models_dir, dataset.class_names, settings)
+    info, log_priors = models[0].info, classifier.log_priors(models)
     chosen = checks.balanced_subset(dataset.y_test, min(args.test, len(dataset.y_test)))
-    test_levels, test_labels = util.to_levels(dataset.x_test[chosen], info), dataset.y_test[chosen]
-    report('start', util.log_likelihoods_by_class(models, dataset.x_test[chosen]), test_labels,
+    test_levels, test_labels = imaging.to_levels(dataset.x_test[chosen], info), dataset.y_test[chosen]
+    report('start', BayesClassifier(models).log_likelihoods(dataset.x_test[chosen]), test_labels,
            log_priors, info.num_subpixels)
     if args.cost:
         train_levels = np.concatenate([
-            util.to_levels(dataset.x_train[dataset.y_train == label][:args.num_images], info)
+            imaging.to_levels(dataset.x_train[dataset.y_train == label][:args.num_images], info)
             for label in range(len(models))])
         train_labels = np.repeat(np.arange(len(models)), [
             min(args.num_images, np.sum(dataset.y_train == label)) for label in range(len(models))])
@@ -99,7 +102,7 @@ def main():
         copy = os.path.join(scratch, 'set')
         shutil.copytree(args.models_dir, copy)
         start = time.time()
-        util.fine_tune(dataset, settings, copy, args.weight, args.epochs, args.batch_size,
+        fine_tuning.fine_tune_set(dataset, settings, copy, args.weight, args.epochs, args.batch_size,
                        args.num_images, args.skip, seed=0, callbacks=[TestEachEpoch(
                            test_levels, test_labels, log_priors, info.num_subpixels)],
                        rate=args.rate, posterior_scale=args.scale)

@@ -17,16 +17,16 @@ from pixel_rnn import runner
 from pixel_rnn.datasets import mnist
 
 start.keras()
-import util  # noqa: E402
 from pixel_rnn.architectures import gru  # noqa: E402
 from pixel_rnn.architectures.params import defaults  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
 from pixel_rnn.modelfile import loading  # noqa: E402
+from pixel_rnn.training.classes import train_classes
 
 
 def timed_run(dataset, template, num_images, jobs, models_dir):
     start = time.perf_counter()
-    util.train(dataset, template, None, models_dir, num_images, jobs=jobs)
+    train_classes(dataset, template, None, models_dir, num_images, jobs=jobs)
     seconds = time.perf_counter() - start
     losses = [loading.load(config.model_path(models_dir, name)).info.loss
               for name in dataset.class_names]

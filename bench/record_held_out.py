@@ -17,9 +17,10 @@ from pixel_rnn.datasets import DATASETS
 from pixel_rnn.description import HELD_OUT
 
 start.keras()
-import util  # noqa: E402
 from pixel_rnn.modelfile import saving  # noqa: E402
 from pixel_rnn.training.one_class import held_out_record  # noqa: E402
+from pixel_rnn import images as imaging
+from pixel_rnn.modelfile import sets
 
 
 def main():
@@ -31,10 +32,10 @@ def main():
     args = parser.parse_args()
     settings = DATASETS[args.dataset]
     dataset = settings.load(args.data)
-    models = util.load_models(args.models_dir, settings.class_names, settings)
+    models = sets.load_models(args.models_dir, settings.class_names, settings)
     for label, model in enumerate(models):
         images = dataset.x_test[dataset.y_test == label][:HELD_OUT]
-        record = held_out_record(model, util.to_levels(images, model.info))
+        record = held_out_record(model, imaging.to_levels(images, model.info))
         model.info = dataclasses.replace(model.info, **record)
         saving.save(model, config.model_path(args.models_dir, model.info.class_name))
         print(f'{model.info.class_name}: {record["held_out_bits"]:.4f} bits/dim on '

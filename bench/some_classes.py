@@ -15,7 +15,9 @@ from pixel_rnn.datasets import DATASETS
 
 start.keras()
 import numpy as np  # noqa: E402
-import util  # noqa: E402
+from pixel_rnn.classifier import BayesClassifier
+from pixel_rnn import classifier
+from pixel_rnn.modelfile import sets
 
 
 def main():
@@ -34,14 +36,14 @@ def main():
     images = dataset.x_test[chosen]
     labels = np.array([classes.index(label) for label in dataset.y_test[chosen]])
     for folder in args.models_dir:
-        models = util.load_models(folder, [settings.class_names[label] for label in classes],
+        models = sets.load_models(folder, [settings.class_names[label] for label in classes],
                                   settings)
-        log_likelihoods = util.log_likelihoods_by_class(models, images)
-        predictions = util.bayes_decision(log_likelihoods, util.log_priors(models))
+        log_likelihoods = BayesClassifier(models).log_likelihoods(images)
+        predictions = classifier.bayes_decision(log_likelihoods, classifier.log_priors(models))
         own = log_likelihoods[np.arange(len(labels)), labels]
         print(f'{folder}: {len(labels)} images, {np.sum(predictions != labels)} errors '
               f'({np.mean(predictions == labels):.4f}), '
-              f'{util.bits_per_dim(own, models[0].info.num_subpixels):.4f} bits/dim')
+              f'{classifier.bits_per_dim(own, models[0].info.num_subpixels):.4f} bits/dim')
 
 
 if __name__ == '__main__':

@@ -18,7 +18,6 @@ from pixel_rnn import runner
 from pixel_rnn.datasets import mnist
 
 start.keras()
-import util  # noqa: E402
 from pixel_rnn import architectures  # noqa: E402
 from pixel_rnn.architectures import gru, pixelcnn  # noqa: E402
 from pixel_rnn.architectures.layers import draw  # noqa: E402
@@ -26,6 +25,9 @@ from pixel_rnn.architectures.params import defaults  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
 from pixel_rnn.modelfile import loading  # noqa: E402
 from bench.tutorial_baseline import sample_by_passes, sample_by_prefix  # noqa: E402
+from pixel_rnn import images as imaging
+from pixel_rnn.modelfile import sets
+from pixel_rnn.classifier import BayesClassifier  # noqa: E402
 
 GRID = 25
 
@@ -114,7 +116,7 @@ def bench_pixelcnn_sampling(rows):
 
 def tutorial_classify(models, images):
     """The tutorial's way: model.predict at its default batch, product of probabilities."""
-    levels = util.quantize(images)
+    levels = imaging.quantize(images)
     sequences = gru.to_sequences(levels, config.levels)
     pixels = levels.reshape(len(levels), -1)
     scores = []
@@ -127,11 +129,11 @@ def tutorial_classify(models, images):
 
 def bench_classification(models_dir, dataset, rows, peak):
     images, labels = dataset.x_test, dataset.y_test
-    models = util.load_models(models_dir, mnist.MNIST.class_names, mnist.MNIST)
+    models = sets.load_models(models_dir, mnist.MNIST.class_names, mnist.MNIST)
     baseline, baseline_predictions = timed(tutorial_classify, models, images)
-    ours, predictions = timed(util.bayes_classify, models, images)
+    ours, predictions = timed(BayesClassifier(models).predict, images)
     flops = 10 * gru_flops(len(images), config.target_size ** 2, config.levels, config.units)
-    done = 10 * gru_flops(1, distinct_prefixes(util.quantize(images)), config.levels,
+    done = 10 * gru_flops(1, distinct_prefixes(imaging.quantize(images)), config.levels,
                           config.units)
     name = f'classify {len(images)} images x 10 models at 10x10'
     rows.append((name, f'{baseline:.1f} s, {len(images) / baseline:.0f} img/s, '
@@ -152,7 +154,7 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
     ours (GRU.fit) on the same data and seed, and the loss of each epoch."""
     import keras
     images = dataset.x_train[dataset.y_train == 0][:num_images]
-    xs = gru.to_sequences(util.quantize(images), config.levels)
+    xs = gru.to_sequences(imaging.quantize(images), config.levels)
     targets = gru.next_pixel_targets(xs, config.levels)
 
     def plain_fit():
@@ -165,7 +167,7 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
         keras.utils.set_random_seed(0)
         model = architectures.create(ModelInfo('mnist', '0', config.target_size, config.levels,
                                                1, 'gru', defaults(gru.PARAMS)))
-        return model.fit(util.quantize(images), 32, epochs, verbose=0).history['loss']
+        return model.fit(imaging.quantize(images), 32, epochs, verbose=0).history['loss']
 
     baseline, baseline_losses = timed(plain_fit)
     mine, losses = timed(ours)

@@ -2,26 +2,30 @@
 
 Code map: the commands README teaches are the scripts at the top (train.py,
 with train_mnist.py and train_cifar.py its entries; generate.py;
-classification.py; describe.py). util.py holds the design's public functions:
-the tutorial's (create_model, shrink, pre_process, train_model, sample,
-classify) and ours beside them. Under them, this package; a module imports
-only those below it in this list, and none but where a network is built or
-run imports Keras:
+classification.py; describe.py). util.py holds the tutorial's functions
+under its names (create_model, shrink, pre_process, train_model, sample,
+classify), thin faces over this package. A module imports only those below
+it in this list, and none but where a network is built or run imports Keras:
 
-    training/         one_class.py: a class's resumable training and its
-                      lock; parallel.py: several classes at once, Keras
+    training/         classes.py: the classes a command names, one after
+                      another or several at once; one_class.py: a class's
+                      resumable training and its lock; parallel.py:
+                      several classes at once, Keras
                       started in the workers alone; fine_tuning.py: a whole
                       set together (--discriminative), its lock, install and
                       repair; callbacks.py: what every fit runs with, the
                       backup of each epoch and the stop between batches;
                       flags.py: the training flags, made from what a model
                       records
+    classifier.py     BayesClassifier: a set of class models with scikit-learn's
+                      face (log-likelihoods, predict, predict_proba, sample,
+                      complete), its log priors, Bayes' rule in log space
     cli.py            the parser and its flag types (no Keras)
     runner.py         running a script: one-line errors, stops, progress
     modelfile/        saving.py writes a model file whole; loading.py reads
                       one back, checking everything, and builds its network;
-                      sets.py reads a set's files, checks they agree, builds
-                      their networks and gives their priors; places.py names
+                      sets.py reads a set's files, checks they agree, and
+                      builds their networks; places.py names
                       a set's files and those kept beside them, and checks
                       that they can be written
     description.py    ModelInfo: what a model file models and how it was

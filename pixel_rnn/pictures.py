@@ -9,6 +9,7 @@ from PIL import Image
 import config
 from pixel_rnn import files
 from pixel_rnn.errors import UsageError
+from pixel_rnn.images import shrink
 
 
 def image_grid(images, columns=None, line=config.grid_line):
@@ -24,6 +25,40 @@ def image_grid(images, columns=None, line=config.grid_line):
         top, left = (height + line) * (index // columns), (width + line) * (index % columns)
         grid[top:top + height, left:left + width] = image
     return grid
+
+
+def levels_to_image(levels, output_size, factor):
+    """Levels (h, w[, 3]) -> uint8 picture output_size x output_size, a
+    level's intensity level * factor."""
+    intensities = np.clip(levels * factor, 0, 255).astype(np.uint8)
+    return shrink(intensities, output_size)
+
+
+def hidden_rows_image(levels, given_rows, output_size, factor):
+    """Levels (h, w[, 3]) -> uint8 picture output_size x output_size of its
+    first given_rows rows, the rest hatched in greys as hidden."""
+    # The last given row stands in for the hidden ones, so that the smooth
+    # scaling of levels_to_image carries nothing of them into the given part.
+    shown = np.concatenate([levels[:given_rows]]
+                           + [levels[given_rows - 1:given_rows]] * (len(levels) - given_rows))
+    picture = levels_to_image(shown, output_size, factor)
+    first_hidden = int(round(given_rows * output_size / len(levels)))
+    rows, columns = np.mgrid[first_hidden:output_size, :output_size]
+    hatching = np.where((rows + columns) // 4 % 2, 96, 160).astype(np.uint8)
+    picture[first_hidden:] = hatching[..., None] if picture.ndim == 3 else hatching
+    return picture
+
+
+def completion_picture(levels, completions, given_rows, output_size, factor):
+    """One row per image of levels: the image with its hidden rows hatched,
+    its completions (ClassModel.complete's), then the image whole."""
+    cells = []
+    for image, image_completions in zip(levels, completions):
+        cells.append(hidden_rows_image(image, given_rows, output_size, factor))
+        cells += [levels_to_image(completion, output_size, factor)
+                  for completion in image_completions]
+        cells.append(levels_to_image(image, output_size, factor))
+    return image_grid(cells, columns=len(completions[0]) + 2)
 
 
 def save_picture(picture, path, image_format):

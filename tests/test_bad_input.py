@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 import keras
-from pixel_rnn import cli, files, startup
+from pixel_rnn import files, startup
 from pixel_rnn import runner
 from pixel_rnn.modelfile import saving
 import config

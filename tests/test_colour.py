@@ -7,9 +7,12 @@ from pixel_rnn.architectures import gru
 
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
-import util
 from bench.tutorial_baseline import sample_by_prefix
 from conftest import gru_model, model_info
+from pixel_rnn import images as imaging
+from pixel_rnn import pictures
+from pixel_rnn.training.classes import train_classes
+import config
 
 LEVELS = 7
 
@@ -66,16 +69,16 @@ def test_colour_samples_have_shape_range_and_follow_the_prefix_method():
     assert images.max() < LEVELS
     uniforms = np.random.default_rng(5).random((2, 3 * 3 * 3))
     np.testing.assert_array_equal(model.draw(uniforms), sample_by_prefix(model, uniforms))
-    picture = util.levels_to_image(images[0], 16)
+    picture = pictures.levels_to_image(images[0], 16, config.factor)
     assert picture.shape == (16, 16, 3) and picture.dtype == np.uint8
 
 
 def test_colour_model_trains_and_round_trips(tmp_path):
     images = np.random.default_rng(3).integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
-    xs = gru.to_sequences(util.quantize(images, 4), LEVELS, 3)
+    xs = gru.to_sequences(imaging.quantize(images, 4), LEVELS, 3)
     assert xs.shape == (8, 4 * 4 * 3 + 1, LEVELS + 3)
     model = colour_model(image_size=4)
-    model.fit(util.quantize(images, 4), batch_size=4, epochs=1, verbose=0)
+    model.fit(imaging.quantize(images, 4), batch_size=4, epochs=1, verbose=0)
     path = str(tmp_path / 'model_cat.h5')
     saving.save(model, path)
     loaded = loading.load(path)
@@ -90,10 +93,10 @@ def test_mirror_training_adds_each_images_mirror_image(tmp_path, monkeypatch):
     dataset = checks.Dataset(images, labels, images, labels, ['plane', 'car'], 'test')
     trained = []
     monkeypatch.setattr(one_class, 'train_class', lambda levels, info, *rest: trained.append((levels, info)))
-    util.train(dataset, model_info(colours=3, mirror=True, skip=0, epochs=2), [0], str(tmp_path),
+    train_classes(dataset, model_info(colours=3, mirror=True, skip=0, epochs=2), [0], str(tmp_path),
                num_images=10, jobs=1)
     (levels, info), = trained
-    plain = util.to_levels(images[labels == 0], info)
+    plain = imaging.to_levels(images[labels == 0], info)
     np.testing.assert_array_equal(levels, np.concatenate([plain, plain[:, :, ::-1]]))
     assert info.num_images == 3 and info.mirror
     assert '2 epochs on 3 images of test and their mirror images' in info.summary()

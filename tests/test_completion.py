@@ -10,9 +10,10 @@ from pixel_rnn.architectures import gru
 from pixel_rnn.architectures import pixelcnn
 from pixel_rnn.modelfile import saving
 import config
-import util
 from conftest import gru_model, model_info, rigged_model, run_in_process
 from pixel_rnn import architectures
+from pixel_rnn import images as imaging
+from pixel_rnn import pictures
 
 LEVELS = 7
 
@@ -84,7 +85,7 @@ def test_completion_draws_what_sampling_draws_with_the_given_sub_pixels_forced(
 def test_complete_keeps_the_given_rows_and_draws_different_rest():
     model = small_model('pixelcnn', 1, image_size=6)
     levels = model.sample(2, seed=0)
-    completions = util.complete(model, levels, 2, 4, seed=5)
+    completions = model.complete(levels, 2, 4, seed=5)
     assert completions.shape == (2, 4, 6, 6)
     for image, image_completions in zip(levels, completions):
         assert (image_completions[:, :2] == image[:2]).all()
@@ -118,7 +119,7 @@ def check_completion_picture(path, originals, size, completions):
     # Output rows drawn only from the given image rows (scaling blends neighbouring rows).
     given = slice(0, size // 2 - 2)
     for original, row in zip(originals, rows):
-        expected = util.levels_to_image(original, size, 256 / (LEVELS - 1))
+        expected = pictures.levels_to_image(original, size, 256 / (LEVELS - 1))
         np.testing.assert_array_equal(row[-1], expected)
         hidden, drawn = row[0], row[1:-1]
         np.testing.assert_array_equal(hidden[given], expected[given])
@@ -139,7 +140,7 @@ def test_the_script_completes_test_images_of_the_class(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == f'Saved {out}'
     dataset = mnist.load('bundled')
     threes = dataset.x_test[dataset.y_test == 3][:2]
-    check_completion_picture(out, util.quantize(threes, 10, 256 / (LEVELS - 1)), 20, 3)
+    check_completion_picture(out, imaging.quantize(threes, 10, 256 / (LEVELS - 1)), 20, 3)
 
 
 @pytest.mark.slow
@@ -157,14 +158,14 @@ def test_the_script_completes_picture_files_brought_to_the_data_sets_form(tmp_pa
                             '--output_size=16', f'--out={out}')
     assert result.returncode == 0, result.stderr
     # As classification.py --images makes them: 32x32 colour, then shrunk and quantized.
-    images = np.stack([util.in_dataset_form(
+    images = np.stack([own_pictures.in_dataset_form(
         own_pictures.read_picture(path, 'RGB', '--complete'), 32)[0] for path in paths])
-    check_completion_picture(out, util.quantize(images, 10, 256 / (LEVELS - 1)), 16, 2)
+    check_completion_picture(out, imaging.quantize(images, 10, 256 / (LEVELS - 1)), 16, 2)
 
 
 def test_the_hidden_rows_leave_no_trace_in_the_picture_of_the_given_ones():
     levels = np.random.default_rng(0).integers(0, LEVELS, (10, 10, 3))
     other = levels.copy()
     other[5:] = LEVELS - 1 - other[5:]
-    np.testing.assert_array_equal(util.hidden_rows_image(levels, 5, 32),
-                                  util.hidden_rows_image(other, 5, 32))
+    np.testing.assert_array_equal(pictures.hidden_rows_image(levels, 5, 32, config.factor),
+                                  pictures.hidden_rows_image(other, 5, 32, config.factor))

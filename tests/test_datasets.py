@@ -11,11 +11,11 @@ from PIL import Image
 import config
 import generate
 import train
-import util
 from pixel_rnn.datasets import DATASETS, cifar, fashion, mnist
 from pixel_rnn.errors import UsageError
 from conftest import ROOT, last_line, run_in_process
 from test_data import assert_same, write_idx
+from pixel_rnn.modelfile import sets
 
 IDX_NAMES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
              't10k-labels-idx1-ubyte')
@@ -194,7 +194,7 @@ def test_train_generate_and_classify_fashion(tmp_path):
                             f'--data={tmp_path / "data"}', f'--models_dir={models_dir}',
                             '--units=8', '--target_size=6', '--seed=0', '--jobs=1')
     assert result.returncode == 0, result.stderr
-    models = util.load_models(models_dir, fashion.CLASSES, fashion.FASHION)
+    models = sets.load_models(models_dir, fashion.CLASSES, fashion.FASHION)
     assert [model.info.class_name for model in models] == list(fashion.CLASSES)
     assert {(model.info.dataset, model.info.num_images, model.info.data_source)
             for model in models} == {('fashion', 3, 'data')}

@@ -11,7 +11,6 @@ import pytest
 from scipy.special import logsumexp
 
 import config
-import util
 from conftest import ROOT, model_info, run_in_process, snapshot
 from pixel_rnn import files
 from pixel_rnn.datasets import checks
@@ -19,6 +18,11 @@ from pixel_rnn.datasets.mnist import MNIST
 from pixel_rnn import architectures
 from pixel_rnn.modelfile import loading, saving, places
 from pixel_rnn.training import callbacks, fine_tuning
+from pixel_rnn.classifier import BayesClassifier
+from pixel_rnn import classifier
+from pixel_rnn import images as imaging
+from pixel_rnn.modelfile import sets
+from pixel_rnn.errors import UsageError
 
 CLASSES = ['0', '1', '2']
 ARCHS = [dict(arch='gru', units=8), dict(arch='pixelcnn', filters=8, depth=1)]
@@ -55,14 +59,14 @@ def starting_set(models_dir, image_size=6, levels=3, class_names=CLASSES, **para
 
 
 def posterior_loss_and_accuracy(models, dataset):
-    scores = util.log_likelihoods_by_class(models, dataset.x_train) + util.log_priors(models)
+    scores = BayesClassifier(models).log_likelihoods(dataset.x_train) + classifier.log_priors(models)
     log_posteriors = scores - logsumexp(scores, axis=1, keepdims=True)
     own = log_posteriors[np.arange(len(scores)), dataset.y_train]
     return -own.mean(), np.mean(np.argmax(scores, axis=1) == dataset.y_train)
 
 
 def fine_tune(dataset, models_dir, epochs=3, weight=0.5, **flags):
-    util.fine_tune(dataset, MNIST, models_dir, weight, epochs, batch_size=8,
+    fine_tuning.fine_tune_set(dataset, MNIST, models_dir, weight, epochs, batch_size=8,
                    num_images=24, seed=0, **flags)
 
 
@@ -92,10 +96,10 @@ def test_the_objective_is_the_scaled_posterior_loss_plus_the_weighted_density_te
 def test_fine_tuning_lowers_the_posterior_loss_and_raises_training_accuracy(tmp_path, params):
     dataset, models_dir = three_classes(), str(tmp_path)
     starting_set(models_dir, **params)
-    before = posterior_loss_and_accuracy(util.load_models(models_dir, CLASSES, MNIST),
+    before = posterior_loss_and_accuracy(sets.load_models(models_dir, CLASSES, MNIST),
                                          dataset)
     fine_tune(dataset, models_dir, epochs=4, weight=0.1)
-    models = util.load_models(models_dir, CLASSES, MNIST)
+    models = sets.load_models(models_dir, CLASSES, MNIST)
     after = posterior_loss_and_accuracy(models, dataset)
     assert after[0] < before[0] - 0.1, (before, after)
     assert after[1] > before[1] + 0.1, (before, after)
@@ -109,7 +113,7 @@ def test_each_fine_tuned_model_is_still_a_distribution_over_images(tmp_path, par
     starting_set(models_dir, image_size=2, **params)
     fine_tune(dataset, models_dir, epochs=2, weight=0.0)
     every_image = np.array(list(itertools.product(range(3), repeat=4))).reshape(-1, 2, 2)
-    for model in util.load_models(models_dir, CLASSES, MNIST):
+    for model in sets.load_models(models_dir, CLASSES, MNIST):
         assert model.info.fine_tuning_weight == 0.0
         total = np.exp(logsumexp(model.log_likelihood(every_image)))
         assert total == pytest.approx(1.0, abs=1e-4)
@@ -121,8 +125,8 @@ def test_the_record_round_trips_and_a_repeat_is_skipped(tmp_path, capsys):
     dataset = dataclasses.replace(dataset, x_test=dataset.x_test.copy())
     starting_set(models_dir, units=4, held_out_bits=9.0, held_out_bits_99=9.5)
     fine_tune(dataset, models_dir, epochs=1, weight=2.5)
-    model = util.load_models(models_dir, CLASSES, MNIST)[1]
-    test_levels = util.to_levels(dataset.x_test[dataset.y_test == 1], model.info)
+    model = sets.load_models(models_dir, CLASSES, MNIST)[1]
+    test_levels = imaging.to_levels(dataset.x_test[dataset.y_test == 1], model.info)
     bits = -model.log_likelihood(test_levels) / (36 * np.log(2))
     assert model.info.held_out_bits == pytest.approx(bits.mean(), rel=1e-5), (
         'measured again: the figures from before fine-tuning no longer hold')
@@ -135,7 +139,7 @@ def test_the_record_round_trips_and_a_repeat_is_skipped(tmp_path, capsys):
     fine_tune(dataset, models_dir, epochs=1, weight=2.5)
     assert 'already holds this fine-tuning' in capsys.readouterr().out
     assert snapshot(models_dir) == held
-    with pytest.raises(util.UsageError, match='fine-tuned already'):
+    with pytest.raises(UsageError, match='fine-tuned already'):
         fine_tune(dataset, models_dir, epochs=2, weight=2.5)
 
 
@@ -156,7 +160,7 @@ def test_an_interrupted_run_leaves_the_set_as_it_was_and_resumes_at_the_next_epo
     backup = places.fine_tuning_dir(models_dir)
     assert {name: digest for name, digest in snapshot(models_dir).items()
             if not name.startswith(places.FINE_TUNING_DIR)} == originals
-    with pytest.raises(util.UsageError, match='epochs 3 then, 4 now'):
+    with pytest.raises(UsageError, match='epochs 3 then, 4 now'):
         fine_tune(dataset, models_dir, epochs=4)
     capsys.readouterr()
 
@@ -216,10 +220,10 @@ def test_a_set_fine_tuned_by_the_training_script_classifies_and_is_described(tmp
                             '--num_images=8', '--batch_size=8', timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count('posterior_loss') == config.fine_tuning_epochs, result.stdout
-    models = util.load_models(models_dir, digits, MNIST)
+    models = sets.load_models(models_dir, digits, MNIST)
     assert {(model.info.fine_tuning_weight, model.info.fine_tuning_epochs)
             for model in models} == {(0.5, config.fine_tuning_epochs)}
-    expected = np.mean(util.bayes_classify(models, dataset.x_test) == dataset.y_test)
+    expected = np.mean(BayesClassifier(models).predict(dataset.x_test) == dataset.y_test)
     result = run_in_process('classification.py', f'--models_dir={models_dir}',
                             f'--data={tmp_path / "ten.npz"}', timeout=300)
     assert result.returncode == 0, result.stderr
@@ -244,7 +248,7 @@ def pending_set(folder, weight=0.5, epochs=2):
     models_dir = str(folder)
     starting_set(models_dir, image_size=4, class_names=DIGITS, units=4)
     originals = snapshot(models_dir)
-    models = util.load_models(models_dir, DIGITS, MNIST)
+    models = sets.load_models(models_dir, DIGITS, MNIST)
     fine_tuning.write_new_models(models, weight, epochs, models_dir)
     new = {name: digest for name, digest in snapshot(places.fine_tuning_dir(models_dir)).items()
            if name != places.INSTALL_RECORD}

@@ -16,10 +16,12 @@ from pixel_rnn import files
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
 from pixel_rnn.architectures import gru
-import util
 from conftest import ROOT, gru_model, model_info, shared_file
 from pixel_rnn.errors import UsageError
 from pixel_rnn import architectures
+from pixel_rnn.classifier import BayesClassifier
+from pixel_rnn import images as imaging
+from pixel_rnn.modelfile import sets
 
 
 def write_keras2_gru_file(path, levels=7, units=8, seed=0, declared_units=None):
@@ -110,7 +112,7 @@ def test_the_tutorials_digit0_model_matches_its_reference_figure():
     mnist = np.load(shared_file('data', 'mnist.npz'))
     model = loading.load(shared_file('fixtures', 'keras2-gru-digit0.h5'))
     zeros = mnist['x_test'][mnist['y_test'] == 0][:100]
-    log_likelihoods = model.log_likelihood(util.quantize(zeros))
+    log_likelihoods = model.log_likelihood(imaging.quantize(zeros))
     assert log_likelihoods.mean() == pytest.approx(-44.45, abs=0.01)
     np.testing.assert_allclose(log_likelihoods[:3], [-49.78, -40.63, -39.25], atol=0.01)
 
@@ -274,7 +276,7 @@ def test_weights_declared_but_not_stored_are_refused(tmp_path):
                                            fine_tuning_weight=1.0, fine_tuning_epochs=2)),
 ])
 def test_the_shipped_sets_load_and_are_what_the_readme_says(folder, settings, expected):
-    models = util.load_models(os.path.join(ROOT, 'trained', folder), settings.class_names,
+    models = sets.load_models(os.path.join(ROOT, 'trained', folder), settings.class_names,
                               settings)
     for model in models:
         assert {key: getattr(model.info, key) for key in expected} == expected
@@ -284,10 +286,10 @@ def test_the_shipped_pixelcnn_set_reads_digits_it_never_saw():
     # Its training skipped the first 500 images of each digit: the bundled ones.
     bundled = mnist.load('bundled')
     chosen = np.arange(0, len(bundled.y_test), 25)
-    models = util.load_models(os.path.join(ROOT, 'trained', 'mnist_pixelcnn_models'),
+    models = sets.load_models(os.path.join(ROOT, 'trained', 'mnist_pixelcnn_models'),
                               mnist.MNIST.class_names, mnist.MNIST)
     assert {model.info.skip for model in models} == {500}
-    accuracy = np.mean(util.bayes_classify(models, bundled.x_test[chosen]) == bundled.y_test[chosen])
+    accuracy = np.mean(BayesClassifier(models).predict(bundled.x_test[chosen]) == bundled.y_test[chosen])
     assert accuracy > 0.95, f'accuracy {accuracy:.3f} on 200 bundled images'
 
 

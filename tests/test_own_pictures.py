@@ -10,9 +10,9 @@ from pixel_rnn.datasets import DATASETS
 from pixel_rnn.datasets import mnist, own_pictures
 from pixel_rnn.modelfile import saving
 import config
-import util
 from conftest import ROOT, model_info, rigged_model, run_in_process
 from pixel_rnn import architectures
+from pixel_rnn.classifier import BayesClassifier
 
 LINE = re.compile(r'^(.+): (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\)'
                   r'; \d+\.\d\d bits/dim(?:, unlike the training images \([^)]*\))?'
@@ -107,9 +107,9 @@ def test_posteriors_sum_to_one_and_keep_likelihood_ratios():
     models = [rigged_model([p, 1 - p], class_name=str(k), prior=prior)
               for k, (p, prior) in enumerate([(0.9, 0.5), (0.6, 0.25), (0.3, 0.25)])]
     images = np.random.default_rng(0).integers(0, 256, (5, 28, 28), dtype=np.uint8)
-    posteriors = util.posteriors(models, images)
+    posteriors = BayesClassifier(models).predict_proba(images)
     np.testing.assert_allclose(posteriors.sum(axis=1), 1)
-    log_likelihoods = util.log_likelihoods_by_class(models, images)
+    log_likelihoods = BayesClassifier(models).log_likelihoods(images)
     scores = log_likelihoods + np.log([0.5, 0.25, 0.25])
     np.testing.assert_allclose(np.log(posteriors[:, 0] / posteriors[:, 1]),
                                scores[:, 0] - scores[:, 1], rtol=1e-6)
@@ -172,7 +172,7 @@ def test_a_picture_is_brought_to_the_data_sets_form():
     large = np.asarray(Image.fromarray(255 - digit).resize((84, 84)))
     framed = np.full((100, 200), 230, np.uint8)
     framed[8:92, 40:124] = np.minimum(large, 230)
-    image, inverted = util.in_dataset_form(framed, 28)
+    image, inverted = own_pictures.in_dataset_form(framed, 28)
     assert inverted and image.shape == (28, 28) and image.dtype == np.uint8
     assert image[:3].max() == 0 and image[:, :3].max() == 0, 'a black margin, as MNIST has'
     assert image.max() >= 240, 'full contrast (less what scaling smooths)'
@@ -180,12 +180,12 @@ def test_a_picture_is_brought_to_the_data_sets_form():
     assert max(np.ptp(rows), np.ptp(columns)) + 1 in (19, 20, 21), 'fitted to 20x20'
     # Near the bundled image itself (MNIST's digits were made so).
     assert np.mean(np.abs(image.astype(int) - digit)) < 25
-    unchanged, inverted = util.in_dataset_form(digit, 28)
+    unchanged, inverted = own_pictures.in_dataset_form(digit, 28)
     assert not inverted and np.mean(np.abs(unchanged.astype(int) - digit)) < 25
     photo = np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)
-    image, inverted = util.in_dataset_form(photo, 32)
+    image, inverted = own_pictures.in_dataset_form(photo, 32)
     assert image.shape == (32, 32, 3) and not inverted
-    blank, _ = util.in_dataset_form(np.full((10, 10), 200, np.uint8), 28)
+    blank, _ = own_pictures.in_dataset_form(np.full((10, 10), 200, np.uint8), 28)
     assert blank.shape == (28, 28) and blank.max() == 0
 
 

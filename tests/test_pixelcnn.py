@@ -10,10 +10,10 @@ from pixel_rnn.architectures import pixelcnn
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
 import config
-import util
 from conftest import last_line, model_info, run_in_process
 from bench.tutorial_baseline import sample_by_passes
 from pixel_rnn.architectures.layers import causal_mask
+from pixel_rnn.classifier import BayesClassifier
 
 LEVELS = 7
 
@@ -173,7 +173,7 @@ def test_scripts_train_and_sample_pixelcnn_models_and_classification_uses_them(t
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [loading.load(config.model_path(str(models_dir), d)) for d in (0, 1)]
     assert {(m.info.image_size, m.info.levels, m.info.shifts) for m in models} == {(14, 4, 8)}
-    predictions = util.bayes_classify(models, bundled.x_test[held_out])
+    predictions = BayesClassifier(models).predict(bundled.x_test[held_out])
     accuracy = np.mean(predictions == bundled.y_test[held_out])
     assert accuracy > 0.75, f'accuracy {accuracy:.3f} on held-out zeros and ones; chance is 0.5'
 

@@ -8,30 +8,30 @@ from skimage.util import img_as_ubyte
 import config
 from pixel_rnn import images
 from pixel_rnn.architectures import gru
-import util
 from conftest import last_line, model_info, run_in_process
+from pixel_rnn import images as imaging
 
 
 def test_quantize_matches_the_tutorials_resize_and_rounding():
     images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
     expected = [np.round(img_as_ubyte(transform.resize(im, (10, 10))) / config.factor)
                 for im in images]
-    np.testing.assert_array_equal(util.quantize(images), np.array(expected))
+    np.testing.assert_array_equal(imaging.quantize(images), np.array(expected))
 
 
 def test_quantized_levels_span_0_to_max_intensity():
     black = np.zeros((1, 28, 28), np.uint8)
     white = np.full((1, 28, 28), 255, np.uint8)
     noise = np.random.default_rng(1).integers(0, 256, (20, 28, 28), dtype=np.uint8)
-    assert util.quantize(black).max() == 0
-    assert (util.quantize(white) == config.max_intensity).all()
-    levels = util.quantize(noise)
+    assert imaging.quantize(black).max() == 0
+    assert (imaging.quantize(white) == config.max_intensity).all()
+    levels = imaging.quantize(noise)
     assert levels.dtype == np.uint8 and levels.max() <= config.max_intensity
 
 
 def test_gru_sequences_are_one_hot_levels_after_a_zero_start_vector():
     images = np.random.default_rng(2).integers(0, 256, (4, 28, 28), dtype=np.uint8)
-    levels = util.quantize(images)
+    levels = imaging.quantize(images)
     xs = gru.to_sequences(levels, config.levels)
     assert xs.shape == (4, config.target_size ** 2 + 1, config.levels)
     assert not xs[:, 0].any()
@@ -66,7 +66,7 @@ def test_deskew_stands_a_slanted_stroke_upright_in_the_centre():
         image[row, 18 - row // 2:21 - row // 2] = 255
     slant, _ = ink_slant_and_centre(image)
     assert slant < -0.4
-    deskewed, = util.deskew(image[None])
+    deskewed, = imaging.deskew(image[None])
     slant, centre = ink_slant_and_centre(deskewed)
     assert abs(slant) < 0.05
     np.testing.assert_allclose(centre, (13.5, 13.5), atol=0.3)
@@ -75,39 +75,39 @@ def test_deskew_stands_a_slanted_stroke_upright_in_the_centre():
 
 def test_deskew_leaves_blank_and_upright_centred_images_alone():
     blank = np.zeros((1, 28, 28), np.uint8)
-    np.testing.assert_array_equal(util.deskew(blank), blank)
+    np.testing.assert_array_equal(imaging.deskew(blank), blank)
     upright = np.zeros((1, 28, 28), np.uint8)
     upright[0, 6:22, 13:15] = 200
-    np.testing.assert_array_equal(util.deskew(upright), upright)
+    np.testing.assert_array_equal(imaging.deskew(upright), upright)
 
 
 def test_models_trained_on_deskewed_images_are_given_deskewed_images():
     images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
-    np.testing.assert_array_equal(util.to_levels(images, model_info(deskew=True)),
-                                  util.quantize(util.deskew(images)))
-    np.testing.assert_array_equal(util.to_levels(images, model_info()), util.quantize(images))
+    np.testing.assert_array_equal(imaging.to_levels(images, model_info(deskew=True)),
+                                  imaging.quantize(imaging.deskew(images)))
+    np.testing.assert_array_equal(imaging.to_levels(images, model_info()), imaging.quantize(images))
 
 
 def test_shifts_training_adds_each_images_four_one_pixel_moves():
     images = np.zeros((2, 28, 28), np.uint8)
     images[:, 10:18, 12:16] = 255
     info = model_info(image_size=28, shifts=4)
-    levels = util.training_levels(images, info)
+    levels = imaging.training_levels(images, info)
     assert levels.shape == (10, 28, 28)
-    np.testing.assert_array_equal(levels[:2], util.to_levels(images, info))
+    np.testing.assert_array_equal(levels[:2], imaging.to_levels(images, info))
     down, up, right, left = levels[2:4], levels[4:6], levels[6:8], levels[8:10]
     np.testing.assert_array_equal(down[:, 1:], levels[:2, :-1])
     np.testing.assert_array_equal(up[:, :-1], levels[:2, 1:])
     np.testing.assert_array_equal(right[:, :, 1:], levels[:2, :, :-1])
     np.testing.assert_array_equal(left[:, :, :-1], levels[:2, :, 1:])
-    assert util.training_levels(images, model_info(image_size=28)).shape == (2, 28, 28)
+    assert imaging.training_levels(images, model_info(image_size=28)).shape == (2, 28, 28)
 
 
 def test_eight_shifts_add_the_diagonal_moves_after_the_four():
     images = np.zeros((2, 28, 28), np.uint8)
     images[:, 10:18, 12:16] = 255
-    four = util.training_levels(images, model_info(image_size=28, shifts=4))
-    levels = util.training_levels(images, model_info(image_size=28, shifts=8))
+    four = imaging.training_levels(images, model_info(image_size=28, shifts=4))
+    levels = imaging.training_levels(images, model_info(image_size=28, shifts=8))
     assert levels.shape == (18, 28, 28)
     np.testing.assert_array_equal(levels[:10], four)
     down_right, up_left = levels[10:12], levels[16:18]
@@ -117,10 +117,10 @@ def test_eight_shifts_add_the_diagonal_moves_after_the_four():
 
 def test_colour_images_move_by_whole_pixels_and_keep_their_channels():
     images = np.arange(2 * 3 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3, 3)
-    moved = util.moved(images, 1, 0)
+    moved = imaging.moved(images, 1, 0)
     np.testing.assert_array_equal(moved[:, 1:], images[:, :-1])
     assert not moved[:, 0].any()
-    np.testing.assert_array_equal(util.moved(images[..., 0], 0, -1)[:, :, :-1],
+    np.testing.assert_array_equal(imaging.moved(images[..., 0], 0, -1)[:, :, :-1],
                                   images[:, :, 1:, 0])
 
 

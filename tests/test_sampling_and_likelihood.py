@@ -8,9 +8,12 @@ import config
 from pixel_rnn.architectures import gru
 from pixel_rnn.datasets import mnist
 from pixel_rnn import pictures
-import util
 from bench.tutorial_baseline import sample_by_prefix
 from conftest import gru_model, rigged_model
+from pixel_rnn.classifier import BayesClassifier
+from pixel_rnn import classifier
+from pixel_rnn import images as imaging
+from pixel_rnn.modelfile import sets
 
 
 def test_a_model_with_all_mass_on_one_level_samples_only_that_level():
@@ -73,9 +76,9 @@ def test_bits_per_dim_of_a_uniform_model_is_log2_of_its_levels(levels, bits):
     images = np.random.default_rng(levels).integers(0, levels, (3, 4, 4))
     model = rigged_model(np.full(levels, 1 / levels), image_size=4)
     log_likelihoods = model.log_likelihood(images)
-    assert util.bits_per_dim(log_likelihoods, 16) == pytest.approx(bits, rel=1e-5)
+    assert classifier.bits_per_dim(log_likelihoods, 16) == pytest.approx(bits, rel=1e-5)
     # The mean over images: one of 1 bit a sub-pixel and one of 3 bits, 2.
-    assert util.bits_per_dim(np.array([-16, -48]) * np.log(2), 16) == pytest.approx(2.0)
+    assert classifier.bits_per_dim(np.array([-16, -48]) * np.log(2), 16) == pytest.approx(2.0)
 
 
 def test_image_grid_places_samples_row_by_row_between_white_lines():
@@ -146,12 +149,12 @@ def test_gru_models_of_one_shape_share_a_step_each_with_its_own_weights():
 @pytest.mark.slow
 def test_the_shipped_gru_set_decides_as_its_networks_own_passes():
     settings = mnist.MNIST
-    models = util.load_models(os.path.join(config.trained_dir, 'mnist_models'),
+    models = sets.load_models(os.path.join(config.trained_dir, 'mnist_models'),
                               settings.class_names, settings)
     images = mnist.load('bundled').x_test[:120]
-    levels = util.to_levels(images, models[0].info)
+    levels = imaging.to_levels(images, models[0].info)
     own = np.stack([full_pass_log_likelihood(model, levels) for model in models], axis=1)
-    fast = util.log_likelihoods_by_class(models, images)
+    fast = BayesClassifier(models).log_likelihoods(images)
     np.testing.assert_allclose(fast, own, rtol=1e-4)
-    decisions = util.bayes_decision(own, util.log_priors(models))
-    np.testing.assert_array_equal(util.bayes_classify(models, images), decisions)
+    decisions = classifier.bayes_decision(own, classifier.log_priors(models))
+    np.testing.assert_array_equal(BayesClassifier(models).predict(images), decisions)

@@ -16,8 +16,8 @@ from pixel_rnn.datasets import cifar
 from pixel_rnn.datasets import mnist
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
-import util
 from conftest import ROOT, last_line, rigged_model, run_in_process, run_script
+from pixel_rnn.classifier import BayesClassifier
 
 
 def assert_refused(result, *words):
@@ -151,7 +151,7 @@ def test_train_generate_classify_on_bundled_images(tmp_path, flags):
     held_out = np.concatenate([np.flatnonzero(bundled.y_test == d)[300:] for d in (0, 1)])
     models = [loading.load(config.model_path(models_dir, d)) for d in (0, 1)]
     assert [model.info.deskew for model in models] == ['--deskew' in flags] * 2
-    predictions = util.bayes_classify(models, bundled.x_test[held_out])
+    predictions = BayesClassifier(models).predict(bundled.x_test[held_out])
     accuracy = np.mean(predictions == bundled.y_test[held_out])
     # Chance is 0.5; two models this small reach about 0.97.
     assert accuracy > 0.75, f'accuracy {accuracy:.3f} on held-out zeros and ones'

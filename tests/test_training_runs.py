@@ -27,10 +27,11 @@ from pixel_rnn.training import parallel
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
 import config
-import util
 from conftest import ROOT, last_line, model_info, rigged_model, run_in_process, snapshot
 from pixel_rnn.errors import UsageError
 from pixel_rnn import architectures
+from pixel_rnn import images as imaging
+from pixel_rnn.training.classes import train_classes
 
 
 def train_command(models_dir, *extra):
@@ -204,10 +205,10 @@ def test_classes_already_trained_the_same_way_are_skipped(tmp_path, capsys):
     template = model_info(units=4, class_name='', image_size=6, skip=0, epochs=1,
                           batch_size=16, seed=1)
     # One at a time (the parallel run's skipping is tested with it, below).
-    util.train(tiny_dataset(), template, [0, 1], str(tmp_path), num_images=16, jobs=1)
+    train_classes(tiny_dataset(), template, [0, 1], str(tmp_path), num_images=16, jobs=1)
     first = {name: open(tmp_path / name, 'rb').read() for name in ('model_0.h5', 'model_1.h5')}
     capsys.readouterr()
-    util.train(tiny_dataset(), template, [0, 1], str(tmp_path), num_images=16, jobs=1)
+    train_classes(tiny_dataset(), template, [0, 1], str(tmp_path), num_images=16, jobs=1)
     assert capsys.readouterr().out.count('already holds this training') == 2
     assert {name: open(tmp_path / name, 'rb').read() for name in first} == first
     assert sorted(os.listdir(tmp_path)) == ['model_0.h5', 'model_1.h5']
@@ -217,12 +218,12 @@ def test_a_trained_model_records_its_bits_per_dim_on_images_it_did_not_train_on(
     template = model_info(units=4, class_name='', image_size=6, skip=2, epochs=1,
                           batch_size=16, seed=1)
     dataset = tiny_dataset()
-    util.train(dataset, template, [1], str(tmp_path), num_images=16, jobs=1)
+    train_classes(dataset, template, [1], str(tmp_path), num_images=16, jobs=1)
     model = loading.load(str(tmp_path / 'model_1.h5'))
     # The class's training images after the 2 skipped and the 16 trained on: up to 1,000.
     held_out = dataset.x_train[dataset.y_train == 1][18:1018]
     assert len(held_out) == 482
-    bits = -model.log_likelihood(util.to_levels(held_out, model.info)) / (36 * np.log(2))
+    bits = -model.log_likelihood(imaging.to_levels(held_out, model.info)) / (36 * np.log(2))
     assert model.info.held_out_bits == pytest.approx(bits.mean(), rel=1e-5)
     assert model.info.held_out_bits_99 == pytest.approx(np.percentile(bits, 99), rel=1e-5)
     assert '99% under' in model.info.summary()
@@ -237,14 +238,14 @@ def test_a_class_trained_after_others_alike_trains_as_it_would_first(tmp_path, m
                           **params)
     monkeypatch.setattr(one_class, 'last_trained', (None, None))
     first = str(tmp_path / 'first')
-    util.train(tiny_dataset(), template, [1], first, num_images=32, jobs=1)
+    train_classes(tiny_dataset(), template, [1], first, num_images=32, jobs=1)
     trained_in = one_class.last_trained[1]
     # With TensorFlow; elsewhere each class has a network of its own (model_to_train).
     assert trained_in is not None or keras.backend.backend() != 'tensorflow'
     # Class 1 again, after class 0 of the same network: in the same model,
     # its network compiled once, its optimizer begun again.
     after = str(tmp_path / 'after')
-    util.train(tiny_dataset(), template, [0, 1], after, num_images=32, jobs=1)
+    train_classes(tiny_dataset(), template, [0, 1], after, num_images=32, jobs=1)
     assert one_class.last_trained[1] is trained_in
     for alone, again in zip(loading.load(config.model_path(first, '1')).network.get_weights(),
                             loading.load(config.model_path(after, '1')).network.get_weights()):
@@ -256,8 +257,8 @@ def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys)
     template = model_info(units=4, class_name='', image_size=6, skip=0, epochs=2,
                           batch_size=16, seed=3)
     alone, together = str(tmp_path / 'alone'), str(tmp_path / 'together')
-    util.train(tiny_dataset(), template, [0, 1], alone, num_images=32, jobs=1)
-    util.train(tiny_dataset(), template, [0, 1], together, num_images=32, jobs=2)
+    train_classes(tiny_dataset(), template, [0, 1], alone, num_images=32, jobs=1)
+    train_classes(tiny_dataset(), template, [0, 1], together, num_images=32, jobs=2)
     out = capsys.readouterr().out
     assert 'Training 2 classes, 2 at a time' in out
     assert sorted(os.listdir(together)) == ['model_0.h5', 'model_1.h5'], 'logs removed'
@@ -269,7 +270,7 @@ def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys)
         assert (f'{name}: loss {second.loss:.4f} at the end of training; '
                 f'Saved {config.model_path(together, name)}') in out
     # Run again with every class done: said, and no worker or log started.
-    util.train(tiny_dataset(), template, [0, 1], together, num_images=32, jobs=2)
+    train_classes(tiny_dataset(), template, [0, 1], together, num_images=32, jobs=2)
     out = capsys.readouterr().out
     assert out.count('already holds this training') == 2
     assert 'progress in' not in out and 'Training 2 classes' not in out, out

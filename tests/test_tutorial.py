@@ -14,6 +14,7 @@ import train_mnist
 import util
 from conftest import ROOT, shared_file
 from pixel_rnn.datasets import mnist
+from pixel_rnn.errors import UsageError
 
 
 @pytest.fixture(scope='module')
@@ -91,5 +92,5 @@ def test_the_tutorials_own_file_samples_and_classifies_through_util(bundled):
                                                       'model_0.h5')), 28, 7), 'not 28x28'),
 ])
 def test_the_tutorials_functions_refuse_what_does_not_fit_in_words(call, words):
-    with pytest.raises(util.UsageError, match=words):
+    with pytest.raises(UsageError, match=words):
         call()

@@ -99,6 +99,18 @@ class ClassModel(abc.ABC):
         return np.asarray(images, dtype=np.uint8).reshape((num_images,) + self.info.shape)
 
 
+    def complete(self, levels, given_rows, num_completions, seed=None, temperature=1.0,
+                 verbose=0):
+        """num_completions of each image of levels (m, *info.shape): its first
+        given_rows rows kept, every other sub-pixel drawn from the model
+        given all before it. (m, num_completions, *info.shape)."""
+        given = np.repeat(levels.reshape(len(levels), -1), num_completions, axis=0)
+        row = self.info.image_size * self.info.colours
+        completions = self.sample(len(given), seed, temperature, verbose,
+                                  given[:, :given_rows * row])
+        return completions.reshape((len(levels), num_completions) + self.info.shape)
+
+
 def checked(registry):
     """registry (name: architecture), after checking that each is a
     ClassModel answering every call, with its SUMMARY and PARAMS: a TypeError

@@ -1,11 +1,9 @@
 """A set of model files, one per class of a data set: each read with every
 check (loading.read), the set checked to agree with itself and with the data
 set, and what sets it apart said, all before any network is built; then the
-networks built (the one step that needs Keras), and the set's priors."""
+networks built (the one step that needs Keras)."""
 import collections
 import dataclasses
-
-import numpy as np
 
 import config
 from pixel_rnn.errors import UsageError
@@ -53,16 +51,6 @@ def load_models(models_dir, class_names, settings):
     """The ClassModels of the classes of settings' data set in models_dir,
     checked to agree with each other and with the data set."""
     return built(read_set(models_dir, class_names, settings))
-
-
-def log_priors(models):
-    """Log class priors from the class shares stored with the models; uniform
-    when any model lacks one (such as the tutorial's own files)."""
-    priors = np.array([np.nan if model.info.prior is None else model.info.prior
-                       for model in models], dtype=np.float64)
-    if np.isnan(priors).any():
-        priors = np.ones(len(models))
-    return np.log(priors / priors.sum())
 
 
 def shape_and_levels(info):

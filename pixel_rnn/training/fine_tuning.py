@@ -27,6 +27,7 @@ import shutil
 import numpy as np
 
 import config
+from pixel_rnn import classifier
 from pixel_rnn import files
 from pixel_rnn.description import counted
 from pixel_rnn.errors import UsageError
@@ -143,9 +144,9 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
         # Measured again on the class's test images: those of its own training no longer hold.
         held_out = [to_levels(held_out_images(dataset, label), model.info)
                     for label, model in enumerate(models)]
-        fit_and_install(models, sets.log_priors(models), models_dir, np.concatenate(levels),
-                        np.concatenate(labels), weight, epochs, batch_size, run, restart,
-                        distribute, callbacks, held_out)
+        fit_and_install(models, classifier.log_priors(models), models_dir,
+                        np.concatenate(levels), np.concatenate(labels), weight, epochs,
+                        batch_size, run, restart, distribute, callbacks, held_out)
 
 
 def finish_set(models_dir, class_names, restart=False):

@@ -1,0 +1,48 @@
+"""Training the classes a command names: one after another in this process,
+or several at once, each in a process of its own."""
+import dataclasses
+import os
+
+import config
+from pixel_rnn import startup
+from pixel_rnn.errors import UsageError
+from pixel_rnn.images import to_levels, training_levels
+from pixel_rnn.training import Task, held_out_images, one_class, parallel
+
+
+def train_classes(dataset, template, labels, models_dir, num_images, restart=False,
+                  logdir=None, jobs=None, distribute=False):
+    """What train_mnist.py and train_cifar.py do: train one model per label
+    (a position in dataset.class_names; None: every class) on up to
+    num_images of its training images, after the first template.skip, as the
+    ModelInfo template says; jobs classes at a time, each in a process of its
+    own (None: as many as there are cores, one where one class is trained);
+    distribute spreads each class's batches over the local devices instead.
+    A model whose file already holds the same training is skipped; an
+    interrupted one resumes (unless restart); a class that another run is
+    training into models_dir now is refused before any begins."""
+    problem = template.problem()
+    if problem:
+        raise UsageError(f'cannot train that: {problem}')
+    tasks = []
+    for label in range(len(dataset.class_names)) if labels is None else labels:
+        in_class = dataset.y_train == label
+        images = dataset.x_train[in_class][template.skip:template.skip + num_images]
+        name = dataset.class_names[label]
+        if len(images) == 0:
+            raise UsageError(f'no training images of class {name} '
+                             f'(after skipping {template.skip})')
+        info = dataclasses.replace(template, class_name=name, num_images=len(images),
+                                   prior=float(in_class.mean()), data_source=dataset.source)
+        held_out = held_out_images(dataset, label, template.skip + len(images))
+        tasks.append(Task(training_levels(images, info), info, config.model_path(models_dir, name),
+                          restart, logdir and os.path.join(logdir, name), distribute,
+                          to_levels(held_out, info)))
+    jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
+    with one_class.locked([task.path for task in tasks]):
+        if jobs > 1:
+            parallel.train_in_parallel(tasks, jobs)  # Keras starts in the workers alone
+        else:
+            startup.start_keras()
+            for task in tasks:
+                one_class.train_class(*task)
