@@ -10,6 +10,7 @@ GRU, the registry's ClassModel of it, answers every call from its ModelInfo.
 # Keras is imported inside the functions that build or run networks: the
 # command line checks descriptions with PARAMS before Keras's seconds-long start.
 import math
+import threading
 
 import numpy as np
 
@@ -112,20 +113,24 @@ def predict_in_chunks(step, inputs, state):
 # batch shapes serve every class of a set (a step of each model's own would
 # compile each shape once per model). Compiled by XLA, which fuses the gates'
 # element-wise operations: about a third faster a step (BENCHMARKS.md), its
-# log-likelihoods within 2e-5 (relative) of Keras's own pass. Not for several threads
-# at once.
+# log-likelihoods within 2e-5 (relative) of Keras's own pass. Threads take
+# turns at a step: each holds the step's lock from setting its model's weights
+# to its last step, for another's weights set in between would silently change
+# its sums. STEPS_LOCK makes each step once.
 STEPS = {}
+STEPS_LOCK = threading.Lock()
 
 
 def shared_step(info):
     """The step for GRUs of info's shape (levels, colours, parameters)."""
     from pixel_rnn.architectures.layers import GRUStep
     key = (info.levels, info.colours, tuple(sorted(info.params.items())))
-    if key not in STEPS:
-        network = create_model(info.levels, colours=info.colours, **info.params)
-        STEPS[key] = GRUStep(network.get_layer('gru').cell, network.get_layer('logits'))
-        STEPS[key].compile(jit_compile=True)
-    return STEPS[key]
+    with STEPS_LOCK:
+        if key not in STEPS:
+            network = create_model(info.levels, colours=info.colours, **info.params)
+            STEPS[key] = GRUStep(network.get_layer('gru').cell, network.get_layer('logits'))
+            STEPS[key].compile(jit_compile=True)
+        return STEPS[key]
 
 
 class GRU(ClassModel):
@@ -167,31 +172,33 @@ class GRU(ClassModel):
 
         With floor, an image whose running sum falls below its floor is left
         there: log-probabilities only subtract, so its total would end lower
-        still, and the sum so far is returned in its place."""
+        still, and the sum so far is returned in its place. Threads take
+        turns at the step that GRUs of this shape share (see STEPS)."""
         cell = self.network.get_layer('gru').cell
         subpixels = images.reshape(len(images), -1).astype(np.int64)
         step = shared_step(self.info)
-        step.set_weights(self.network.get_weights())
         levels, colours = self.info.levels, self.info.colours
         active = np.arange(len(subpixels))  # the images still summed
         prefix_ids = np.zeros(len(subpixels), dtype=np.int64)  # all begin with the empty prefix
         inputs = step_inputs(None, 0, levels, colours)
         state = np.zeros((1, cell.units), dtype=np.float32)
         totals = np.zeros(len(subpixels))
-        for index in range(subpixels.shape[1]):
-            log_probs, state = predict_in_chunks(step, inputs, state)
-            totals[active] += log_probs[prefix_ids, subpixels[active, index]]
-            if floor is not None:
-                above = totals[active] >= floor[active]
-                active, prefix_ids = active[above], prefix_ids[above]
-                if not len(active):
-                    break
-            extended, prefix_ids = np.unique(prefix_ids * levels + subpixels[active, index],
-                                             return_inverse=True)
-            parents = extended // levels
-            if len(parents) != len(state) or (parents != np.arange(len(state))).any():
-                state = state[parents]  # else each prefix goes on alone: the states as they are
-            inputs = step_inputs(extended % levels, index + 1, levels, colours)
+        with step.lock:  # from its weights set to its last step: see STEPS
+            step.set_weights(self.network.get_weights())
+            for index in range(subpixels.shape[1]):
+                log_probs, state = predict_in_chunks(step, inputs, state)
+                totals[active] += log_probs[prefix_ids, subpixels[active, index]]
+                if floor is not None:
+                    above = totals[active] >= floor[active]
+                    active, prefix_ids = active[above], prefix_ids[above]
+                    if not len(active):
+                        break
+                extended, prefix_ids = np.unique(prefix_ids * levels + subpixels[active, index],
+                                                 return_inverse=True)
+                parents = extended // levels
+                if len(parents) != len(state) or (parents != np.arange(len(state))).any():
+                    state = state[parents]  # else each prefix goes on alone: the states as they are
+                inputs = step_inputs(extended % levels, index + 1, levels, colours)
         return totals
 
     def log_likelihood_network(self):

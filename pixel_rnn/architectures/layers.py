@@ -1,4 +1,6 @@
 """Keras building blocks of the project."""
+import threading
+
 import keras
 import numpy as np
 from keras import ops
@@ -70,12 +72,14 @@ class GRUSampler(keras.Model):
 class GRUStep(keras.Model):
     """One step of a trained GRU model's own layers: called on (inputs,
     states), returns (log-probabilities of the next sub-pixel, new states).
-    predict_on_batch compiles it, once per batch shape."""
+    predict_on_batch compiles it, once per batch shape. Its lock is for
+    those who share it and set their weights into it: one at a time."""
 
     def __init__(self, cell, logits_layer, **kwargs):
         super().__init__(**kwargs)
         self.cell = cell
         self.logits_layer = logits_layer
+        self.lock = threading.Lock()
 
     def call(self, inputs):
         output, state = self.cell(*inputs)

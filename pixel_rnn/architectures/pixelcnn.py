@@ -11,7 +11,6 @@ PixelCNN, the registry's ClassModel of it, answers every call from its ModelInfo
 # Keras is imported inside the functions that build or run networks: the
 # command line checks descriptions with PARAMS and problem before Keras's
 # seconds-long start.
-import functools
 import math
 
 import numpy as np
@@ -78,6 +77,16 @@ class PixelCNN(ClassModel):
     SUMMARY = 'a PixelCNN'
     PARAMS = PARAMS
 
+    def __init__(self, info, network=None):
+        import keras
+        super().__init__(info, network)
+        # The network up to its logits layer, made once: a new one is traced
+        # again by every predict, some 0.2 s each time (measured in
+        # BENCHMARKS.md). Made here, not on first use, so that threads using
+        # the model at once cannot make two: a few ms, a thirtieth of the network's.
+        self.logits_model = keras.Model(self.network.inputs,
+                                        self.network.get_layer('logits').output)
+
     @classmethod
     def problem(cls, info):
         if info.params['head'] == 'sigmoid' and info.levels != 2:
@@ -121,14 +130,6 @@ class PixelCNN(ClassModel):
                                 images.astype('int32' if self.softmax else 'float32'),
                                 batch_size=batch_size, epochs=epochs, callbacks=list(callbacks),
                                 verbose=verbose, initial_epoch=initial_epoch)
-
-    @functools.cached_property
-    def logits_model(self):
-        """The network up to its logits layer, built and compiled once: a new
-        one is traced again by every predict, some 0.2 s each time (measured
-        in BENCHMARKS.md)."""
-        import keras
-        return keras.Model(self.network.inputs, self.network.get_layer('logits').output)
 
     def level_logits(self, logits):
         """The logits layer's output -> logits (..., colours, levels). A
