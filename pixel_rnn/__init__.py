@@ -4,9 +4,10 @@ Code map: the commands README teaches are the scripts at the top (train.py,
 with train_mnist.py and train_cifar.py its entries; generate.py;
 classification.py; describe.py). util.py holds the design's public functions:
 the tutorial's (create_model, shrink, pre_process, train_model, sample,
-classify) and ours beside them. Under them, this package; a module imports
-only those below it in this list, and none but where a network is built or
-run imports Keras:
+classify) and ours beside them; config.py gives the tutorial's names for
+defaults.py's values. Under them, this package, which imports none of them:
+a module imports only those below it in this list, and none but where a
+network is built or run imports Keras:
 
     training/         one_class.py: a class's resumable training and its
                       lock; parallel.py: several classes at once, Keras
@@ -54,4 +55,7 @@ run imports Keras:
                       project's own files back as untrusted; whether a
                       folder can be written, checked before work
     errors.py         UsageError, and text from outside made safe to print
+    defaults.py       what new training uses (sizes, levels, units, batch
+                      size, epochs, moves) and where things live (trained/,
+                      generated/, a model file's name), each set once
 """

@@ -7,7 +7,7 @@ import dataclasses
 
 import numpy as np
 
-import config
+from pixel_rnn import defaults
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 
@@ -25,7 +25,7 @@ def read_set(models_dir, class_names, settings):
     """The StoredModels of the classes class_names of settings' data set in
     models_dir, checked to agree with each other and with the data set."""
     stored = [StoredModel(path, *loading.read(path))
-              for path in (config.model_path(models_dir, name) for name in class_names)]
+              for path in (defaults.model_path(models_dir, name) for name in class_names)]
     for model, name in zip(stored, class_names):
         info = model.info
         if info.dataset != settings.name:
