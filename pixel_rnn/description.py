@@ -49,7 +49,7 @@ class ModelInfo:
                     'it classifies)', offered='can_deskew', said='deskewed', part='model'))
     # The class's share of the training data.
     prior: float = recorded(Param(kind=float, low=0, high=1, optional=True,
-                                  said='prior {:.4f}', part='prior'))
+                                  said='prior {:.4f}', part='prior', alike=False))
     epochs: int = recorded(Param(  # completed; the flag's default depends on --discriminative
         kind=int, low=1, high=100_000, optional=True, group='how',
         help=f'passes over the training images (default {defaults.epochs}; with '
@@ -58,7 +58,8 @@ class ModelInfo:
     num_images: int = recorded(Param(
         defaults.num_images, low=1, optional=True, group='what to train',
         help='training images per class; more than there are means all',
-        said=lambda count: ' on ' + counted(count, 'image'), part='training'))
+        said=lambda count: ' on ' + counted(count, 'image'), part='training',
+        alike=False))  # recorded: those of the class trained on, fewer where it has fewer
     data_source: str = recorded(Param(kind=str, optional=True, said=' of {}', part='training'))
     skip: int = recorded(Param(
         0, low=0, optional=True, group='what to train',
@@ -102,7 +103,8 @@ class ModelInfo:
         defaults.batch_size, low=1, high=65_536, optional=True, group='how',
         help='images per training step', said='batch {}', part='run'))
     seed: int = recorded(Param(kind=int, low=0, high=2**32 - 1, optional=True, group='how',
-                               help='for repeatable runs', said='seed {}', part='run'))
+                               help='for repeatable runs', said='seed {}', part='run',
+                               alike=False))
     keras_version: str = recorded(Param(kind=str, optional=True, said='written by Keras {}',
                                         part='run', measured=True))
 

@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 
 from pixel_rnn import defaults
+from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 
@@ -83,10 +84,22 @@ def mixed_architectures(models):
     return '; '.join(f"{arch} for {', '.join(names)}" for arch, names in classes_by_arch.items())
 
 
-# How a model was trained, besides its architecture and its class's own
-# images: what the models of a set are meant to share.
-TRAINING_FIELDS = ('epochs', 'batch_size', 'skip', 'data_source', 'deskew', 'mirror', 'shifts',
-                   'fine_tuning_weight', 'fine_tuning_epochs')
+def training_fields(info_type=ModelInfo):
+    """How a model was trained, besides its architecture and its class's own
+    images: what the models of a set are meant to share, read from the
+    declarations of info_type's fields (ModelInfo's), in their order. Each
+    field a training sets (said in a part of a summary, or given by a flag
+    of a training group) is one, less what training measures and what
+    models trained alike differ in all the same (Param's alike). What a
+    summary's head says (data set, class, size, levels, colours,
+    architecture) is not: read_set refuses a set that differs there, and
+    mixed_architectures notes one of several architectures."""
+    return tuple(field.name for field in dataclasses.fields(info_type)
+                 if (param := field.metadata.get('param')) and param.alike
+                 and not param.measured and (param.part or param.group != 'model'))
+
+
+TRAINING_FIELDS = training_fields()
 
 
 def differently_trained(models):
