@@ -4,8 +4,10 @@ Code map: the commands README teaches are the scripts at the top (train.py,
 with train_mnist.py and train_cifar.py its entries; generate.py;
 classification.py; describe.py). util.py holds the tutorial's functions
 under its names (create_model, shrink, pre_process, train_model, sample,
-classify), thin faces over this package. A module imports only those below
-it in this list, and none but where a network is built or run imports Keras:
+classify), thin faces over this package; config.py gives the tutorial's
+names for defaults.py's values. The package imports none of them: a module
+imports only those below it in this list, and none but where a network is
+built or run imports Keras:
 
     training/         classes.py: the classes a command names, one after
                       another or several at once; one_class.py: a class's
@@ -58,4 +60,7 @@ it in this list, and none but where a network is built or run imports Keras:
                       project's own files back as untrusted; whether a
                       folder can be written, checked before work
     errors.py         UsageError, and text from outside made safe to print
+    defaults.py       what new training uses (sizes, levels, units, batch
+                      size, epochs, moves) and where things live (trained/,
+                      generated/, a model file's name), each set once
 """

@@ -6,7 +6,7 @@ and worker processes receive it as it is.
 """
 import dataclasses
 
-import config
+from pixel_rnn import defaults
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import Param
 from pixel_rnn.datasets import DATASETS
@@ -34,10 +34,10 @@ class ModelInfo:
     dataset: str = recorded(Param(kind=str, choices=DATASETS), required=True)
     class_name: str = recorded(Param(kind=str), required=True)
     image_size: int = recorded(Param(
-        config.target_size, low=1, high=MAX_IMAGE_SIZE, flag='target_size',
+        defaults.target_size, low=1, high=MAX_IMAGE_SIZE, flag='target_size',
         help='images are shrunk to target_size x target_size'), required=True)
     levels: int = recorded(Param(
-        config.levels, low=2, high=256, flag='max_intensity', offset=1,
+        defaults.levels, low=2, high=256, flag='max_intensity', offset=1,
         help='the highest of the levels pixels are quantized to'), required=True)
     colours: int = recorded(Param(kind=int, choices=(1, 3)), required=True)  # 1 grey, 3 RGB
     arch: str = recorded(Param(kind=str, choices=ARCHITECTURES), required=True)
@@ -49,25 +49,26 @@ class ModelInfo:
                     'it classifies)', offered='can_deskew', said='deskewed', part='model'))
     # The class's share of the training data.
     prior: float = recorded(Param(kind=float, low=0, high=1, optional=True,
-                                  said='prior {:.4f}', part='prior'))
+                                  said='prior {:.4f}', part='prior', alike=False))
     epochs: int = recorded(Param(  # completed; the flag's default depends on --discriminative
         kind=int, low=1, high=100_000, optional=True, group='how',
-        help=f'passes over the training images (default {config.epochs}; with '
-             f'--discriminative {config.fine_tuning_epochs})',
+        help=f'passes over the training images (default {defaults.epochs}; with '
+             f'--discriminative {defaults.fine_tuning_epochs})',
         said=lambda epochs: counted(epochs, 'epoch'), part='training'))
     num_images: int = recorded(Param(
-        config.num_images, low=1, optional=True, group='what to train',
+        defaults.num_images, low=1, optional=True, group='what to train',
         help='training images per class; more than there are means all',
-        said=lambda count: ' on ' + counted(count, 'image'), part='training'))
+        said=lambda count: ' on ' + counted(count, 'image'), part='training',
+        alike=False))  # recorded: those of the class trained on, fewer where it has fewer
     data_source: str = recorded(Param(kind=str, optional=True, said=' of {}', part='training'))
     skip: int = recorded(Param(
         0, low=0, optional=True, group='what to train',
         help='leave out the first N training images of each class',
         said=lambda skip: f' after the first {skip} of the class' if skip else None,
         part='training'))
-    # One-pixel moves of each image trained on besides it (config.SHIFTS).
+    # One-pixel moves of each image trained on besides it (defaults.SHIFTS).
     shifts: int = recorded(Param(
-        0, choices=config.SHIFTS, const=4, group='what to train',
+        0, choices=defaults.SHIFTS, const=4, group='what to train',
         help='also train on each image moved by one pixel up, down, left and right (an epoch '
              'takes five times as long), or with --shifts=8 also diagonally (nine times)',
         said={4: ', moved by a pixel each way too',
@@ -99,10 +100,11 @@ class ModelInfo:
         part='fine-tuning'))
     # How the run went, said on a line of its own (DETAILS).
     batch_size: int = recorded(Param(
-        config.batch_size, low=1, high=65_536, optional=True, group='how',
+        defaults.batch_size, low=1, high=65_536, optional=True, group='how',
         help='images per training step', said='batch {}', part='run'))
     seed: int = recorded(Param(kind=int, low=0, high=2**32 - 1, optional=True, group='how',
-                               help='for repeatable runs', said='seed {}', part='run'))
+                               help='for repeatable runs', said='seed {}', part='run',
+                               alike=False))
     keras_version: str = recorded(Param(kind=str, optional=True, said='written by Keras {}',
                                         part='run', measured=True))
 

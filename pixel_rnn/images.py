@@ -7,7 +7,7 @@ from scipy import ndimage
 from skimage import transform
 from skimage.util import img_as_ubyte
 
-import config
+from pixel_rnn import defaults
 
 
 def shrink(im, size):
@@ -30,7 +30,7 @@ def shrink_all(x, size):
                                                           np.uint8)
 
 
-def quantize(images, size=config.target_size, factor=config.factor):
+def quantize(images, size=defaults.target_size, factor=defaults.factor):
     """uint8 images (m, h, w[, colours]) -> intensity levels (m, size, size[, colours])."""
     return np.round(shrink_all(images, size) / factor).astype(np.uint8)
 

@@ -6,13 +6,12 @@ import os
 import numpy as np
 from PIL import Image
 
-import config
-from pixel_rnn import files
+from pixel_rnn import defaults, files
 from pixel_rnn.errors import UsageError
 from pixel_rnn.images import shrink
 
 
-def image_grid(images, columns=None, line=config.grid_line):
+def image_grid(images, columns=None, line=defaults.grid_line):
     """Equal-size pictures -> one picture, row by row, columns to a row
     (default: a square grid), with white lines line pixels wide between
     the cells."""

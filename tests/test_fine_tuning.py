@@ -426,7 +426,7 @@ def test_restart_discards_a_damaged_record_and_fine_tunes_the_set_it_was_made_fr
                                 f'--data={data}', timeout=60)
     assert classified.returncode == 0, classified.stderr
     assert (f'Note: the models of {models_dir} were not all trained alike: 0 '
-            '(fine_tuning_weight 0.5, not None; fine_tuning_epochs 1, not None), 1 (') in (
+            '(fine_tuning_epochs 1, not None; fine_tuning_weight 0.5, not None), 1 (') in (
         classified.stdout)
     result = run_in_process(*fine_tuning_command(models_dir, data, '--restart', epochs=1),
                             timeout=300)

@@ -14,14 +14,14 @@ import threading
 
 import numpy as np
 
-import config
+from pixel_rnn import defaults
 from pixel_rnn.architectures.model import ClassModel
 from pixel_rnn.architectures.params import Param
 
 # Hyper-parameters a model file records: defaults of new models, and bounds
 # generous for real models yet small enough that no file asks for absurd memory.
 PARAMS = {
-    'units': Param(config.units, low=1, high=4096, help='units of its state'),
+    'units': Param(defaults.units, low=1, high=4096, help='units of its state'),
     'reset_after': Param(True),
     'recurrent_activation': Param('sigmoid',
                                   choices=('sigmoid', 'hard_sigmoid', 'keras2_hard_sigmoid')),

@@ -36,7 +36,13 @@ class Param:
     comma.
 
     measured: what training measures of a model rather than asks for (the
-    same training may measure it otherwise)."""
+    same training may measure it otherwise).
+
+    alike: of a ModelInfo field a training sets, that the models of a set
+    trained alike share it, so that one whose differs is noted
+    (modelfile/sets.py); false where they differ in it all the same: by
+    nature (a class's own count of images, its share of the data) or by
+    the draw alone (the seed)."""
     default: object = None
     low: float = None
     high: float = None
@@ -52,6 +58,7 @@ class Param:
     said: object = None
     part: str = None
     measured: bool = False
+    alike: bool = True
 
     def __post_init__(self):
         if self.kind is None:

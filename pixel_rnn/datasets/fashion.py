@@ -1,6 +1,6 @@
 """Fashion-MNIST: grey 28x28 pictures of clothes and shoes, shipped as MNIST is; without
 --data Keras's download."""
-import config
+from pixel_rnn import defaults
 from pixel_rnn.datasets import checks, downloads, formats
 from pixel_rnn.datasets.settings import Settings
 
@@ -25,7 +25,7 @@ def load(path=None):
 # Its images are MNIST's size and kind: shrunk and quantized as MNIST's, to start with.
 FASHION = Settings(
     'fashion', 'Fashion-MNIST', 'Fashion-MNIST grey clothes and shoes', 1, CLASSES,
-    picture_size=28, target_size=config.target_size, max_intensity=config.max_intensity,
+    picture_size=28, target_size=defaults.target_size, max_intensity=defaults.max_intensity,
     samples_file='fashion_samples_of_{}.png', completions_file='fashion_completions_of_{}.png',
     class_flag='label', class_noun='class',
     class_help='class to model: 0-9 or a name, e.g. sneaker (default 0, t-shirt)',

@@ -3,7 +3,7 @@ import sys
 
 import numpy as np
 
-import config
+from pixel_rnn import defaults
 from pixel_rnn.datasets import checks, downloads, formats
 from pixel_rnn.datasets.settings import Settings
 
@@ -44,7 +44,7 @@ def bundled():
 
 MNIST = Settings(
     'mnist', 'MNIST', 'grey handwritten digits', 1, DIGITS, picture_size=28,
-    target_size=config.target_size, max_intensity=config.max_intensity,
+    target_size=defaults.target_size, max_intensity=defaults.max_intensity,
     samples_file='samples_of_{}.png', completions_file='completions_of_{}.png',
     class_flag='digit', class_noun='digit', class_help='digit to model, 0-9 (default 0)',
     all_classes='all ten digits', train_command='python train_mnist.py',

@@ -3,7 +3,7 @@ import dataclasses
 import os
 from typing import Callable
 
-import config
+from pixel_rnn import defaults
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,5 +48,5 @@ class Settings:
         """Where training of arch puts its models without --models_dir: each
         architecture a folder of its own, so that no set mixes them."""
         if arch == 'gru':
-            return os.path.join(config.trained_dir, f'{self.name}_models')
-        return os.path.join(config.trained_dir, f'{self.name}_{arch}_models')
+            return os.path.join(defaults.trained_dir, f'{self.name}_models')
+        return os.path.join(defaults.trained_dir, f'{self.name}_{arch}_models')

@@ -17,8 +17,7 @@ import tempfile
 import h5py
 import numpy as np
 
-import config
-from pixel_rnn import files
+from pixel_rnn import defaults, files
 from pixel_rnn import architectures
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.description import ModelInfo
@@ -167,7 +166,7 @@ def tutorial_info(f, path):
                          "supported")
     activation = gru_config['recurrent_activation']
     return ModelInfo(
-        dataset='mnist', class_name=config.class_name_of(path),
+        dataset='mnist', class_name=defaults.class_name_of(path),
         image_size=10, levels=gru_config['batch_input_shape'][-1], colours=1, arch='gru',
         params={'units': gru_config['units'], 'reset_after': gru_config.get('reset_after', False),
                 # Keras 2's hard_sigmoid is not Keras 3's: see layers.keras2_hard_sigmoid.

@@ -10,8 +10,7 @@ the new set and install.json, the record that it is complete).
 """
 import os
 
-import config
-from pixel_rnn import files
+from pixel_rnn import defaults, files
 from pixel_rnn.errors import UsageError
 
 FINE_TUNING_DIR = 'fine_tuning.resume'
@@ -57,7 +56,7 @@ def models_dir(path, default):
     shipped sets so, from the project's folder)."""
     if path is None:
         return default
-    in_the_project = os.path.join(config.project_dir, path)
+    in_the_project = os.path.join(defaults.project_dir, path)
     if not os.path.isabs(path) and not os.path.exists(path) and os.path.exists(in_the_project):
         return in_the_project
     return path
@@ -65,7 +64,7 @@ def models_dir(path, default):
 
 def in_project(path):
     """path as README writes it: from the project's folder."""
-    return os.path.relpath(path, config.project_dir)
+    return os.path.relpath(path, defaults.project_dir)
 
 
 def require_models(models_dir, class_names, settings, data=None):
@@ -74,10 +73,10 @@ def require_models(models_dir, class_names, settings, data=None):
     trains them (on data, the --data the user gave), or for a set that ships
     with the project, how to restore it."""
     check_set_in_place(models_dir, settings)
-    paths = [config.model_path(models_dir, name) for name in class_names]
+    paths = [defaults.model_path(models_dir, name) for name in class_names]
     missing = [path for path in paths if not os.path.isfile(path)]
     if missing:
-        if os.path.abspath(models_dir) in config.SHIPPED_MODELS_DIRS:
+        if os.path.abspath(models_dir) in defaults.SHIPPED_MODELS_DIRS:
             remedy = (f'they ship with the project: restore them with '
                       f'git checkout -- {in_project(os.path.abspath(models_dir))}')
         else:

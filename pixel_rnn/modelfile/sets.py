@@ -5,7 +5,8 @@ networks built (the one step that needs Keras)."""
 import collections
 import dataclasses
 
-import config
+from pixel_rnn import defaults
+from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 
@@ -23,7 +24,7 @@ def read_set(models_dir, class_names, settings):
     """The StoredModels of the classes class_names of settings' data set in
     models_dir, checked to agree with each other and with the data set."""
     stored = [StoredModel(path, *loading.read(path))
-              for path in (config.model_path(models_dir, name) for name in class_names)]
+              for path in (defaults.model_path(models_dir, name) for name in class_names)]
     for model, name in zip(stored, class_names):
         info = model.info
         if info.dataset != settings.name:
@@ -71,10 +72,22 @@ def mixed_architectures(models):
     return '; '.join(f"{arch} for {', '.join(names)}" for arch, names in classes_by_arch.items())
 
 
-# How a model was trained, besides its architecture and its class's own
-# images: what the models of a set are meant to share.
-TRAINING_FIELDS = ('epochs', 'batch_size', 'skip', 'data_source', 'deskew', 'mirror', 'shifts',
-                   'fine_tuning_weight', 'fine_tuning_epochs')
+def training_fields(info_type=ModelInfo):
+    """How a model was trained, besides its architecture and its class's own
+    images: what the models of a set are meant to share, read from the
+    declarations of info_type's fields (ModelInfo's), in their order. Each
+    field a training sets (said in a part of a summary, or given by a flag
+    of a training group) is one, less what training measures and what
+    models trained alike differ in all the same (Param's alike). What a
+    summary's head says (data set, class, size, levels, colours,
+    architecture) is not: read_set refuses a set that differs there, and
+    mixed_architectures notes one of several architectures."""
+    return tuple(field.name for field in dataclasses.fields(info_type)
+                 if (param := field.metadata.get('param')) and param.alike
+                 and not param.measured and (param.part or param.group != 'model'))
+
+
+TRAINING_FIELDS = training_fields()
 
 
 def differently_trained(models):

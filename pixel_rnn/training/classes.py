@@ -3,8 +3,7 @@ or several at once, each in a process of its own."""
 import dataclasses
 import os
 
-import config
-from pixel_rnn import startup
+from pixel_rnn import defaults, startup
 from pixel_rnn.errors import UsageError
 from pixel_rnn.images import to_levels, training_levels
 from pixel_rnn.training import Task, held_out_images, one_class, parallel
@@ -35,7 +34,7 @@ def train_classes(dataset, template, labels, models_dir, num_images, restart=Fal
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
         held_out = held_out_images(dataset, label, template.skip + len(images))
-        tasks.append(Task(training_levels(images, info), info, config.model_path(models_dir, name),
+        tasks.append(Task(training_levels(images, info), info, defaults.model_path(models_dir, name),
                           restart, logdir and os.path.join(logdir, name), distribute,
                           to_levels(held_out, info)))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)

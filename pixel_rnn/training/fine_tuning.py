@@ -26,9 +26,7 @@ import shutil
 
 import numpy as np
 
-import config
-from pixel_rnn import classifier
-from pixel_rnn import files
+from pixel_rnn import classifier, defaults, files
 from pixel_rnn.description import counted
 from pixel_rnn.errors import UsageError
 from pixel_rnn.images import to_levels
@@ -104,7 +102,7 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
     the new set in place finishes that first. restart fine-tunes again from
     the models a fine-tuned set was fine-tuned from (kept beside them)."""
     class_names = dataset.class_names
-    with locked([config.model_path(models_dir, name) for name in class_names]):
+    with locked([defaults.model_path(models_dir, name) for name in class_names]):
         finish_pending(models_dir, class_names, restart)
         models = sets.load_models(models_dir, class_names, settings)
         done = {fine_tuned(model.info) for model in models}
@@ -153,7 +151,7 @@ def finish_set(models_dir, class_names, restart=False):
     """Put in place a fine-tuned set of models_dir whose install a run
     stopped midway, if there is one (needing no data), its lock held; with
     restart, one whose record is damaged is discarded instead."""
-    with locked([config.model_path(models_dir, name) for name in class_names]):
+    with locked([defaults.model_path(models_dir, name) for name in class_names]):
         finish_pending(models_dir, class_names, restart)
 
 
@@ -204,10 +202,10 @@ def write_new_models(models, weight, epochs, models_dir, held_out=None):
         model.info = dataclasses.replace(model.info, fine_tuning_weight=float(weight),
                                          fine_tuning_epochs=epochs, **measured)
         saving.save(model, os.path.join(places.fine_tuning_dir(models_dir),
-                                        config.model_file.format(model.info.class_name)))
+                                        defaults.model_file.format(model.info.class_name)))
     # Names only, never paths: the record holds wherever the folder is and
     # whatever folder a later run starts from.
-    record = dict(files=[config.model_file.format(model.info.class_name) for model in models],
+    record = dict(files=[defaults.model_file.format(model.info.class_name) for model in models],
                   weight=float(weight), epochs=epochs)
     files.write_whole(places.install_record(models_dir), json.dumps(record).encode())
 
@@ -268,7 +266,7 @@ def read_install_record(models_dir, class_names):
         record = json.loads(data)
     except (ValueError, RecursionError):
         record = None
-    names = [config.model_file.format(name) for name in class_names]
+    names = [defaults.model_file.format(name) for name in class_names]
     if not (isinstance(record, dict) and sorted(record) == ['epochs', 'files', 'weight']
             and record['files'] == names and is_number(record['weight'])
             and isinstance(record['epochs'], int) and not isinstance(record['epochs'], bool)):
@@ -326,7 +324,7 @@ def already_fine_tuned(models_dir, models):
 
 
 def model_file(models_dir, model):
-    return config.model_path(models_dir, model.info.class_name)
+    return defaults.model_path(models_dir, model.info.class_name)
 
 
 def put_back_originals(models_dir, models):

@@ -4,10 +4,10 @@ Keras starts.
 """
 import dataclasses
 
-import config
 from pixel_rnn import cli, files
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import defaults
+from pixel_rnn.defaults import fine_tuning_weight, model_path
 from pixel_rnn.description import MAX_WEIGHT, ModelInfo, declared
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import places
@@ -39,12 +39,12 @@ def add_training_flags(parser, what, settings):
                      help="one model on all local GPUs (else CPUs) with TensorFlow's "
                           'MirroredStrategy, classes one at a time')
     how.add_argument('--discriminative', type=cli.float_in_range(0, MAX_WEIGHT, 'weight'),
-                     nargs='?', const=config.fine_tuning_weight, default=None, metavar='WEIGHT',
+                     nargs='?', const=fine_tuning_weight, default=None, metavar='WEIGHT',
                      help='instead of training class by class, fine-tune the trained models of '
                           '--models_dir together so that Bayes\' rule tells the classes apart '
                           '(with every class): the loss is -log p(class | image) + WEIGHT x '
                           'the own model\'s -log p(image) per sub-pixel (default WEIGHT '
-                          f'{config.fine_tuning_weight:g}); on --num_images of each class after '
+                          f'{fine_tuning_weight:g}); on --num_images of each class after '
                           '--skip, best images the models were not trained on')
     how.add_argument('--restart', action='store_true',
                      help='train from scratch even where an interrupted run of this training '
@@ -133,7 +133,7 @@ def training_template(args, settings, class_names):
     if problem:
         raise UsageError(f'cannot train that: {problem}')
     places.check_models_dir(args.models_dir,
-                            [config.model_path(args.models_dir, name) for name in class_names],
+                            [model_path(args.models_dir, name) for name in class_names],
                             settings)
     if args.logdir:
         files.check_folder('--logdir', args.logdir)
