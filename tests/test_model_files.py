@@ -25,7 +25,6 @@ from pixel_rnn.errors import UsageError
 from pixel_rnn import architectures
 from pixel_rnn.classifier import BayesClassifier
 from pixel_rnn import images as imaging
-from pixel_rnn.modelfile import sets
 
 
 def write_keras2_gru_file(path, levels=7, units=8, seed=0, declared_units=None):

@@ -34,8 +34,9 @@ def train_classes(dataset, template, labels, models_dir, num_images, restart=Fal
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
         held_out = held_out_images(dataset, label, template.skip + len(images))
-        tasks.append(Task(training_levels(images, info), info, defaults.model_path(models_dir, name),
-                          restart, logdir and os.path.join(logdir, name), distribute,
+        tasks.append(Task(training_levels(images, info), info,
+                          defaults.model_path(models_dir, name), restart,
+                          logdir and os.path.join(logdir, name), distribute,
                           to_levels(held_out, info)))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
     with one_class.locked([task.path for task in tasks]):
