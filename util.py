@@ -145,9 +145,9 @@ def train(dataset, template, labels, models_dir, num_images, restart=False, logd
                           to_levels(held_out_images(dataset, label, template.skip + len(images)),
                                     info)))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
-    with one_class.locked([task.path for task in tasks]):
+    with one_class.locked([task.path for task in tasks]) as locks:
         if jobs > 1:
-            parallel.train_in_parallel(tasks, jobs)  # Keras starts in the workers alone
+            parallel.train_in_parallel(tasks, jobs, locks)  # Keras starts in the workers alone
         else:
             startup.start_keras()
             for task in tasks:
