@@ -12,9 +12,10 @@ def run(main, resumes=False):
     """Run a script's main(), turning UsageError into one line and exit
     status 2. SIGTERM and SIGHUP (a terminal closed) stop it as Ctrl-C does,
     so that what it was writing is cleared away. resumes: whether running
-    the same command again goes on where this one stopped (training)."""
+    the command again (without --restart) goes on where this one stopped
+    (training)."""
     prog = os.path.basename(sys.argv[0])
-    again = ' (run the same command again to resume training)' if resumes else ''
+    again = f' (run {resuming_command()} to resume training)' if resumes else ''
     previous = {number: signal.signal(number, startup.interrupt) for number in startup.STOP_SIGNALS
                 if number != signal.SIGINT}
     try:
@@ -42,9 +43,18 @@ def system_error(error, resumes=False):
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         where = f' (writing {error.filename})' if error.filename else ''
         return (f'the disk is full{where}; every file in place is as before or complete '
-                '(free some space and run the same command again'
-                + (': training resumes where it stopped)' if resumes else ')'))
+                '(free some space and run '
+                + (f'{resuming_command()}: training resumes where it stopped)' if resumes
+                   else 'the same command again)'))
     return ' '.join(str(error).split())
+
+
+def resuming_command():
+    """The command that resumes a training this one began: the same, but
+    without --restart, which would discard the backup this one made."""
+    if '--restart' in sys.argv[1:]:
+        return 'the command again without --restart'
+    return 'the same command again'
 
 
 def progress_mode():

@@ -4,12 +4,15 @@ TensorFlow writes them to the process's stderr before any setting can stop
 them, and one of them (no CUDA driver) is marked E though nothing is wrong.
 """
 import contextlib
+import ctypes
 import importlib
 import logging
 import os
 import signal
 import sys
 import tempfile
+import threading
+import time
 
 from pixel_rnn.errors import UsageError, shown
 
@@ -105,15 +108,38 @@ def run_logged(log_path, module, function, *args):
 stop = None
 
 
-def start_worker(stop_event):
-    """Set up a worker process of a parallel training. Ctrl-C (and a closed
-    terminal's SIGHUP) reaches every process of the group, in a worker wherever it happens to be (between two
-    classes, say, where nothing would stop the next one); so the parent
-    alone acts on it, and tells the workers through stop_event."""
+def start_worker(stop_event, parent):
+    """Set up a worker process of a parallel training, started by the
+    process parent. Ctrl-C (and a closed terminal's SIGHUP) reaches every
+    process of the group, in a worker wherever it happens to be (between
+    two classes, say, where nothing would stop the next one); so the parent
+    alone acts on it, and tells the workers through stop_event. The worker
+    dies with its parent: one whose run was killed outright (kill -9, the
+    out-of-memory killer) would train on, unseen, and wait for ever."""
     global stop
     stop = stop_event
     for number in STOP_SIGNALS:
         signal.signal(number, signal.SIG_IGN)
+    if sys.platform == 'linux':
+        # The kernel's SIGKILL as the parent's thread that started this
+        # process ends: the pool starts its workers in the main thread.
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL))
+    else:
+        threading.Thread(target=watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before this process was tied to it
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# Linux's prctl option (linux/prctl.h): the signal this process gets as its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def watch_parent(parent):
+    """Where the kernel has no such signal: end this process once its
+    parent has ended (it is then another's child)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def stop_requested():

@@ -12,7 +12,6 @@ import io
 import json
 import math
 import os
-import tempfile
 
 import h5py
 import numpy as np
@@ -22,7 +21,7 @@ from pixel_rnn import architectures
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
-from pixel_rnn.modelfile import FORMAT
+from pixel_rnn.modelfile import FORMAT, WeightsImage
 
 
 # What h5py and the checks below raise on a file that is damaged or not what it claims.
@@ -278,8 +277,8 @@ def load_backup_weights(network, path):
     path, a file this project wrote in network.save_weights' format, after
     the checks a model file gets: a regular file, not a link, every array
     stored in the file itself, no more values than the network and its
-    optimizer hold, all finite. Keras reads a copy of the checked bytes, so
-    nothing can be swapped in between. ValueError saying what is wrong."""
+    optimizer hold, all finite. Keras reads the checked bytes, in memory,
+    so nothing can be swapped in between. ValueError saying what is wrong."""
     # The weights, Adam's two moments of each, and a few counters.
     limit = 3 * network.count_params() + 1024
     data = files.read_own(path, limit * 8 + 2**20)
@@ -288,14 +287,10 @@ def load_backup_weights(network, path):
             check_backup_arrays(f, limit)
     except READ_ERRORS as error:
         raise ValueError(f'is not a readable weights file ({error})') from None
-    with tempfile.TemporaryDirectory() as folder:
-        copy = os.path.join(folder, 'checked.weights.h5')
-        with open(copy, 'wb') as f:
-            f.write(data)
-        try:
-            network.load_weights(copy)
-        except ValueError as error:  # arrays of other shapes or counts
-            raise ValueError(f'does not fit the network ({error})') from None
+    try:
+        network.load_weights(WeightsImage(data))
+    except ValueError as error:  # arrays of other shapes or counts
+        raise ValueError(f'does not fit the network ({error})') from None
 
 
 def check_backup_arrays(f, limit):

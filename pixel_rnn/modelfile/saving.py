@@ -2,13 +2,11 @@
 import dataclasses
 import io
 import json
-import os
-import tempfile
 
 import h5py
 
 from pixel_rnn.files import write_whole
-from pixel_rnn.modelfile import FORMAT
+from pixel_rnn.modelfile import FORMAT, WeightsImage
 
 
 def save(model, path):
@@ -51,12 +49,10 @@ def model_image(model):
 
 def weights_image(network):
     """The bytes of the file network.save_weights writes (its weights and
-    its optimizer's state), by way of a private temporary file."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, 'backup.weights.h5')
-        network.save_weights(path)
-        with open(path, 'rb') as f:
-            return f.read()
+    its optimizer's state), made in memory."""
+    image = WeightsImage()
+    network.save_weights(image)
+    return image.getvalue()
 
 
 def install(model, path):

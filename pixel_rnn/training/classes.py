@@ -39,9 +39,9 @@ def train_classes(dataset, template, labels, models_dir, num_images, restart=Fal
                           logdir and os.path.join(logdir, name), distribute,
                           to_levels(held_out, info)))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
-    with one_class.locked([task.path for task in tasks]):
+    with one_class.locked([task.path for task in tasks]) as locks:
         if jobs > 1:
-            parallel.train_in_parallel(tasks, jobs)  # Keras starts in the workers alone
+            parallel.train_in_parallel(tasks, jobs, locks)  # Keras starts in the workers alone
         else:
             startup.start_keras()
             for task in tasks:

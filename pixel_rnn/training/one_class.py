@@ -102,11 +102,10 @@ def locked(paths):
     (model_0.h5.lock), so that a second run training one of those classes
     into the same folder is refused at its start, not mixed with this one.
     The system drops a process's locks when it dies, so a killed run keeps
-    no class locked."""
+    no class locked. Gives the lock files' descriptors: a lock is held while
+    any process that has one of them open lives (parallel.py's workers)."""
     with contextlib.ExitStack() as locks:
-        for path in paths:
-            locks.enter_context(lock(path))
-        yield
+        yield [locks.enter_context(lock(path)) for path in paths]
 
 
 @contextlib.contextmanager
@@ -131,7 +130,7 @@ def lock(path):
                 break
         os.close(descriptor)
     try:
-        yield
+        yield descriptor
     finally:
         files.remove_quietly(lock_path)
         os.close(descriptor)

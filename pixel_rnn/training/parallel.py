@@ -1,21 +1,35 @@
 """Training several classes at once, each in a process of its own."""
 import concurrent.futures
 import multiprocessing
+from multiprocessing import reduction
 import os
 
-from pixel_rnn import startup
+from pixel_rnn import runner, startup
 from pixel_rnn import files
+from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading, places
 from pixel_rnn.training.one_class import train_class
 
+# A task's mark in the progress the workers share with the parent: begun,
+# then ended however it ended. One begun and never ended was in a process
+# that was killed.
+BEGUN, ENDED = 1, 2
 
-def train_in_parallel(tasks, jobs):
+# In a worker process: the run's progress, a mark for each task by its place.
+progress = None
+
+
+def train_in_parallel(tasks, jobs, locks=()):
     """Train tasks jobs at a time, each in a process of its own with an even
     share of the cores. Each class trains exactly as it would alone (with its
     own seed); its Keras output goes to a log beside its model file, named
     here and removed once the class is done (kept where it failed). When the
     run stops (Ctrl-C, a class failing), every class under way stops at the
-    end of its batch and none queued begins."""
+    end of its batch and none queued begins. locks: the descriptors of the
+    classes' lock files (one_class.locked), held by every worker too, so
+    that none of the classes can be trained again while any process of this
+    run lives. A worker killed (by the out-of-memory killer, say) stops the
+    run in one line naming its class."""
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
     # Read by the workers' TensorFlow as it starts (this process needs none).
     os.environ.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS='1',
@@ -36,18 +50,19 @@ def train_in_parallel(tasks, jobs):
         return
     print(f'Training {len(tasks)} classes, {jobs} at a time')
     context = multiprocessing.get_context('spawn')
-    stop = context.Event()
-    pool = concurrent.futures.ProcessPoolExecutor(jobs, context, initializer=startup.start_worker,
-                                                  initargs=(stop,))
+    stop, marks = context.Event(), context.RawArray('b', len(tasks))
+    pool = concurrent.futures.ProcessPoolExecutor(
+        jobs, context, initializer=start_worker,
+        initargs=(stop, os.getpid(), marks, [Inherited(lock) for lock in locks]))
     running = {}
     try:
-        for task in tasks:
+        for index, task in enumerate(tasks):
             log = places.log_path(task.path)
             os.makedirs(os.path.dirname(log) or '.', exist_ok=True)
             print(f'{task.info.class_name}: progress in {log}')
             # A Task unpickles in the worker without Keras, before its output goes to the log.
             running[pool.submit(startup.run_logged, log, 'pixel_rnn.training.parallel',
-                                'train_class_job', task)] = (task, log)
+                                'train_class_job', task, index)] = (task, log)
         for done in concurrent.futures.as_completed(running):
             task, log = running[done]
             done.result()  # a worker's error is raised here, its log kept
@@ -57,6 +72,15 @@ def train_in_parallel(tasks, jobs):
                       + (f'loss {loss:.4f} at the end of training; ' if loss is not None else '')
                       + f.read().strip().splitlines()[-1])
             os.remove(log)
+    except concurrent.futures.process.BrokenProcessPool:
+        stop.set()
+        pool.shutdown()  # once the other classes under way have stopped, all are marked
+        killed = [task.info.class_name for task, mark in zip(tasks, marks) if mark == BEGUN]
+        who = (f'the process training class {killed[0]} was' if len(killed) == 1 else
+               f"the processes training classes {', '.join(killed)} were" if killed else
+               'a worker process was')
+        raise UsageError(f'{who} killed (out of memory?); run {runner.resuming_command()} '
+                         'to resume') from None
     finally:
         stop.set()
         pool.shutdown(cancel_futures=True)
@@ -67,14 +91,44 @@ def train_in_parallel(tasks, jobs):
 
 def failed(future):
     """Whether a finished job ended in an error of its own (its log tells
-    what happened), not in the run being stopped."""
+    what happened), not in the run being stopped or a worker killed."""
     error = None if future.cancelled() else future.exception()
-    return error is not None and not isinstance(error, KeyboardInterrupt)
+    return error is not None and not isinstance(
+        error, (KeyboardInterrupt, concurrent.futures.process.BrokenProcessPool))
 
 
-def train_class_job(task):
-    """train_class in a worker process, on a Task; a class the pool hands out
-    after the run was stopped does not begin."""
+class Inherited:
+    """An open file that a worker process gets as it starts: its descriptor,
+    copied into the worker, is of the same open file, with the lock held
+    on it (a lock taken anew there would be refused while this one holds)."""
+
+    def __init__(self, descriptor):
+        self.descriptor = descriptor
+
+    def __reduce__(self):
+        return detached, (reduction.DupFd(self.descriptor),)
+
+
+def detached(duplicate):
+    return duplicate.detach()
+
+
+def start_worker(stop, parent, marks, locks):
+    """Set up a worker process (startup.start_worker); it keeps the run's
+    progress marks, and locks (descriptors) open while it lives."""
+    global progress
+    progress = marks
+    startup.start_worker(stop, parent)
+
+
+def train_class_job(task, index):
+    """train_class in a worker process, on the run's index-th Task, marked
+    begun and then ended; a class the pool hands out after the run was
+    stopped does not begin."""
     if startup.stop_requested():
         raise KeyboardInterrupt
-    train_class(*task)
+    progress[index] = BEGUN
+    try:
+        train_class(*task)
+    finally:
+        progress[index] = ENDED
