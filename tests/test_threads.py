@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import config
-import util
 from pixel_rnn.datasets import DATASETS, mnist
+from pixel_rnn import images as imaging
+from pixel_rnn.modelfile import sets
 
 ROUNDS = 2
 
@@ -35,9 +36,9 @@ def likelihoods_in_threads(models, levels):
 @pytest.mark.parametrize('folder', ['mnist_models', 'mnist_pixelcnn_models'])
 def test_threads_at_once_get_the_likelihoods_one_thread_gets_alone(folder):
     settings = DATASETS['mnist']
-    first, second = util.load_models(os.path.join(config.trained_dir, folder),
+    first, second = sets.load_models(os.path.join(config.trained_dir, folder),
                                      settings.class_names[:2], settings)
-    levels = util.to_levels(mnist.load('bundled').x_test[:100], first.info)
+    levels = imaging.to_levels(mnist.load('bundled').x_test[:100], first.info)
     # Two classes' models, one of them in two threads; fresh, so that the
     # threads also compile at once what later calls reuse.
     models = [first, second, first]
