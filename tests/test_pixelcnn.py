@@ -1,4 +1,5 @@
 """PixelCNN: masks, causality, likelihood, sampling, files, and the scripts with it."""
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -40,13 +41,18 @@ def test_mask_a_hides_the_centre_and_mask_b_lets_it_through_by_colour():
     assert causal_mask((7, 7, 1, 4), 'B')[3, 3].all()
 
 
+def logits_layer_model(model):
+    """The PixelCNN's network up to its logits layer: float images (m, h, w, colours) in."""
+    return keras.Model(model.network.inputs, model.network.get_layer('logits').output)
+
+
 @pytest.mark.parametrize('colours', [1, 3])
 def test_outputs_depend_only_on_earlier_sub_pixels(colours):
     model = small_pixelcnn(colours)
     size, num_images = 5, 4
     images = tf.Variable(random_levels(num_images, size, colours, 1).astype('float32'))
     with tf.GradientTape() as tape:
-        logits = model.logits_model(images)
+        logits = logits_layer_model(model)(images)
         # One number per sub-pixel: the sum of its level logits.
         per_subpixel = tf.reduce_sum(
             tf.reshape(logits, (num_images, size, size, colours, LEVELS)), axis=-1)
@@ -98,7 +104,7 @@ def test_the_cached_network_computes_the_keras_models_logits_at_every_position(
                                for w in layer.get_weights()])
     size = 5
     images = random_levels(3, size, colours, 6, levels)
-    expected = model.logits_model.predict_on_batch(images.astype('float32'))
+    expected = logits_layer_model(model).predict_on_batch(images.astype('float32'))
     network = pixelcnn.PositionwiseNetwork(model.network, depth)
     caches = network.caches_for(images, size * size)
     for row in range(size):

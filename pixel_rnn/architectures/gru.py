@@ -146,6 +146,19 @@ class GRU(ClassModel):
     def build(self):
         return create_model(self.info.levels, colours=self.info.colours, **self.info.params)
 
+    def logits(self, images):
+        """Step s reads sub-pixel s - 1 (the all-zero start vector for s = 0)
+        and predicts s."""
+        from keras import ops
+        levels, num_subpixels = self.info.levels, self.info.num_subpixels
+        one_hot = ops.one_hot(ops.reshape(images, (-1, num_subpixels)), levels)
+        inputs = ops.concatenate([ops.zeros_like(one_hot[:, :1]), one_hot[:, :-1]], axis=1)
+        if self.info.colours > 1:
+            next_colour = next_colours(np.arange(num_subpixels), self.info.colours)
+            inputs = ops.concatenate(
+                [inputs, ops.zeros_like(inputs[..., :self.info.colours]) + next_colour], axis=-1)
+        return self.network.get_layer('logits')(self.network.get_layer('gru')(inputs))
+
     def fit(self, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
         """Train on images of levels (m, h, w[, colours]).
 
@@ -200,24 +213,6 @@ class GRU(ClassModel):
                     state = state[parents]  # else each prefix goes on alone: the states as they are
                 inputs = step_inputs(extended % levels, index + 1, levels, colours)
         return totals
-
-    def log_likelihood_network(self):
-        """The sum over sub-pixels of the log-softmax of the logits at the
-        sub-pixel's level."""
-        import keras
-        from keras import ops
-        shape, levels, colours = self.info.shape, self.info.levels, self.info.colours
-        images = keras.Input(shape=shape, dtype='int32')
-        one_hot = ops.one_hot(ops.reshape(images, (-1, math.prod(shape))), levels)
-        # Step s reads sub-pixel s - 1 (the all-zero start vector for s = 0) and predicts s.
-        inputs = ops.concatenate([ops.zeros_like(one_hot[:, :1]), one_hot[:, :-1]], axis=1)
-        if colours > 1:
-            next_colour = next_colours(np.arange(math.prod(shape)), colours)
-            inputs = ops.concatenate([inputs, ops.zeros_like(inputs[..., :colours]) + next_colour],
-                                     axis=-1)
-        logits = self.network.get_layer('logits')(self.network.get_layer('gru')(inputs))
-        return keras.Model(images, ops.sum(ops.log_softmax(logits, axis=-1) * one_hot,
-                                           axis=(1, 2)))
 
     def draw(self, uniforms, temperature=1.0, verbose=0, given=None):
         """All images in one compiled loop that carries the GRU state; the

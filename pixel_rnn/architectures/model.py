@@ -4,9 +4,17 @@ An architecture is a subclass of ClassModel in a file of its own, and a
 line of the registry (__init__.py), which checks it at import. It holds its
 ModelInfo and so knows its settings: nothing reads them off the network.
 Its module imports Keras only inside the methods that build or run one.
+
+The contract is small: build() a network, and where that network is not
+itself the map from images to logits, logits() through its layers. From
+the logits this class derives the likelihood, the graph fine-tuning trains
+through, training and sampling with temperature (a pass per sub-pixel); an
+architecture overrides one where it has a faster way (the GRU's prefix
+sharing, the PixelCNN's cached sampler), tested against these.
 """
 import abc
 import inspect
+import math
 
 import numpy as np
 
@@ -21,12 +29,19 @@ class ClassModel(abc.ABC):
     help get a training flag) and answers the abstract methods."""
     SUMMARY = None
     PARAMS = None
+    RATE = 3e-3  # fit's first learning rate, decaying to zero
 
     def __init__(self, info, network=None):
         """info's model with network (its weights loaded, say), or with a new one."""
+        import keras
         self.info = info
         self.network = self.build() if network is None else network
         self.compiled = None  # compile_for's run, optimizer and its variables' first values
+        # Made once, here: a new model is traced again by every predict (some
+        # 0.2 s, BENCHMARKS.md), and threads using the model at once cannot
+        # make two.
+        images = keras.Input(shape=info.shape, dtype='int32')
+        self.logits_network = keras.Model(images, self.logits(images))
 
     @classmethod
     def problem(cls, info):
@@ -43,48 +58,98 @@ class ClassModel(abc.ABC):
     def build(self):
         """A new Keras network of self.info."""
 
-    @abc.abstractmethod
+    def logits(self, images):
+        """Logits (m, sub-pixels, levels) of images of levels (m,
+        *info.shape), a symbolic int32 tensor, through the network's own
+        layers: each sub-pixel's in raster order, from those before it
+        alone. By default the network is that map."""
+        return self.network(images)
+
     def fit(self, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
         """Train on images of levels for epochs, going on after initial_epoch
-        of them (a backup restored): Keras's History."""
+        of them (a backup restored): Keras's History. By default Adam from
+        RATE decaying to zero, each sub-pixel's level the target of its logits."""
+        import keras
+        steps = epochs * math.ceil(len(images) / batch_size)
+        self.compile_for(steps, lambda: keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(self.RATE, decay_steps=steps)),
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True), self.logits_network)
+        return self.logits_network.fit(
+            images.astype('int32'), images.reshape(len(images), -1).astype('int32'),
+            batch_size=batch_size, epochs=epochs, callbacks=list(callbacks), verbose=verbose,
+            initial_epoch=initial_epoch)
 
-    @abc.abstractmethod
-    def log_likelihood(self, images, floor=None):
+    def log_likelihood(self, images, floor=None, batch_size=256):
         """Log-probability in nats of each of images, levels (m, *info.shape):
         the sum over sub-pixels of log p(sub-pixel | those before it). With
         floor (one value per image), a sum that falls below its image's floor
-        may stop there, the sum so far given in its place."""
+        may stop there, the sum so far given in its place; one pass gives
+        every term at once here, so floor saves nothing and is not used.
+        A short last batch is padded to the others' shape, compiled already."""
+        from keras import ops
+        totals = []
+        for start in range(0, len(images), batch_size):
+            batch = images[start:start + batch_size]
+            padded = np.zeros((batch_size,) + batch.shape[1:], 'int32')
+            padded[:len(batch)] = batch
+            logits = self.logits_network.predict_on_batch(padded)
+            log_probs = ops.convert_to_numpy(ops.log_softmax(logits, axis=-1))[:len(batch)]
+            subpixels = batch.reshape(len(batch), -1, 1).astype(np.int64)
+            totals.append(np.take_along_axis(log_probs, subpixels, axis=-1).sum(axis=(1, 2)))
+        return np.concatenate(totals) if totals else np.zeros(0)
 
-    @abc.abstractmethod
     def log_likelihood_network(self):
         """A Keras model of the network's layers, their weights shared, that
         takes images of levels (m, *info.shape) and gives each image's
         log-probability in nats, as one graph that a loss trains through."""
+        import keras
+        from keras import ops
+        images = keras.Input(shape=self.info.shape, dtype='int32')
+        one_hot = ops.one_hot(ops.reshape(images, (-1, self.info.num_subpixels)),
+                              self.info.levels)
+        log_probs = ops.log_softmax(self.logits_network(images), axis=-1)
+        return keras.Model(images, ops.sum(log_probs * one_hot, axis=(1, 2)))
 
-    @abc.abstractmethod
     def draw(self, uniforms, temperature=1.0, verbose=0, given=None):
         """Sub-pixels of levels (images, sub-pixels) in raster order, each
         drawn by inverse CDF with its number of uniforms (images, sub-pixels)
-        from the model's distribution given those before it. given (images,
-        k): the first k sub-pixels, held fixed (their uniforms not used)."""
+        from the model's distribution given those before it, the logits
+        divided by temperature. given (images, k): the first k sub-pixels,
+        held fixed (their uniforms not used). A pass per sub-pixel drawn."""
+        import keras
+        from keras import ops
+        from pixel_rnn.architectures.layers import draw
+        subpixels = np.zeros(uniforms.shape, 'int32')
+        num_given = 0 if given is None else given.shape[1]
+        if num_given:
+            subpixels[:, :num_given] = given
+        progress = keras.utils.Progbar(uniforms.shape[1] - num_given, verbose=verbose,
+                                       unit_name='sub-pixel')
+        for index in range(num_given, uniforms.shape[1]):
+            logits = self.logits_network.predict_on_batch(
+                subpixels.reshape((-1,) + self.info.shape))[:, index]
+            probabilities = ops.softmax(logits / temperature, axis=-1)
+            subpixels[:, index] = ops.convert_to_numpy(draw(probabilities, uniforms[:, index]))
+            progress.update(index + 1 - num_given)
+        return subpixels
 
-    def compile_for(self, run, optimizer, loss):
-        """Compile the network to train with optimizer() and loss, for run
-        (what else the training step is traced with: a schedule's length,
-        say). Where it was compiled for the same run before, its optimizer
+    def compile_for(self, run, optimizer, loss, network=None):
+        """Compile network (default: the network) to train with optimizer()
+        and loss, for run (what else the training step is traced with: a
+        schedule's length, say). Where it was compiled for the same run before, its optimizer
         only starts again as new instead: the step Keras traced at the first
         fit (about a second) serves again, and trains as it would anew."""
         from keras import ops
+        network = network or self.network
         compiled = self.compiled
-        if compiled and compiled[0] == run and compiled[1] is self.network.optimizer:
-            for variable, value in zip(self.network.optimizer.variables, compiled[2]):
+        if compiled and compiled[0] == run and compiled[1] is network.optimizer:
+            for variable, value in zip(network.optimizer.variables, compiled[2]):
                 variable.assign(value)
             return
-        self.network.compile(optimizer=optimizer(), loss=loss)
-        self.network.optimizer.build(self.network.trainable_variables)
-        self.compiled = (run, self.network.optimizer,
-                         [ops.convert_to_numpy(variable)
-                          for variable in self.network.optimizer.variables])
+        network.compile(optimizer=optimizer(), loss=loss)
+        network.optimizer.build(network.trainable_variables)
+        self.compiled = (run, network.optimizer, [ops.convert_to_numpy(variable)
+                                                  for variable in network.optimizer.variables])
 
     def sample(self, num_images=1, seed=None, temperature=1.0, verbose=0, given=None):
         """Images of levels (num_images, *info.shape), every sub-pixel drawn by
@@ -97,7 +162,6 @@ class ClassModel(abc.ABC):
         uniforms = np.random.default_rng(seed).random((num_images, self.info.num_subpixels))
         images = self.draw(uniforms, temperature, verbose, given)
         return np.asarray(images, dtype=np.uint8).reshape((num_images,) + self.info.shape)
-
 
     def complete(self, levels, given_rows, num_completions, seed=None, temperature=1.0,
                  verbose=0):

@@ -77,16 +77,6 @@ class PixelCNN(ClassModel):
     SUMMARY = 'a PixelCNN'
     PARAMS = PARAMS
 
-    def __init__(self, info, network=None):
-        import keras
-        super().__init__(info, network)
-        # The network up to its logits layer, made once: a new one is traced
-        # again by every predict, some 0.2 s each time (measured in
-        # BENCHMARKS.md). Made here, not on first use, so that threads using
-        # the model at once cannot make two: a few ms, a thirtieth of the network's.
-        self.logits_model = keras.Model(self.network.inputs,
-                                        self.network.get_layer('logits').output)
-
     @classmethod
     def problem(cls, info):
         if info.params['head'] == 'sigmoid' and info.levels != 2:
@@ -106,6 +96,18 @@ class PixelCNN(ClassModel):
 
     def build(self):
         return create_pixelcnn(self.info.levels, self.info.colours, **self.info.params)
+
+    def logits(self, images):
+        """The logits layer's output in raster order; a sigmoid's logit z as
+        the two-level softmax's logits (0, z)."""
+        import keras
+        from keras import ops
+        info = self.info
+        head = keras.Model(self.network.inputs, self.network.get_layer('logits').output)
+        subpixels = ops.reshape(images, (-1, info.image_size, info.image_size, info.colours))
+        logits = ops.reshape(head(ops.cast(subpixels, 'float32')),
+                             (-1, info.num_subpixels, info.levels if self.softmax else 1))
+        return logits if self.softmax else ops.concatenate([ops.zeros_like(logits), logits], -1)
 
     @property
     def softmax(self):
@@ -139,41 +141,6 @@ class PixelCNN(ClassModel):
         if not self.softmax:
             return np.stack([np.zeros_like(logits), logits], axis=-1)
         return logits.reshape(logits.shape[:-1] + (self.info.colours, -1))
-
-    def log_likelihood(self, images, floor=None, batch_size=256):
-        """Exact: one pass gives every sub-pixel's term at once, so floor
-        saves nothing here and is not used."""
-        from keras import ops
-        images = with_colour_axis(images)
-        totals = []
-        for start in range(0, len(images), batch_size):
-            batch = images[start:start + batch_size]
-            # A short last batch padded to the others' shape, which is compiled already.
-            padded = batch if len(batch) == batch_size else np.concatenate(
-                [batch, np.zeros((batch_size - len(batch),) + batch.shape[1:], batch.dtype)])
-            logits = self.level_logits(self.logits_model.predict_on_batch(
-                padded.astype('float32')))[:len(batch)]
-            log_probs = ops.convert_to_numpy(ops.log_softmax(logits, axis=-1))
-            own = np.take_along_axis(log_probs, batch[..., None].astype(np.int64), axis=-1)
-            totals.append(own.sum(axis=(1, 2, 3, 4)))
-        return np.concatenate(totals) if totals else np.zeros(0)
-
-    def log_likelihood_network(self):
-        import keras
-        from keras import ops
-        shape, colours = self.info.shape, self.info.colours
-        images = keras.Input(shape=shape, dtype='int32')
-        subpixels = images[..., None] if len(shape) == 2 else images
-        logits = self.logits_model(ops.cast(subpixels, 'float32'))
-        if not self.softmax:
-            upper = ops.cast(subpixels, 'float32')
-            log_probs = upper * ops.log_sigmoid(logits) + (1 - upper) * ops.log_sigmoid(-logits)
-        else:
-            grouped = ops.reshape(logits, (-1,) + tuple(shape[:2]) + (colours, self.info.levels))
-            log_probs = ops.log_softmax(grouped, axis=-1) * ops.one_hot(subpixels,
-                                                                        self.info.levels)
-        return keras.Model(images, ops.sum(
-            ops.reshape(log_probs, (-1, math.prod(log_probs.shape[1:]))), axis=1))
 
     def draw(self, uniforms, temperature=1.0, verbose=0, given=None):
         """Sub-pixel by sub-pixel in raster order, all images of the grid at
