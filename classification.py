@@ -97,7 +97,8 @@ def main(argv=None):
     models_dir = places.models_dir(args.models_dir, settings.default_models_dir())
     places.require_models(models_dir, settings.class_names, settings, args.data)
     if args.report:
-        pictures.check_report_dir(args.report_dir, report_paths(args.report_dir, models_dir).values())
+        pictures.check_report_dir(args.report_dir,
+                                  report_paths(args.report_dir, models_dir).values())
     stored = read_models(models_dir, settings)
     if args.images:
         return classify_pictures(args, settings, stored)

@@ -1,7 +1,7 @@
 """What combining model sets, or moving or mirroring the test images, buys.
 
-    python bench/combinations.py [--dataset cifar] --data PATH --models_dir DIR [--models_dir DIR2 ...]
-        [--shifts] [--mirror]
+    python bench/combinations.py [--dataset cifar] --data PATH --models_dir DIR \
+        [--models_dir DIR2 ...] [--shifts] [--mirror]
 
 Each set's log-likelihoods of the test images (all 10,000), then Bayes' rule
 with the first set's priors over:
@@ -65,7 +65,8 @@ def main():
               f'{accuracy(classifier.mixture_log_likelihood(by_set), log_priors, labels):.4f}')
     if args.shifts:
         # The unmoved images' pass is by_set[0]'s, not done again.
-        by_move = [by_set[0]] + [BayesClassifier(sets[0]).log_likelihoods(imaging.moved(images, *move))
+        first = BayesClassifier(sets[0])
+        by_move = [by_set[0]] + [first.log_likelihoods(imaging.moved(images, *move))
                                  for move in imaging.scored_moves(4)]
         print(f'{args.models_dir[0]} with a latent shift of {len(by_move)} moves: '
               f'{accuracy(classifier.mixture_log_likelihood(by_move), log_priors, labels):.4f}')

@@ -50,9 +50,9 @@ class TestEachEpoch(keras.callbacks.Callback):
 def report(tag, log_likelihoods, labels, log_priors, num_subpixels):
     accuracy = np.mean(classifier.bayes_decision(log_likelihoods, log_priors) == labels)
     own = log_likelihoods[np.arange(len(labels)), labels]
+    bits = classifier.bits_per_dim(own, num_subpixels)
     print(json.dumps(dict(tag=tag, accuracy=round(float(accuracy), 4),
-                          bits_per_dim=round(float(classifier.bits_per_dim(own, num_subpixels)), 4))),
-          flush=True)
+                          bits_per_dim=round(float(bits), 4))), flush=True)
 
 
 def time_class_by_class(models, levels, labels, batch_size):
@@ -87,7 +87,8 @@ def main():
     models = sets.load_models(args.models_dir, dataset.class_names, settings)
     info, log_priors = models[0].info, classifier.log_priors(models)
     chosen = checks.balanced_subset(dataset.y_test, min(args.test, len(dataset.y_test)))
-    test_levels, test_labels = imaging.to_levels(dataset.x_test[chosen], info), dataset.y_test[chosen]
+    test_levels = imaging.to_levels(dataset.x_test[chosen], info)
+    test_labels = dataset.y_test[chosen]
     report('start', BayesClassifier(models).log_likelihoods(dataset.x_test[chosen]), test_labels,
            log_priors, info.num_subpixels)
     if args.cost:
@@ -102,8 +103,9 @@ def main():
         copy = os.path.join(scratch, 'set')
         shutil.copytree(args.models_dir, copy)
         start = time.time()
-        fine_tuning.fine_tune_set(dataset, settings, copy, args.weight, args.epochs, args.batch_size,
-                       args.num_images, args.skip, seed=0, callbacks=[TestEachEpoch(
+        fine_tuning.fine_tune_set(
+            dataset, settings, copy, args.weight, args.epochs, args.batch_size,
+            args.num_images, args.skip, seed=0, callbacks=[TestEachEpoch(
                            test_levels, test_labels, log_priors, info.num_subpixels)],
                        rate=args.rate, posterior_scale=args.scale)
         print(f'fine-tuning, with the tests after each epoch: {time.time() - start:.1f} s')

@@ -2,7 +2,8 @@
 a pilot that trains two or three classes tells how a choice does on the
 classes it confuses most, in a fraction of a full set's time.
 
-    python bench/some_classes.py [--dataset cifar] --data PATH --classes 3 5 --models_dir DIR [--models_dir DIR2 ...]
+    python bench/some_classes.py [--dataset cifar] --data PATH --classes 3 5 \
+        --models_dir DIR [--models_dir DIR2 ...]
 
 For each folder: errors and accuracy with the models' stored priors, and
 the test images' bits/dim under their own class's model.

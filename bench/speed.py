@@ -175,7 +175,8 @@ def bench_training(dataset, rows, num_images=2048, epochs=3):
     rows.append((f'train {num_images} sequences x {epochs} epochs, batch 32 (incl. compile)',
                  f'{sequences / baseline:.0f} seq/s', f'{sequences / mine:.0f} seq/s',
                  f'{baseline / mine:.2f}x'))
-    rows.append(('  loss per epoch (ours: decaying rate, see GRU.fit)', ' '.join(f'{loss:.4f}' for loss in baseline_losses),
+    rows.append(('  loss per epoch (ours: decaying rate, see GRU.fit)',
+                 ' '.join(f'{loss:.4f}' for loss in baseline_losses),
                  ' '.join(f'{loss:.4f}' for loss in losses), ''))
 
 

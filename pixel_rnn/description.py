@@ -149,7 +149,8 @@ class ModelInfo:
         if self.deskew and self.colours != 1:
             return 'deskew is of grey images only'
         if self.deskew and self.shifts:
-            return 'shifts and deskew together: deskewing would centre the moved images again; use one'
+            return ('shifts and deskew together: deskewing would centre the moved images '
+                    'again; use one')
         if self.prior == 0:
             return 'prior 0 is no share of the data'
         if (self.fine_tuning_weight is None) != (self.fine_tuning_epochs is None):

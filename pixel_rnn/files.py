@@ -57,7 +57,8 @@ def replace_keeping_old(source, path):
 
 
 def old_name(path, number=1):
-    """Where write_whole keeps the file it replaces: model_0.h5.~1~, ~2~, ... (as GNU cp numbers backups)."""
+    """Where write_whole keeps the file it replaces: model_0.h5.~1~, ~2~,
+    ... (as GNU cp numbers backups)."""
     while os.path.lexists(f'{path}.~{number}~'):
         number += 1
     return f'{path}.~{number}~'

@@ -64,9 +64,12 @@ def test_a_class_likelihood_over_moves_is_the_mean_of_their_likelihoods():
 def random_models(rng, count):
     models = []
     for digit in range(count):
-        model = rigged_model(np.full(7, 1 / 7), units=8, class_name=str(digit), prior=0.1 + digit / 10)
-        # Weights drawn here, not by Keras's unseeded initializers, so the case is the same every run.
-        model.network.set_weights([rng.normal(0, 0.8, w.shape) for w in model.network.get_weights()])
+        model = rigged_model(np.full(7, 1 / 7), units=8, class_name=str(digit),
+                             prior=0.1 + digit / 10)
+        # Weights drawn here, not by Keras's unseeded initializers, so the case is the
+        # same every run.
+        model.network.set_weights([rng.normal(0, 0.8, w.shape)
+                                   for w in model.network.get_weights()])
         models.append(model)
     return models
 

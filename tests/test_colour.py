@@ -92,9 +92,10 @@ def test_mirror_training_adds_each_images_mirror_image(tmp_path, monkeypatch):
     labels = np.array([0, 1, 0, 1, 0, 1])
     dataset = checks.Dataset(images, labels, images, labels, ['plane', 'car'], 'test')
     trained = []
-    monkeypatch.setattr(one_class, 'train_class', lambda levels, info, *rest: trained.append((levels, info)))
-    train_classes(dataset, model_info(colours=3, mirror=True, skip=0, epochs=2), [0], str(tmp_path),
-               num_images=10, jobs=1)
+    monkeypatch.setattr(one_class, 'train_class',
+                        lambda levels, info, *rest: trained.append((levels, info)))
+    train_classes(dataset, model_info(colours=3, mirror=True, skip=0, epochs=2), [0],
+                  str(tmp_path), num_images=10, jobs=1)
     (levels, info), = trained
     plain = imaging.to_levels(images[labels == 0], info)
     np.testing.assert_array_equal(levels, np.concatenate([plain, plain[:, :, ::-1]]))

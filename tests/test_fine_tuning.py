@@ -19,7 +19,6 @@ from pixel_rnn import architectures
 from pixel_rnn.modelfile import loading, saving, places
 from pixel_rnn.training import callbacks, fine_tuning
 from pixel_rnn.classifier import BayesClassifier
-from pixel_rnn import classifier
 from pixel_rnn import images as imaging
 from pixel_rnn.modelfile import sets
 from pixel_rnn.errors import UsageError
@@ -59,7 +58,8 @@ def starting_set(models_dir, image_size=6, levels=3, class_names=CLASSES, **para
 
 
 def posterior_loss_and_accuracy(models, dataset):
-    scores = BayesClassifier(models).log_likelihoods(dataset.x_train) + classifier.log_priors(models)
+    bayes = BayesClassifier(models)
+    scores = bayes.log_likelihoods(dataset.x_train) + bayes.log_priors_
     log_posteriors = scores - logsumexp(scores, axis=1, keepdims=True)
     own = log_posteriors[np.arange(len(scores)), dataset.y_train]
     return -own.mean(), np.mean(np.argmax(scores, axis=1) == dataset.y_train)
@@ -234,7 +234,7 @@ def test_a_set_fine_tuned_by_the_training_script_classifies_and_is_described(tmp
                                f'{config.fine_tuning_epochs} epochs, density weight 0.5') == 10
 
 
-# ---------------------------------------------------------------- the install, read back as untrusted
+# ---------------------------------------------------------- the install, read back as untrusted
 
 DIGITS = MNIST.class_names
 

@@ -148,3 +148,10 @@ def keras_at_import(path):
         if any(name.split('.')[0] in KERAS for name in names):
             return True
     return False
+
+
+def test_the_code_passes_the_projects_lint():
+    # ruff.toml: pycodestyle and pyflakes at 100 columns, over scripts, package, tests and bench.
+    result = subprocess.run([sys.executable, '-m', 'ruff', 'check', '--quiet', '.'], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

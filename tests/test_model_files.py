@@ -66,7 +66,9 @@ def keras2_log_likelihood(weights, levels):
     kernel, recurrent, bias = weights['gru_1']
     dense_kernel, dense_bias = weights['time_distributed_1']
     units = recurrent.shape[0]
-    hard_sigmoid = lambda x: np.clip(0.2 * x + 0.5, 0, 1)
+
+    def hard_sigmoid(x):
+        return np.clip(0.2 * x + 0.5, 0, 1)
     xs = gru.to_sequences(levels, kernel.shape[0])  # the kernel's rows: one per level
     state = np.zeros((len(levels), units))
     total = np.zeros(len(levels))
@@ -249,7 +251,8 @@ def test_declared_shapes_that_do_not_match_the_stored_weights_are_refused(tmp_pa
     saving.save(gru_model(units=8), path)
     rewrite_attribute(path, 'params', json.dumps(
         {'units': 4000, 'reset_after': True, 'recurrent_activation': 'sigmoid'}))
-    with pytest.raises(UsageError, match='stores 471 weights where the model it declares has 48,136,007'):
+    with pytest.raises(UsageError,
+                       match='stores 471 weights where the model it declares has 48,136,007'):
         loading.load(path)
     rewrite_attribute(path, 'image_size', 10 ** 6)
     with pytest.raises(UsageError, match='image_size 1000000'):
@@ -292,7 +295,8 @@ def test_the_shipped_pixelcnn_set_reads_digits_it_never_saw():
     models = sets.load_models(os.path.join(ROOT, 'trained', 'mnist_pixelcnn_models'),
                               mnist.MNIST.class_names, mnist.MNIST)
     assert {model.info.skip for model in models} == {500}
-    accuracy = np.mean(BayesClassifier(models).predict(bundled.x_test[chosen]) == bundled.y_test[chosen])
+    predictions = BayesClassifier(models).predict(bundled.x_test[chosen])
+    accuracy = np.mean(predictions == bundled.y_test[chosen])
     assert accuracy > 0.95, f'accuracy {accuracy:.3f} on 200 bundled images'
 
 

@@ -189,7 +189,7 @@ def test_a_picture_is_brought_to_the_data_sets_form():
     assert blank.shape == (28, 28) and blank.max() == 0
 
 
-# ---------------------------------------------------------------- pictures as a hostile user gives them
+# ------------------------------------------------------ pictures as a hostile user gives them
 
 def test_names_that_would_forge_a_line_or_reach_the_terminal_are_shown_escaped(tmp_path):
     folder = tmp_path / 'pictures'

@@ -143,7 +143,8 @@ def test_saved_model_loads_back_with_identical_outputs(tmp_path):
 @pytest.mark.parametrize('fields', [
     dict(arch='gru', units=5), dict(arch='gru', units=6, colours=3),
     dict(arch='gru', units=3, reset_after=False),
-    dict(arch='pixelcnn', filters=12, depth=2), dict(arch='pixelcnn', filters=9, depth=1, colours=3),
+    dict(arch='pixelcnn', filters=12, depth=2),
+    dict(arch='pixelcnn', filters=9, depth=1, colours=3),
     dict(arch='pixelcnn', filters=8, depth=0, head='sigmoid', levels=2),
 ])
 def test_weights_are_counted_before_a_model_is_built(fields):

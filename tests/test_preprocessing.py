@@ -54,7 +54,8 @@ def ink_slant_and_centre(image):
     ink's centre of mass, (row, col)."""
     weights = image.astype(np.float64)
     rows, cols = np.mgrid[:image.shape[0], :image.shape[1]]
-    mean_row, mean_col = (weights * rows).sum() / weights.sum(), (weights * cols).sum() / weights.sum()
+    mean_row = (weights * rows).sum() / weights.sum()
+    mean_col = (weights * cols).sum() / weights.sum()
     slant = ((weights * (rows - mean_row) * (cols - mean_col)).sum()
              / (weights * (rows - mean_row) ** 2).sum())
     return slant, (mean_row, mean_col)
@@ -70,7 +71,8 @@ def test_deskew_stands_a_slanted_stroke_upright_in_the_centre():
     slant, centre = ink_slant_and_centre(deskewed)
     assert abs(slant) < 0.05
     np.testing.assert_allclose(centre, (13.5, 13.5), atol=0.3)
-    assert deskewed.dtype == np.uint8 and abs(int(deskewed.sum()) - int(image.sum())) < 0.05 * image.sum()
+    assert deskewed.dtype == np.uint8
+    assert abs(int(deskewed.sum()) - int(image.sum())) < 0.05 * image.sum()
 
 
 def test_deskew_leaves_blank_and_upright_centred_images_alone():

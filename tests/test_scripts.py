@@ -215,7 +215,8 @@ def test_train_draw_and_classify_with_colour_models(tmp_path):
                             f'--models_dir={models_dir}', '--report', '--moves=2',
                             f'--report_dir={tmp_path}/report')
     assert result.returncode == 0, result.stderr
-    accuracy_line, = [line for line in result.stdout.splitlines() if line.startswith('Classification accuracy')]
+    accuracy_line, = [line for line in result.stdout.splitlines()
+                      if line.startswith('Classification accuracy')]
     assert 'each image and 2 moves of it' in accuracy_line
     chosen = np.where(y_test == 0, 0, cifar.CLASSES.index('cat'))
     accuracy = float(accuracy_line.split(': ')[-1])

@@ -12,6 +12,7 @@ from pixel_rnn.description import MAX_WEIGHT, ModelInfo, declared
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import places
 
+
 def add_training_flags(parser, what, settings):
     """The flags of training on settings' data set, in their groups: what
     (a group of parser's, holding the class flags), model, how, where."""
