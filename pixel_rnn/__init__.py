@@ -11,11 +11,11 @@ built or run imports Keras:
 
     training/         classes.py: the classes a command names, one after
                       another or several at once; one_class.py: a class's
-                      resumable training and its lock; parallel.py:
-                      several classes at once, Keras
-                      started in the workers alone; fine_tuning.py: a whole
-                      set together (--discriminative), its lock, install and
-                      repair; callbacks.py: what every fit runs with, the
+                      resumable training and its lock; parallel.py: several
+                      classes at once, Keras started in the workers alone;
+                      fine_tuning.py: a whole set together (--discriminative),
+                      its lock and repair; install.py: the fine-tuned set put
+                      in place; callbacks.py: what every fit runs with, the
                       backup of each epoch and the stop between batches;
                       flags.py: the training flags, made from what a model
                       records
@@ -27,7 +27,9 @@ built or run imports Keras:
     modelfile/        saving.py writes a model file whole; loading.py reads
                       one back, checking everything, and builds its network;
                       sets.py reads a set's files, checks they agree, and
-                      builds their networks; places.py names
+                      builds their networks; backups.py a training's
+                      backup of weights and optimizer state, checked as
+                      model files are; places.py names
                       a set's files and those kept beside them, and checks
                       that they can be written
     description.py    ModelInfo: what a model file models and how it was

@@ -17,7 +17,7 @@ from pixel_rnn.datasets import checks
 from pixel_rnn.datasets.mnist import MNIST
 from pixel_rnn import architectures
 from pixel_rnn.modelfile import loading, saving, places
-from pixel_rnn.training import callbacks, fine_tuning
+from pixel_rnn.training import callbacks, fine_tuning, install
 from pixel_rnn.classifier import BayesClassifier
 from pixel_rnn import images as imaging
 from pixel_rnn.modelfile import sets
@@ -173,7 +173,7 @@ def test_an_interrupted_run_leaves_the_set_as_it_was_and_resumes_at_the_next_epo
         moved.append(path)
         return files.replace_keeping_old(source, path)
     with monkeypatch.context() as patch:
-        patch.setattr(fine_tuning.files, 'replace_keeping_old', stop_after_one)
+        patch.setattr(install.files, 'replace_keeping_old', stop_after_one)
         with pytest.raises(KeyboardInterrupt):
             fine_tune(dataset, models_dir, epochs=3)
     out = capsys.readouterr().out
@@ -249,7 +249,7 @@ def pending_set(folder, weight=0.5, epochs=2):
     starting_set(models_dir, image_size=4, class_names=DIGITS, units=4)
     originals = snapshot(models_dir)
     models = sets.load_models(models_dir, DIGITS, MNIST)
-    fine_tuning.write_new_models(models, weight, epochs, models_dir)
+    install.write_new_models(models, weight, epochs, models_dir)
     new = {name: digest for name, digest in snapshot(places.fine_tuning_dir(models_dir)).items()
            if name != places.INSTALL_RECORD}
     return models_dir, originals, new
@@ -291,10 +291,10 @@ def test_a_kill_at_any_moment_of_the_install_then_the_command_from_any_folder_pu
             raise Killed
         return files.replace_keeping_old(source, path)
     with monkeypatch.context() as patch:
-        patch.setattr(fine_tuning.files, 'replace_keeping_old', kill_after_some)
-        patch.setattr(fine_tuning.shutil, 'rmtree', lambda path: (_ for _ in ()).throw(Killed))
+        patch.setattr(install.files, 'replace_keeping_old', kill_after_some)
+        patch.setattr(install.shutil, 'rmtree', lambda path: (_ for _ in ()).throw(Killed))
         with pytest.raises(Killed):
-            fine_tuning.install(models_dir, DIGITS)
+            install.install_set(models_dir, DIGITS)
     # Readers refuse the set as it is, naming the command that finishes it.
     result = run_in_process('classification.py', f'--models_dir={models_dir}', '--data=bundled')
     assert result.returncode == 2 and 'not yet all in place' in result.stderr, result.stderr

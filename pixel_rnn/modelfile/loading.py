@@ -8,7 +8,6 @@ itself holds them (never through a link, external storage or another file,
 which could block or read anything) and that they are finite.
 """
 import dataclasses
-import io
 import json
 import math
 import os
@@ -16,12 +15,12 @@ import os
 import h5py
 import numpy as np
 
-from pixel_rnn import defaults, files
+from pixel_rnn import defaults
 from pixel_rnn import architectures
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
-from pixel_rnn.modelfile import FORMAT, WeightsImage
+from pixel_rnn.modelfile import FORMAT
 
 
 # What h5py and the checks below raise on a file that is damaged or not what it claims.
@@ -265,61 +264,3 @@ def chunks_missing(dataset):
         return False
     chunks = math.prod(-(-length // chunk) for length, chunk in zip(dataset.shape, dataset.chunks))
     return dataset.id.get_num_chunks() < chunks
-
-
-# What a backup of the weights (network.save_weights' file) holds: the
-# weights and the optimizer's state in floats, its step count a whole number.
-BACKUP_DTYPES = (np.dtype('float32'), np.dtype('int64'))
-
-
-def load_backup_weights(network, path):
-    """Load into network the weights and optimizer state of the backup at
-    path, a file this project wrote in network.save_weights' format, after
-    the checks a model file gets: a regular file, not a link, every array
-    stored in the file itself, no more values than the network and its
-    optimizer hold, all finite. Keras reads the checked bytes, in memory,
-    so nothing can be swapped in between. ValueError saying what is wrong."""
-    # The weights, Adam's two moments of each, and a few counters.
-    limit = 3 * network.count_params() + 1024
-    data = files.read_own(path, limit * 8 + 2**20)
-    try:
-        with h5py.File(io.BytesIO(data), 'r') as f:
-            check_backup_arrays(f, limit)
-    except READ_ERRORS as error:
-        raise ValueError(f'is not a readable weights file ({error})') from None
-    try:
-        network.load_weights(WeightsImage(data))
-    except ValueError as error:  # arrays of other shapes or counts
-        raise ValueError(f'does not fit the network ({error})') from None
-
-
-def check_backup_arrays(f, limit):
-    """ValueError unless every member of f is reached by a hard link, each
-    once, and its arrays hold at most limit finite numbers stored in f."""
-    names = []
-
-    def visit(name, link):
-        names.append(name)
-        # Anything but None stops the walk (an exception raised in it would not).
-        return None if isinstance(link, h5py.HardLink) else name
-    foreign = f.visititems_links(visit)
-    if foreign:
-        raise ValueError(f'holds {foreign!r} as a link, not in the file')
-    seen, datasets = set(), []
-    for name in names:
-        member = f[name]
-        if member.id in seen:
-            raise ValueError(f'holds {name!r} under two names')
-        seen.add(member.id)
-        if isinstance(member, h5py.Dataset):
-            datasets.append((name, member))
-    if sum(dataset.size for _, dataset in datasets) > limit:
-        raise ValueError(f'holds more values than the network and its optimizer ({limit:,})')
-    for name, dataset in datasets:
-        problem = storage_problem(dataset, BACKUP_DTYPES) or (
-            'leaves parts of its values unwritten' if chunks_missing(dataset) else None)
-        if problem or dataset.id.get_storage_size() < dataset.size * dataset.dtype.itemsize:
-            raise ValueError(f'holds weight {name!r}, which '
-                             f'{problem or "is not all stored in the file"}')
-        if not np.isfinite(dataset[()]).all():
-            raise ValueError(f'holds weight {name!r}, whose values are not all finite')

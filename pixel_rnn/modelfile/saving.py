@@ -6,7 +6,7 @@ import json
 import h5py
 
 from pixel_rnn.files import write_whole
-from pixel_rnn.modelfile import FORMAT, WeightsImage
+from pixel_rnn.modelfile import FORMAT
 
 
 def save(model, path):
@@ -44,14 +44,6 @@ def model_image(model):
         for field, value in dataclasses.asdict(info).items():
             if value is not None:
                 f.attrs[field] = json.dumps(value) if field == 'params' else value
-    return image.getvalue()
-
-
-def weights_image(network):
-    """The bytes of the file network.save_weights writes (its weights and
-    its optimizer's state), made in memory."""
-    image = WeightsImage()
-    network.save_weights(image)
     return image.getvalue()
 
 

@@ -12,7 +12,7 @@ import keras
 
 from pixel_rnn import files, startup
 from pixel_rnn.errors import UsageError
-from pixel_rnn.modelfile import loading, saving
+from pixel_rnn.modelfile import backups
 
 
 class StopBetweenBatches(keras.callbacks.Callback):
@@ -139,7 +139,7 @@ class ResumableBackup(keras.callbacks.Callback):
             self.model.optimizer.build(self.model.trainable_variables)
         path = self.weights_path(self.epoch)
         try:
-            loading.load_backup_weights(self.model, path)
+            backups.load_weights(self.model, path)
         except OSError as error:
             raise self.damaged(path, f'cannot be read ({error.strerror})') from None
         except ValueError as error:
@@ -148,7 +148,7 @@ class ResumableBackup(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self.loss = (logs or {}).get('loss')
         epoch += 1  # fit counts from 0; a backup names the epochs it holds
-        files.write_whole(self.weights_path(epoch), saving.weights_image(self.model))
+        files.write_whole(self.weights_path(epoch), backups.weights_image(self.model))
         files.write_whole(self.record_path(epoch),
                           json.dumps({'epoch': epoch, 'loss': self.loss}).encode())
         for older in range(1, epoch):
