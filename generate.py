@@ -26,7 +26,7 @@ def parse_args(argv=None):
     what = parser.add_argument_group('what to draw')
     what.add_argument('--dataset', choices=sorted(DATASETS), default=DEFAULT,
                       help=cli.DATASET_HELP)
-    what.add_argument('--digit', '--label', dest='label', default='0',
+    what.add_argument('--digit', '--label', dest='class_name', default='0',
                       help='class whose model to sample, by number or name: '
                            + '; '.join(f'{name}: {cli.classes_allowed(settings.class_names)}'
                                        for name, settings in DATASETS.items()))
@@ -66,8 +66,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     args.settings = DATASETS[args.dataset]
     try:
-        args.label = args.settings.class_names[
-            cli.class_label(args.settings.class_names, args.settings.class_noun)(args.label)]
+        args.class_name = args.settings.class_names[
+            cli.class_label(args.settings.class_names, args.settings.class_noun)(args.class_name)]
     except argparse.ArgumentTypeError as error:
         parser.error(f'argument --digit/--label: {error}')
     check_completion_flags(parser, args)
@@ -93,7 +93,7 @@ def default_picture(args, models_dir):
     folder, so that grids of two sets never take each other's place."""
     settings = args.settings
     name = (settings.samples_file if args.complete is None
-            else settings.completions_file).format(args.label)
+            else settings.completions_file).format(args.class_name)
     if os.path.abspath(models_dir) != os.path.abspath(settings.default_models_dir()):
         name = f'{os.path.basename(os.path.normpath(models_dir))}_{name}'
     return os.path.join(config.generated_dir, name)
@@ -136,16 +136,16 @@ def given_rows(text, info, models_dir):
     return int(text)
 
 
-def test_images(args, label_index):
+def test_images(args, label):
     """The first --num_images test images of the class from --data."""
     dataset = args.settings.load(args.data)
-    images = dataset.x_test[dataset.y_test == label_index]
+    images = dataset.x_test[dataset.y_test == label]
     num_images = args.num_images or NUM_IMAGES
     if not len(images):
-        raise UsageError(f'no test images of class {args.label} in the data; give '
+        raise UsageError(f'no test images of class {args.class_name} in the data; give '
                              'other --data or picture files')
     if num_images > len(images):
-        print(f'Only {len(images)} test images of class {args.label}; completing all of them')
+        print(f'Only {len(images)} test images of class {args.class_name}; completing all of them')
     return images[:num_images]
 
 
@@ -163,7 +163,7 @@ def completion_figure(args, model, given_images, models_dir):
     settings = args.settings
     rows = given_rows(args.given_rows, model.info, models_dir)
     images = (np.stack(given_images) if given_images
-              else test_images(args, settings.class_names.index(args.label)))
+              else test_images(args, settings.class_names.index(args.class_name)))
     bayes = BayesClassifier([model])
     completions = bayes.complete(0, images, rows, args.grid_size, seed=args.seed,
                                  temperature=args.temperature, verbose=runner.progress_mode())
@@ -176,8 +176,8 @@ def main(argv=None):
     settings = args.settings
     models_dir = places.models_dir(args.models_dir, settings.default_models_dir())
     out, image_format = pictures.picture_path(args.out, default_picture(args, models_dir))
-    places.require_models(models_dir, [args.label], settings)
-    stored = sets.read_set(models_dir, [args.label], settings)  # refused before Keras starts
+    places.require_models(models_dir, [args.class_name], settings)
+    stored = sets.read_set(models_dir, [args.class_name], settings)  # refused before Keras starts
     given_images = own_pictures_read(args.complete, settings) if args.complete else None
     startup.start_keras()
     from PIL import Image

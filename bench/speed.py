@@ -20,7 +20,7 @@ from pixel_rnn.datasets import mnist
 start.keras()
 from pixel_rnn import architectures  # noqa: E402
 from pixel_rnn.architectures import gru, pixelcnn  # noqa: E402
-from pixel_rnn.architectures.layers import draw  # noqa: E402
+from pixel_rnn.architectures.layers import inverse_cdf  # noqa: E402
 from pixel_rnn.architectures.params import defaults  # noqa: E402
 from pixel_rnn.description import ModelInfo  # noqa: E402
 from pixel_rnn.modelfile import loading  # noqa: E402
@@ -76,8 +76,9 @@ def baseline_sampling_seconds(model, image_size, rng):
         uniforms = rng.random((1, 3))
         prefix = gru.to_sequences(np.zeros((1, length - 1), np.uint8), model.info.levels)
         network.predict(prefix, verbose=0)
-        seconds, _ = timed(lambda: [draw(network.predict(prefix, verbose=0)[:, -1], uniforms[:, i])
-                                    for i in range(3)])
+        seconds, _ = timed(lambda: [
+            inverse_cdf(network.predict(prefix, verbose=0)[:, -1], uniforms[:, i])
+            for i in range(3)])
         per_pixel.append(seconds / 3)
     return GRID * np.trapezoid(per_pixel, lengths) * num_pixels / (num_pixels - 1)
 

@@ -4,7 +4,7 @@ import numpy as np
 from keras import ops
 
 from pixel_rnn.architectures import gru
-from pixel_rnn.architectures.layers import draw
+from pixel_rnn.architectures.layers import inverse_cdf
 
 
 def sample_by_prefix(model, uniforms):
@@ -18,7 +18,7 @@ def sample_by_prefix(model, uniforms):
             prefix = gru.to_sequences(subpixels[image:image + 1, :index], levels, colours)
             probabilities = model.network.predict(prefix, verbose=0)[:, -1]
             subpixels[image, index] = ops.convert_to_numpy(
-                draw(probabilities, uniforms[image:image + 1, index]))[0]
+                inverse_cdf(probabilities, uniforms[image:image + 1, index]))[0]
     return subpixels
 
 
@@ -34,5 +34,5 @@ def sample_by_passes(model, uniforms):
         if model.info.params['head'] == 'sigmoid':
             probabilities = np.stack([1 - probabilities, probabilities], axis=-1)
         images[:, row, column, colour] = ops.convert_to_numpy(
-            draw(probabilities, uniforms[:, index]))
+            inverse_cdf(probabilities, uniforms[:, index]))
     return images.reshape(len(uniforms), -1)

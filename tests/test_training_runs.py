@@ -402,7 +402,7 @@ BACKED_UP_LEVELS = np.random.default_rng(0).integers(0, 7, (16, 6, 6))
 def one_epoch_backed_up(tmp_path_factory):
     """A class's backup after one epoch of two, as an interrupted run leaves it."""
     path = str(tmp_path_factory.mktemp('backed_up') / 'model_0.h5')
-    backup = callbacks.ResumableBackup(path + '.resume', one_class.class_run(BACKED_UP))
+    backup = callbacks.ResumableBackup(path + '.resume', one_class.training_record(BACKED_UP))
     architectures.create(BACKED_UP).fit(BACKED_UP_LEVELS, 16, 1, [backup], verbose=0)
     return path + '.resume'
 
@@ -446,8 +446,8 @@ def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shi
     template = model_info(units=4, class_name='0', image_size=6, skip=0, epochs=2,
                           batch_size=16, seed=1, shifts=shifts)
     backup_dir = str(tmp_path / 'model_0.h5.resume')
-    run = one_class.class_run(template)
-    backup = callbacks.ResumableBackup(backup_dir, run, as_now=one_class.class_run_as_now)
+    run = one_class.training_record(template)
+    backup = callbacks.ResumableBackup(backup_dir, run, as_now=one_class.training_record_as_now)
     run_path = os.path.join(backup_dir, 'run.json')
     with open(run_path) as f:
         record = json.load(f)
@@ -457,12 +457,12 @@ def test_a_backup_recorded_by_an_older_version_resumes_as_it_meant(tmp_path, shi
         record['shifts'] = recorded
     with open(run_path, 'w') as f:
         json.dump(record, f)
-    again = callbacks.ResumableBackup(backup_dir, run, as_now=one_class.class_run_as_now)
+    again = callbacks.ResumableBackup(backup_dir, run, as_now=one_class.training_record_as_now)
     assert again.epoch == backup.epoch
     with pytest.raises(UsageError, match=refused):
         callbacks.ResumableBackup(
-            backup_dir, one_class.class_run(dataclasses.replace(template, shifts=shifts + 4)),
-            as_now=one_class.class_run_as_now)
+            backup_dir, one_class.training_record(dataclasses.replace(template, shifts=shifts + 4)),
+            as_now=one_class.training_record_as_now)
 
 
 def test_parallel_workers_take_gpu_memory_as_they_need_it(monkeypatch):
@@ -554,7 +554,7 @@ def file_sizes(units):
     info = model_info(units=units, epochs=2, batch_size=8)
     with tempfile.TemporaryDirectory() as folder:
         backup = callbacks.ResumableBackup(os.path.join(folder, 'model_0.h5.resume'),
-                                           one_class.class_run(info))
+                                           one_class.training_record(info))
         model = architectures.create(info)
         model.fit(np.zeros((8, 10, 10), np.uint8), 8, 1, [backup], verbose=0)
         saving.save(model, os.path.join(folder, 'model_0.h5'))

@@ -187,14 +187,13 @@ class GRU(ClassModel):
         there: log-probabilities only subtract, so its total would end lower
         still, and the sum so far is returned in its place. Threads take
         turns at the step that GRUs of this shape share (see STEPS)."""
-        cell = self.network.get_layer('gru').cell
         subpixels = images.reshape(len(images), -1).astype(np.int64)
         step = shared_step(self.info)
         levels, colours = self.info.levels, self.info.colours
         active = np.arange(len(subpixels))  # the images still summed
         prefix_ids = np.zeros(len(subpixels), dtype=np.int64)  # all begin with the empty prefix
         inputs = step_inputs(None, 0, levels, colours)
-        state = np.zeros((1, cell.units), dtype=np.float32)
+        state = np.zeros((1, self.info.params['units']), dtype=np.float32)
         totals = np.zeros(len(subpixels))
         with step.lock:  # from its weights set to its last step: see STEPS
             step.set_weights(self.network.get_weights())

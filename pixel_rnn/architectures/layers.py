@@ -13,7 +13,7 @@ def keras2_hard_sigmoid(x):
     return ops.clip(0.2 * x + 0.5, 0.0, 1.0)
 
 
-def draw(probabilities, uniforms):
+def inverse_cdf(probabilities, uniforms):
     """Inverse CDF, one draw from each distribution: the level (rows,) at which
     each row of probabilities (rows, levels) first sums to more than its
     uniform in [0, 1) of uniforms (rows,). Tensors or NumPy arrays alike."""
@@ -57,7 +57,7 @@ class GRUSampler(keras.Model):
             inputs, state, subpixels = carry
             output, state = self.cell(inputs, state)
             probabilities = ops.softmax(self.logits_layer(output) / self.temperature, axis=-1)
-            drawn = draw(probabilities, ops.take(uniforms, index, axis=1))
+            drawn = inverse_cdf(probabilities, ops.take(uniforms, index, axis=1))
             fixed = ops.take(given, index, axis=1)
             subpixel = ops.where(fixed >= 0, fixed, drawn)
             subpixels = ops.slice_update(subpixels, [0, index], subpixel[:, None])

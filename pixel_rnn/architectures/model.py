@@ -36,7 +36,7 @@ class ClassModel(abc.ABC):
         import keras
         self.info = info
         self.network = self.build() if network is None else network
-        self.compiled = None  # compile_for's run, optimizer and its variables' first values
+        self.compiled = None  # compile_for's traced_with, optimizer, its variables' first values
         # Made once, here: a new model is traced again by every predict (some
         # 0.2 s, BENCHMARKS.md), and threads using the model at once cannot
         # make two.
@@ -118,7 +118,7 @@ class ClassModel(abc.ABC):
         held fixed (their uniforms not used). A pass per sub-pixel drawn."""
         import keras
         from keras import ops
-        from pixel_rnn.architectures.layers import draw
+        from pixel_rnn.architectures.layers import inverse_cdf
         subpixels = np.zeros(uniforms.shape, 'int32')
         num_given = 0 if given is None else given.shape[1]
         if num_given:
@@ -129,26 +129,28 @@ class ClassModel(abc.ABC):
             logits = self.logits_network.predict_on_batch(
                 subpixels.reshape((-1,) + self.info.shape))[:, index]
             probabilities = ops.softmax(logits / temperature, axis=-1)
-            subpixels[:, index] = ops.convert_to_numpy(draw(probabilities, uniforms[:, index]))
+            drawn = inverse_cdf(probabilities, uniforms[:, index])
+            subpixels[:, index] = ops.convert_to_numpy(drawn)
             progress.update(index + 1 - num_given)
         return subpixels
 
-    def compile_for(self, run, optimizer, loss, network=None):
+    def compile_for(self, traced_with, optimizer, loss, network=None):
         """Compile network (default: the network) to train with optimizer()
-        and loss, for run (what else the training step is traced with: a
-        schedule's length, say). Where it was compiled for the same run before, its optimizer
-        only starts again as new instead: the step Keras traced at the first
-        fit (about a second) serves again, and trains as it would anew."""
+        and loss, for traced_with (what else the training step is traced
+        with: a schedule's length, say). Where it was compiled so before,
+        its optimizer only starts again as new instead: the step Keras traced
+        at the first fit (about a second) serves again, and trains as it
+        would anew."""
         from keras import ops
         network = network or self.network
         compiled = self.compiled
-        if compiled and compiled[0] == run and compiled[1] is network.optimizer:
+        if compiled and compiled[0] == traced_with and compiled[1] is network.optimizer:
             for variable, value in zip(network.optimizer.variables, compiled[2]):
                 variable.assign(value)
             return
         network.compile(optimizer=optimizer(), loss=loss)
         network.optimizer.build(network.trainable_variables)
-        self.compiled = (run, network.optimizer, [ops.convert_to_numpy(variable)
+        self.compiled = (traced_with, network.optimizer, [ops.convert_to_numpy(variable)
                                                   for variable in network.optimizer.variables])
 
     def sample(self, num_images=1, seed=None, temperature=1.0, verbose=0, given=None):

@@ -157,7 +157,7 @@ class PixelCNN(ClassModel):
         filled a row at a time."""
         import keras
         from keras import ops
-        from pixel_rnn.architectures.layers import draw
+        from pixel_rnn.architectures.layers import inverse_cdf
         network = PositionwiseNetwork(self.network, self.info.params['depth'])
         size, colours = self.info.image_size, self.info.colours
         images = np.zeros((len(uniforms), size, size, colours), dtype=np.uint8)
@@ -172,7 +172,8 @@ class PixelCNN(ClassModel):
             row, column, colour = np.unravel_index(index, images.shape[1:])
             logits = self.level_logits(network.logits_at(caches, row, column))
             probabilities = ops.softmax(logits[:, colour] / temperature, axis=-1)
-            subpixels[:, index] = ops.convert_to_numpy(draw(probabilities, uniforms[:, index]))
+            drawn = inverse_cdf(probabilities, uniforms[:, index])
+            subpixels[:, index] = ops.convert_to_numpy(drawn)
             network.set_input(caches, row, column, colour, subpixels[:, index])
             progress.update(index + 1 - num_given)
         return subpixels

@@ -62,8 +62,8 @@ class ResumableBackup(keras.callbacks.Callback):
     (run.json): another one refuses to start over it unless restart, which
     clears it."""
 
-    def __init__(self, backup_dir, run, restart=False, as_now=None):
-        """run: a JSON-able record of the training; as_now turns a record an
+    def __init__(self, backup_dir, record, restart=False, as_now=None):
+        """record: a JSON-able record of the training; as_now turns a record an
         earlier version wrote into today's terms, where they differ."""
         problem = files.own_folder_problem(backup_dir)
         if problem:
@@ -72,23 +72,23 @@ class ResumableBackup(keras.callbacks.Callback):
                              'goes: move it away')
         super().__init__()
         self.backup_dir = backup_dir
-        run = json.loads(json.dumps(run))
+        record = json.loads(json.dumps(record))
         run_path = os.path.join(backup_dir, 'run.json')
         if restart and os.path.exists(backup_dir):
             shutil.rmtree(backup_dir)
         if os.path.lexists(run_path):
             earlier = self.read(run_path)
             earlier = json.loads(json.dumps(as_now(earlier) if as_now else earlier))
-            if earlier != run:
+            if earlier != record:
                 raise UsageError(
                     f'{backup_dir} holds an interrupted training with other settings '
-                    f'({differences(earlier, run)}); run that command again to finish it, '
+                    f'({differences(earlier, record)}); run that command again to finish it, '
                     'or add --restart to discard it')
         else:
             if os.path.exists(backup_dir):
                 shutil.rmtree(backup_dir)  # killed before it recorded anything
             os.makedirs(backup_dir)
-            files.write_whole(run_path, json.dumps(run).encode())
+            files.write_whole(run_path, json.dumps(record).encode())
         self.epoch, self.loss = self.latest()
 
     def latest(self):

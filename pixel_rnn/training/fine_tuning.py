@@ -26,7 +26,7 @@ from pixel_rnn.errors import UsageError
 from pixel_rnn.images import to_levels
 from pixel_rnn.modelfile import loading, sets, places
 from pixel_rnn.training import held_out_images, install
-from pixel_rnn.training.one_class import (class_run, device_scope, locked,
+from pixel_rnn.training.one_class import (training_record, device_scope, locked,
                                           progress_mode)
 
 # Adam's rate: the set starts trained, and a higher rate (3e-4) has been
@@ -122,11 +122,11 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
             # The images themselves: their moves measured no better, at nine times the cost.
             levels.append(to_levels(images, model.info))
             labels.append(np.full(len(levels[-1]), label))
-        run = dict(weight=weight, epochs=epochs, batch_size=batch_size, seed=seed,
+        record = dict(weight=weight, epochs=epochs, batch_size=batch_size, seed=seed,
                    num_images=num_images, skip=skip, data_source=dataset.source,
                    rate=RATE if rate is None else rate,
                    posterior_scale=POSTERIOR_SCALE if posterior_scale is None else posterior_scale,
-                   models=[class_run(model.info) for model in models])
+                   models=[training_record(model.info) for model in models])
         print(f'Fine-tuning the {len(models)} models of {models_dir} together on '
               f'{sum(map(len, levels))} images: {counted(epochs, "epoch")}, density weight '
               f'{weight:g}')
@@ -138,7 +138,7 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
                     for label, model in enumerate(models)]
         fit_and_install(models, classifier.log_priors(models), models_dir,
                         np.concatenate(levels), np.concatenate(labels), weight, epochs,
-                        batch_size, run, restart, distribute, callbacks, held_out)
+                        batch_size, record, restart, distribute, callbacks, held_out)
 
 
 def finish_set(models_dir, class_names, restart=False):
@@ -150,28 +150,28 @@ def finish_set(models_dir, class_names, restart=False):
 
 
 def fit_and_install(models, log_priors, models_dir, levels, labels, weight, epochs, batch_size,
-                    run, restart=False, distribute=False, callbacks=(), held_out=None):
+                    record, restart=False, distribute=False, callbacks=(), held_out=None):
     """Fine-tune models (a ClassModel per class, in the order of labels'
     numbers, log_priors theirs, each from its file in models_dir) together
     on levels (images, *shape) of classes labels, for epochs; then, each
     measured again on its held_out levels (images of its class it was not
     trained on; None: not measured), put each in its file's place, all
-    together, keeping the files they replace. run: a JSON-able record of
+    together, keeping the files they replace. record: a JSON-able record of
     the run (its rate and posterior_scale among it), to which its backups in
     models_dir's fine-tuning folder are tied: one interrupted goes on from
     its last epoch when started again the same way."""
     import keras
     from pixel_rnn.training.callbacks import ResumableBackup, StopBetweenBatches
-    backup = ResumableBackup(places.fine_tuning_dir(models_dir), run, restart)
+    backup = ResumableBackup(places.fine_tuning_dir(models_dir), record, restart)
     if backup.epoch:
         print(f'Resuming after epoch {backup.epoch} of {epochs} from {backup.backup_dir}')
     with device_scope(distribute), StopBetweenBatches() as stop:
         network = set_network(models)
         steps = epochs * math.ceil(len(levels) / batch_size)
         loss, metrics = objective(log_priors, weight, models[0].info.num_subpixels,
-                                  run['posterior_scale'])
+                                  record['posterior_scale'])
         network.compile(keras.optimizers.Adam(
-            keras.optimizers.schedules.CosineDecay(run['rate'], decay_steps=steps),
+            keras.optimizers.schedules.CosineDecay(record['rate'], decay_steps=steps),
             clipnorm=1.0),
             loss=loss, metrics=metrics)
         # Its variables made now, not lifted out of the first step as Keras traces

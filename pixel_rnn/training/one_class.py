@@ -37,7 +37,8 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
         return
     import keras
     from pixel_rnn.training.callbacks import ResumableBackup, StopBetweenBatches
-    backup = ResumableBackup(places.resume_dir(path), class_run(info), restart, class_run_as_now)
+    backup = ResumableBackup(places.resume_dir(path), training_record(info), restart,
+                             training_record_as_now)
     print(f'Training {info.summary()}')
     if existing or os.path.exists(path):
         print(f'{path} will be replaced when training ends; the old file goes to '
@@ -156,12 +157,12 @@ def device_scope(distribute):
     return strategy.scope()
 
 
-def class_run(info):
+def training_record(info):
     """The record of a class's training its backup is tied to."""
     return dataclasses.asdict(dataclasses.replace(info, **dict.fromkeys(MEASURED)))
 
 
-def class_run_as_now(earlier):
+def training_record_as_now(earlier):
     """A class's run record as this version writes it: a field added to
     ModelInfo since has its default, and a value an older version wrote means
     what it means in a model file of that version."""
@@ -169,5 +170,5 @@ def class_run_as_now(earlier):
                 if field.default is not dataclasses.MISSING}
     earlier = {**json.loads(json.dumps(defaults)), **earlier}
     with contextlib.suppress(TypeError):  # a field this version does not know
-        earlier = class_run(ModelInfo(**earlier))
+        earlier = training_record(ModelInfo(**earlier))
     return earlier
