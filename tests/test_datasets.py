@@ -183,7 +183,7 @@ def test_train_refuses_in_one_line(flags, words):
 def test_generate_takes_its_class_names(monkeypatch):
     monkeypatch.setattr(sys, 'argv', ['generate.py', '--dataset=fashion', '--label=ankle-boot'])
     args = generate.parse_args()
-    assert (args.settings, args.label) == (fashion.FASHION, 'ankle-boot')
+    assert (args.settings, args.class_name) == (fashion.FASHION, 'ankle-boot')
 
 
 @pytest.mark.slow
