@@ -39,10 +39,16 @@ class BayesClassifier:
     def levels(self, images, moves=()):
         """The levels of images as the models read them, then of the images
         moved by each of moves (before shrinking)."""
+        images = np.asarray(images)
+        if images.ndim not in (3, 4) or images.ndim == 4 and images.shape[3] not in (1, 3):
+            raise UsageError(f'images of shape {images.shape} are not pictures (images, height, '
+                             'width) or (images, height, width, 3)')
         colours = images.shape[3] if images.ndim == 4 else 1
         if colours != self.info.colours:
             raise UsageError(f'the images are {"colour" if colours > 1 else "grey"}, the models '
                              f'{sets.shape_and_levels(self.info)}; give data of their kind')
+        if not len(images):
+            return [np.zeros((0,) + self.info.shape, np.uint8)] * (1 + len(moves))
         return [to_levels(images, self.info)] + [to_levels(moved(images, *move), self.info)
                                                  for move in moves]
 
@@ -105,6 +111,9 @@ class BayesClassifier:
                  verbose=0):
         """num_completions of each uint8 image by the model of class label,
         its first given_rows rows kept (ClassModel.complete)."""
+        if not 0 <= given_rows <= self.info.image_size:
+            raise UsageError(f'given_rows {given_rows!r} is not a row count within '
+                             f'0-{self.info.image_size}, the models\' image size')
         return self.models[label].complete(self.levels(images)[0], given_rows, num_completions,
                                            seed, temperature, verbose)
 

@@ -1,12 +1,14 @@
 import os
 
 import numpy as np
+import pytest
 
 import config
 from conftest import rigged_model
 from pixel_rnn.classifier import BayesClassifier
 from pixel_rnn import classifier
 from pixel_rnn import images as imaging
+from pixel_rnn.errors import UsageError
 
 
 def test_log_space_classification_survives_what_underflows_a_product():
@@ -147,3 +149,14 @@ def test_the_classifier_answers_as_scikit_learn_estimators_do():
     assert completions.shape == (2, 3, 10, 10)
     given = imaging.to_levels(images[:2], bayes.info)[:, None, :4]
     np.testing.assert_array_equal(completions[:, :, :4], np.repeat(given, 3, axis=1))
+
+
+def test_the_classifier_refuses_what_is_not_images_and_takes_none():
+    models = [rigged_model(np.full(7, 1 / 7)), rigged_model(np.full(7, 1 / 7), class_name='1')]
+    bayes = BayesClassifier(models)
+    with pytest.raises(UsageError, match=r'images of shape \(28, 28\) are not pictures'):
+        bayes.predict(np.zeros((28, 28), np.uint8))  # one image without its axis
+    with pytest.raises(UsageError, match='given_rows 11 is not a row count within 0-10'):
+        bayes.complete(0, np.zeros((1, 28, 28), np.uint8), 11, 2)
+    none = np.zeros((0, 28, 28), np.uint8)
+    assert bayes.predict(none).shape == (0,) and bayes.predict_proba(none).shape == (0, 2)

@@ -187,6 +187,8 @@ class GRU(ClassModel):
         there: log-probabilities only subtract, so its total would end lower
         still, and the sum so far is returned in its place. Threads take
         turns at the step that GRUs of this shape share (see STEPS)."""
+        if not len(images):
+            return np.zeros(0)
         subpixels = images.reshape(len(images), -1).astype(np.int64)
         step = shared_step(self.info)
         levels, colours = self.info.levels, self.info.colours
