@@ -2,7 +2,6 @@
 import os
 
 import numpy as np
-from scipy.special import softmax
 
 from pixel_rnn import cli
 from pixel_rnn import pictures, runner
@@ -55,7 +54,7 @@ def classify_pictures(args, settings, stored):
     bayes = BayesClassifier(sets.built(stored))
     log_likelihoods = bayes.log_likelihoods(np.stack([image for _, image, _ in forms]),
                                             moves=scored_moves(args.moves))
-    probabilities = softmax(log_likelihoods + bayes.log_priors_, axis=1)
+    probabilities = bayes.posteriors(log_likelihoods)
     for (path, _, inverted), row, scores in zip(forms, probabilities, log_likelihoods):
         best = np.argsort(-row, kind='stable')[:3]
         print(f'{shown(path)}: ' + ', '.join(f'{settings.class_names[index]} ({row[index]:.4f})'

@@ -79,7 +79,12 @@ class BayesClassifier:
 
     def predict_proba(self, images, moves=()):
         """Probability (images, classes) of each class given each image."""
-        return softmax(self.log_likelihoods(images, moves) + self.log_priors_, axis=1)
+        return self.posteriors(self.log_likelihoods(images, moves))
+
+    def posteriors(self, log_likelihoods):
+        """Probability (images, classes) of each class, from the images'
+        log-likelihoods (images, classes): Bayes' rule in log space."""
+        return softmax(log_likelihoods + self.log_priors_, axis=1)
 
     def predict(self, images, moves=(), verbose=0):
         """Position in classes_ of each image's class: the decisions of
