@@ -107,7 +107,7 @@ class ClassModel(abc.ABC):
         images = keras.Input(shape=self.info.shape, dtype='int32')
         one_hot = ops.one_hot(ops.reshape(images, (-1, self.info.num_subpixels)),
                               self.info.levels)
-        log_probs = ops.log_softmax(self.logits_network(images), axis=-1)
+        log_probs = ops.log_softmax(self.logits(images), axis=-1)
         return keras.Model(images, ops.sum(log_probs * one_hot, axis=(1, 2)))
 
     def draw(self, uniforms, temperature=1.0, verbose=0, given=None):
