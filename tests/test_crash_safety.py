@@ -13,7 +13,7 @@ import time
 import pytest
 
 import config
-from conftest import ROOT, last_line, run_in_process
+from conftest import ROOT, last_line, run_in_process, terminated_after_first_epoch
 from pixel_rnn import files, runner
 from pixel_rnn.modelfile import loading, places
 from pixel_rnn.training import callbacks
@@ -197,19 +197,11 @@ def test_backups_never_use_tmpdir_and_a_full_disk_keeps_the_finished_epochs(tmp_
 
 # ---------------------------------------------------------------- the advice of a stopped run
 
-class TerminatedAfterFirstEpoch(callbacks.StopBetweenBatches):
-    """Sends this process SIGTERM as the first epoch ends, its backup written."""
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == 0:
-            signal.raise_signal(signal.SIGTERM)
-
-
 @pytest.mark.slow
 def test_a_stopped_restart_run_says_to_resume_without_restart(tmp_path, monkeypatch):
     models_dir = str(tmp_path)
     with monkeypatch.context() as patch:
-        patch.setattr(callbacks, 'StopBetweenBatches', TerminatedAfterFirstEpoch)
+        patch.setattr(callbacks, 'StopBetweenBatches', terminated_after_first_epoch())
         result = run_in_process(*training(models_dir, '--restart'))
     assert_one_line(result, 128 + signal.SIGTERM)
     assert result.stderr.strip() == ('train_mnist.py: stopped; every file in place is as before '

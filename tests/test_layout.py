@@ -24,18 +24,24 @@ def part_of(module):
     return module.split('.')[1]
 
 
-def imports_of(path):
-    """The pixel_rnn modules the file at path imports, anywhere in it."""
+def modules_imported(path):
+    """The modules the file at path imports absolutely, anywhere in it, and
+    each name imported from one as module.name."""
     with open(path) as f:
         tree = ast.parse(f.read())
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.add(node.module)
             found.update(f'{node.module}.{alias.name}' for alias in node.names)
-    return {name for name in found if name.startswith('pixel_rnn.')}
+    return found
+
+
+def imports_of(path):
+    """The pixel_rnn modules the file at path imports, anywhere in it."""
+    return {name for name in modules_imported(path) if name.startswith('pixel_rnn.')}
 
 
 def test_the_code_map_lists_every_part_of_the_package():
@@ -66,15 +72,7 @@ def test_each_part_imports_only_the_parts_below_it_in_the_code_map():
 
 def top_level_imports_of(path):
     """The modules outside the package that the file at path imports, anywhere in it."""
-    with open(path) as f:
-        tree = ast.parse(f.read())
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name.split('.')[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module.split('.')[0])
-    return found - {'pixel_rnn'}
+    return {name.split('.')[0] for name in modules_imported(path)} - {'pixel_rnn'}
 
 
 def test_no_part_of_the_package_imports_the_project_s_top_level_modules():

@@ -27,7 +27,8 @@ from pixel_rnn.training import parallel
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
 import config
-from conftest import ROOT, last_line, model_info, rigged_model, run_in_process, snapshot
+from conftest import (ROOT, last_line, model_info, rigged_model, run_in_process, snapshot,
+                      terminated_after_first_epoch)
 from pixel_rnn.errors import UsageError
 from pixel_rnn import architectures
 from pixel_rnn import images as imaging
@@ -84,14 +85,6 @@ def assert_old_or_complete_new(path, old_bytes):
     assert model.info.epochs == 4 and model.info.loss is not None
 
 
-class TerminatedAfterFirstEpoch(callbacks.StopBetweenBatches):
-    """Sends this process SIGTERM as the first epoch ends, its backup written."""
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == 0:
-            signal.raise_signal(signal.SIGTERM)
-
-
 @pytest.mark.slow
 def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path, monkeypatch):
     models_dir = str(tmp_path)
@@ -103,7 +96,7 @@ def test_a_run_killed_at_any_moment_keeps_the_old_model_and_resumes(tmp_path, mo
     # Stopped (SIGTERM, as Ctrl-C) after the first epoch: the old model stays,
     # and the message says so truly.
     with monkeypatch.context() as patch:
-        patch.setattr(callbacks, 'StopBetweenBatches', TerminatedAfterFirstEpoch)
+        patch.setattr(callbacks, 'StopBetweenBatches', terminated_after_first_epoch())
         result = run_in_process(*train_command(models_dir))
     assert result.returncode == 128 + signal.SIGTERM, result.stderr
     assert os.path.exists(f'{resume_dir}/epoch_00001.json')
