@@ -342,10 +342,10 @@ def written(data):
 
 
 def with_weights(change):
-    """A backup's weights file with one array changed by change(file, name)."""
+    """A backup's weights file with its logits layer's kernel changed by change(file, name)."""
     def damage(path):
         with h5py.File(path, 'r+') as f:
-            change(f, 'layers/dense/vars/0')
+            change(f, 'model_weights/logits/logits/kernel')
     return damage
 
 
@@ -360,12 +360,16 @@ def stored_elsewhere(f, name):
 
 def shared(f, name):
     del f[name]
-    f[name] = f['layers/dense/vars/1']
+    f[name] = f['model_weights/logits/logits/bias']
 
 
 def enlarged(f, name):
     del f[name]
     f.create_dataset(name, shape=(4000, 1000), dtype=np.float32, chunks=(100, 100))
+
+
+def other_state(f, name):
+    del f['optimizer_weights/00001']
 
 
 WEIGHTS = 'epoch_00001.weights.h5'
@@ -375,14 +379,15 @@ BACKUP_DAMAGE = [
     ('epoch_00001.json', written(b'{"loss": NaN}'), 'records a loss of nan'),
     ('epoch_00001.json', written(b' ' * 70_000), 'more than such a file ever is'),
     ('epoch_00001.json', replaced(os.mkfifo), 'is a FIFO (named pipe), not a file'),
-    (WEIGHTS, written(b'{half'), 'is not a readable weights file'),
+    (WEIGHTS, written(b'{half'), 'is not a readable backup'),
     (WEIGHTS, replaced(os.mkfifo), 'is a FIFO (named pipe), not a file'),
     (WEIGHTS, replaced(os.mkdir), 'is a folder, not a file'),
     (WEIGHTS, replaced(lambda path: os.symlink('/etc/passwd', path)), 'is a symbolic link'),
-    (WEIGHTS, with_weights(not_finite), 'values are not all finite'),
-    (WEIGHTS, with_weights(stored_elsewhere), 'as a link, not in the file'),
-    (WEIGHTS, with_weights(shared), 'under two names'),
-    (WEIGHTS, with_weights(enlarged), 'more values than the network'),
+    (WEIGHTS, with_weights(not_finite), 'values that are not finite'),
+    (WEIGHTS, with_weights(stored_elsewhere), "a link to '/dev/zero', not stored in the file"),
+    (WEIGHTS, with_weights(shared), 'weights where the model it declares has'),
+    (WEIGHTS, with_weights(enlarged), 'stores 4,000,'),
+    (WEIGHTS, with_weights(other_state), 'the state of another optimizer'),
 ]
 
 

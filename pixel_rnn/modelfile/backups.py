@@ -1,88 +1,81 @@
-"""A training's backup: its network's weights and its optimizer's state, in
-the file network.save_weights writes, made and read in memory; read back
-with the checks a model file gets (loading.py's), before Keras sees a byte."""
+"""A training's backup: its network's weights, laid out as a model file
+lays them out, and its optimizer's state (optimizer_weights/<n>), the step
+count with it. Made and read in memory, never through a file of its own
+(TMPDIR may be small or full, and HDF5 writing to a full disk has crashed
+the process): on a full disk the one failure is writing its bytes, a plain
+OSError. Read back through a model file's checks before a value is set."""
 import io
 
 import h5py
 import numpy as np
 
 from pixel_rnn import files
-from pixel_rnn.modelfile.loading import READ_ERRORS, chunks_missing, storage_problem
+from pixel_rnn.errors import UsageError
+from pixel_rnn.modelfile import loading, saving
 
-
-class WeightsImage(io.BytesIO):
-    """A .weights.h5 file in memory, which Keras's save_weights writes and
-    load_weights reads as a file of that name (they go by the name's end).
-    A backup's weights go through no file of their own: never through
-    TMPDIR, a disk of its own that may be small or full (where HDF5 has
-    crashed the process), and on the models' full disk the one failure is
-    writing their bytes, a plain OSError."""
-
-    def __str__(self):
-        return 'backup.weights.h5'
+# The optimizer's state: floats, and its step count a whole number.
+STATE_DTYPES = (np.dtype('float32'), np.dtype('int64'))
 
 
 def weights_image(network):
-    """The bytes of the file network.save_weights writes (its weights and
-    its optimizer's state), made in memory."""
-    image = WeightsImage()
-    network.save_weights(image)
+    """The bytes of a backup of network, compiled, and its optimizer's state."""
+    from keras import ops
+    image = io.BytesIO()
+    with h5py.File(image, 'w') as f:
+        saving.write_weights(f.create_group('model_weights'), network)
+        state = f.create_group('optimizer_weights')
+        for index, variable in enumerate(network.optimizer.variables):
+            state.create_dataset(f'{index:05d}', data=ops.convert_to_numpy(variable))
     return image.getvalue()
 
 
-# What a backup of the weights (network.save_weights' file) holds: the
-# weights and the optimizer's state in floats, its step count a whole number.
-BACKUP_DTYPES = (np.dtype('float32'), np.dtype('int64'))
-
-
 def load_weights(network, path):
-    """Load into network the weights and optimizer state of the backup at
-    path, a file this project wrote in network.save_weights' format, after
-    the checks a model file gets: a regular file, not a link, every array
-    stored in the file itself, no more values than the network and its
-    optimizer hold, all finite. Keras reads the checked bytes, in memory,
-    so nothing can be swapped in between. ValueError saying what is wrong."""
-    # The weights, Adam's two moments of each, and a few counters.
-    limit = 3 * network.count_params() + 1024
-    data = files.read_own(path, limit * 8 + 2**20)
+    """Set network's weights and its optimizer's state from the backup at
+    path, a regular file of this project's (not a link), after the checks a
+    model file's weights get (loading.stored_weights), each weight's name
+    that of the network's in its order, and the state of the optimizer's
+    shapes, stored in the file itself and finite. A UsageError says what
+    is wrong."""
+    weights = [weight for layer in network.layers for weight in layer.weights]
+    variables = list(network.optimizer.variables)
+    limit = sum(int(np.prod(value.shape)) for value in weights + variables) * 8 + 2**20
+    data = files.read_own(path, limit)
     try:
         with h5py.File(io.BytesIO(data), 'r') as f:
-            check_backup_arrays(f, limit)
-    except READ_ERRORS as error:
-        raise ValueError(f'is not a readable weights file ({error})') from None
-    try:
-        network.load_weights(WeightsImage(data))
-    except ValueError as error:  # arrays of other shapes or counts
-        raise ValueError(f'does not fit the network ({error})') from None
+            names, arrays = loading.stored_weights(f, path,
+                                                   sum(int(np.prod(w.shape)) for w in weights))
+            # By path alone: a set fine-tuned together holds its networks as
+            # layers of names Keras makes anew in each process.
+            if [name.split('/', 1)[1] for name in names] != [weight.path for weight in weights]:
+                raise UsageError(f'{path} holds the weights of another network; refusing it')
+            state = optimizer_state(f, path, variables)
+    except loading.READ_ERRORS as error:
+        raise UsageError(f'{path} is not a readable backup ({error})') from None
+    for variable, value in zip(weights + variables, arrays + state):
+        variable.assign(value)
 
 
-def check_backup_arrays(f, limit):
-    """ValueError unless every member of f is reached by a hard link, each
-    once, and its arrays hold at most limit finite numbers stored in f."""
-    names = []
-
-    def visit(name, link):
-        names.append(name)
-        # Anything but None stops the walk (an exception raised in it would not).
-        return None if isinstance(link, h5py.HardLink) else name
-    foreign = f.visititems_links(visit)
-    if foreign:
-        raise ValueError(f'holds {foreign!r} as a link, not in the file')
-    seen, datasets = set(), []
-    for name in names:
-        member = f[name]
-        if member.id in seen:
-            raise ValueError(f'holds {name!r} under two names')
-        seen.add(member.id)
-        if isinstance(member, h5py.Dataset):
-            datasets.append((name, member))
-    if sum(dataset.size for _, dataset in datasets) > limit:
-        raise ValueError(f'holds more values than the network and its optimizer ({limit:,})')
-    for name, dataset in datasets:
-        problem = storage_problem(dataset, BACKUP_DTYPES) or (
-            'leaves parts of its values unwritten' if chunks_missing(dataset) else None)
-        if problem or dataset.id.get_storage_size() < dataset.size * dataset.dtype.itemsize:
-            raise ValueError(f'holds weight {name!r}, which '
-                             f'{problem or "is not all stored in the file"}')
-        if not np.isfinite(dataset[()]).all():
-            raise ValueError(f'holds weight {name!r}, whose values are not all finite')
+def optimizer_state(f, path, variables):
+    """The arrays of the optimizer's state in f, one of each of variables'
+    shapes, checked as loading.stored_weights checks weights."""
+    group = loading.own_member(f, 'optimizer_weights', path)
+    if sorted(group) != [f'{index:05d}' for index in range(len(variables))]:
+        raise UsageError(f'{path} holds the state of another optimizer; refusing it')
+    state = []
+    for variable in variables:
+        name = f'{len(state):05d}'
+        dataset = loading.own_member(group, name, path)
+        if not isinstance(dataset, h5py.Dataset) or dataset.shape != tuple(variable.shape):
+            raise UsageError(f'{path}: optimizer state {name} is not of the shape the '
+                             'optimizer needs; refusing it')
+        problem = loading.storage_problem(dataset, STATE_DTYPES) or (
+            'leaves parts of its values unwritten' if loading.chunks_missing(dataset)
+            or dataset.id.get_storage_size() < dataset.size * dataset.dtype.itemsize else None)
+        if problem:
+            raise UsageError(f'{path}: optimizer state {name} {problem}; refusing it')
+        value = dataset[()]
+        if not np.isfinite(value).all():
+            raise UsageError(f'{path}: optimizer state {name} holds values that are not '
+                             'finite (NaN or infinite); refusing it')
+        state.append(value)
+    return state

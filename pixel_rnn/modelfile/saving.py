@@ -31,20 +31,26 @@ def model_image(model):
         f.attrs['model_config'] = json.dumps({'class_name': network.__class__.__name__,
                                               'config': network.get_config()})
         f.attrs['backend'] = keras.backend.backend()
-        weights = f.create_group('model_weights')
-        weights.attrs['layer_names'] = [layer.name.encode() for layer in network.layers]
-        weights.attrs['keras_version'] = keras.__version__
-        weights.attrs['backend'] = keras.backend.backend()
-        for layer in network.layers:
-            group = weights.create_group(layer.name)
-            group.attrs['weight_names'] = [weight.path.encode() for weight in layer.weights]
-            for weight in layer.weights:
-                group.create_dataset(weight.path, data=weight.numpy())
+        write_weights(f.create_group('model_weights'), network)
         f.attrs['format'] = FORMAT
         for field, value in dataclasses.asdict(info).items():
             if value is not None:
                 f.attrs[field] = json.dumps(value) if field == 'params' else value
     return image.getvalue()
+
+
+def write_weights(group, network):
+    """network's weights into group, layer by layer as Keras's .h5 files keep
+    them (<layer>/<weight>, each layer listing its weights' names)."""
+    import keras
+    group.attrs['layer_names'] = [layer.name.encode() for layer in network.layers]
+    group.attrs['keras_version'] = keras.__version__
+    group.attrs['backend'] = keras.backend.backend()
+    for layer in network.layers:
+        layer_group = group.create_group(layer.name)
+        layer_group.attrs['weight_names'] = [weight.path.encode() for weight in layer.weights]
+        for weight in layer.weights:
+            layer_group.create_dataset(weight.path, data=weight.numpy())
 
 
 def install(model, path):

@@ -142,8 +142,11 @@ class ResumableBackup(keras.callbacks.Callback):
             backups.load_weights(self.model, path)
         except OSError as error:
             raise self.damaged(path, f'cannot be read ({error.strerror})') from None
-        except ValueError as error:
+        except ValueError as error:  # not a regular file of ours
             raise self.damaged(path, ' '.join(str(error).split())) from None
+        except UsageError as error:  # it names the file and what is wrong
+            raise UsageError(f'{error}; add --restart to discard the backup in '
+                             f'{self.backup_dir} and train from the start') from None
 
     def on_epoch_end(self, epoch, logs=None):
         self.loss = (logs or {}).get('loss')
