@@ -8,10 +8,54 @@ from skimage import transform
 from skimage.util import img_as_ubyte
 
 from pixel_rnn import defaults
+from pixel_rnn.errors import UsageError
+
+
+def intensities(images):
+    """images as uint8 intensities: integers of any type with values 0-255
+    as they are; floats that are all whole numbers 0-255 as they are, or all
+    within 0-1 times 255 (as image libraries keep them). Read as their type's
+    range instead, an int64 255 is black, and so is every float 0-1. A
+    ValueError says what they hold otherwise."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8 or not images.size:
+        return images.astype(np.uint8, copy=False)
+    if images.dtype == np.bool_ or not (np.issubdtype(images.dtype, np.integer)
+                                        or np.issubdtype(images.dtype, np.floating)):
+        raise ValueError(f'values of dtype {images.dtype}')
+    if np.issubdtype(images.dtype, np.floating):
+        if not np.isfinite(images).all():
+            raise ValueError(f'{images.dtype} values including '
+                             f'{images[~np.isfinite(images)].flat[0]}')
+        if images.min() >= 0 and images.max() <= 1:
+            return np.round(images * 255).astype(np.uint8)
+        if (images != np.round(images)).any():
+            raise ValueError(f'{images.dtype} values {images.min():g} to {images.max():g}, '
+                             'neither whole numbers nor within 0-1')
+    if images.min() < 0 or images.max() > 255:
+        raise ValueError(f'{images.dtype} values {images.min():g} to {images.max():g}')
+    return images.astype(np.uint8)
+
+
+# What every image given to the functions below may hold, in words.
+INTENSITIES = 'intensities are whole numbers 0-255 of any type, or floats 0-1'
+
+
+def checked_intensities(images, ndims):
+    """intensities(images), of ndims axes (one of them); else a UsageError."""
+    images = np.asarray(images)
+    if images.ndim not in ndims:
+        raise UsageError(f'images of shape {images.shape} are not pictures of '
+                         f'{" or ".join(map(str, ndims))} axes')
+    try:
+        return intensities(images)
+    except ValueError as error:
+        raise UsageError(f'the images hold {error}; {INTENSITIES}') from None
 
 
 def shrink(im, size):
-    return img_as_ubyte(transform.resize(im, (size, size)))
+    """The tutorial's: one picture (h, w[, colours]) shrunk to size x size."""
+    return img_as_ubyte(transform.resize(checked_intensities(im, (2, 3)), (size, size)))
 
 
 # Images shrunk by one call: the batch is one more axis that resize leaves as
@@ -22,6 +66,7 @@ SHRINK_BLOCK = 1024
 
 def shrink_all(x, size):
     """shrink of each image of x (m, h, w[, colours])."""
+    x = checked_intensities(x, (3, 4))
     blocks = [img_as_ubyte(transform.resize(x[start:start + SHRINK_BLOCK],
                                             (len(x[start:start + SHRINK_BLOCK]), size, size)
                                             + x.shape[3:]))
@@ -60,8 +105,10 @@ def deskew(images):
 
 
 def to_levels(images, info):
-    """uint8 images -> the levels a model of info takes: deskewed if it was
-    trained so, shrunk and quantized."""
+    """images (intensities, as checked_intensities reads them) -> the levels
+    a model of info takes: deskewed if it was trained so, shrunk and quantized."""
+    # As uint8 first: deskewing rounds, and would make floats 0-1 zeros and ones.
+    images = checked_intensities(images, (3, 4))
     return quantize(deskew(images) if info.deskew else images, info.image_size, info.factor)
 
 

@@ -327,26 +327,27 @@ BAD_DATA = [
          'a FIFO (named pipe), not a file or folder'),
     case('/dev/zero for CIFAR', lambda d: link(d / 'zero.npz', '/dev/zero'), CIFAR,
          'zero.npz: a character device, not a file or folder'),
-    # Arrays that hold no images, or not uint8 pixels of the right shape.
+    # Arrays that hold no images, or not intensities of the right shape.
     case('no training images', lambda d: npz(d, x_train=np.zeros((0, 28, 28), np.uint8),
                                              y_train=np.zeros(0)), MNIST, 'no training images'),
     case('no test images', lambda d: npz(d, x_test=np.array([]), y_test=np.array([])), MNIST,
          'no test images'),
-    case('pixels 0-1', lambda d: npz(d, x_train=ramp(0, 1, (4, *GREY))), MNIST,
-         'training images hold float64 values 0 to 1', 'uint8 pixels 0-255 of shape (N, H, W)'),
     case('pixels above 255', lambda d: npz(d, x_train=ramp(0, 300, (4, *GREY)).astype(int)), MNIST,
-         'int64 values 0 to 300', 'uint8 pixels 0-255'),
+         'int64 values 0 to 300', 'whole numbers 0-255 of any type, or floats 0-1, of shape '
+         '(N, H, W)'),
     case('negative pixels', lambda d: npz(d, x_test=np.full((2, *GREY), -1, np.int16)), MNIST,
-         'test images hold int16 values -1 to -1', 'uint8 pixels 0-255'),
+         'test images hold int16 values -1 to -1', 'whole numbers 0-255'),
     case('fractional pixels', lambda d: npz(d, x_train=ramp(0, 254.5, (4, *GREY))), MNIST,
-         'float64 values 0 to 254.5', 'uint8'),
+         'float64 values 0 to 254.5, neither whole numbers nor within 0-1', 'floats 0-1'),
+    case('NaN pixels', lambda d: npz(d, x_test=np.full((2, *GREY), np.nan)), MNIST,
+         'test images hold float64 values including nan'),
+    case('true and false pixels', lambda d: npz(d, x_test=np.ones((2, *GREY), bool)), MNIST,
+         'test images hold values of dtype bool'),
     case('flattened images', lambda d: npz(d, x_train=pixels(4, (784,))), MNIST,
          'training images of shape (4, 784)', 'of shape (N, H, W)'),
     case('cifar grey images', lambda d: npz(d), CIFAR, '(4, 28, 28)', 'of shape (N, 32, 32, 3)'),
     case('cifar channels first', lambda d: cifar_npz(d, x_test=pixels(2, (3, 32, 32))), CIFAR,
          'test images of shape (2, 3, 32, 32)', '(N, 32, 32, 3)'),
-    case('cifar pixels 0-1', lambda d: cifar_npz(d, x_train=ramp(0, 1, (4, *COLOUR))), CIFAR,
-         'float64 values 0 to 1', 'uint8 pixels 0-255'),
     # Labels that are not one whole number 0-9 per image.
     case('negative label', lambda d: npz(d, y_train=np.array([0, 1, -1, 2])), MNIST,
          'training labels include -1', 'whole number 0-9'),
@@ -435,8 +436,8 @@ BAD_DATA = [
          'training images of shape (10, 28, 28, 3)', '(N, 32, 32, 3)'),
     # CIFAR-10's python batches.
     case('batch label 10', lambda d: batches(d, labels=[10]), CIFAR, 'labels include 10', '0-9'),
-    case('batch pixels 0-1', lambda d: batches(d, rows=np.full((1, 3072), 0.5)), CIFAR,
-         'float64 values 0.5 to 0.5', 'uint8'),
+    case('batch pixels of fractions above 1', lambda d: batches(d, rows=np.full((1, 3072), 1.5)),
+         CIFAR, 'float64 values 1.5 to 1.5', 'floats 0-1'),
     case('batch an array', lambda d: batch_of(d, np.zeros((1, 3072), np.uint8)), CIFAR,
          'data_batch_1 in', 'is not a CIFAR-10 batch'),
     case('batch of one row repeated', lambda d: batch_of(d, {
@@ -630,6 +631,10 @@ GOOD_DATA = [
     good('cifar npz of int32 pixels', lambda d: cifar_npz(
         d, x_test=pixels(2, COLOUR).astype(np.int32)), CIFAR),
     good('cifar class folders', lambda d: tree(d, CIFAR_CLASSES), CIFAR),
+    good('npz of float pixels 0-1', lambda d: npz(d, x_train=ramp(0, 1, (4, *GREY))), MNIST),
+    good('cifar npz of whole float pixels', lambda d: cifar_npz(
+        d, x_train=pixels(4, COLOUR).astype(np.float32)), CIFAR),
+    good('cifar batches of pixels 0-1', lambda d: batches(d, rows=np.full((1, 3072), 0.5)), CIFAR),
     good('cifar batches of int64 rows', lambda d: batches(d, np.zeros((1, 3072), int)), CIFAR),
     good('cifar batches with their own meta', lambda d: meta(d, CIFAR_CLASSES), CIFAR),
     good('class folder and picture linked from elsewhere', linked_elsewhere, MNIST),
@@ -728,3 +733,12 @@ def test_balanced_subset_of_images_sorted_by_digit_is_50_per_digit():
         np.testing.assert_array_equal(chosen[labels[chosen] == digit], np.arange(50) + 500 * digit)
     np.testing.assert_array_equal(chosen, checks.balanced_subset(labels, 500))
     np.testing.assert_array_equal(np.sort(checks.balanced_subset(labels, 10**6)), np.arange(5000))
+
+
+def test_float_pixels_0_1_and_whole_are_the_intensities_they_stand_for(tmp_path):
+    images = pixels(4, GREY)
+    for given in (images / 255, images.astype(np.float32), images.astype(np.uint16)):
+        folder = tmp_path / str(given.dtype) / str(float(given.max()))
+        folder.mkdir(parents=True)
+        dataset = MNIST(str(npz(folder, x_train=given)))
+        np.testing.assert_array_equal(dataset.x_train, images)

@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from pixel_rnn.errors import UsageError
+from pixel_rnn.images import INTENSITIES, intensities
 
 # The shape grey image arrays must have; a letter stands for any size.
 GREY_SHAPE = ('N', 'H', 'W')
@@ -73,17 +74,17 @@ def checked(dataset, source, shape):
 
 def check_images(images, source, split, shape):
     """images as uint8: they must be at least one image of shape (a tuple like
-    GREY_SHAPE) holding integers 0-255. Floats are refused even when whole:
-    values 0-1 would otherwise train as black images."""
-    expected = f"expected uint8 pixels 0-255 of shape ({', '.join(map(str, shape))})"
+    GREY_SHAPE) holding intensities as images.intensities reads them."""
+    expected = f"expected {INTENSITIES}, of shape ({', '.join(map(str, shape))})"
     if images.ndim >= 1 and len(images) == 0:
         raise UsageError(f'{source}: no {split} images; {expected}')
     if images.ndim != len(shape) or 0 in images.shape or any(
             size != actual for size, actual in zip(shape, images.shape) if isinstance(size, int)):
         raise UsageError(f'{source}: {split} images of shape {images.shape}; {expected}')
-    if not np.issubdtype(images.dtype, np.integer) or images.min() < 0 or images.max() > 255:
-        raise UsageError(f'{source}: {split} images hold {values(images)}; {expected}')
-    return images.astype(np.uint8, copy=False)
+    try:
+        return intensities(images)
+    except ValueError as error:
+        raise UsageError(f'{source}: {split} images hold {error}; {expected}') from None
 
 
 def check_labels(labels, source, split, image_count, class_count):
