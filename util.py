@@ -15,6 +15,7 @@ import numpy as np
 
 import config
 from pixel_rnn.architectures import gru
+from pixel_rnn.architectures.model import ClassModel
 from pixel_rnn.architectures.params import defaults
 from pixel_rnn.classifier import BayesClassifier
 from pixel_rnn.datasets import DATASETS
@@ -78,9 +79,13 @@ def load_model(path):
 
 
 def sample(model, image_size, num_classes):
-    """One image's pixels drawn from model (from load_model or train_model),
-    each from the model's distribution given the pixels before it, as the
-    tutorial's pixels: levels (image_size * image_size, 1)."""
+    """One image's pixels drawn from model (from load_model or train_model,
+    or a plain Keras network of the tutorial's: create_model's, or one
+    keras.models.load_model read), each from the model's distribution given
+    the pixels before it, as the tutorial's pixels: levels
+    (image_size * image_size, 1)."""
+    if not isinstance(model, ClassModel):
+        model = loading.adopted(model, image_size)
     if (image_size, num_classes) != (model.info.image_size, model.info.levels):
         raise UsageError(f'the model is of {model.info.image_size}x{model.info.image_size} '
                          f'images with {model.info.levels} levels, not {image_size}x'

@@ -15,6 +15,7 @@ import util
 from conftest import ROOT, shared_file
 from pixel_rnn.datasets import mnist
 from pixel_rnn.errors import UsageError
+from pixel_rnn.modelfile import loading, saving
 
 
 @pytest.fixture(scope='module')
@@ -112,3 +113,32 @@ def test_the_tutorials_functions_read_intensities_of_any_type_alike(bundled):
                          (images[0], r'shape \(28, 28\) are not pictures')):
         with pytest.raises(UsageError, match=words):
             util.pre_process(given)
+
+
+def test_sample_takes_the_tutorials_plain_keras_networks_and_models_answer_predict(tmp_path):
+    import keras
+    path = os.path.join(ROOT, 'trained', 'mnist_models', 'model_1.h5')
+    model = util.load_model(path)
+    network = keras.models.load_model(path, compile=False)  # what generate_mnist.py does
+    sequences = util.pre_process(np.zeros((2, 28, 28), np.uint8))
+    np.testing.assert_array_equal(model.predict(sequences, verbose=0),
+                                  network.predict(sequences, verbose=0))
+    for given in (network, util.create_model(config.num_classes)):
+        pixels = util.sample(given, config.target_size, config.num_classes)
+        assert pixels.shape == (100, 1) and pixels.max() < config.num_classes
+    with pytest.raises(UsageError, match="not the tutorial's"):
+        util.sample(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), 10, 7)
+
+
+def test_a_network_keras_reads_computes_what_its_model_does_keras_2s_hard_sigmoid_kept(
+        tmp_path):
+    import keras
+    import pixel_rnn.architectures.layers  # noqa: F401 (registers keras2_hard_sigmoid)
+    keras2 = util.load_model(shared_file('fixtures', 'keras2-gru-digit0.h5'))
+    saving.save(keras2, str(tmp_path / 'model_0.h5'))
+    adopted = loading.adopted(keras.models.load_model(str(tmp_path / 'model_0.h5'),
+                                                      compile=False), 10)
+    assert adopted.info.params == keras2.info.params
+    levels = np.random.default_rng(0).integers(0, 7, (4, 10, 10))
+    np.testing.assert_allclose(adopted.log_likelihood(levels), keras2.log_likelihood(levels),
+                               rtol=1e-6)

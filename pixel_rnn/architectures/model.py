@@ -165,6 +165,10 @@ class ClassModel(abc.ABC):
         images = self.draw(uniforms, temperature, verbose, given)
         return np.asarray(images, dtype=np.uint8).reshape((num_images,) + self.info.shape)
 
+    def predict(self, inputs, **options):
+        """The network's own predict, as the tutorial's code calls a model's."""
+        return self.network.predict(inputs, **options)
+
     def complete(self, levels, given_rows, num_completions, seed=None, temperature=1.0,
                  verbose=0):
         """num_completions of each image of levels (m, *info.shape): its first

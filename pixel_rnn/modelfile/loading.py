@@ -173,6 +173,34 @@ def tutorial_info(f, path):
         keras_version=str(f.attrs['keras_version']))
 
 
+def adopted(network, image_size):
+    """A GRU ClassModel of a plain Keras network of the tutorial's shape, of
+    image_size x image_size grey images: a GRU over one-hot levels, a Dense
+    layer (or TimeDistributed Dense) to the levels and a softmax, built by
+    util.create_model or read by keras.models.load_model. Its settings are
+    read off its layers, as the tutorial's own files' are off their config,
+    and its weights copied into a network of this project's."""
+    import keras
+    recurrent = [layer for layer in network.layers if isinstance(layer, keras.layers.GRU)]
+    dense = [getattr(layer, 'layer', layer) for layer in network.layers
+             if isinstance(getattr(layer, 'layer', layer), keras.layers.Dense)]
+    if len(recurrent) != 1 or len(dense) != 1:
+        raise UsageError('the network is not the tutorial\'s (one GRU layer, one Dense layer): '
+                         'give a model of util.load_model')
+    settings = recurrent[0].get_config()
+    if settings['activation'] != 'tanh':
+        raise UsageError(f"GRU activation {settings['activation']!r} is not supported")
+    activation = getattr(recurrent[0].cell.recurrent_activation, '__name__', None)
+    info = ModelInfo(dataset='mnist', class_name='', image_size=image_size,
+                     levels=dense[0].units, colours=1, arch='gru',
+                     params={'units': recurrent[0].units, 'reset_after': recurrent[0].reset_after,
+                             'recurrent_activation': activation})
+    problem = info.problem()
+    if problem:
+        raise UsageError(f'the network does not fit a model of this project: {problem}')
+    return build('the network', info, recurrent[0].get_weights() + dense[0].get_weights())
+
+
 def stored_weights(f, path, expected):
     """The names and arrays of f's weights in layer order, read only after checking that
     they number exactly expected values, in the type the network computes
