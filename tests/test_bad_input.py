@@ -280,7 +280,7 @@ BAD_INPUT = [
     case('labels above 9', 'classification.py', lambda d: [f'--data={labels_above_9(d)}'],
          'test labels include 12', '0-9'),
     case('foreign model', 'generate.py', lambda d: [f'--models_dir={foreign_model(d)}'],
-         'model_0.h5', 'does not say what it models'),
+         'model_0.h5', "has no GRU layer; only the tutorial's GRU models are read"),
     case('hostile keras 2 file', 'generate.py', lambda d: [f'--models_dir={hostile_keras2(d)}'],
          'model_0.h5', 'gru units 100000000'),
 ]

@@ -142,3 +142,13 @@ def test_a_network_keras_reads_computes_what_its_model_does_keras_2s_hard_sigmoi
     levels = np.random.default_rng(0).integers(0, 7, (4, 10, 10))
     np.testing.assert_allclose(adopted.log_likelihood(levels), keras2.log_likelihood(levels),
                                rtol=1e-6)
+
+
+def test_a_keras_3_file_of_the_tutorials_network_loads(tmp_path):
+    network = util.create_model(config.num_classes)
+    network.save(str(tmp_path / 'model_4.h5'))  # as the tutorial's code saves its model
+    model = util.load_model(str(tmp_path / 'model_4.h5'))
+    assert (model.info.class_name, model.info.image_size, model.info.levels) == ('4', 10, 7)
+    sequences = util.pre_process(np.random.default_rng(0).integers(0, 256, (3, 28, 28)))
+    np.testing.assert_array_equal(model.predict(sequences, verbose=0),
+                                  network.predict(sequences, verbose=0))

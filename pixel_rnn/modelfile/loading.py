@@ -149,28 +149,37 @@ def parsed_json(value, what, path):
 
 
 def tutorial_info(f, path):
-    """The tutorial's Keras 2 files record no description: they are 10x10
-    grey MNIST, with a GRU whose settings their Keras model config gives."""
-    if not str(f.attrs.get('keras_version', '')).startswith('2.'):
+    """Files of the tutorial's network that record no description: the
+    tutorial's own (Keras 2), or the network of util.create_model saved by
+    Keras 3 (network.save('model_0.h5')). They are 10x10 grey MNIST, with a
+    GRU whose settings their Keras model config gives."""
+    version = str(f.attrs.get('keras_version', ''))
+    if not version.startswith(('2.', '3.')) or 'model_config' not in f.attrs:
         return None
     layers = parsed_json(f.attrs['model_config'], 'Keras model config', path)['config']
     layers = layers['layers'] if isinstance(layers, dict) else layers
-    gru_config = next((layer['config'] for layer in layers if layer['class_name'] == 'GRU'), None)
+    configs = {layer['class_name']: layer['config'] for layer in layers}
+    gru_config = configs.get('GRU')
     if gru_config is None:
-        raise UsageError(f'{path}: its Keras 2 model has no GRU layer; only the tutorial\'s '
+        raise UsageError(f'{path}: its Keras model has no GRU layer; only the tutorial\'s '
                          'GRU models are read')
     if gru_config.get('activation') != 'tanh':
         raise UsageError(f"{path}: GRU activation {gru_config.get('activation')!r} is not "
                          "supported")
     activation = gru_config['recurrent_activation']
+    if isinstance(activation, dict):  # a registered function, as Keras 3 names it
+        activation = str(activation.get('config')).rpartition('>')[2]
+    elif version.startswith('2.') and activation == 'hard_sigmoid':
+        # Keras 2's hard_sigmoid is not Keras 3's: see layers.keras2_hard_sigmoid.
+        activation = 'keras2_hard_sigmoid'
+    shape = (gru_config.get('batch_input_shape')
+             or configs.get('InputLayer', {}).get('batch_shape'))
     return ModelInfo(
-        dataset='mnist', class_name=defaults.class_name_of(path),
-        image_size=10, levels=gru_config['batch_input_shape'][-1], colours=1, arch='gru',
+        dataset='mnist', class_name=defaults.class_name_of(path), image_size=10,
+        levels=shape[-1], colours=1, arch='gru',
         params={'units': gru_config['units'], 'reset_after': gru_config.get('reset_after', False),
-                # Keras 2's hard_sigmoid is not Keras 3's: see layers.keras2_hard_sigmoid.
-                'recurrent_activation': ('keras2_hard_sigmoid' if activation == 'hard_sigmoid'
-                                         else activation)},
-        keras_version=str(f.attrs['keras_version']))
+                'recurrent_activation': activation},
+        keras_version=version)
 
 
 def adopted(network, image_size):
