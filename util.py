@@ -23,6 +23,10 @@ from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
 from pixel_rnn.images import quantize, shrink, shrink_all  # noqa: F401 (the tutorial's names)
 from pixel_rnn.modelfile import loading, saving
+# The project's Keras layers registered: the tutorial's own
+# keras.models.load_model opens every model file the project writes.
+import pixel_rnn.architectures.layers  # noqa: F401
+
 
 def create_model(one_hot_len):
     """The tutorial's network: a GRU of 256 units over one-hot levels

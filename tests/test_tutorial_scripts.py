@@ -65,14 +65,14 @@ def test_the_tutorials_scripts_train_draw_and_classify_on_the_project(tmp_path):
                  env=env)
     trained = loading.read_info(str(tmp_path / 'trained' / 'mnist_models' / 'model_0.h5'))
     assert (trained.num_images, trained.epochs) == (20, 1)
-    # keras.models.load_model reads the file, util.sample draws from its network
-    # (a shipped model read so: test_tutorial.py).
-    picture = tmp_path / 'grid.png'
-    run_tutorial('generate_mnist.py', '--digit=0', cwd=tmp_path,
-                 env=dict(env, SHOWN_PICTURE=str(picture)))
-    with Image.open(picture) as grid:
-        assert grid.size == (160, 160)
-        assert np.asarray(grid).any(), 'a grid with nothing drawn'
+    # keras.models.load_model reads the file, util.sample draws from its network.
+    for digit in (0, 1):  # just trained, shipped
+        picture = tmp_path / f'grid_{digit}.png'
+        run_tutorial('generate_mnist.py', f'--digit={digit}', cwd=tmp_path,
+                     env=dict(env, SHOWN_PICTURE=str(picture)))
+        with Image.open(picture) as grid:
+            assert grid.size == (160, 160)
+            assert np.asarray(grid).any(), 'a grid with nothing drawn'
     result = run_tutorial('classification.py', '--num_images=300', cwd=tmp_path, env=env)
     accuracy = float(result.stdout.split('Classification accuracy on a test set:')[1])
     assert 0.5 < accuracy <= 1, result.stdout
