@@ -22,7 +22,7 @@ from pixel_rnn.datasets import DATASETS
 from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
 from pixel_rnn.images import quantize, shrink, shrink_all  # noqa: F401 (the tutorial's names)
-from pixel_rnn.modelfile import loading, saving
+from pixel_rnn.modelfile import loading, saving, tutorial
 # The project's Keras layers registered: the tutorial's own
 # keras.models.load_model opens every model file the project writes.
 import pixel_rnn.architectures.layers  # noqa: F401
@@ -89,7 +89,7 @@ def sample(model, image_size, num_classes):
     the pixels before it, as the tutorial's pixels: levels
     (image_size * image_size, 1)."""
     if not isinstance(model, ClassModel):
-        model = loading.adopted(model, image_size)
+        model = tutorial.adopted(model, image_size)
     if (image_size, num_classes) != (model.info.image_size, model.info.levels):
         raise UsageError(f'the model is of {model.info.image_size}x{model.info.image_size} '
                          f'images with {model.info.levels} levels, not {image_size}x'

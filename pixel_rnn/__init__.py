@@ -29,7 +29,8 @@ built or run imports Keras:
                       sets.py reads a set's files, checks they agree, and
                       builds their networks; backups.py a training's
                       backup of weights and optimizer state, checked as
-                      model files are; places.py names
+                      model files are; tutorial.py the tutorial's network
+                      from its own files and plain Keras ones; places.py names
                       a set's files and those kept beside them, and checks
                       that they can be written
     description.py    ModelInfo: what a model file models and how it was

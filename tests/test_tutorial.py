@@ -15,7 +15,7 @@ import util
 from conftest import ROOT, shared_file
 from pixel_rnn.datasets import mnist
 from pixel_rnn.errors import UsageError
-from pixel_rnn.modelfile import loading, saving
+from pixel_rnn.modelfile import saving, tutorial
 
 
 @pytest.fixture(scope='module')
@@ -136,7 +136,7 @@ def test_a_network_keras_reads_computes_what_its_model_does_keras_2s_hard_sigmoi
     import pixel_rnn.architectures.layers  # noqa: F401 (registers keras2_hard_sigmoid)
     keras2 = util.load_model(shared_file('fixtures', 'keras2-gru-digit0.h5'))
     saving.save(keras2, str(tmp_path / 'model_0.h5'))
-    adopted = loading.adopted(keras.models.load_model(str(tmp_path / 'model_0.h5'),
+    adopted = tutorial.adopted(keras.models.load_model(str(tmp_path / 'model_0.h5'),
                                                       compile=False), 10)
     assert adopted.info.params == keras2.info.params
     levels = np.random.default_rng(0).integers(0, 7, (4, 10, 10))
@@ -152,3 +152,32 @@ def test_a_keras_3_file_of_the_tutorials_network_loads(tmp_path):
     sequences = util.pre_process(np.random.default_rng(0).integers(0, 256, (3, 28, 28)))
     np.testing.assert_array_equal(model.predict(sequences, verbose=0),
                                   network.predict(sequences, verbose=0))
+
+
+def test_a_keras_archive_of_the_tutorials_network_loads_and_an_absurd_one_is_refused(tmp_path):
+    import json
+    import zipfile
+    network = util.create_model(config.num_classes)
+    path = str(tmp_path / 'model_5.keras')
+    network.save(path)
+    model = util.load_model(path)
+    assert (model.info.class_name, model.info.levels, model.info.params['units']) == ('5', 7, 256)
+    sequences = util.pre_process(np.random.default_rng(1).integers(0, 256, (2, 28, 28)))
+    np.testing.assert_array_equal(model.predict(sequences, verbose=0),
+                                  network.predict(sequences, verbose=0))
+    # Its config asks for a GRU of 10^8 units: refused before Keras builds a thing.
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config_text = json.loads(members['config.json'])
+    gru_layer, = [layer for layer in config_text['config']['layers']
+                  if layer['class_name'] == 'GRU']
+    gru_layer['config']['units'] = 10 ** 8
+    members['config.json'] = json.dumps(config_text).encode()
+    with zipfile.ZipFile(path, 'w') as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(UsageError, match='gru units 100000000 is not a whole number'):
+        util.load_model(path)
+    (tmp_path / 'model_6.keras').write_bytes(b'not a zip')
+    with pytest.raises(UsageError, match='is not a readable Keras archive'):
+        util.load_model(str(tmp_path / 'model_6.keras'))

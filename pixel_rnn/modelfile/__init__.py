@@ -6,7 +6,8 @@ and builds its network; sets.py reads the files of a set and checks that
 they agree; places.py names a set's files and those kept beside them, and
 checks that they can be written; backups.py writes and reads a training's
 backup of its weights and optimizer state, with the checks a model file
-gets. All but saving.py and building a network are free of Keras, so that
+gets; tutorial.py reads the tutorial's network from files and networks
+that do not describe themselves. All but saving.py and building a network are free of Keras, so that
 every refusal of a model file comes before its start. A model file is also
 Keras's own .h5 layout: keras.models.load_model opens it.
 """

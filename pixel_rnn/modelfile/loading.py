@@ -15,12 +15,11 @@ import os
 import h5py
 import numpy as np
 
-from pixel_rnn import defaults
 from pixel_rnn import architectures
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
-from pixel_rnn.modelfile import FORMAT
+from pixel_rnn.modelfile import FORMAT, tutorial
 
 
 # What h5py and the checks below raise on a file that is damaged or not what it claims.
@@ -35,6 +34,8 @@ def load(path):
     """The ClassModel in the file at path, written by this project or by the
     tutorial (Keras 2.2.4); anything else, or anything that does not add up,
     is a UsageError."""
+    if path.endswith('.keras'):
+        return tutorial.archived(path)
     return build(path, *read(path))
 
 
@@ -107,7 +108,7 @@ def read_info(path):
 
 
 def checked_info(f, path, remedy='train it again'):
-    info = described(f, path, remedy) or tutorial_info(f, path)
+    info = described(f, path, remedy) or tutorial.tutorial_info(f, path)
     if info is None:
         raise UsageError(f'{path} does not say what it models (written by an earlier '
                          f'version of pixel-rnn or by another program); {remedy}')
@@ -146,68 +147,6 @@ def parsed_json(value, what, path):
     except RecursionError:
         raise UsageError(f'{path}: its {what} nests too deeply to be a model '
                          'description; refusing it') from None
-
-
-def tutorial_info(f, path):
-    """Files of the tutorial's network that record no description: the
-    tutorial's own (Keras 2), or the network of util.create_model saved by
-    Keras 3 (network.save('model_0.h5')). They are 10x10 grey MNIST, with a
-    GRU whose settings their Keras model config gives."""
-    version = str(f.attrs.get('keras_version', ''))
-    if not version.startswith(('2.', '3.')) or 'model_config' not in f.attrs:
-        return None
-    layers = parsed_json(f.attrs['model_config'], 'Keras model config', path)['config']
-    layers = layers['layers'] if isinstance(layers, dict) else layers
-    configs = {layer['class_name']: layer['config'] for layer in layers}
-    gru_config = configs.get('GRU')
-    if gru_config is None:
-        raise UsageError(f'{path}: its Keras model has no GRU layer; only the tutorial\'s '
-                         'GRU models are read')
-    if gru_config.get('activation') != 'tanh':
-        raise UsageError(f"{path}: GRU activation {gru_config.get('activation')!r} is not "
-                         "supported")
-    activation = gru_config['recurrent_activation']
-    if isinstance(activation, dict):  # a registered function, as Keras 3 names it
-        activation = str(activation.get('config')).rpartition('>')[2]
-    elif version.startswith('2.') and activation == 'hard_sigmoid':
-        # Keras 2's hard_sigmoid is not Keras 3's: see layers.keras2_hard_sigmoid.
-        activation = 'keras2_hard_sigmoid'
-    shape = (gru_config.get('batch_input_shape')
-             or configs.get('InputLayer', {}).get('batch_shape'))
-    return ModelInfo(
-        dataset='mnist', class_name=defaults.class_name_of(path), image_size=10,
-        levels=shape[-1], colours=1, arch='gru',
-        params={'units': gru_config['units'], 'reset_after': gru_config.get('reset_after', False),
-                'recurrent_activation': activation},
-        keras_version=version)
-
-
-def adopted(network, image_size):
-    """A GRU ClassModel of a plain Keras network of the tutorial's shape, of
-    image_size x image_size grey images: a GRU over one-hot levels, a Dense
-    layer (or TimeDistributed Dense) to the levels and a softmax, built by
-    util.create_model or read by keras.models.load_model. Its settings are
-    read off its layers, as the tutorial's own files' are off their config,
-    and its weights copied into a network of this project's."""
-    import keras
-    recurrent = [layer for layer in network.layers if isinstance(layer, keras.layers.GRU)]
-    dense = [getattr(layer, 'layer', layer) for layer in network.layers
-             if isinstance(getattr(layer, 'layer', layer), keras.layers.Dense)]
-    if len(recurrent) != 1 or len(dense) != 1:
-        raise UsageError('the network is not the tutorial\'s (one GRU layer, one Dense layer): '
-                         'give a model of util.load_model')
-    settings = recurrent[0].get_config()
-    if settings['activation'] != 'tanh':
-        raise UsageError(f"GRU activation {settings['activation']!r} is not supported")
-    activation = getattr(recurrent[0].cell.recurrent_activation, '__name__', None)
-    info = ModelInfo(dataset='mnist', class_name='', image_size=image_size,
-                     levels=dense[0].units, colours=1, arch='gru',
-                     params={'units': recurrent[0].units, 'reset_after': recurrent[0].reset_after,
-                             'recurrent_activation': activation})
-    problem = info.problem()
-    if problem:
-        raise UsageError(f'the network does not fit a model of this project: {problem}')
-    return build('the network', info, recurrent[0].get_weights() + dense[0].get_weights())
 
 
 def stored_weights(f, path, expected):
