@@ -60,6 +60,20 @@ def run_script(*args, cwd=ROOT, timeout=600):
                           timeout=timeout)
 
 
+def start(command, **kwargs):
+    """command (a script and its arguments) in a process of its own, as Popen."""
+    return subprocess.Popen([sys.executable, *command], cwd=ROOT, text=True, **kwargs)
+
+
+def assert_one_line(result, status, *words):
+    """That result ended with status and said only one line, holding words."""
+    assert result.returncode == status, result.stderr
+    assert 'Traceback' not in result.stderr
+    assert result.stderr.strip() == last_line(result.stderr), result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
 def run_in_process(*args, cwd=ROOT, timeout=600):
     """Run one of the scripts as run_script does, but in this process: the
     same code from `if __name__ == '__main__'` on, its exit status and output,

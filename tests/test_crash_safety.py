@@ -13,7 +13,7 @@ import time
 import pytest
 
 import config
-from conftest import ROOT, last_line, run_in_process, terminated_after_first_epoch
+from conftest import assert_one_line, run_in_process, start, terminated_after_first_epoch
 from pixel_rnn import files, runner
 from pixel_rnn.modelfile import loading, places
 from pixel_rnn.training import callbacks
@@ -24,20 +24,6 @@ def training(models_dir, *extra, epochs=2):
     return ['train_mnist.py', '--num_images=16', f'--epochs={epochs}', '--batch_size=8',
             '--units=8', '--target_size=6', '--seed=0', '--data=bundled',
             f'--models_dir={models_dir}', *extra]
-
-
-def start(command):
-    """command (a script and its arguments) in a process of its own, as Popen."""
-    return subprocess.Popen([sys.executable, *command], cwd=ROOT, text=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def assert_one_line(result, status, *words):
-    assert result.returncode == status, result.stderr
-    assert 'Traceback' not in result.stderr
-    assert result.stderr.strip() == last_line(result.stderr), result.stderr
-    for word in words:
-        assert word in result.stderr, result.stderr
 
 
 def wait_for(condition, process, timeout=240):
@@ -114,7 +100,8 @@ def trainers(process, models_dir, classes):
 def test_a_parallel_run_killed_outright_leaves_no_worker_and_a_rerun_trains_each_class_once(
         tmp_path):
     models_dir = str(tmp_path)
-    process = start(parallel_training(models_dir, epochs=3))
+    process = start(parallel_training(models_dir, epochs=3), stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE)
     workers = []
     try:
         training_now = trainers(process, models_dir, ['0', '1'])
@@ -146,7 +133,8 @@ def test_a_parallel_run_killed_outright_leaves_no_worker_and_a_rerun_trains_each
 def test_a_worker_killed_ends_the_run_in_one_line_naming_its_class_and_keeps_the_backups(
         tmp_path):
     models_dir = str(tmp_path)
-    process = start(parallel_training(models_dir, epochs=1000))
+    process = start(parallel_training(models_dir, epochs=1000), stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE)
     try:
         training_now = trainers(process, models_dir, ['0', '1'])
         os.kill(training_now['1'][0], signal.SIGKILL)  # as the out-of-memory killer does

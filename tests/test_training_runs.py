@@ -27,8 +27,8 @@ from pixel_rnn.training import parallel
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
 import config
-from conftest import (ROOT, last_line, model_info, rigged_model, run_in_process, snapshot,
-                      terminated_after_first_epoch)
+from conftest import (ROOT, assert_one_line, model_info, rigged_model, run_in_process,
+                      snapshot, start, terminated_after_first_epoch)
 from pixel_rnn.errors import UsageError
 from pixel_rnn import architectures
 from pixel_rnn import images as imaging
@@ -44,19 +44,6 @@ def tiny_train_command(models_dir, *extra):
     """A training over in seconds, but for Keras's start."""
     return ['train_mnist.py', '--num_images=8', '--epochs=1', '--batch_size=8',
             '--units=8', '--seed=0', '--data=bundled', f'--models_dir={models_dir}', *extra]
-
-
-def start(command, **kwargs):
-    """command (a script and its arguments) in a process of its own, as Popen."""
-    return subprocess.Popen([sys.executable, *command], cwd=ROOT, text=True, **kwargs)
-
-
-def assert_one_line(result, status, *words):
-    assert result.returncode == status, result.stderr
-    assert 'Traceback' not in result.stderr
-    assert result.stderr.strip() == last_line(result.stderr), result.stderr
-    for word in words:
-        assert word in result.stderr, result.stderr
 
 
 def run_until(command, condition, sig=signal.SIGKILL, timeout=180):
