@@ -65,7 +65,8 @@ SHRINK_BLOCK = 1024
 
 
 def shrink_all(x, size):
-    """shrink of each image of x (m, h, w[, colours])."""
+    """shrink of each image of x (m, h, w[, colours]), intensities as
+    checked_intensities reads them."""
     x = checked_intensities(x, (3, 4))
     blocks = [img_as_ubyte(transform.resize(x[start:start + SHRINK_BLOCK],
                                             (len(x[start:start + SHRINK_BLOCK]), size, size)
@@ -76,7 +77,8 @@ def shrink_all(x, size):
 
 
 def quantize(images, size=defaults.target_size, factor=defaults.factor):
-    """uint8 images (m, h, w[, colours]) -> intensity levels (m, size, size[, colours])."""
+    """Images (m, h, w[, colours]) of intensities (checked_intensities) ->
+    levels (m, size, size[, colours])."""
     return np.round(shrink_all(images, size) / factor).astype(np.uint8)
 
 
