@@ -12,6 +12,7 @@ from pixel_rnn.datasets import DATASETS, DEFAULT
 from pixel_rnn.datasets import checks, own_pictures
 from pixel_rnn.errors import shown
 from pixel_rnn.modelfile import sets
+from pixel_rnn import classifier
 from pixel_rnn.classifier import BayesClassifier, bits_per_dim
 from pixel_rnn.images import scored_moves
 
@@ -59,19 +60,8 @@ def classify_pictures(args, settings, stored):
         best = np.argsort(-row, kind='stable')[:3]
         print(f'{shown(path)}: ' + ', '.join(f'{settings.class_names[index]} ({row[index]:.4f})'
                                              for index in best)
-              + f'; {likeness(bayes.models[best[0]].info, scores[best[0]])}'
+              + f'; {classifier.likeness(bayes.models[best[0]].info, scores[best[0]])}'
               + ('; read inverted: dark ink on a light ground' if inverted else ''))
-
-
-def likeness(info, log_likelihood):
-    """The picture's bits/dim under the chosen class's model, and whether it
-    lies far above what the model gives images of its class it was not
-    trained on (recorded in its file when it was trained)."""
-    bits = bits_per_dim(np.array([log_likelihood]), info.num_subpixels)
-    if info.held_out_bits_99 is not None and bits > info.held_out_bits_99:
-        return (f'{bits:.2f} bits/dim, unlike the training images (99% of images of its class '
-                f'that the model did not train on stay under {info.held_out_bits_99:.2f})')
-    return f'{bits:.2f} bits/dim'
 
 
 def read_models(models_dir, settings):

@@ -172,3 +172,14 @@ def bayes_decision(log_likelihoods, log_priors):
 def bits_per_dim(log_likelihoods, num_subpixels):
     """The mean of log_likelihoods (nats) in bits per sub-pixel, negated."""
     return -np.mean(log_likelihoods) / (num_subpixels * np.log(2))
+
+
+def likeness(info, log_likelihood):
+    """The picture's bits/dim under the chosen class's model, and whether it
+    lies far above what the model gives images of its class it was not
+    trained on (recorded in its file when it was trained)."""
+    bits = bits_per_dim(np.array([log_likelihood]), info.num_subpixels)
+    if info.held_out_bits_99 is not None and bits > info.held_out_bits_99:
+        return (f'{bits:.2f} bits/dim, unlike the training images (99% of images of its class '
+                f'that the model did not train on stay under {info.held_out_bits_99:.2f})')
+    return f'{bits:.2f} bits/dim'
