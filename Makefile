@@ -1,11 +1,12 @@
 # make demo: set up .venv and show every step on the shipped models and bundled data.
 # make test: run the test suite (about 6-7 minutes on 2 cores); make test-fast: a quick subset (about 2 minutes).
+# make fashion-data: Fashion-MNIST's files from Debian's package, for --data=/usr/share/datasets/fashion-mnist.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCRATCH := scratch
 
-.PHONY: demo test test-fast clean
+.PHONY: demo test test-fast fashion-data clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,10 @@ test: $(VENV)/installed
 
 test-fast: $(VENV)/installed
 	$(BIN)/python -m pytest -q -n 2 -m "not slow" tests
+
+fashion-data:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y dataset-fashion-mnist
+	@echo "Fashion-MNIST: --data=/usr/share/datasets/fashion-mnist"
 
 clean:
 	rm -rf $(VENV) $(SCRATCH)

@@ -154,9 +154,7 @@ def test_report_writes_the_confusion_matrix_and_the_misclassified_images(tmp_pat
 
 def test_readme_pictures_are_where_no_default_writes():
     with open(os.path.join(ROOT, 'README.md')) as f:
-        # The pictures the prose shows; code blocks show what commands print.
-        prose = '\n'.join(line for line in f if not line.startswith('    '))
-    shown = re.findall(r'generated/[\w/]+\.png', prose)
+        shown = re.findall(r'!\[[^]]*\]\((generated/[\w/]+\.png)\)', f.read())
     assert len(shown) >= 6
     defaults = {os.path.join('generated', getattr(settings, kind).format(name))
                 for settings in DATASETS.values() for name in settings.class_names

@@ -1,7 +1,10 @@
-"""README's commands as written: each parses with its script's flags, and
-those that need no data from outside and finish in seconds run."""
+"""README's and docs/'s commands as written: each parses with its script's
+flags, and those that need no data from outside and finish in seconds run;
+every figure has its command beside it, and every link leads somewhere."""
+import glob
 import importlib
 import os
+import re
 import shlex
 
 import pytest
@@ -18,16 +21,25 @@ def supplied(word):
     return word
 
 
+PAGES = [os.path.join(ROOT, 'README.md'), *sorted(glob.glob(os.path.join(ROOT, 'docs', '*.md')))]
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
 def readme_commands():
-    """Every `python SCRIPT ...` command of README's code blocks, its
-    continuation lines joined and comments dropped, as a list of words."""
-    with open(os.path.join(ROOT, 'README.md')) as f:
-        text = f.read().replace('\\\n', ' ')
+    """Every `python SCRIPT ...` command of the code blocks of README and
+    docs/, its continuation lines joined and comments dropped, as a list of words."""
+    text = '\n'.join(read(path) for path in PAGES).replace('\\\n', ' ')
     commands = []
     for line in text.splitlines():
         if line.startswith('    python ') and line.split()[1].endswith('.py'):
             words = shlex.split(line.split(' # ')[0].split('   #')[0], posix=True)
             commands.append([supplied(word) for word in words[1:]])
+    for command in re.findall(r'`python (\w+\.py[^`]*)`', text):
+        commands.append([supplied(word) for word in shlex.split(command)])
     return commands
 
 
@@ -52,3 +64,33 @@ def test_readmes_describe_commands_run_as_written(words):
     result = run_in_process(*words)
     assert result.returncode == 0, result.stderr
     assert 'model_0.h5: mnist 0: 10x10, 7 levels' in result.stdout
+
+
+def test_readme_is_a_front_page():
+    assert len(read(PAGES[0]).splitlines()) <= 300
+    assert len(PAGES) >= 6, 'docs/ holds the rest'
+
+
+def sections(path):
+    """(path, heading, text) of each part of a page between its headings."""
+    parts = re.split(r'^(#+ .*)$', read(path), flags=re.M)
+    return [(path, heading, text) for heading, text in zip(['(top)', *parts[1::2]], parts[0::2])]
+
+
+FIGURED = [part for path in PAGES for part in sections(path)
+           if re.search(r'\*\*[^*]*\d[^*]*\*\*', part[2])]
+
+
+@pytest.mark.parametrize('path, heading, text', FIGURED,
+                         ids=[f'{os.path.basename(path)} {heading}' for path, heading, _ in FIGURED])
+def test_each_figure_has_its_command_in_its_section(path, heading, text):
+    # A figure is written in bold; the command that gives it is in a code
+    # block or a code span of the same section.
+    assert re.search(r'(^    |`)(KERAS_BACKEND=\w+ )?python \w+\.py', text, flags=re.M), heading
+
+
+@pytest.mark.parametrize('path', PAGES, ids=os.path.basename)
+def test_each_link_and_picture_of_a_page_is_there(path):
+    for target in re.findall(r'\]\(([^)#]+)(?:#[^)]*)?\)', read(path)):
+        if '://' not in target:
+            assert os.path.exists(os.path.join(os.path.dirname(path), target)), target
