@@ -82,7 +82,7 @@ FIGURED = [part for path in PAGES for part in sections(path)
 
 
 @pytest.mark.parametrize('path, heading, text', FIGURED,
-                         ids=[f'{os.path.basename(path)} {heading}' for path, heading, _ in FIGURED])
+                         ids=[f'{os.path.basename(path)} {title}' for path, title, _ in FIGURED])
 def test_each_figure_has_its_command_in_its_section(path, heading, text):
     # A figure is written in bold; the command that gives it is in a code
     # block or a code span of the same section.
