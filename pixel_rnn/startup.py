@@ -45,6 +45,24 @@ def interrupt(signum, frame=None):
     raise Stopped(signum)
 
 
+def reopen_closed_streams():
+    """Where the command was started with standard input, output or error
+    closed (2>&-), the null device in its place: only its messages are
+    lost, and the work goes on; else Python drops the stream and the first
+    message ends the run, and a file the run opens takes the number, so
+    that TensorFlow's lines would be written into it. Gives the names of
+    the streams that were closed."""
+    closed = []
+    for number, name in enumerate(('stdin', 'stdout', 'stderr')):
+        try:
+            os.fstat(number)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+            setattr(sys, name, open(number, 'w' if number else 'r', closefd=False))
+            closed.append(name)
+    return closed
+
+
 def start_keras():
     """Import Keras and set up its device with the start-up lines held back;
     they are shown only if the start itself fails. A backend that is not

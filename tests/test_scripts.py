@@ -408,3 +408,21 @@ def test_descriptions_and_refusals_finish_before_keras_starts(tmp_path):
     said = [line for line in result.stderr.splitlines() if line.endswith('keras')
             or line.endswith('keras imported')]
     assert said == ['0 no keras'] + ['2 no keras'] * (len(runs) - 1), result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('script, closed', [('generate.py', 1), ('generate.py', 2),
+                                            ('describe.py', 1)])
+def test_a_closed_output_loses_only_its_messages(tmp_path, script, closed):
+    # As `>&-` or `2>&-` start it: the work is done and the run ends well.
+    args = ['--grid_size=1', f'--out={tmp_path}/grid.png'] if script == 'generate.py' else []
+    result = subprocess.run([sys.executable, script, *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, preexec_fn=lambda: os.close(closed))
+    assert result.returncode == 0, result.stderr
+    if script == 'generate.py':
+        assert os.path.isfile(tmp_path / 'grid.png')
+    if closed == 1:
+        assert result.stderr == f'{script}: warning: standard output is closed; its messages ' \
+                                'are lost\n'
+    else:
+        assert result.stdout.startswith('Saved ')
