@@ -135,7 +135,7 @@ def estimate_accuracy(num_images=10000, **flags):
 
 def report_paths(report_dir, models_dir):
     """Where --report's pictures go, by what they show: named after the models folder."""
-    stem = os.path.join(report_dir, os.path.basename(os.path.normpath(models_dir)))
+    stem = os.path.join(report_dir, os.path.basename(os.path.abspath(models_dir)))
     return {name: f'{stem}_{name}.png' for name in ('confusion_matrix', 'misclassified')}
 
 

@@ -120,7 +120,7 @@ def test_the_registry_refuses_an_architecture_that_does_not_answer_every_call():
 
         def build(self):
             return None
-    with pytest.raises(TypeError, match='partial does not answer num_weights'):
+    with pytest.raises(TypeError, match='partial does not answer weight_shapes'):
         checked({'partial': Partial})
     with pytest.raises(TypeError, match='not a ClassModel'):
         checked({'module': mnist})

@@ -292,6 +292,7 @@ def test_a_relative_models_dir_is_the_current_folders_else_the_projects(tmp_path
     shipped = os.path.join('trained', 'mnist_pixelcnn_models')
     assert places.models_dir(shipped, None) == os.path.join(config.project_dir, shipped)
     assert places.models_dir('scratch/models', None) == 'scratch/models'  # nowhere yet: here
+    assert places.models_dir('pixel_rnn', None) == 'pixel_rnn'  # the package is no models folder
     (tmp_path / shipped).mkdir(parents=True)
     assert places.models_dir(shipped, None) == shipped
     assert places.models_dir(None, 'default') == 'default'
@@ -371,6 +372,9 @@ def test_grids_of_two_sets_get_default_names_of_their_own(monkeypatch, tmp_path)
         names.add(os.path.basename(generate.default_picture(args, resolved)))
     assert names == {'samples_of_5.png', 'mnist_pixelcnn_models_samples_of_5.png',
                      'mine_samples_of_5.png'}
+    monkeypatch.chdir(tmp_path)  # --models_dir=.: named for the folder, not '.'
+    assert os.path.basename(generate.default_picture(args, '.')) == \
+        f'{tmp_path.name}_samples_of_5.png'
 
 
 KERAS_CHECK = """
