@@ -181,15 +181,13 @@ def main(argv=None):
     stored = sets.read_set(models_dir, [args.class_name], settings)  # refused before Keras starts
     given_images = own_pictures_read(args.complete, settings) if args.complete else None
     startup.start_keras()
-    from PIL import Image
-
     model = sets.built(stored)[0]
     picture = (sample_grid(args, model) if args.complete is None
                else completion_figure(args, model, given_images, models_dir))
     pictures.save_picture(picture, out, image_format)
     print(f'Saved {shown(out)}')
     if args.show:
-        Image.fromarray(picture).show()
+        pictures.show(picture, out)
     return out
 
 

@@ -2,11 +2,12 @@
 places checked first."""
 import io
 import os
+import sys
 
 import numpy as np
 from PIL import Image
 
-from pixel_rnn import defaults, files
+from pixel_rnn import defaults, errors, files
 from pixel_rnn.errors import UsageError
 from pixel_rnn.images import shrink
 
@@ -58,6 +59,19 @@ def completion_picture(levels, completions, given_rows, output_size, factor):
                   for completion in image_completions]
         cells.append(levels_to_image(image, output_size, factor))
     return image_grid(cells, columns=len(completions[0]) + 2)
+
+
+def show(picture, path):
+    """Open picture (written to path) in a viewer, or say in a line why not:
+    Pillow's viewers would fail silently."""
+    from PIL import ImageShow
+    if sys.platform == 'linux' and not ({'DISPLAY', 'WAYLAND_DISPLAY'} & set(os.environ)):
+        why = 'no screen here (DISPLAY is not set)'
+    elif not ImageShow.show(Image.fromarray(picture)):
+        why = 'no picture viewer found'
+    else:
+        return
+    print(f'warning: --show: {why}; the picture is in {errors.shown(path)}', file=sys.stderr)
 
 
 def save_picture(picture, path, image_format):
