@@ -82,23 +82,24 @@ def train_in_parallel(tasks, jobs, locks=()):
                 files.remove_quietly(log)
 
 
-def show_until_done(running, reports, progress):
-    """Show the workers' reports on progress until every job of running has
-    ended, and the end of each; a worker's error is raised here, its log kept."""
+def show_until_done(running, reports, display):
+    """Show the workers' reports on display (a progress.Progress) until every
+    job of running has ended, and the end of each; a worker's error is
+    raised here, its log kept."""
     waiting = set(running)
     while waiting:
         done, waiting = concurrent.futures.wait(
             waiting, timeout=0.5, return_when=concurrent.futures.FIRST_COMPLETED)
         while not reports.empty():
-            progress.report(*reports.get())
+            display.report(*reports.get())
         for future in done:
             task, log = running[future]
             future.result()
             loss = loading.read_info(task.path).loss
             with open(log) as f:
-                progress.say(task.info.class_name, (f'loss {loss:.4f} at the end of training; '
-                                                    if loss is not None else '')
-                             + f.read().strip().splitlines()[-1])
+                display.say(task.info.class_name, (f'loss {loss:.4f} at the end of training; '
+                                                   if loss is not None else '')
+                            + f.read().strip().splitlines()[-1])
             os.remove(log)
 
 
