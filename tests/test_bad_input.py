@@ -535,8 +535,9 @@ def test_describe_shows_a_class_name_from_a_file_escaped(tmp_path):
     saving.save(forged, str(tmp_path / 'model_7.h5'))
     result = run_in_process('describe.py', str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 3, result.stdout  # the folder, the file, its run
-    assert 'mnist 7\\n  model_8.h5: mnist 8 \\x1b[2J: 10x10' in result.stdout
+    listing = unwrapped(result.stdout)
+    assert len(listing.splitlines()) == 3, listing  # the folder, the file, its run
+    assert 'mnist 7\\n  model_8.h5: mnist 8 \\x1b[2J: 10x10' in listing
 
 
 @pytest.mark.slow

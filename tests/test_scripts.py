@@ -377,6 +377,9 @@ def test_grids_of_two_sets_get_default_names_of_their_own(monkeypatch, tmp_path)
     monkeypatch.chdir(tmp_path)  # --models_dir=.: named for the folder, not '.'
     assert os.path.basename(generate.default_picture(args, '.')) == \
         f'{tmp_path.name}_samples_of_5.png'
+    import classification
+    assert os.path.basename(classification.report_paths('report', '.')['misclassified']) == \
+        f'{tmp_path.name}_misclassified.png'
 
 
 KERAS_CHECK = """
