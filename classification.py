@@ -118,8 +118,8 @@ def main(argv=None):
         print(classification_report(labels, predictions, labels=classes,
                                     target_names=settings.class_names, digits=4,
                                     zero_division=0))
-        print('Confusion matrix (rows: true class, columns: predicted):')
-        print(confusion_matrix(labels, predictions, labels=classes))
+        print(confusion_table(confusion_matrix(labels, predictions, labels=classes),
+                              settings.class_names))
         write_report_pictures(report_paths(args.report_dir, models_dir), images, labels,
                               predictions, settings.class_names)
     return accuracy
@@ -133,9 +133,22 @@ def estimate_accuracy(num_images=10000, **flags):
     return main(cli.as_arguments(num_images=num_images, **flags))
 
 
+def confusion_table(matrix, class_names):
+    """The confusion matrix as text: a row per true class, headed by its
+    number and name, a column per chosen class, headed by its number."""
+    names = [name if name == str(number) else f'{number} {name}'
+             for number, name in enumerate(class_names)]
+    head, width = max(map(len, names)), max(3, len(str(matrix.max())))
+    lines = ['Confusion matrix (rows: true class, columns: chosen class):',
+             ' ' * head + ''.join(f' {number:>{width}}' for number in range(len(names)))]
+    lines += [f'{name:<{head}}' + ''.join(f' {count:>{width}}' for count in row)
+              for name, row in zip(names, matrix)]
+    return '\n'.join(lines)
+
+
 def report_paths(report_dir, models_dir):
     """Where --report's pictures go, by what they show: named after the models folder."""
-    stem = os.path.join(report_dir, os.path.basename(os.path.normpath(models_dir)))
+    stem = os.path.join(report_dir, os.path.basename(os.path.abspath(models_dir)))
     return {name: f'{stem}_{name}.png' for name in ('confusion_matrix', 'misclassified')}
 
 

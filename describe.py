@@ -3,6 +3,7 @@
 Exit status 2 where a file is one the other scripts would refuse."""
 import glob
 import os
+import textwrap
 
 from pixel_rnn import cli
 from pixel_rnn import runner
@@ -23,6 +24,19 @@ def parse_args(argv=None):
     args.paths = ([places.models_dir(path, None) for path in args.paths] or
                   sorted(glob.glob(os.path.join(glob.escape(config.trained_dir), '*', ''))))
     return args
+
+
+# A line of the listing at most, read at a glance in a terminal or a log.
+WIDTH = 79
+
+
+def say(text, indent=''):
+    """text (shown escaped: it may come from a file) after indent, on lines
+    of at most WIDTH columns where it has spaces to break at; a line that
+    goes on is indented 6 columns or more."""
+    print(textwrap.fill(shown(text), WIDTH, initial_indent=indent,
+                        subsequent_indent=' ' * max(6, len(indent) + 4),
+                        break_long_words=False, break_on_hyphens=False), flush=True)
 
 
 def model_files(path):
@@ -49,7 +63,7 @@ def main():
     for path in args.paths:
         files, folder = model_files(path), os.path.isdir(path)
         if folder:
-            print(shown(f'{os.path.normpath(path)}: {counted(len(files), "model file")}'))
+            say(f'{os.path.normpath(path)}: {counted(len(files), "model file")}')
         dataset = DEFAULT
         for file in files:
             try:  # every check loading makes, weights included, so a file listed is usable
@@ -57,21 +71,21 @@ def main():
             except errors.UsageError as error:
                 refused.append(str(error))
                 if folder:  # a file given alone is refused by the error line alone
-                    print(shown(f'  {os.path.basename(file)}: refused: {error}'), flush=True)
+                    say(f'{os.path.basename(file)}: refused: {error}', '  ')
                 continue
             if not folder:
-                print(shown(path))
+                say(path)
             dataset = info.dataset
             # A file from elsewhere may name its class with anything.
-            print(shown(f'  {os.path.basename(file)}: {info.summary()}'), flush=True)
+            say(f'{os.path.basename(file)}: {info.summary()}', '  ')
             if how_trained(info):
-                print(shown(f'    {how_trained(info)}'))
+                say(how_trained(info), '    ')
         if folder:
             try:
                 places.check_set_in_place(path, DATASETS[dataset])
             except errors.UsageError as error:
                 refused.append(str(error))
-                print(shown(f'  refused: {error}'), flush=True)
+                say(f'refused: {error}', '  ')
     if refused:
         others = f' (and {len(refused) - 1} more refused)' if len(refused) > 1 else ''
         raise errors.UsageError(refused[0] + others)

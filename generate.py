@@ -95,7 +95,7 @@ def default_picture(args, models_dir):
     name = (settings.samples_file if args.complete is None
             else settings.completions_file).format(args.class_name)
     if os.path.abspath(models_dir) != os.path.abspath(settings.default_models_dir()):
-        name = f'{os.path.basename(os.path.normpath(models_dir))}_{name}'
+        name = f'{os.path.basename(os.path.abspath(models_dir))}_{name}'
     return os.path.join(config.generated_dir, name)
 
 
@@ -175,20 +175,19 @@ def main(argv=None):
     args = parse_args(argv)
     settings = args.settings
     models_dir = places.models_dir(args.models_dir, settings.default_models_dir())
-    out, image_format = pictures.picture_path(args.out, default_picture(args, models_dir))
+    out, image_format = pictures.picture_path(args.out, default_picture(args, models_dir),
+                                               settings.colours)
     places.require_models(models_dir, [args.class_name], settings)
     stored = sets.read_set(models_dir, [args.class_name], settings)  # refused before Keras starts
     given_images = own_pictures_read(args.complete, settings) if args.complete else None
     startup.start_keras()
-    from PIL import Image
-
     model = sets.built(stored)[0]
     picture = (sample_grid(args, model) if args.complete is None
                else completion_figure(args, model, given_images, models_dir))
     pictures.save_picture(picture, out, image_format)
     print(f'Saved {shown(out)}')
     if args.show:
-        Image.fromarray(picture).show()
+        pictures.show(picture, out)
     return out
 
 

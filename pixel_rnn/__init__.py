@@ -12,11 +12,13 @@ built or run imports Keras:
     training/         classes.py: the classes a command names, one after
                       another or several at once; one_class.py: a class's
                       resumable training and its lock; parallel.py: several
-                      classes at once, Keras started in the workers alone;
+                      classes at once, Keras started in the workers alone,
+                      progress.py showing a line per class from their reports;
                       fine_tuning.py: a whole set together (--discriminative),
                       its lock and repair; install.py: the fine-tuned set put
                       in place; callbacks.py: what every fit runs with, the
-                      backup of each epoch and the stop between batches;
+                      backup of each epoch, the stop between batches and
+                      a worker's reports;
                       flags.py: the training flags, made from what a model
                       records
     classifier.py     BayesClassifier: a set of class models with scikit-learn's
@@ -58,7 +60,8 @@ built or run imports Keras:
                       places checked first
     images.py         image arrays as models read them: shrunk (the tutorial's
                       shrink), quantized, deskewed, moved by a pixel
-    startup.py        starting Keras quietly; the signals that stop a run
+    startup.py        starting Keras quietly; the signals that stop a run;
+                      closed standard streams put back as the null device
     files.py          writing a file whole or not at all; reading the
                       project's own files back as untrusted; whether a
                       folder can be written, checked before work

@@ -189,6 +189,20 @@ def check_folder(flag, folder):
     check_lengths(flag, folder, existing, ROOM_FOR_NAMES)
 
 
+def check_replaceable(flag, path):
+    """That the file at path can be replaced by write_whole, keeping it
+    (keep_old_file): tried as that does it, by linking it under another
+    name, at once removed. An immutable file (chattr +i) is refused now,
+    not once the work that makes its replacement is done."""
+    trial = temporary_name(path)
+    try:
+        os.link(path, trial, follow_symlinks=False)
+    except OSError as error:
+        raise UsageError(f'{flag}: {path} cannot be replaced ({error.strerror}), where '
+                         'the new file goes; make it writable or give another place') from None
+    os.remove(trial)
+
+
 def existing_part(path):
     """path, or the nearest folder above it that exists."""
     while not os.path.lexists(path):

@@ -2,11 +2,12 @@
 places checked first."""
 import io
 import os
+import sys
 
 import numpy as np
 from PIL import Image
 
-from pixel_rnn import defaults, files
+from pixel_rnn import defaults, errors, files
 from pixel_rnn.errors import UsageError
 from pixel_rnn.images import shrink
 
@@ -58,6 +59,19 @@ def completion_picture(levels, completions, given_rows, output_size, factor):
                   for completion in image_completions]
         cells.append(levels_to_image(image, output_size, factor))
     return image_grid(cells, columns=len(completions[0]) + 2)
+
+
+def show(picture, path):
+    """Open picture (written to path) in a viewer, or say in a line why not:
+    Pillow's viewers would fail silently."""
+    from PIL import ImageShow
+    if sys.platform == 'linux' and not ({'DISPLAY', 'WAYLAND_DISPLAY'} & set(os.environ)):
+        why = 'no screen here (DISPLAY is not set)'
+    elif not ImageShow.show(Image.fromarray(picture)):
+        why = 'no picture viewer found'
+    else:
+        return
+    print(f'warning: --show: {why}; the picture is in {errors.shown(path)}', file=sys.stderr)
 
 
 def save_picture(picture, path, image_format):
@@ -127,13 +141,13 @@ def check_report_dir(report_dir, paths):
                              'of the report goes; move it away or give another --report_dir')
 
 
-def picture_path(path, default):
+def picture_path(path, default, colours):
     """The picture file --out names (default where not given), and the Pillow
-    format its suffix asks for; checked before minutes are spent drawing."""
-    from PIL import Image
+    format its suffix asks for, which must write pictures of colours (1
+    grey, 3 RGB); checked before minutes are spent drawing."""
     path = default if path is None else path
     image_format = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
-    if image_format not in Image.SAVE:
+    if image_format not in Image.SAVE or not writes(image_format, colours):
         raise UsageError(f'--out {path!r}: give a picture file name ending in .png, .jpg, '
                          '.bmp, .gif, .tif or .webp')
     existing = files.existing_part(os.path.dirname(path) or '.')
@@ -142,3 +156,14 @@ def picture_path(path, default):
                          'folder you can write to')
     files.check_lengths('--out', path, existing)
     return path, image_format
+
+
+def writes(image_format, colours):
+    """Whether Pillow writes pictures of colours in image_format: some of its
+    formats take only some kinds of picture (QOI no grey ones), or none."""
+    try:
+        Image.fromarray(np.zeros((1, 1) if colours == 1 else (1, 1, colours), np.uint8)).save(
+            io.BytesIO(), format=image_format)
+    except Exception:  # what each format's writer raises is its own
+        return False
+    return True

@@ -15,6 +15,10 @@ def run(main, resumes=False):
     the command again (without --restart) goes on where this one stopped
     (training)."""
     prog = os.path.basename(sys.argv[0])
+    closed = startup.reopen_closed_streams()
+    if 'stdout' in closed and 'stderr' not in closed:
+        print(f'{prog}: warning: standard output is closed; its messages are lost',
+              file=sys.stderr)
     again = f' (run {resuming_command()} to resume training)' if resumes else ''
     previous = {number: signal.signal(number, startup.interrupt) for number in startup.STOP_SIGNALS
                 if number != signal.SIGINT}

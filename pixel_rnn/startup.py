@@ -45,6 +45,24 @@ def interrupt(signum, frame=None):
     raise Stopped(signum)
 
 
+def reopen_closed_streams():
+    """Where the command was started with standard input, output or error
+    closed (2>&-), the null device in its place: only its messages are
+    lost, and the work goes on; else Python drops the stream and the first
+    message ends the run, and a file the run opens takes the number, so
+    that TensorFlow's lines would be written into it. Gives the names of
+    the streams that were closed."""
+    closed = []
+    for number, name in enumerate(('stdin', 'stdout', 'stderr')):
+        try:
+            os.fstat(number)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+            setattr(sys, name, open(number, 'w' if number else 'r', closefd=False))
+            closed.append(name)
+    return closed
+
+
 def start_keras():
     """Import Keras and set up its device with the start-up lines held back;
     they are shown only if the start itself fails. A backend that is not
@@ -104,11 +122,11 @@ def run_logged(log_path, module, function, *args):
 
 
 # In a worker process of a parallel training: the parent's Event, set when
-# the run is to stop.
-stop = None
+# the run is to stop, and its queue of each class's progress (report).
+stop = reports = None
 
 
-def start_worker(stop_event, parent):
+def start_worker(stop_event, parent, report_queue):
     """Set up a worker process of a parallel training, started by the
     process parent. Ctrl-C (and a closed terminal's SIGHUP) reaches every
     process of the group, in a worker wherever it happens to be (between
@@ -116,8 +134,8 @@ def start_worker(stop_event, parent):
     alone acts on it, and tells the workers through stop_event. The worker
     dies with its parent: one whose run was killed outright (kill -9, the
     out-of-memory killer) would train on, unseen, and wait for ever."""
-    global stop
-    stop = stop_event
+    global stop, reports
+    stop, reports = stop_event, report_queue
     for number in STOP_SIGNALS:
         signal.signal(number, signal.SIG_IGN)
     if sys.platform == 'linux':
@@ -144,3 +162,10 @@ def watch_parent(parent):
 
 def stop_requested():
     return stop is not None and stop.is_set()
+
+
+def report(*progress):
+    """In a worker process of a parallel training: progress (training.progress
+    Progress.report's arguments) told to the parent, which shows it."""
+    if reports is not None:
+        reports.put(progress)

@@ -15,10 +15,10 @@ class CausalCNN(ClassModel):
               'dropout': Param(0.0, low=0.0, high=0.5, help='dropout rate while training')}
 
     @classmethod
-    def num_weights(cls, info):
+    def weight_shapes(cls, info):
         width, outputs = info.params['width'], info.colours * info.levels
-        return ((25 * info.colours + 1) * width + (9 * width + 1) * width
-                + (width + 1) * outputs)
+        return [(5, 5, info.colours, width), (width,), (3, 3, width, width), (width,),
+                (1, 1, width, outputs), (outputs,)]
 
     def build(self):
         import keras

@@ -119,6 +119,18 @@ def exit_status(script):
     return 0
 
 
+def unwrapped(listing):
+    """describe.py's listing with each entry on one line again: a line
+    indented 6 columns or more goes on from the one before (describe.say)."""
+    lines = []
+    for line in listing.splitlines():
+        if line.startswith(' ' * 6) and lines:
+            lines[-1] += ' ' + line.lstrip()
+        else:
+            lines.append(line)
+    return '\n'.join(lines)
+
+
 def last_line(text):
     lines = [line for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else ''

@@ -10,7 +10,7 @@ import pytest
 
 import train
 
-from conftest import ROOT, last_line, model_info, run_in_process
+from conftest import ROOT, last_line, model_info, run_in_process, unwrapped
 from causal_cnn_architecture import CausalCNN
 from pixel_rnn import cli
 from pixel_rnn.training import flags
@@ -120,7 +120,7 @@ def test_the_registry_refuses_an_architecture_that_does_not_answer_every_call():
 
         def build(self):
             return None
-    with pytest.raises(TypeError, match='partial does not answer num_weights'):
+    with pytest.raises(TypeError, match='partial does not answer weight_shapes'):
         checked({'partial': Partial})
     with pytest.raises(TypeError, match='not a ClassModel'):
         checked({'module': mnist})
@@ -150,10 +150,10 @@ def test_a_new_architecture_file_trains_describes_samples_classifies_and_fine_tu
                             '--dropout=0.05', '--num_images=60', '--epochs=5', '--batch_size=8',
                             *common)
     assert result.returncode == 0, result.stderr
-    described = run_in_process('describe.py', str(models))
-    assert described.stdout.count('gru') == 0
-    assert described.stdout.count('10x10, 7 levels, grey, causal_cnn (width 16, dropout 0.05); '
-                                  '5 epochs on 60 images of bundled') == 10, described.stdout
+    described = unwrapped(run_in_process('describe.py', str(models)).stdout)
+    assert described.count('gru') == 0
+    assert described.count('10x10, 7 levels, grey, causal_cnn (width 16, dropout 0.05); '
+                                  '5 epochs on 60 images of bundled') == 10, described
     result = run_in_process('generate.py', '--digit=1', '--grid_size=2',
                             f'--models_dir={models}', f'--out={tmp_path}/grid.png', '--seed=1')
     assert result.returncode == 0, result.stderr
@@ -177,7 +177,7 @@ def test_a_new_architecture_file_trains_describes_samples_classifies_and_fine_tu
     result = run_in_process('train_mnist.py', '--all_digits', '--discriminative',
                             '--num_images=20', '--epochs=1', *common[:2])
     assert result.returncode == 0, result.stderr
-    described = run_in_process('describe.py', str(models)).stdout
+    described = unwrapped(run_in_process('describe.py', str(models)).stdout)
     assert described.count("fine-tuned with the other classes' models for 1 epoch") == 10
 
 

@@ -24,7 +24,8 @@ from pixel_rnn import runner
 from pixel_rnn.modelfile import saving
 import config
 import test_model_files as hostile
-from conftest import ROOT, last_line, rigged_model, run_in_process, run_script, snapshot
+from conftest import (ROOT, last_line, rigged_model, run_in_process, run_script, snapshot,
+                      unwrapped)
 from test_model_files import write_keras2_gru_file
 
 
@@ -204,6 +205,8 @@ BAD_INPUT = [
     # Where results would go.
     case('out empty', 'generate.py', lambda d: ['--out='], "--out ''", '.png'),
     case('out as text', 'generate.py', lambda d: [f'--out={d}/grid.txt'], 'grid.txt', '.png'),
+    case('out as QOI, no grey', 'generate.py', lambda d: [f'--out={d}/grid.qoi'], 'grid.qoi',
+         '.png'),
     case('out under a file', 'generate.py', lambda d: [f'--out={a_file(d)}/grid.png'],
          'grid.png', 'cannot write a file there'),
     case('out at a folder', 'generate.py', lambda d: [f'--out={a_folder(d, "grid.png")}'],
@@ -360,6 +363,8 @@ HOSTILE_MODELS = [
     hostile_case('float16 weights', hostile.weights_as(np.float16), 'float16', 'float32',
                  scripts=GENERATE),
     hostile_case('float64 weights', hostile.weights_as(np.float64), 'float64', 'float32'),
+    hostile_case('weights transposed', hostile.transposed, "'logits/logits/kernel'", '(7, 4)',
+                 'not have the shapes', scripts=GENERATE),
     hostile_case('stored in /etc/passwd', hostile.stored_in(lambda path: '/etc/passwd'),
                  'stored in other files', scripts=CLASSIFY),
     hostile_case('stored in a FIFO', hostile.stored_in(hostile.a_fifo), 'stored in other files',
@@ -455,12 +460,13 @@ def test_describe_refuses_each_hostile_file_in_its_listing_and_exits_2(tmp_path,
     result = run_in_process('describe.py', *map(str, folders), timeout=300)
     assert_refused_in_one_line(result, HOSTILE_MODELS[0].values[1])
     assert f'(and {len(HOSTILE_MODELS) - 1} more refused)' in result.stderr
-    listed = [line for line in result.stdout.splitlines() if line.startswith('  model_0.h5')]
+    listing = unwrapped(result.stdout)
+    listed = [line for line in listing.splitlines() if line.startswith('  model_0.h5')]
     assert len(listed) == len(HOSTILE_MODELS), result.stdout
     for line, case in zip(listed, HOSTILE_MODELS):
         for word in case.values[1]:
             assert word in line, (case.id, line)
-    assert result.stdout.count(': refused: ') == len(HOSTILE_MODELS), 'the good ones are listed'
+    assert listing.count(': refused: ') == len(HOSTILE_MODELS), 'the good ones are listed'
     assert snapshot(tmp_path) == before, 'describing writes nothing'
 
 
@@ -529,5 +535,24 @@ def test_describe_shows_a_class_name_from_a_file_escaped(tmp_path):
     saving.save(forged, str(tmp_path / 'model_7.h5'))
     result = run_in_process('describe.py', str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 3, result.stdout  # the folder, the file, its run
-    assert 'mnist 7\\n  model_8.h5: mnist 8 \\x1b[2J: 10x10' in result.stdout
+    listing = unwrapped(result.stdout)
+    assert len(listing.splitlines()) == 3, listing  # the folder, the file, its run
+    assert 'mnist 7\\n  model_8.h5: mnist 8 \\x1b[2J: 10x10' in listing
+
+
+@pytest.mark.slow
+def test_a_model_that_cannot_be_replaced_is_refused_before_training(tmp_path):
+    model = tmp_path / 'models' / 'model_0.h5'
+    model.parent.mkdir()
+    saving.save(rigged_model(np.full(7, 1 / 7), class_name='0', prior=0.1), str(model))
+    if not shutil.which('chattr') or subprocess.run(['chattr', '+i', str(model)],
+                                                    capture_output=True).returncode:
+        pytest.skip('needs chattr +i: root, on a file system with immutable files')
+    try:
+        made = snapshot(tmp_path)
+        result = run_in_process('train_mnist.py', '--digit=0', '--data=bundled',
+                                '--num_images=20', '--epochs=1', f'--models_dir={model.parent}')
+        assert_refused_in_one_line(result, ('cannot be replaced',))
+        assert snapshot(tmp_path) == made, 'refused before training: nothing written'
+    finally:
+        subprocess.run(['chattr', '-i', str(model)])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixel_rnn.datasets import mnist
+from pixel_rnn.datasets import DATASETS, mnist
 from pixel_rnn.datasets import own_pictures
 from pixel_rnn.architectures import gru
 from pixel_rnn.architectures import pixelcnn
@@ -159,7 +159,8 @@ def test_the_script_completes_picture_files_brought_to_the_data_sets_form(tmp_pa
     assert result.returncode == 0, result.stderr
     # As classification.py --images makes them: 32x32 colour, then shrunk and quantized.
     images = np.stack([own_pictures.in_dataset_form(
-        own_pictures.read_picture(path, 'RGB', '--complete'), 32)[0] for path in paths])
+        own_pictures.read_picture(path, 'RGB', '--complete'), DATASETS['cifar'])[0]
+        for path in paths])
     check_completion_picture(out, imaging.quantize(images, 10, 256 / (LEVELS - 1)), 16, 2)
 
 

@@ -11,7 +11,7 @@ import pytest
 from scipy.special import logsumexp
 
 import config
-from conftest import ROOT, model_info, run_in_process, snapshot
+from conftest import ROOT, model_info, run_in_process, snapshot, unwrapped
 from pixel_rnn import files
 from pixel_rnn.datasets import checks
 from pixel_rnn.datasets.mnist import MNIST
@@ -230,7 +230,7 @@ def test_a_set_fine_tuned_by_the_training_script_classifies_and_is_described(tmp
     assert f'{expected:.4f}' in result.stdout, result.stdout
     result = run_in_process('describe.py', models_dir, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("fine-tuned with the other classes' models for "
+    assert unwrapped(result.stdout).count("fine-tuned with the other classes' models for "
                                f'{config.fine_tuning_epochs} epochs, density weight 0.5') == 10
 
 

@@ -328,6 +328,12 @@ def with_weight(value):
     return change
 
 
+def transposed(path):
+    """The logits' kernel stored transposed: as many values, of another shape."""
+    replace_logits_bias(path, lambda group, name, values: group.create_dataset(
+        name, data=values.T), name='kernel')
+
+
 def weights_as(dtype):
     def change(path):
         replace_logits_bias(path, lambda group, name, values: group.create_dataset(

@@ -170,7 +170,7 @@ def test_a_picture_is_brought_to_the_data_sets_form():
     large = np.asarray(Image.fromarray(255 - digit).resize((84, 84)))
     framed = np.full((100, 200), 230, np.uint8)
     framed[8:92, 40:124] = np.minimum(large, 230)
-    image, inverted = own_pictures.in_dataset_form(framed, 28)
+    image, inverted = own_pictures.in_dataset_form(framed, mnist.MNIST)
     assert inverted and image.shape == (28, 28) and image.dtype == np.uint8
     assert image[:3].max() == 0 and image[:, :3].max() == 0, 'a black margin, as MNIST has'
     assert image.max() >= 240, 'full contrast (less what scaling smooths)'
@@ -178,13 +178,31 @@ def test_a_picture_is_brought_to_the_data_sets_form():
     assert max(np.ptp(rows), np.ptp(columns)) + 1 in (19, 20, 21), 'fitted to 20x20'
     # Near the bundled image itself (MNIST's digits were made so).
     assert np.mean(np.abs(image.astype(int) - digit)) < 25
-    unchanged, inverted = own_pictures.in_dataset_form(digit, 28)
+    unchanged, inverted = own_pictures.in_dataset_form(digit, mnist.MNIST)
     assert not inverted and np.mean(np.abs(unchanged.astype(int) - digit)) < 25
     photo = np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)
-    image, inverted = own_pictures.in_dataset_form(photo, 32)
+    image, inverted = own_pictures.in_dataset_form(photo, DATASETS['cifar'])
     assert image.shape == (32, 32, 3) and not inverted
-    blank, _ = own_pictures.in_dataset_form(np.full((10, 10), 200, np.uint8), 28)
+    blank, _ = own_pictures.in_dataset_form(np.full((10, 10), 200, np.uint8), mnist.MNIST)
     assert blank.shape == (28, 28) and blank.max() == 0
+
+
+def test_a_grey_picture_is_framed_as_its_data_set_frames_its_images():
+    # A wide shoe-like shape, a third off centre in its picture, its ink heavier on the left.
+    picture = np.zeros((60, 120), np.uint8)
+    picture[20:40, 10:90] = 100
+    picture[20:40, 10:30] = 255
+    boxes = {}
+    for name in ('mnist', 'fashion'):
+        image, _ = own_pictures.in_dataset_form(picture, DATASETS[name])
+        rows, columns = np.nonzero(image > 64)
+        boxes[name] = (rows.min(), rows.max(), columns.min(), columns.max())
+    # Fashion-MNIST: its longer side fills the 28 pixels, the box centred.
+    assert boxes['fashion'][2:] == (0, 27)
+    assert abs(boxes['fashion'][0] + boxes['fashion'][1] - 27) <= 1
+    # MNIST: 20 of 28, centred by its centre of mass (so off the box's centre, to the right).
+    assert boxes['mnist'][3] - boxes['mnist'][2] + 1 in (19, 20, 21)
+    assert boxes['mnist'][2] + boxes['mnist'][3] > 27 + 1
 
 
 # ------------------------------------------------------ pictures as a hostile user gives them
@@ -267,7 +285,7 @@ def test_a_large_picture_is_read_reduced_to_what_a_small_copy_of_it_gives(tmp_pa
     large.save(path, format=save_as)
     picture = own_pictures.read_picture(str(path), 'L', '--images')
     assert max(picture.shape) <= own_pictures.WORKING_SIDE
-    image, inverted = own_pictures.in_dataset_form(picture, 28)
-    expected, _ = own_pictures.in_dataset_form(np.asarray(small), 28)
+    image, inverted = own_pictures.in_dataset_form(picture, mnist.MNIST)
+    expected, _ = own_pictures.in_dataset_form(np.asarray(small), mnist.MNIST)
     assert inverted == (mode == 'RGBA')
     assert np.abs(image.astype(int) - expected).mean() < 8, 'the same digit, made the same way'

@@ -147,10 +147,12 @@ def test_saved_model_loads_back_with_identical_outputs(tmp_path):
     dict(arch='pixelcnn', filters=9, depth=1, colours=3),
     dict(arch='pixelcnn', filters=8, depth=0, head='sigmoid', levels=2),
 ])
-def test_weights_are_counted_before_a_model_is_built(fields):
+def test_weight_shapes_are_known_before_a_model_is_built(fields):
     info = model_info(**fields)
     assert info.problem() is None
     model = architectures.create(info)
+    assert [tuple(weight.shape) for weight in model.network.weights] == \
+        type(model).weight_shapes(info)
     assert model.network.count_params() == type(model).num_weights(info)
 
 

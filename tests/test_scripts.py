@@ -16,7 +16,7 @@ from pixel_rnn.datasets import cifar
 from pixel_rnn.datasets import mnist
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
-from conftest import ROOT, last_line, rigged_model, run_in_process, run_script
+from conftest import ROOT, last_line, rigged_model, run_in_process, run_script, unwrapped
 from pixel_rnn.classifier import BayesClassifier
 
 
@@ -234,7 +234,8 @@ def test_describe_says_what_a_models_folder_holds(tmp_path):
     one = tmp_path / 'one'
     save_rigged(one, 0, epochs=1, num_images=1, data_source='bundled', loss=0.25)
     result = run_in_process('describe.py', str(tmp_path), str(one))
-    lines = result.stdout.splitlines()
+    assert max(map(len, result.stdout.splitlines())) <= 79, result.stdout
+    lines = unwrapped(result.stdout).splitlines()
     assert lines[0] == f'{tmp_path}: 2 model files'
     assert lines[1].startswith('  model_3.h5: mnist 3: 10x10, 7 levels, grey, gru (units 4')
     assert ('7 epochs on 123 images of mnist.npz after the first 500 of the class' in lines[1]
@@ -256,18 +257,19 @@ def test_describe_says_what_a_models_folder_holds(tmp_path):
 def test_describe_lists_every_shipped_folder_and_all_each_record_holds():
     result = run_in_process('describe.py')
     assert result.returncode == 0, result.stderr
-    folders = [line for line in result.stdout.splitlines() if not line.startswith(' ')]
+    listing = unwrapped(result.stdout)
+    folders = [line for line in listing.splitlines() if not line.startswith(' ')]
     assert folders == [f'{config.trained_dir}/{name}: 10 model files'
                        for name in ('cifar_mmi_models', 'cifar_models', 'mnist_models',
                                     'mnist_pixelcnn_mmi_models', 'mnist_pixelcnn_models')]
-    gru_0 = result.stdout.split('mnist_models: 10 model files')[1].splitlines()[1:3]
+    gru_0 = listing.split('mnist_models: 10 model files')[1].splitlines()[1:3]
     assert '12 epochs on 5423 images of mnist.npz after the first 500 of the class' in gru_0[0]
     assert gru_0[1].strip() == ('batch 32, seed 0, written by Keras 3.15.1, no training loss '
                                 'recorded')
-    fine_tuned = result.stdout.split('mnist_pixelcnn_mmi_models: 10 model files')[1]
+    fine_tuned = listing.split('mnist_pixelcnn_mmi_models: 10 model files')[1]
     assert fine_tuned.count("fine-tuned with the other classes' models for 4 epochs, density "
                             'weight 1;') == 10
-    fine_tuned_cifar = result.stdout.split('cifar_mmi_models: 10 model files')[1].split(
+    fine_tuned_cifar = listing.split('cifar_mmi_models: 10 model files')[1].split(
         'cifar_models: 10 model files')[0]
     assert fine_tuned_cifar.count("30 epochs on 5000 images of cifar10, loss") == 10
     assert fine_tuned_cifar.count("fine-tuned with the other classes' models for 2 epochs, "
@@ -292,6 +294,7 @@ def test_a_relative_models_dir_is_the_current_folders_else_the_projects(tmp_path
     shipped = os.path.join('trained', 'mnist_pixelcnn_models')
     assert places.models_dir(shipped, None) == os.path.join(config.project_dir, shipped)
     assert places.models_dir('scratch/models', None) == 'scratch/models'  # nowhere yet: here
+    assert places.models_dir('pixel_rnn', None) == 'pixel_rnn'  # the package is no models folder
     (tmp_path / shipped).mkdir(parents=True)
     assert places.models_dir(shipped, None) == shipped
     assert places.models_dir(None, 'default') == 'default'
@@ -371,6 +374,12 @@ def test_grids_of_two_sets_get_default_names_of_their_own(monkeypatch, tmp_path)
         names.add(os.path.basename(generate.default_picture(args, resolved)))
     assert names == {'samples_of_5.png', 'mnist_pixelcnn_models_samples_of_5.png',
                      'mine_samples_of_5.png'}
+    monkeypatch.chdir(tmp_path)  # --models_dir=.: named for the folder, not '.'
+    assert os.path.basename(generate.default_picture(args, '.')) == \
+        f'{tmp_path.name}_samples_of_5.png'
+    import classification
+    assert os.path.basename(classification.report_paths('report', '.')['misclassified']) == \
+        f'{tmp_path.name}_misclassified.png'
 
 
 KERAS_CHECK = """
@@ -408,3 +417,45 @@ def test_descriptions_and_refusals_finish_before_keras_starts(tmp_path):
     said = [line for line in result.stderr.splitlines() if line.endswith('keras')
             or line.endswith('keras imported')]
     assert said == ['0 no keras'] + ['2 no keras'] * (len(runs) - 1), result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('script, closed', [('generate.py', 1), ('generate.py', 2),
+                                            ('describe.py', 1)])
+def test_a_closed_output_loses_only_its_messages(tmp_path, script, closed):
+    # As `>&-` or `2>&-` start it: the work is done and the run ends well.
+    args = ['--grid_size=1', f'--out={tmp_path}/grid.png'] if script == 'generate.py' else []
+    result = subprocess.run([sys.executable, script, *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, preexec_fn=lambda: os.close(closed))
+    assert result.returncode == 0, result.stderr
+    if script == 'generate.py':
+        assert os.path.isfile(tmp_path / 'grid.png')
+    if closed == 1:
+        assert result.stderr == f'{script}: warning: standard output is closed; its messages ' \
+                                'are lost\n'
+    else:
+        assert result.stdout.startswith('Saved ')
+
+
+@pytest.mark.slow
+def test_show_without_a_screen_says_so_and_still_writes_the_picture(tmp_path, monkeypatch):
+    monkeypatch.delenv('DISPLAY', raising=False)
+    monkeypatch.delenv('WAYLAND_DISPLAY', raising=False)
+    result = run_in_process('generate.py', '--grid_size=1', '--show', f'--out={tmp_path}/a.png')
+    assert result.returncode == 0, result.stderr
+    assert os.path.isfile(tmp_path / 'a.png')
+    assert result.stderr == f'warning: --show: no screen here (DISPLAY is not set); the ' \
+                            f'picture is in {tmp_path}/a.png\n'
+
+
+def test_the_printed_confusion_matrix_names_its_rows_and_columns():
+    import classification
+    matrix = np.arange(9).reshape(3, 3) * 111
+    lines = classification.confusion_table(matrix, ('t-shirt', 'trouser', 'bag')).splitlines()
+    assert 'rows: true class' in lines[0] and 'columns: chosen class' in lines[0]
+    assert lines[1].split() == ['0', '1', '2']
+    for number, (name, line, row) in enumerate(zip(('t-shirt', 'trouser', 'bag'), lines[2:],
+                                                   matrix)):
+        assert line.split() == [str(number), name] + [str(count) for count in row]
+    digits = classification.confusion_table(matrix, ('0', '1', '2')).splitlines()
+    assert [line.split()[0] for line in digits[2:]] == ['0', '1', '2'], 'a digit is its name'

@@ -5,6 +5,8 @@ import fcntl
 import glob
 import json
 import os
+import pty
+import re
 import shutil
 import signal
 import socket
@@ -249,11 +251,56 @@ def test_classes_trained_in_parallel_train_as_they_would_alone(tmp_path, capsys)
         assert second.loss == pytest.approx(first.loss, rel=1e-4)
         assert (f'{name}: loss {second.loss:.4f} at the end of training; '
                 f'Saved {config.model_path(together, name)}') in out
+        # Not a terminal: a plain line per class per epoch.
+        assert f'{name}: epoch 1/2, loss ' in out and ' left\n' in out
+        assert f'{name}: epoch 2/2, loss {second.loss:.4f}, 0 min 00 s left\n' in out
+    assert '\x1b' not in out, 'no control characters in a log or a pipe'
     # Run again with every class done: said, and no worker or log started.
     train_classes(tiny_dataset(), template, [0, 1], together, num_images=32, jobs=2)
     out = capsys.readouterr().out
     assert out.count('already holds this training') == 2
     assert 'progress in' not in out and 'Training 2 classes' not in out, out
+
+
+@pytest.mark.slow
+def test_classes_in_parallel_show_a_line_each_redrawn_in_place_on_a_terminal(tmp_path):
+    main, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, 'train_mnist.py', '--all_digits', '--jobs=2', '--num_images=20',
+         '--epochs=2', '--units=8', '--target_size=6', '--seed=0', '--data=bundled',
+         f'--models_dir={tmp_path}'], cwd=ROOT, stdout=terminal, stderr=subprocess.PIPE)
+    os.close(terminal)
+    written = b''
+    with contextlib.suppress(OSError):  # EIO: every process holding the terminal has ended
+        while chunk := os.read(main, 1 << 16):
+            written += chunk
+    os.close(main)
+    assert process.wait(timeout=60) == 0, process.stderr.read()
+    text = written.decode().replace('\r\n', '\n')
+    assert 'epoch 1/2, loss ' in text and ' left' in text, text
+    screen = on_screen(text)
+    assert screen[0].startswith('Training 10 classes, 2 at a time'), screen
+    paths = [config.model_path(str(tmp_path), digit) for digit in range(10)]
+    assert screen[1:] == [f'{digit}: loss {loading.read_info(path).loss:.4f} at the end of '
+                          f'training; Saved {path}' for digit, path in enumerate(paths)], screen
+
+
+def on_screen(text):
+    """The lines a terminal shows after text: written in order, but for the
+    control sequences of progress.py: back up n lines (CSI n F), clear the
+    line (CSI 2 K)."""
+    screen, row = [''], 0
+    for part in re.split(r'(\x1b\[\d*[FK]|\n)', text):
+        if part == '\n':
+            row += 1
+            screen += [''] * (row + 1 - len(screen))
+        elif part.startswith('\x1b[') and part.endswith('F'):
+            row -= int(part[2:-1])
+        elif part == '\x1b[2K':
+            screen[row] = ''
+        else:
+            screen[row] += part
+    return [line for line in screen if line]
 
 
 @pytest.mark.slow

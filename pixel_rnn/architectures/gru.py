@@ -138,10 +138,11 @@ class GRU(ClassModel):
     PARAMS = PARAMS
 
     @classmethod
-    def num_weights(cls, info):
+    def weight_shapes(cls, info):
         units, inputs = info.params['units'], info.levels + colour_width(info.colours)
-        biases = 2 if info.params['reset_after'] else 1
-        return 3 * units * (inputs + units + biases) + (units + 1) * info.levels
+        bias = (2, 3 * units) if info.params['reset_after'] else (3 * units,)
+        return [(inputs, 3 * units), (units, 3 * units), bias, (units, info.levels),
+                (info.levels,)]
 
     def build(self):
         return create_model(self.info.levels, colours=self.info.colours, **self.info.params)

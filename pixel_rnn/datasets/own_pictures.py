@@ -116,14 +116,16 @@ def reduced(image, factor):
     return small
 
 
-def in_dataset_form(picture, size):
+def in_dataset_form(picture, settings):
     """A person's own picture, uint8 (h, w) grey or (h, w, 3) colour, as the
-    data set's images are made. Grey, as MNIST's digits: light ink on a black
-    ground at full contrast (so one on a light ground, by its edge's median,
-    is inverted), the ink's bounding box scaled to fit 20x20 (of 28x28) and
-    centred by its centre of mass. Colour, as CIFAR-10's photographs fill
-    their frame: the centre square, scaled to size x size. Returns (image,
+    images of settings' data set are made. Grey: light ink on a black ground
+    at full contrast (so one on a light ground, by its edge's median, is
+    inverted), the ink's bounding box framed as the data set frames its
+    images (Settings.ink_box: MNIST's digits fit 20x20 of 28x28, centred by
+    their centre of mass). Colour, as CIFAR-10's photographs fill their
+    frame: the centre square, scaled to the data set's size. Returns (image,
     whether it was inverted)."""
+    size = settings.picture_size
     if picture.ndim == 3:
         height, width = picture.shape[:2]
         side = min(height, width)
@@ -139,12 +141,15 @@ def in_dataset_form(picture, size):
     if len(rows) == 0:
         return image.astype(np.uint8), inverted
     ink = ink[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
-    scale = round(size * 20 / 28) / max(ink.shape)
+    scale = settings.ink_box / max(ink.shape)
     height, width = (max(1, round(side * scale)) for side in ink.shape)
-    image[:height, :width] = transform.resize(ink, (height, width), anti_aliasing=scale < 1)
-    centre = ndimage.center_of_mass(image)
-    image = ndimage.shift(image, ((size - 1) / 2 - centre[0], (size - 1) / 2 - centre[1]),
-                          order=1, mode='constant')
+    top, left = (size - height) // 2, (size - width) // 2
+    image[top:top + height, left:left + width] = transform.resize(ink, (height, width),
+                                                                  anti_aliasing=scale < 1)
+    if settings.by_centre_of_mass:
+        centre = ndimage.center_of_mass(image)
+        image = ndimage.shift(image, ((size - 1) / 2 - centre[0], (size - 1) / 2 - centre[1]),
+                              order=1, mode='constant')
     return np.clip(np.round(image), 0, 255).astype(np.uint8), inverted
 
 
@@ -152,6 +157,5 @@ def pictures_in_dataset_form(paths, settings, flag):
     """[(path, image, whether it was inverted)] of the pictures paths name,
     each read and brought to the form of settings' data set's images before
     the next is read."""
-    return [(path, *in_dataset_form(read_picture(path, settings.picture_mode, flag),
-                                    settings.picture_size))
+    return [(path, *in_dataset_form(read_picture(path, settings.picture_mode, flag), settings))
             for path in picture_paths(paths, flag)]

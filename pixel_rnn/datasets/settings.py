@@ -28,6 +28,11 @@ class Settings:
     data_help: str  # the help of --data
     load: Callable  # path of --data, or None -> Dataset (checks.Dataset)
     can_deskew: bool = False  # whether --deskew applies: handwriting slants
+    # How its grey images frame what they show, and so a person's picture:
+    # the side of the box the ink is scaled to fit, in pixels of picture_size,
+    # and whether it is then centred by its centre of mass (else the box is).
+    ink_box: int = None
+    by_centre_of_mass: bool = False
     can_mirror: bool = False  # whether --mirror applies: a mirror image is as likely
 
     @property

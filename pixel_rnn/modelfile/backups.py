@@ -42,8 +42,7 @@ def load_weights(network, path):
     data = files.read_own(path, limit)
     try:
         with h5py.File(io.BytesIO(data), 'r') as f:
-            names, arrays = loading.stored_weights(f, path,
-                                                   sum(int(np.prod(w.shape)) for w in weights))
+            names, arrays = loading.stored_weights(f, path, [tuple(w.shape) for w in weights])
             # By path alone: a set fine-tuned together holds its networks as
             # layers of names Keras makes anew in each process.
             if [name.split('/', 1)[1] for name in names] != [weight.path for weight in weights]:

@@ -88,7 +88,7 @@ def read(path, own=None):
     try:
         with h5py.File(path, 'r') as f:
             info = checked_info(f, path, remedy)
-            names, weights = stored_weights(f, path, ARCHITECTURES[info.arch].num_weights(info))
+            names, weights = stored_weights(f, path, ARCHITECTURES[info.arch].weight_shapes(info))
             return info, weights, names if is_text(f.attrs.get('format'), FORMAT) else None
     except READ_ERRORS as error:
         raise UsageError(f'{path} is not a readable model file ({error}); {remedy}') from None
@@ -149,17 +149,25 @@ def parsed_json(value, what, path):
                          'description; refusing it') from None
 
 
-def stored_weights(f, path, expected):
+def stored_weights(f, path, shapes):
     """The names and arrays of f's weights in layer order, read only after checking that
-    they number exactly expected values, in the type the network computes
-    in, and that the file itself holds their bytes (a dataset may declare any
-    shape and store nothing, or store its values in another file); then
-    refused unless every value is finite."""
+    they have exactly the shapes given (the network's, in its order), in the
+    type the network computes in, and that the file itself holds their bytes
+    (a dataset may declare any shape and store nothing, or store its values
+    in another file); then refused unless every value is finite."""
     datasets = weight_datasets(f, path)
-    declared = sum(int(dataset.size) for _, dataset in datasets)
+    declared, expected = (sum(int(dataset.size) for _, dataset in datasets),
+                          sum(math.prod(shape) for shape in shapes))
     if declared != expected:
         raise UsageError(f'{path} stores {declared:,} weights where the model it declares '
                          f'has {expected:,}; refusing it')
+    stored = [(name, dataset.shape) for name, dataset in datasets]
+    if [shape for _, shape in stored] != shapes:  # the same count, transposed say
+        (name, shape), wanted = next((given, wanted) for given, wanted in zip(
+            stored + [(None, None)], shapes + [None]) if given[1] != wanted)
+        raise UsageError(f'{path}: its weights do not have the shapes of the model it '
+                         f'declares (weight {name!r} is {shape} where that model has '
+                         f'{wanted}); train it again')
     for name, dataset in datasets:
         problem = storage_problem(dataset)
         if problem:

@@ -52,12 +52,15 @@ def install_pending(models_dir):
 def models_dir(path, default):
     """The models folder --models_dir names (default where not given). A
     relative one is taken from the current folder; where nothing is there
-    but the project has it, the project's (README's commands name the
-    shipped sets so, from the project's folder)."""
+    but the project has it in trained/, the project's (README's
+    commands name the shipped sets so, from the project's folder): never
+    another of its folders (its package, say)."""
     if path is None:
         return default
-    in_the_project = os.path.join(defaults.project_dir, path)
-    if not os.path.isabs(path) and not os.path.exists(path) and os.path.exists(in_the_project):
+    in_the_project = os.path.normpath(os.path.join(defaults.project_dir, path))
+    if (not os.path.isabs(path) and not os.path.exists(path) and os.path.exists(in_the_project)
+            and os.path.commonpath([in_the_project, defaults.trained_dir])
+            == defaults.trained_dir):
         return in_the_project
     return path
 
@@ -118,3 +121,6 @@ def check_models_dir(models_dir, paths, settings):
         if os.path.exists(own) and os.path.isdir(own) != folder:
             raise UsageError(f'{own} is not a {"folder" if folder else "file"}; move it '
                              'away or give another --models_dir')
+    for path in paths:
+        if os.path.isfile(path):
+            files.check_replaceable('--models_dir', path)

@@ -52,6 +52,22 @@ class StopBetweenBatches(keras.callbacks.Callback):
             startup.interrupt(self.requested)
 
 
+class Reported(keras.callbacks.Callback):
+    """In a parallel run's worker: the class's start (after first_epoch, of
+    epochs) and each epoch's end with its loss, told to the parent
+    (startup.report), which shows them."""
+
+    def __init__(self, name, first_epoch, epochs):
+        super().__init__()
+        self.name, self.first_epoch, self.epochs = name, first_epoch, epochs
+
+    def on_train_begin(self, logs=None):
+        startup.report(self.name, self.first_epoch, self.epochs, None)
+
+    def on_epoch_end(self, epoch, logs=None):
+        startup.report(self.name, epoch + 1, self.epochs, (logs or {}).get('loss'))
+
+
 class ResumableBackup(keras.callbacks.Callback):
     """After every epoch, the weights and the optimizer's state (its step
     count with them, so the learning-rate schedule's place) backed up, and

@@ -36,7 +36,7 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
               '(--restart trains it again)')
         return
     import keras
-    from pixel_rnn.training.callbacks import ResumableBackup, StopBetweenBatches
+    from pixel_rnn.training.callbacks import Reported, ResumableBackup, StopBetweenBatches
     backup = ResumableBackup(places.resume_dir(path), training_record(info), restart,
                              training_record_as_now)
     print(f'Training {info.summary()}')
@@ -47,7 +47,8 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
         print(f'Resuming after epoch {backup.epoch} of {info.epochs} from {backup.backup_dir}')
     if info.seed is not None:
         keras.utils.set_random_seed(info.seed)
-    callbacks = [backup] + ([keras.callbacks.TensorBoard(logdir)] if logdir else [])
+    callbacks = [backup, Reported(info.class_name, backup.epoch, info.epochs)] + (
+        [keras.callbacks.TensorBoard(logdir)] if logdir else [])
     with device_scope(distribute), StopBetweenBatches() as stop:
         model = model_to_train(info, distribute)
         model.fit(levels, info.batch_size, info.epochs, callbacks + [stop],

@@ -9,6 +9,7 @@ from pixel_rnn import files
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading, places
 from pixel_rnn.training.one_class import train_class
+from pixel_rnn.training.progress import Progress
 
 # A task's mark in the progress the workers share with the parent: begun,
 # then ended however it ended. One begun and never ended was in a process
@@ -48,30 +49,22 @@ def train_in_parallel(tasks, jobs, locks=()):
     tasks = pending
     if not tasks:
         return
-    print(f'Training {len(tasks)} classes, {jobs} at a time')
+    print(f'Training {len(tasks)} classes, {jobs} at a time; the output of each in its log '
+          f'({places.log_path(tasks[0].path)} and so on) until it is done')
     context = multiprocessing.get_context('spawn')
-    stop, marks = context.Event(), context.RawArray('b', len(tasks))
+    stop, marks, reports = context.Event(), context.RawArray('b', len(tasks)), context.SimpleQueue()
     pool = concurrent.futures.ProcessPoolExecutor(
         jobs, context, initializer=start_worker,
-        initargs=(stop, os.getpid(), marks, [Inherited(lock) for lock in locks]))
+        initargs=(stop, os.getpid(), marks, reports, [Inherited(lock) for lock in locks]))
     running = {}
     try:
         for index, task in enumerate(tasks):
             log = places.log_path(task.path)
             os.makedirs(os.path.dirname(log) or '.', exist_ok=True)
-            print(f'{task.info.class_name}: progress in {log}')
             # A Task unpickles in the worker without Keras, before its output goes to the log.
             running[pool.submit(startup.run_logged, log, 'pixel_rnn.training.parallel',
                                 'train_class_job', task, index)] = (task, log)
-        for done in concurrent.futures.as_completed(running):
-            task, log = running[done]
-            done.result()  # a worker's error is raised here, its log kept
-            loss = loading.read_info(task.path).loss
-            with open(log) as f:
-                print(f'{task.info.class_name}: '
-                      + (f'loss {loss:.4f} at the end of training; ' if loss is not None else '')
-                      + f.read().strip().splitlines()[-1])
-            os.remove(log)
+        show_until_done(running, reports, Progress([task.info.class_name for task in tasks]))
     except concurrent.futures.process.BrokenProcessPool:
         stop.set()
         pool.shutdown()  # once the other classes under way have stopped, all are marked
@@ -87,6 +80,27 @@ def train_in_parallel(tasks, jobs, locks=()):
         for future, (_, log) in running.items():
             if not failed(future):
                 files.remove_quietly(log)
+
+
+def show_until_done(running, reports, display):
+    """Show the workers' reports on display (a progress.Progress) until every
+    job of running has ended, and the end of each; a worker's error is
+    raised here, its log kept."""
+    waiting = set(running)
+    while waiting:
+        done, waiting = concurrent.futures.wait(
+            waiting, timeout=0.5, return_when=concurrent.futures.FIRST_COMPLETED)
+        while not reports.empty():
+            display.report(*reports.get())
+        for future in done:
+            task, log = running[future]
+            future.result()
+            loss = loading.read_info(task.path).loss
+            with open(log) as f:
+                display.say(task.info.class_name, (f'loss {loss:.4f} at the end of training; '
+                                                   if loss is not None else '')
+                            + f.read().strip().splitlines()[-1])
+            os.remove(log)
 
 
 def failed(future):
@@ -113,12 +127,12 @@ def detached(duplicate):
     return duplicate.detach()
 
 
-def start_worker(stop, parent, marks, locks):
-    """Set up a worker process (startup.start_worker); it keeps the run's
-    progress marks, and locks (descriptors) open while it lives."""
+def start_worker(stop, parent, marks, reports, locks):
+    """Set up a worker process (startup.start_worker, reporting to reports);
+    it keeps the run's progress marks, and locks (descriptors) open while it lives."""
     global progress
     progress = marks
-    startup.start_worker(stop, parent)
+    startup.start_worker(stop, parent, reports)
 
 
 def train_class_job(task, index):
