@@ -1,11 +1,16 @@
+import atexit
 import contextlib
+import functools
 import hashlib
 import io
 import os
 import runpy
 import signal
 import subprocess
+import shutil
 import sys
+import tarfile
+import tempfile
 import traceback
 
 import numpy as np
@@ -28,6 +33,30 @@ def pytest_configure(config):
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, '..', 'shared')
+
+
+@functools.cache
+def shipped(folder):
+    """trained/folder as the project ships it: the working tree's where git
+    sees it unchanged (or there is no git), else the committed files, in a
+    folder of their own. README's flows train over shipped models (the
+    tutorial's command replaces model_0.h5): a test that measures a shipped
+    set must not measure a user's model instead."""
+    path = os.path.join(ROOT, 'trained', folder)
+    try:
+        changed = subprocess.run(['git', 'status', '--porcelain', '--', path], cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return path
+    if not changed:
+        return path
+    archive = subprocess.run(['git', 'archive', 'HEAD', f'trained/{folder}'], cwd=ROOT,
+                             capture_output=True, check=True).stdout
+    copy = tempfile.mkdtemp(prefix='shipped-')
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(copy, filter='data')
+    return os.path.join(copy, 'trained', folder)
 
 
 def model_info(levels=7, arch='gru', image_size=10, colours=1, class_name='0', **fields):

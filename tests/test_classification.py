@@ -1,10 +1,9 @@
-import os
 
 import numpy as np
 import pytest
 
 import config
-from conftest import rigged_model
+from conftest import rigged_model, shipped
 from pixel_rnn.classifier import BayesClassifier
 from pixel_rnn import classifier
 from pixel_rnn import images as imaging
@@ -126,7 +125,7 @@ def test_moves_average_each_class_likelihood_over_the_image_and_its_moves():
 
 def test_the_classifier_answers_as_scikit_learn_estimators_do():
     from pixel_rnn.datasets import mnist
-    bayes = BayesClassifier.from_folder(os.path.join(config.trained_dir, 'mnist_models'),
+    bayes = BayesClassifier.from_folder(shipped('mnist_models'),
                                         mnist.MNIST, ['1', '3', '7'])
     data = mnist.load('bundled')
     chosen = np.isin(data.y_test, [1, 3, 7])

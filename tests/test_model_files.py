@@ -20,7 +20,7 @@ from pixel_rnn.modelfile import sets
 from pixel_rnn.architectures.params import Param
 from pixel_rnn.description import ModelInfo, declared, recorded
 from pixel_rnn.architectures import gru
-from conftest import ROOT, gru_model, model_info, shared_file
+from conftest import gru_model, model_info, shared_file, shipped
 from pixel_rnn.errors import UsageError
 from pixel_rnn import architectures
 from pixel_rnn.classifier import BayesClassifier
@@ -289,7 +289,7 @@ def test_weights_declared_but_not_stored_are_refused(tmp_path):
                                            fine_tuning_weight=1.0, fine_tuning_epochs=2)),
 ])
 def test_the_shipped_sets_load_and_are_what_the_readme_says(folder, settings, expected):
-    models = sets.load_models(os.path.join(ROOT, 'trained', folder), settings.class_names,
+    models = sets.load_models(shipped(folder), settings.class_names,
                               settings)
     for model in models:
         assert {key: getattr(model.info, key) for key in expected} == expected
@@ -299,7 +299,7 @@ def test_the_shipped_pixelcnn_set_reads_digits_it_never_saw():
     # Its training skipped the first 500 images of each digit: the bundled ones.
     bundled = mnist.load('bundled')
     chosen = np.arange(0, len(bundled.y_test), 25)
-    models = sets.load_models(os.path.join(ROOT, 'trained', 'mnist_pixelcnn_models'),
+    models = sets.load_models(shipped('mnist_pixelcnn_models'),
                               mnist.MNIST.class_names, mnist.MNIST)
     assert {model.info.skip for model in models} == {500}
     predictions = BayesClassifier(models).predict(bundled.x_test[chosen])

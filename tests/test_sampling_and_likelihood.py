@@ -9,7 +9,7 @@ from pixel_rnn.architectures import gru
 from pixel_rnn.datasets import mnist
 from pixel_rnn import pictures
 from bench.tutorial_baseline import sample_by_prefix
-from conftest import gru_model, rigged_model
+from conftest import gru_model, rigged_model, shipped
 from pixel_rnn.classifier import BayesClassifier
 from pixel_rnn import classifier
 from pixel_rnn import images as imaging
@@ -149,7 +149,7 @@ def test_gru_models_of_one_shape_share_a_step_each_with_its_own_weights():
 @pytest.mark.slow
 def test_the_shipped_gru_set_decides_as_its_networks_own_passes():
     settings = mnist.MNIST
-    models = sets.load_models(os.path.join(config.trained_dir, 'mnist_models'),
+    models = sets.load_models(shipped('mnist_models'),
                               settings.class_names, settings)
     images = mnist.load('bundled').x_test[:120]
     levels = imaging.to_levels(images, models[0].info)

@@ -1,4 +1,5 @@
 """The scripts as a user runs them: bad input, then one small run end to end."""
+import glob
 import json
 import os
 import shutil
@@ -16,7 +17,8 @@ from pixel_rnn.datasets import cifar
 from pixel_rnn.datasets import mnist
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
-from conftest import ROOT, last_line, rigged_model, run_in_process, run_script, unwrapped
+from conftest import (ROOT, last_line, rigged_model, run_in_process, run_script, shipped,
+                      unwrapped)
 from pixel_rnn.classifier import BayesClassifier
 
 
@@ -253,15 +255,24 @@ def test_describe_says_what_a_models_folder_holds(tmp_path):
     assert_refused(run_in_process('describe.py', str(tmp_path / 'nowhere')), 'nowhere', 'no such')
 
 
+SHIPPED_SETS = ('cifar_mmi_models', 'cifar_models', 'mnist_models', 'mnist_pixelcnn_mmi_models',
+                'mnist_pixelcnn_models')
+
+
 @pytest.mark.slow
-def test_describe_lists_every_shipped_folder_and_all_each_record_holds():
+def test_describe_lists_every_folder_of_trained_and_all_each_record_holds():
     result = run_in_process('describe.py')
     assert result.returncode == 0, result.stderr
+    folders = [line for line in unwrapped(result.stdout).splitlines() if not line.startswith(' ')]
+    # The shipped sets, and any folder a user has trained into there.
+    assert [line.split(': ')[0] for line in folders] == sorted(
+        path.rstrip('/') for path in glob.glob(f'{config.trained_dir}/*/'))
+    for name in SHIPPED_SETS:
+        assert f'{config.trained_dir}/{name}: 10 model files' in folders
+    # What the shipped files record, as shipped (a user may have trained over one).
+    result = run_in_process('describe.py', *(shipped(name) for name in SHIPPED_SETS))
+    assert result.returncode == 0, result.stderr
     listing = unwrapped(result.stdout)
-    folders = [line for line in listing.splitlines() if not line.startswith(' ')]
-    assert folders == [f'{config.trained_dir}/{name}: 10 model files'
-                       for name in ('cifar_mmi_models', 'cifar_models', 'mnist_models',
-                                    'mnist_pixelcnn_mmi_models', 'mnist_pixelcnn_models')]
     gru_0 = listing.split('mnist_models: 10 model files')[1].splitlines()[1:3]
     assert '12 epochs on 5423 images of mnist.npz after the first 500 of the class' in gru_0[0]
     assert gru_0[1].strip() == ('batch 32, seed 0, written by Keras 3.15.1, no training loss '

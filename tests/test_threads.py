@@ -1,12 +1,11 @@
 """Likelihoods computed in several threads at once, as a page serving several
 people from one process computes them, are those one thread gets alone."""
-import os
 import threading
 
 import numpy as np
 import pytest
 
-import config
+from conftest import shipped
 from pixel_rnn.datasets import DATASETS, mnist
 from pixel_rnn import images as imaging
 from pixel_rnn.modelfile import sets
@@ -36,7 +35,7 @@ def likelihoods_in_threads(models, levels):
 @pytest.mark.parametrize('folder', ['mnist_models', 'mnist_pixelcnn_models'])
 def test_threads_at_once_get_the_likelihoods_one_thread_gets_alone(folder):
     settings = DATASETS['mnist']
-    first, second = sets.load_models(os.path.join(config.trained_dir, folder),
+    first, second = sets.load_models(shipped(folder),
                                      settings.class_names[:2], settings)
     levels = imaging.to_levels(mnist.load('bundled').x_test[:100], first.info)
     # Two classes' models, one of them in two threads; fresh, so that the

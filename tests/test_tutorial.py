@@ -12,7 +12,7 @@ import config
 import generate
 import train_mnist
 import util
-from conftest import ROOT, shared_file
+from conftest import shared_file, shipped
 from pixel_rnn.datasets import mnist
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import saving, tutorial
@@ -59,7 +59,7 @@ def test_the_tutorials_train_generate_and_classify_through_util(tmp_path, bundle
     assert util.shrink(a, size=32).shape == (32, 32, 1)
 
     # classification.py: the shipped models, by folder.
-    predictions = util.classify(models_dir=os.path.join(ROOT, 'trained', 'mnist_models'),
+    predictions = util.classify(models_dir=shipped('mnist_models'),
                                 images=bundled.x_test[:200])
     assert predictions.shape == (200,)
     assert np.mean(predictions == bundled.y_test[:200]) > 0.9
@@ -89,7 +89,7 @@ def test_the_tutorials_own_file_samples_and_classifies_through_util(bundled):
 
 @pytest.mark.parametrize('call, words', [
     (lambda: util.train_model(np.zeros((2, 52, 7)), 7, epochs=1), 'not what pre_process makes'),
-    (lambda: util.sample(util.load_model(os.path.join(ROOT, 'trained', 'mnist_models',
+    (lambda: util.sample(util.load_model(os.path.join(shipped('mnist_models'),
                                                       'model_0.h5')), 28, 7), 'not 28x28'),
 ])
 def test_the_tutorials_functions_refuse_what_does_not_fit_in_words(call, words):
@@ -102,12 +102,12 @@ def test_the_tutorials_functions_read_intensities_of_any_type_alike(bundled):
     # 0-255 would be all black (accuracy 0.965 became 0.100).
     images = bundled.x_test[:40]
     xs = util.pre_process(images)
-    decisions = util.classify(os.path.join(ROOT, 'trained', 'mnist_models'), images)
+    decisions = util.classify(shipped('mnist_models'), images)
     for given in (images.astype(np.int64), images.astype(np.int32), images.astype(np.uint16),
                   images / 255, images.astype(np.float32)):
         np.testing.assert_array_equal(util.pre_process(given), xs)
         np.testing.assert_array_equal(
-            util.classify(os.path.join(ROOT, 'trained', 'mnist_models'), given), decisions)
+            util.classify(shipped('mnist_models'), given), decisions)
     for given, words in ((images.astype(np.int64) + 1, 'int64 values 1 to 256'),
                          (np.where(images > 0, np.nan, 0.0), 'values including nan'),
                          (images[0], r'shape \(28, 28\) are not pictures')):
@@ -117,7 +117,7 @@ def test_the_tutorials_functions_read_intensities_of_any_type_alike(bundled):
 
 def test_sample_takes_the_tutorials_plain_keras_networks_and_models_answer_predict(tmp_path):
     import keras
-    path = os.path.join(ROOT, 'trained', 'mnist_models', 'model_1.h5')
+    path = os.path.join(shipped('mnist_models'), 'model_1.h5')
     model = util.load_model(path)
     network = keras.models.load_model(path, compile=False)  # what generate_mnist.py does
     sequences = util.pre_process(np.zeros((2, 28, 28), np.uint8))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, shipped
 from pixel_rnn.modelfile import loading
 
 TUTORIAL = os.path.join(SHARED, 'fixtures', 'tutorial')
@@ -59,7 +59,7 @@ def test_the_tutorials_scripts_train_draw_and_classify_on_the_project(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(stand_in), ROOT]),
                TF_CPP_MIN_LOG_LEVEL='3')
     # The shipped set, its model of 0 then replaced by one the tutorial trains.
-    shutil.copytree(os.path.join(ROOT, 'trained', 'mnist_models'),
+    shutil.copytree(shipped('mnist_models'),
                     tmp_path / 'trained' / 'mnist_models')
     run_tutorial('train_mnist.py', '--digit=0', '--num_images=20', '--epochs=1', cwd=tmp_path,
                  env=env)
