@@ -2,9 +2,10 @@
 did not train on (ModelInfo.held_out_bits, held_out_bits_1, held_out_bits_99),
 as training records them for new models: for sets trained before training
 measured them all. Each file is written again whole, its weights as they
-were. Then says how many of the data set's test images, under their own
-class's model, get a word from classifier.likeness: about 1% each way where
-the test images are like the held-out ones.
+were. Then says how many of the data set's test images get a word from
+classifier.likeness under their own class's model (about 1% each way where
+they are like the held-out images) and under the class Bayes' rule chooses
+for them, as classification.py --images says it.
 
 The held-out images are those training measures a model on
 (pixel_rnn.training.held_out_images), from the model's record: the training
@@ -29,7 +30,7 @@ from pixel_rnn.images import to_levels
 from pixel_rnn.training import held_out_images
 
 start.keras()
-from pixel_rnn.classifier import BayesClassifier, likeness  # noqa: E402
+from pixel_rnn.classifier import BayesClassifier, bayes_decision, likeness  # noqa: E402
 from pixel_rnn.modelfile import saving, sets  # noqa: E402
 from pixel_rnn.training.one_class import held_out_record  # noqa: E402
 
@@ -46,10 +47,7 @@ def main():
     models = sets.load_models(args.models_dir, settings.class_names, settings)
     for label, model in enumerate(models):
         record(model, held_out(dataset, label, model.info), args.models_dir)
-    words = words_on_test_images(BayesClassifier(models), dataset)
-    print(f'Of the {len(words)} test images, under their own class\'s model: '
-          f'{np.mean(["unlike the" in word for word in words]):.2%} unlike the training images, '
-          f'{np.mean(["simpler than" in word for word in words]):.2%} simpler than them')
+    say_words(BayesClassifier(models), dataset)
 
 
 def held_out(dataset, label, info):
@@ -70,11 +68,19 @@ def record(model, images, models_dir):
         else 'no held-out images: no figures'), flush=True)
 
 
-def words_on_test_images(bayes, dataset):
-    """What likeness says of each test image under its own class's model."""
-    own = bayes.own_log_likelihoods(dataset.x_test, dataset.y_test)
-    return [likeness(bayes.models[label].info, log_likelihood)
-            for label, log_likelihood in zip(dataset.y_test, own)]
+def say_words(bayes, dataset):
+    """The shares of the test images that get each word from likeness, under
+    their own class's model and under the class chosen for them."""
+    log_likelihoods = bayes.log_likelihoods(dataset.x_test)
+    chosen = bayes_decision(log_likelihoods, bayes.log_priors_)
+    for whose, labels in (("their own class's model", dataset.y_test),
+                          ("the chosen class's model, as --images says", chosen)):
+        words = [likeness(bayes.models[label].info, scores[label])
+                 for label, scores in zip(labels, log_likelihoods)]
+        print(f'Of the {len(words)} test images, under {whose}: '
+              f'{np.mean(["unlike the" in word for word in words]):.2%} unlike the training '
+              f'images, {np.mean(["simpler than" in word for word in words]):.2%} simpler than '
+              'them', flush=True)
 
 
 if __name__ == '__main__':
