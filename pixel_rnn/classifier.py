@@ -176,10 +176,17 @@ def bits_per_dim(log_likelihoods, num_subpixels):
 
 def likeness(info, log_likelihood):
     """The picture's bits/dim under the chosen class's model, and whether it
-    lies far above what the model gives images of its class it was not
-    trained on (recorded in its file when it was trained)."""
+    lies outside what the model gives images of its class it did not train
+    on (their 1st and 99th percentiles, recorded in its file): above, a
+    picture unlike them; below, one simpler than them. A generative model
+    can give a simple picture of another kind (a blank page) a higher
+    likelihood than any of its own class, so both tails say the model was
+    not made for the picture (Nalisnick et al., 2019)."""
     bits = bits_per_dim(np.array([log_likelihood]), info.num_subpixels)
     if info.held_out_bits_99 is not None and bits > info.held_out_bits_99:
         return (f'{bits:.2f} bits/dim, unlike the training images (99% of images of its class '
                 f'that the model did not train on stay under {info.held_out_bits_99:.2f})')
+    if info.held_out_bits_1 is not None and bits < info.held_out_bits_1:
+        return (f'{bits:.2f} bits/dim, simpler than the training images (99% of images of its '
+                f'class that the model did not train on stay above {info.held_out_bits_1:.2f})')
     return f'{bits:.2f} bits/dim'

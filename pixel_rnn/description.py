@@ -81,11 +81,16 @@ class ModelInfo:
     loss: float = recorded(Param(  # training loss of the last epoch
         kind=float, optional=True, said='loss {:.4f}', part='training', measured=True))
     # Measured once trained, on up to HELD_OUT images of the class it was not
-    # trained on: their mean bits/dim, and the bits/dim that 99% of them stay
-    # under (a picture far above it is unlike what the model was made for).
+    # trained on: their mean bits/dim, and the bits/dim that 1% and 99% of
+    # them stay under (a picture outside them is unlike what the model was
+    # made for: far above, a picture it cannot explain; far below, one simpler
+    # than any it was made for, as a blank page is).
     held_out_bits: float = recorded(Param(
         kind=float, low=0, optional=True, said='{:.3f} bits/dim on held-out images',
         part='held out', measured=True))
+    held_out_bits_1: float = recorded(Param(
+        kind=float, low=0, optional=True, said='1% under {:.3f}', part='held out',
+        measured=True))
     held_out_bits_99: float = recorded(Param(
         kind=float, low=0, optional=True, said='99% under {:.3f}', part='held out',
         measured=True))
@@ -151,6 +156,10 @@ class ModelInfo:
         if self.deskew and self.shifts:
             return ('shifts and deskew together: deskewing would centre the moved images '
                     'again; use one')
+        if (self.held_out_bits_1 is not None and self.held_out_bits_99 is not None
+                and self.held_out_bits_1 > self.held_out_bits_99):
+            return (f'held_out_bits_1 {self.held_out_bits_1!r} is above held_out_bits_99 '
+                    f'{self.held_out_bits_99!r}; the 1st percentile lies below the 99th')
         if self.prior == 0:
             return 'prior 0 is no share of the data'
         if (self.fine_tuning_weight is None) != (self.fine_tuning_epochs is None):

@@ -354,6 +354,14 @@ def hostile_case(name, change, *words, scripts=()):
     return pytest.param(change, words, scripts, id=name)
 
 
+def both(*changes):
+    """One change of a file that makes each of changes in turn."""
+    def change(path):
+        for each in changes:
+            each(path)
+    return change
+
+
 GENERATE, CLASSIFY = ('generate.py',), ('classification.py',)
 HOSTILE_MODELS = [
     # Weights.
@@ -388,6 +396,16 @@ HOSTILE_MODELS = [
                  'held_out_bits_99 nan'),
     hostile_case('held-out bits negative', hostile.attribute('held_out_bits', -1.0),
                  'held_out_bits -1.0'),
+    hostile_case('held-out 1st percentile NaN', hostile.attribute('held_out_bits_1', np.nan),
+                 'held_out_bits_1 nan'),
+    hostile_case('held-out 1st percentile negative', hostile.attribute('held_out_bits_1', -0.5),
+                 'held_out_bits_1 -0.5'),
+    hostile_case('held-out 1st percentile text', hostile.attribute('held_out_bits_1', 'low'),
+                 "held_out_bits_1 'low'"),
+    hostile_case('held-out 1st percentile above the 99th',
+                 both(hostile.attribute('held_out_bits_99', 1.0),
+                      hostile.attribute('held_out_bits_1', 1.5)),
+                 'held_out_bits_1 1.5 is above held_out_bits_99 1.0', scripts=CLASSIFY),
     hostile_case('prior above 1', hostile.attribute('prior', 1.5), 'prior 1.5'),
     hostile_case('prior 1e300', hostile.attribute('prior', 1e300), 'prior 1e+300',
                  scripts=CLASSIFY),

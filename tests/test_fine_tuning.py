@@ -123,13 +123,15 @@ def test_the_record_round_trips_and_a_repeat_is_skipped(tmp_path, capsys):
     dataset, models_dir = three_classes(), str(tmp_path)
     # Test images of their own, which the fine-tuned models are measured on.
     dataset = dataclasses.replace(dataset, x_test=dataset.x_test.copy())
-    starting_set(models_dir, units=4, held_out_bits=9.0, held_out_bits_99=9.5)
+    starting_set(models_dir, units=4, held_out_bits=9.0, held_out_bits_1=8.5,
+                 held_out_bits_99=9.5)
     fine_tune(dataset, models_dir, epochs=1, weight=2.5)
     model = sets.load_models(models_dir, CLASSES, MNIST)[1]
     test_levels = imaging.to_levels(dataset.x_test[dataset.y_test == 1], model.info)
     bits = -model.log_likelihood(test_levels) / (36 * np.log(2))
     assert model.info.held_out_bits == pytest.approx(bits.mean(), rel=1e-5), (
         'measured again: the figures from before fine-tuning no longer hold')
+    assert model.info.held_out_bits_1 == pytest.approx(np.percentile(bits, 1), rel=1e-5)
     info = loading.read_info(config.model_path(models_dir, '1'))
     assert (info.fine_tuning_weight, info.fine_tuning_epochs) == (2.5, 1)
     assert "fine-tuned with the other classes' models for 1 epoch, density weight 2.5" in (

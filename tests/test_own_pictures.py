@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+import skimage.data
 from PIL import Image
 
 from pixel_rnn.datasets import DATASETS
@@ -12,22 +13,25 @@ from pixel_rnn.modelfile import saving
 import config
 from conftest import ROOT, model_info, rigged_model, run_in_process
 from pixel_rnn import architectures
-from pixel_rnn.classifier import BayesClassifier
+from pixel_rnn.classifier import BayesClassifier, likeness
 
 LINE = re.compile(r'^(.+): (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\), (\S+) \((\d\.\d{4})\)'
-                  r'; \d+\.\d\d bits/dim(?:, unlike the training images \([^)]*\))?'
+                  r'; \d+\.\d\d bits/dim(?:, (unlike|simpler than) the training images '
+                  r'\(99% of images of its class that the model did not train on stay '
+                  r'(?:under|above) \d+\.\d\d\))?'
                   r'(; read inverted: dark ink on a light ground)?$')
 
 
 def classified(stdout):
-    """{path: ([classes], [probabilities], inverted)} from --images' lines."""
+    """{path: ([classes], [probabilities], inverted, word)} from --images'
+    lines; word: 'unlike', 'simpler than' or None."""
     lines = {}
     for line in stdout.splitlines():
         match = LINE.match(line)
         if match:
             groups = match.groups()
             lines[groups[0]] = (list(groups[1:7:2]), [float(p) for p in groups[2:7:2]],
-                                groups[7] is not None)
+                                groups[8] is not None, groups[7])
     return lines
 
 
@@ -59,7 +63,7 @@ def test_own_pictures_come_back_with_their_class_inverted_or_not(tmp_path):
     assert sorted(lines) == sorted(expected), result.stdout
     right = 0
     for path, (digit, inverted) in expected.items():
-        classes, probabilities, said_inverted = lines[path]
+        classes, probabilities, said_inverted, _ = lines[path]
         assert said_inverted == inverted, path
         assert len(set(classes)) == 3 and probabilities == sorted(probabilities, reverse=True)
         if 'wide' not in path:  # clear digits: the other seven hold less than is printed
@@ -101,6 +105,43 @@ def test_probabilities_are_bayes_rule_in_log_space(tmp_path):
         f'{paths[0]}: 4 (0.6000), 7 (0.3000), 0 (0.1000); {unlike}',
         f'{paths[1]}: 4 (0.6000), 7 (0.3000), 0 (0.1000); {unlike}; read inverted: dark ink on '
         'a light ground']
+
+
+def test_likeness_says_which_side_of_the_held_out_images_a_picture_lies_and_the_figure():
+    info = model_info(held_out_bits=0.6, held_out_bits_1=0.4, held_out_bits_99=1.1)
+
+    def nats(bits):  # a picture's log-likelihood at bits per sub-pixel
+        return -bits * info.num_subpixels * np.log(2)
+    held_out = '99% of images of its class that the model did not train on stay'
+    assert likeness(info, nats(0.7)) == '0.70 bits/dim'
+    assert likeness(info, nats(1.25)) == (
+        f'1.25 bits/dim, unlike the training images ({held_out} under 1.10)')
+    assert likeness(info, nats(0.05)) == (
+        f'0.05 bits/dim, simpler than the training images ({held_out} above 0.40)')
+    # A model without the figures (the tutorial's files) gets no word either way.
+    assert likeness(model_info(), nats(0.05)) == '0.05 bits/dim'
+    assert likeness(model_info(), nats(9)) == '9.00 bits/dim'
+
+
+@pytest.mark.slow
+def test_a_blank_page_noise_and_a_photo_are_each_unlike_or_simpler_than_the_training_images(
+        tmp_path):
+    """Pictures no digit model was made for, through the shipped GRUs: the
+    class chosen is a confident guess, and its model's likelihood lies
+    outside its held-out images' 1st to 99th percentile, a blank page below
+    (likelier than any digit), noise and a photo above. Not every photo is
+    caught: brought to the digits' form (grey, full contrast, its ink's box
+    centred, 10x10 in 7 levels), some come out inside the band."""
+    blank, noise, photo = (str(tmp_path / name) for name in ('blank.png', 'noise.png',
+                                                             'photo.png'))
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(blank)
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64), np.uint8)).save(noise)
+    # A photograph that ships with scikit-image: an astronaut, a flag behind her.
+    Image.fromarray(skimage.data.astronaut()).save(photo)
+    result = run_in_process('classification.py', '--images', blank, noise, photo)
+    assert result.returncode == 0, result.stderr
+    words = {path: line[3] for path, line in classified(result.stdout).items()}
+    assert words == {blank: 'simpler than', noise: 'unlike', photo: 'unlike'}, result.stdout
 
 
 def test_posteriors_sum_to_one_and_keep_likelihood_ratios():

@@ -3,6 +3,8 @@
 every fit runs with, its backups and its stops (callbacks.py)."""
 import collections
 
+import numpy as np
+
 from pixel_rnn.description import HELD_OUT
 
 # One class's training: levels (images, h, w[, colours]), its ModelInfo, the
@@ -14,13 +16,17 @@ Task = collections.namedtuple('Task', 'levels info path restart logdir distribut
                               defaults=(False, None, False, None))
 
 
-def held_out_images(dataset, label, used=None):
-    """Up to HELD_OUT images of class label that training on the first used
-    of its training images leaves out (None: on any of them): the rest of
-    them, else its test images (none where those are its training images)."""
+def held_out_images(dataset, label, skip=0, used=None):
+    """Up to HELD_OUT images of class label that training on used of its
+    training images after the first skip leaves out (used None: training on
+    all of them): the skipped ones, then those after, else its test images
+    (none where those are its training images). Training images before test
+    images: they are drawn as the training images were, and the test images
+    stay a fair check of the figures measured on them."""
+    in_class = dataset.x_train[dataset.y_train == label]
     # An empty array of the images' shape where none are left, as later steps expect.
-    rest = dataset.x_train[dataset.y_train == label][used if used is not None else len(
-        dataset.x_train):]
+    rest = in_class[:0] if used is None else np.concatenate([in_class[:skip],
+                                                             in_class[skip + used:]])
     if not len(rest) and dataset.x_test is not dataset.x_train:
         rest = dataset.x_test[dataset.y_test == label]
     return rest[:HELD_OUT]

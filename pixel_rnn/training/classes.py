@@ -33,7 +33,7 @@ def train_classes(dataset, template, labels, models_dir, num_images, restart=Fal
                              f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
                                    prior=float(in_class.mean()), data_source=dataset.source)
-        held_out = held_out_images(dataset, label, template.skip + len(images))
+        held_out = held_out_images(dataset, label, template.skip, len(images))
         tasks.append(Task(training_levels(images, info), info,
                           defaults.model_path(models_dir, name), restart,
                           logdir and os.path.join(logdir, name), distribute,

@@ -29,10 +29,9 @@ def write_new_models(models, weight, epochs, models_dir, held_out=None):
     then the record that the new set is complete: from that record on, the
     set is put in place by install."""
     for model, levels in zip(models, held_out or [None] * len(models)):
-        measured = {'held_out_bits': None, 'held_out_bits_99': None,
-                    **held_out_record(model, levels)}
         model.info = dataclasses.replace(model.info, fine_tuning_weight=float(weight),
-                                         fine_tuning_epochs=epochs, **measured)
+                                         fine_tuning_epochs=epochs,
+                                         **held_out_record(model, levels))
         saving.save(model, os.path.join(places.fine_tuning_dir(models_dir),
                                         defaults.model_file.format(model.info.class_name)))
     # Names only, never paths: the record holds wherever the folder is and

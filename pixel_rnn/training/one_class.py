@@ -90,12 +90,13 @@ def model_to_train(info, distribute=False):
 
 
 def held_out_record(model, held_out):
-    """The ModelInfo fields of model's bits/dim on held_out (levels), or none
-    where there are no such images."""
+    """The ModelInfo fields of model's bits/dim on held_out (levels): their
+    mean and 1st and 99th percentiles, all None where there are no such images."""
     if held_out is None or not len(held_out):
-        return {}
+        return dict(held_out_bits=None, held_out_bits_1=None, held_out_bits_99=None)
     bits = -model.log_likelihood(held_out) / (model.info.num_subpixels * math.log(2))
-    return dict(held_out_bits=float(bits.mean()), held_out_bits_99=float(np.percentile(bits, 99)))
+    return dict(held_out_bits=float(bits.mean()), held_out_bits_1=float(np.percentile(bits, 1)),
+                held_out_bits_99=float(np.percentile(bits, 99)))
 
 
 @contextlib.contextmanager
