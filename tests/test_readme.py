@@ -35,7 +35,7 @@ def readme_commands():
     text = '\n'.join(read(path) for path in PAGES).replace('\\\n', ' ')
     commands = []
     for line in text.splitlines():
-        if line.startswith('    python ') and line.split()[1].endswith('.py'):
+        if line.startswith('    python ') and re.fullmatch(r'\w+\.py', line.split()[1]):
             words = shlex.split(line.split(' # ')[0].split('   #')[0], posix=True)
             commands.append([supplied(word) for word in words[1:]])
     for command in re.findall(r'`python (\w+\.py[^`]*)`', text):
