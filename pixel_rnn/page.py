@@ -163,18 +163,25 @@ def set_chosen(name, sets_):
             gr.update(maximum=size, value=max(1, size // 2)))
 
 
-def answered(handler, sets_, outputs):
+def answered(handler, sets_, instead):
     """handler, bad input answered in words in the page's message box (a
-    UsageError, or the system's error in one line) and its outputs cleared;
-    never a stack trace, and the server serves on."""
+    UsageError, or the system's error in one line), its outputs then instead
+    (a tuple); never a stack trace, and the server serves on."""
     def answer(*inputs):
         try:
-            return *handler(*inputs, sets_), ''
+            answers = handler(*inputs, sets_)
+            return *(answers if isinstance(answers, tuple) else (answers,)), ''
         except UsageError as error:
-            return *[None] * outputs, shown(error)
+            return *instead, shown(error)
         except OSError as error:
-            return *[None] * outputs, shown(runner.system_error(error))
+            return *instead, shown(runner.system_error(error))
     return answer
+
+
+def picture_box(label, elem_id, **options):
+    """A picture the page shows, sent as PNG: every pixel as the package made it."""
+    import gradio as gr
+    return gr.Image(label=label, elem_id=elem_id, format='png', interactive=False, **options)
 
 
 def built(sets_, first):
@@ -193,6 +200,7 @@ def built(sets_, first):
             with gr.Column():
                 canvas = gr.Sketchpad(image_mode='RGB', canvas_size=(CANVAS_SIDE, CANVAS_SIDE),
                                       format='png', label='draw here', elem_id='canvas',
+                                      layers=False,
                                       brush=gr.Brush(default_size=14, colors=['#000000'],
                                                      color_mode='defaults'))
                 dropped = gr.File(label='or drop a picture', type='filepath', elem_id='drop',
@@ -201,36 +209,35 @@ def built(sets_, first):
                 posterior = gr.Label(num_top_classes=len(bayes.classes_), elem_id='posteriors',
                                      label='class posteriors')
                 likeness = gr.Markdown(elem_id='likeness')
-                seen = gr.Image(label='as the models see it', elem_id='seen', height=SEEN_SIDE,
-                                width=SEEN_SIDE, interactive=False)
+                seen = picture_box('as the models see it', 'seen', height=SEEN_SIDE,
+                                   width=SEEN_SIDE)
         with gr.Row():
             with gr.Column():
                 given_rows = gr.Slider(1, bayes.info.image_size, bayes.info.image_size // 2,
                                        step=1, label='rows kept')
                 count = gr.Slider(1, 10, 5, step=1, label='completions')
                 complete = gr.Button('Complete', elem_id='complete')
-                completed = gr.Image(label='kept, completions, whole', elem_id='completed',
-                                     interactive=False)
+                completed = picture_box('kept, completions, whole', 'completed')
             with gr.Column():
                 grid_size = gr.Slider(1, 10, 5, step=1, label='grid size')
                 temperature = gr.Slider(0.05, 3, 1.0, step=0.05, label='temperature')
                 seed = gr.Number(0, precision=0, minimum=0, label='seed (empty: new each time)')
                 sample = gr.Button('Sample', elem_id='sample')
-                sampled = gr.Image(label='samples', elem_id='sampled', interactive=False)
-        scored = [posterior, likeness, seen, message]
-        canvas.change(answered(posteriors, sets_, 3), [chosen_set, canvas], scored,
+                sampled = picture_box('samples', 'sampled')
+        scored, cleared = [posterior, likeness, seen, message], (None, None, None)
+        canvas.change(answered(posteriors, sets_, cleared), [chosen_set, canvas], scored,
                       trigger_mode='always_last', show_progress='hidden',
                       concurrency_limit=SCORING_AT_ONCE, concurrency_id='score')
-        chosen_set.change(answered(set_chosen, sets_, 2), [chosen_set],
+        chosen_set.change(answered(set_chosen, sets_, (gr.skip(),) * 2), [chosen_set],
                           [chosen_class, given_rows, message]).then(
-            answered(posteriors, sets_, 3), [chosen_set, canvas], scored,
+            answered(posteriors, sets_, cleared), [chosen_set, canvas], scored,
             concurrency_id='score')
-        dropped.upload(answered(dropped_picture, sets_, 1), [dropped, chosen_set],
+        dropped.upload(answered(dropped_picture, sets_, (gr.skip(),)), [dropped, chosen_set],
                        [canvas, message])
-        complete.click(answered(completions, sets_, 1),
+        complete.click(answered(completions, sets_, (None,)),
                        [chosen_set, canvas, chosen_class, given_rows, count, seed, temperature],
                        [completed, message], concurrency_id='draw')
-        sample.click(answered(samples, sets_, 1),
+        sample.click(answered(samples, sets_, (None,)),
                      [chosen_set, chosen_class, grid_size, seed, temperature],
                      [sampled, message], concurrency_id='draw')
     return page
