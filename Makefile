@@ -1,11 +1,12 @@
 # make demo: set up .venv and show every step on the shipped models and bundled data.
 # make test: run the test suite (about 6-7 minutes on 2 cores); make test-fast: a quick subset (about 2 minutes).
+# make serve: the page (serve.py) at http://127.0.0.1:7860; make screenshot: docs/page.png, made by its test.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCRATCH := scratch
 
-.PHONY: demo test test-fast clean
+.PHONY: demo test test-fast serve screenshot clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,13 @@ test: $(VENV)/installed
 
 test-fast: $(VENV)/installed
 	$(BIN)/python -m pytest -q -n 2 -m "not slow" tests
+
+serve: $(VENV)/installed
+	$(BIN)/python serve.py
+
+screenshot: $(VENV)/installed
+	PIXEL_RNN_SCREENSHOT=docs/page.png $(BIN)/python -m pytest -q tests/test_serve.py \
+		-k test_a_1_drawn_is_read_as_a_1
 
 clean:
 	rm -rf $(VENV) $(SCRATCH)

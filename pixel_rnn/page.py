@@ -217,13 +217,13 @@ def built(sets_, first):
                                        step=1, label='rows kept')
                 count = gr.Slider(1, 10, 5, step=1, label='completions')
                 complete = gr.Button('Complete', elem_id='complete')
-                completed = picture_box('kept, completions, whole', 'completed')
+                completed = picture_box('kept, completions, whole', 'completed', height=200)
             with gr.Column():
                 grid_size = gr.Slider(1, 10, 5, step=1, label='grid size')
                 temperature = gr.Slider(0.05, 3, 1.0, step=0.05, label='temperature')
                 seed = gr.Number(0, precision=0, minimum=0, label='seed (empty: new each time)')
                 sample = gr.Button('Sample', elem_id='sample')
-                sampled = picture_box('samples', 'sampled')
+                sampled = picture_box('samples', 'sampled', height=320)
         scored, cleared = [posterior, likeness, seen, message], (None, None, None)
         canvas.change(answered(posteriors, sets_, cleared), [chosen_set, canvas], scored,
                       trigger_mode='always_last', show_progress='hidden',
