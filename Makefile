@@ -1,12 +1,14 @@
 # make demo: set up .venv and show every step on the shipped models and bundled data.
 # make test: run the test suite (about 6-7 minutes on 2 cores); make test-fast: a quick subset (about 2 minutes).
 # make fashion-data: Fashion-MNIST's files from Debian's package, for --data=/usr/share/datasets/fashion-mnist.
+
+# make serve: the page (serve.py) at http://127.0.0.1:7860; make screenshot: docs/page.png, made by its test.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCRATCH := scratch
 
-.PHONY: demo test test-fast fashion-data clean
+.PHONY: demo test test-fast fashion-data serve screenshot clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +32,13 @@ test-fast: $(VENV)/installed
 fashion-data:
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y dataset-fashion-mnist
 	@echo "Fashion-MNIST: --data=/usr/share/datasets/fashion-mnist"
+
+serve: $(VENV)/installed
+	$(BIN)/python serve.py
+
+screenshot: $(VENV)/installed
+	PIXEL_RNN_SCREENSHOT=docs/page.png $(BIN)/python -m pytest -q tests/test_serve.py \
+		-k test_a_1_drawn_is_read_as_a_1
 
 clean:
 	rm -rf $(VENV) $(SCRATCH)

@@ -2,13 +2,16 @@
 
 Code map: the commands README teaches are the scripts at the top (train.py,
 with train_mnist.py and train_cifar.py its entries; generate.py;
-classification.py; describe.py). util.py holds the tutorial's functions
-under its names (create_model, shrink, pre_process, train_model, sample,
-classify), thin faces over this package; config.py gives the tutorial's
-names for defaults.py's values. The package imports none of them: a module
-imports only those below it in this list, and none but where a network is
-built or run imports Keras:
+classification.py; describe.py; serve.py, the page). util.py holds the
+tutorial's functions under its names (create_model, shrink, pre_process,
+train_model, sample, classify), thin faces over this package; config.py
+gives the tutorial's names for defaults.py's values. The package imports
+none of them: a module imports only those below it in this list, and none
+but where a network is built or run imports Keras:
 
+    page.py           the page serve.py starts (Gradio): draw or drop a
+                      picture and watch the posteriors, complete, sample;
+                      through BayesClassifier and own_pictures, as the scripts
     training/         classes.py: the classes a command names, one after
                       another or several at once; one_class.py: a class's
                       resumable training and its lock; parallel.py: several
