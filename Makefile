@@ -1,7 +1,6 @@
 # make demo: set up .venv and show every step on the shipped models and bundled data.
 # make test: run the test suite (about 6-7 minutes on 2 cores); make test-fast: a quick subset (about 2 minutes).
 # make fashion-data: Fashion-MNIST's files from Debian's package, for --data=/usr/share/datasets/fashion-mnist.
-
 # make serve: the page (serve.py) at http://127.0.0.1:7860; make screenshot: docs/page.png, made by its test.
 PYTHON ?= python3
 VENV := .venv
