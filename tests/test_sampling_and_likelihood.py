@@ -98,6 +98,7 @@ def test_log_likelihood_with_shared_prefixes_equals_the_full_sequence_pass(
     # (4, 2): the rows of a step span several compiled calls, the last one padded.
     monkeypatch.setattr(gru, 'CHUNK', chunk)
     monkeypatch.setattr(gru, 'MIN_CHUNK', min_chunk)
+    monkeypatch.setattr(gru, 'FEW', 0)  # the step, however few the images
     model = gru_model(units=32, image_size=6)
     rng = np.random.default_rng(4)
     levels = rng.integers(0, config.levels, (12, 6, 6))
@@ -137,13 +138,24 @@ def full_pass_log_likelihood(model, levels):
                                      axis=-1)).sum(axis=(1, 2))
 
 
-def test_gru_models_of_one_shape_share_a_step_each_with_its_own_weights():
+def test_gru_models_of_one_shape_share_a_step_each_with_its_own_weights(monkeypatch):
+    monkeypatch.setattr(gru, 'FEW', 0)
     first, second = gru_model(units=16, image_size=5), gru_model(units=16, image_size=5)
     assert gru.shared_step(first.info) is gru.shared_step(second.info)
     levels = np.random.default_rng(6).integers(0, config.levels, (8, 5, 5))
     for model in (first, second, first):  # in turn, each with its own weights
         np.testing.assert_allclose(model.log_likelihood(levels),
                                    full_pass_log_likelihood(model, levels), rtol=1e-5)
+
+
+def test_a_few_images_take_one_pass_of_the_network_and_agree_with_the_step(monkeypatch):
+    model = gru_model(units=32, image_size=6)
+    levels = np.random.default_rng(7).integers(0, config.levels, (gru.FEW, 6, 6))
+    with monkeypatch.context() as patched:
+        patched.setattr(gru, 'shared_step', lambda info: pytest.fail('the step ran'))
+        few = model.log_likelihood(levels)
+    monkeypatch.setattr(gru, 'FEW', 0)
+    np.testing.assert_allclose(few, model.log_likelihood(levels), rtol=1e-5)
 
 
 @pytest.mark.slow
