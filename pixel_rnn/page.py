@@ -88,7 +88,7 @@ def canvas_image(canvas, settings):
         picture = np.asarray(Image.fromarray(picture).convert(settings.picture_mode))
     if picture is None or picture.min() == picture.max():
         raise UsageError(f'the canvas is empty: draw a {settings.class_noun} or drop a picture')
-    return own_pictures.in_dataset_form(picture, settings.picture_size)[0]
+    return own_pictures.in_dataset_form(picture, settings)[0]
 
 
 def dropped_picture(path, name, sets_):

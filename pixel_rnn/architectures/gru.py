@@ -15,7 +15,7 @@ import threading
 import numpy as np
 
 from pixel_rnn import defaults
-from pixel_rnn.architectures.model import ClassModel
+from pixel_rnn.architectures.model import FEW, ClassModel
 from pixel_rnn.architectures.params import Param
 
 # Hyper-parameters a model file records: defaults of new models, and bounds
@@ -119,11 +119,6 @@ def predict_in_chunks(step, inputs, state):
 # its sums. STEPS_LOCK makes each step once.
 STEPS = {}
 STEPS_LOCK = threading.Lock()
-# Up to this many images, log_likelihood takes one pass of the whole network
-# (padded to this batch, compiled once) instead of the step: for one picture,
-# ten classes in 0.5-0.6 s against 9-14 s by the step, measured on 2 loaded
-# cores (the step pays off where many images share their prefixes).
-FEW = 16
 
 
 def shared_step(info):
@@ -185,7 +180,8 @@ class GRU(ClassModel):
 
     def log_likelihood(self, images, floor=None):
         """Up to FEW images (the page's drawing, a picture or two of --images)
-        in one pass of the whole network (see FEW). More, the GRU one pixel
+        in one pass of the whole network: for one picture, ten classes in
+        0.5-0.6 s against 9-14 s by the step, on 2 loaded cores. More, the GRU one pixel
         at a time over all images at once, and once per distinct prefix:
         images that begin alike (blank top rows, most of them) share the
         state of their common beginning. Memory stays at one state per
@@ -198,7 +194,7 @@ class GRU(ClassModel):
         if not len(images):
             return np.zeros(0)
         if len(images) <= FEW:
-            return super().log_likelihood(images, batch_size=FEW)
+            return super().log_likelihood(images)
         subpixels = images.reshape(len(images), -1).astype(np.int64)
         step = shared_step(self.info)
         levels, colours = self.info.levels, self.info.colours
