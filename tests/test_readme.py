@@ -78,7 +78,7 @@ def sections(path):
 
 
 FIGURED = [part for path in PAGES for part in sections(path)
-           if re.search(r'\*\*[^*]*\d[^*]*\*\*', part[2])]
+           if any(re.search(r'\d', bold) for bold in re.findall(r'\*\*([^*\n]+)\*\*', part[2]))]
 
 
 @pytest.mark.parametrize('path, heading, text', FIGURED,
