@@ -51,10 +51,12 @@ def shipped(folder):
     if not changed:
         return path
     archive = subprocess.run(['git', 'archive', 'HEAD', f'trained/{folder}'], cwd=ROOT,
-                             capture_output=True, check=True).stdout
+                             capture_output=True)
+    if archive.returncode:  # not committed yet: the working tree's is the one to ship
+        return path
     copy = tempfile.mkdtemp(prefix='shipped-')
     atexit.register(shutil.rmtree, copy, ignore_errors=True)
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(copy, filter='data')
     return os.path.join(copy, 'trained', folder)
 

@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from pixel_rnn.datasets import cifar
+from pixel_rnn.datasets import cifar, fashion
 from pixel_rnn.datasets import mnist
 from pixel_rnn import files
 from pixel_rnn.modelfile import saving
@@ -285,6 +285,8 @@ def test_weights_declared_but_not_stored_are_refused(tmp_path):
     ('mnist_pixelcnn_models', mnist.MNIST,
      dict(arch='pixelcnn', image_size=14, levels=4, shifts=8, epochs=5)),
     ('cifar_models', cifar.CIFAR, dict(arch='gru', image_size=10, levels=7, colours=3)),
+    ('fashion_models', fashion.FASHION,
+     dict(arch='gru', image_size=10, levels=7, colours=1, epochs=12, num_images=6000)),
     ('cifar_mmi_models', cifar.CIFAR, dict(arch='gru', image_size=10, levels=7, colours=3,
                                            fine_tuning_weight=1.0, fine_tuning_epochs=2)),
 ])

@@ -257,8 +257,8 @@ def test_describe_says_what_a_models_folder_holds(tmp_path):
     assert_refused(run_in_process('describe.py', str(tmp_path / 'nowhere')), 'nowhere', 'no such')
 
 
-SHIPPED_SETS = ('cifar_mmi_models', 'cifar_models', 'mnist_models', 'mnist_pixelcnn_mmi_models',
-                'mnist_pixelcnn_models')
+SHIPPED_SETS = ('cifar_mmi_models', 'cifar_models', 'fashion_models', 'mnist_models',
+                'mnist_pixelcnn_mmi_models', 'mnist_pixelcnn_models')
 
 
 @pytest.mark.slow
