@@ -682,8 +682,10 @@ def test_a_full_disk_ends_in_one_line_harming_nothing_and_the_next_run_resumes(s
 def test_ctrl_c_as_a_class_ends_stops_every_class_in_parallel(tmp_path):
     models_dir = str(tmp_path)
     # As Ctrl-C at a terminal does: SIGINT to the script and its workers.
+    # Epochs enough that the eight classes after the first two outlast a poll
+    # that a loaded machine starves for seconds (at 2, the run could end first).
     process = start(tiny_train_command(models_dir, '--all_digits', '--jobs=2', '--num_images=16',
-                                       '--epochs=2'),
+                                       '--epochs=20'),
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
     def a_class_ended():
