@@ -92,8 +92,12 @@ def run_script(*args, cwd=ROOT, timeout=600):
 
 
 def start(command, **kwargs):
-    """command (a script and its arguments) in a process of its own, as Popen."""
-    return subprocess.Popen([sys.executable, *command], cwd=ROOT, text=True, **kwargs)
+    """command (a script and its arguments) in a process of its own, as Popen,
+    with Ctrl-C's default action: a process started with SIGINT ignored
+    keeps it ignored, and a test's runner process may ignore it."""
+    return subprocess.Popen([sys.executable, *command], cwd=ROOT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                            **kwargs)
 
 
 def assert_one_line(result, status, *words):

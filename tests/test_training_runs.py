@@ -348,8 +348,8 @@ def test_ctrl_c_stops_classes_in_parallel_and_the_ones_queued_after_them(tmp_pat
                '--epochs=1000', '--batch_size=8', '--units=16', '--seed=0', '--data=bundled',
                f'--models_dir={models_dir}']
     # As Ctrl-C at a terminal does: SIGINT to the script and its workers.
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = start(command[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    start_new_session=True)
     deadline = time.monotonic() + 120
     while not os.path.exists(f'{models_dir}/model_0.h5.resume/epoch_00001.json'):
         assert process.poll() is None and time.monotonic() < deadline
