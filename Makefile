@@ -1,5 +1,5 @@
 # make demo: set up .venv and show every step on the shipped models and bundled data.
-# make test: run the test suite (about 6-7 minutes on 2 cores); make test-fast: a quick subset (about 2 minutes).
+# make test: run the test suite (about 8-9 minutes on 2 cores); make test-fast: a quick subset (about 2 minutes).
 # make fashion-data: Fashion-MNIST's files from Debian's package, for --data=/usr/share/datasets/fashion-mnist.
 # make serve: the page (serve.py) at http://127.0.0.1:7860; make screenshot: docs/page.png, made by its test.
 PYTHON ?= python3
@@ -22,7 +22,7 @@ demo: $(VENV)/installed
 		--models_dir=$(SCRATCH)/mnist_models
 
 test: $(VENV)/installed
-	@echo "Running the whole suite: about 6-7 minutes on 2 cores (make test-fast: about 2)"
+	@echo "Running the whole suite: about 8-9 minutes on 2 cores (make test-fast: about 2)"
 	$(BIN)/python -m pytest -q -n 2 tests
 
 test-fast: $(VENV)/installed
