@@ -7,7 +7,6 @@ from PIL import Image
 from pixel_rnn.datasets import DATASETS, mnist
 from pixel_rnn.datasets import own_pictures
 from pixel_rnn.architectures import gru
-from pixel_rnn.architectures import pixelcnn
 from pixel_rnn.modelfile import saving
 import config
 from conftest import gru_model, model_info, rigged_model, run_in_process
@@ -44,7 +43,7 @@ def conditionals(model, levels):
         probabilities = model.network.predict(sequences, verbose=0)[:, :-1]
     else:
         probabilities = model.network.predict(
-            pixelcnn.with_colour_axis(levels).astype('float32'), verbose=0)
+            levels.reshape(levels.shape[:3] + (-1,)).astype('float32'), verbose=0)
     return probabilities.reshape(len(levels), -1, LEVELS)
 
 

@@ -8,7 +8,7 @@ from skimage.util import img_as_ubyte
 import config
 from pixel_rnn import images
 from pixel_rnn.architectures import gru
-from conftest import last_line, model_info, run_in_process
+from conftest import gru_model, last_line, model_info, run_in_process
 from pixel_rnn import images as imaging
 
 
@@ -40,13 +40,15 @@ def test_gru_sequences_are_one_hot_levels_after_a_zero_start_vector():
     np.testing.assert_array_equal(xs[:, 1:].argmax(-1).reshape(4, 10, 10), levels)
 
 
-def test_targets_are_inputs_shifted_left_with_a_zero_sentinel():
-    xs = gru.to_sequences(np.array([[[1, 2], [3, 0]]]), 4)
-    targets = gru.next_pixel_targets(xs, 4)
-    assert targets.shape == xs.shape
-    np.testing.assert_array_equal(targets[:, :-1], xs[:, 1:])
-    assert not targets[:, -1].any()
-    np.testing.assert_array_equal(targets[0, :-1].argmax(-1), [1, 2, 3, 0])
+def test_training_targets_each_sub_pixel_from_the_ones_before_it_as_the_tutorials_network():
+    # fit trains the logits: step s of the tutorial's network reads sub-pixel
+    # s - 1 (the start vector for s = 0) and gives sub-pixel s's distribution.
+    model = gru_model(levels=4, units=8, image_size=3)
+    levels = np.random.default_rng(0).integers(0, 4, (3, 3, 3))
+    logits = np.asarray(model.logits_network.predict_on_batch(levels.astype('int32')))
+    softmax = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    by_sequence = model.network.predict_on_batch(gru.to_sequences(levels, 4))
+    np.testing.assert_allclose(softmax, np.asarray(by_sequence)[:, :-1], rtol=1e-5, atol=1e-6)
 
 
 def ink_slant_and_centre(image):

@@ -9,7 +9,6 @@ GRU, the registry's ClassModel of it, answers every call from its ModelInfo.
 """
 # Keras is imported inside the functions that build or run networks: the
 # command line checks descriptions with PARAMS before Keras's seconds-long start.
-import math
 import threading
 
 import numpy as np
@@ -83,12 +82,6 @@ def to_sequences(images, levels, colours=1):
         [sequences, np.broadcast_to(next_colour, (len(images),) + next_colour.shape)], axis=-1)
 
 
-def next_pixel_targets(xs, levels):
-    """Each step's target is the next input's level; the last step's is an all-zero sentinel."""
-    one_hot = xs[..., :levels]
-    return np.concatenate([one_hot[:, 1:], np.zeros_like(one_hot[:, :1])], axis=1)
-
-
 def predict_in_chunks(step, inputs, state):
     """step.predict_on_batch over rows in chunks of CHUNK, the last one padded
     to a power of two: a few batch shapes to compile, whatever the rows, and
@@ -136,6 +129,7 @@ def shared_step(info):
 class GRU(ClassModel):
     SUMMARY = 'a GRU over the sub-pixels'
     PARAMS = PARAMS
+    CLIPNORM = 1.0
 
     @classmethod
     def weight_shapes(cls, info):
@@ -159,24 +153,6 @@ class GRU(ClassModel):
             inputs = ops.concatenate(
                 [inputs, ops.zeros_like(inputs[..., :self.info.colours]) + next_colour], axis=-1)
         return self.network.get_layer('logits')(self.network.get_layer('gru')(inputs))
-
-    def fit(self, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
-        """Train on images of levels (m, h, w[, colours]).
-
-        At Adam's constant default rate the GRU learns slowly and now and
-        then blows up late in training. A higher rate decaying to zero learns
-        faster and ends calm (digit 0, 12 epochs: loss 0.439 against 0.481),
-        and clipping keeps the early, large steps in bounds."""
-        import keras
-        levels = self.info.levels
-        xs = to_sequences(images, levels, self.info.colours)
-        steps = epochs * math.ceil(len(xs) / batch_size)
-        self.compile_for(steps, lambda: keras.optimizers.Adam(
-            keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps), clipnorm=1.0),
-            loss='categorical_crossentropy')
-        return self.network.fit(xs, next_pixel_targets(xs, levels), batch_size=batch_size,
-                                epochs=epochs, verbose=verbose, callbacks=list(callbacks),
-                                initial_epoch=initial_epoch)
 
     def log_likelihood(self, images, floor=None):
         """Up to FEW images (the page's drawing, a picture or two of --images)

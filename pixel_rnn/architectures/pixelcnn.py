@@ -11,7 +11,6 @@ PixelCNN, the registry's ClassModel of it, answers every call from its ModelInfo
 # Keras is imported inside the functions that build or run networks: the
 # command line checks descriptions with PARAMS and problem before Keras's
 # seconds-long start.
-import math
 
 import numpy as np
 
@@ -68,14 +67,10 @@ def create_pixelcnn(levels, colours, filters, depth, head):
     return keras.Model(inputs, outputs, name='pixelcnn')
 
 
-def with_colour_axis(images):
-    """Images of levels (m, h, w) or (m, h, w, colours) -> (m, h, w, colours)."""
-    return images[..., None] if images.ndim == 3 else images
-
-
 class PixelCNN(ClassModel):
     SUMMARY = 'a PixelCNN'
     PARAMS = PARAMS
+    OPTIMIZER = 'Nadam'
 
     @classmethod
     def problem(cls, info):
@@ -119,25 +114,6 @@ class PixelCNN(ClassModel):
     def softmax(self):
         """Whether the head is a softmax over the levels (else a sigmoid for 2)."""
         return self.info.params['head'] == 'softmax'
-
-    def fit(self, images, batch_size, epochs, callbacks=(), verbose='auto', initial_epoch=0):
-        """Train with Nadam on images of levels (m, h, w[, colours]). Each
-        sub-pixel's own level is its target: the masks hide it from the input.
-
-        As for the GRU, a higher rate decaying to zero beats the constant
-        default: MNIST 4 and 9 at 14x14, 4 levels, 2,000 images, 10 epochs:
-        0.3455 bits/dim and 0.9900 on their test images, against 0.3631 and
-        0.9874 at 1e-3 throughout."""
-        import keras
-        images = with_colour_axis(images)
-        steps = epochs * math.ceil(len(images) / batch_size)
-        self.compile_for(steps, lambda: keras.optimizers.Nadam(
-            keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)),
-            loss='sparse_categorical_crossentropy' if self.softmax else 'binary_crossentropy')
-        return self.network.fit(images.astype('float32'),
-                                images.astype('int32' if self.softmax else 'float32'),
-                                batch_size=batch_size, epochs=epochs, callbacks=list(callbacks),
-                                verbose=verbose, initial_epoch=initial_epoch)
 
     def level_logits(self, logits):
         """The logits layer's output -> logits (..., colours, levels). A
