@@ -1,14 +1,14 @@
 """ClassModel: one class's generative model, the protocol every architecture answers.
 
-An architecture is a subclass of ClassModel in a file of its own, and a
-line of the registry (__init__.py), which checks it at import. It holds its
-ModelInfo and so knows its settings: nothing reads them off the network.
-Its module imports Keras only inside the methods that build or run one.
+An architecture is a subclass in a file of its own and a line of the
+registry (__init__.py), which checks it at import. It holds its ModelInfo,
+so its settings are never read off the network, and imports Keras only in
+the methods that build or run one.
 
-The contract is small: build() a network, and where that network is not
-itself the map from images to logits, logits() through its layers. From
-the logits this class derives the likelihood, the graph fine-tuning trains
-through, training and sampling with temperature (a pass per sub-pixel); an
+The contract is small: build() a network and, where that network is not
+itself the map from images to logits, logits() through its layers. From the
+logits this class derives training, the likelihood, the graph fine-tuning
+trains through, and sampling with temperature (a pass per sub-pixel); an
 architecture overrides one where it has a faster way (the GRU's prefix
 sharing, the PixelCNN's cached sampler), tested against these.
 """
@@ -44,9 +44,8 @@ class ClassModel(abc.ABC):
         self.info = info
         self.network = self.build() if network is None else network
         self.compiled = None  # compile_for's traced_with, optimizer, its variables' first values
-        # Made once, here: a new model is traced again by every predict (some
-        # 0.2 s, BENCHMARKS.md), and threads using the model at once cannot
-        # make two.
+        # Made once, here: a new Keras model is traced again by every predict
+        # (some 0.2 s), and threads using the model at once cannot make two.
         images = keras.Input(shape=info.shape, dtype='int32')
         self.logits_network = keras.Model(images, self.logits(images))
 
@@ -101,12 +100,10 @@ class ClassModel(abc.ABC):
 
     def log_likelihood(self, images, floor=None, batch_size=256):
         """Log-probability in nats of each of images, levels (m, *info.shape):
-        the sum over sub-pixels of log p(sub-pixel | those before it). With
-        floor (one value per image), a sum that falls below its image's floor
-        may stop there, the sum so far given in its place; one pass gives
-        every term at once here, so floor saves nothing and is not used.
-        A short last batch is padded to the others' shape, compiled already;
-        up to FEW images, to FEW."""
+        the sum over sub-pixels of log p(sub-pixel | those before it). floor
+        (per image) lets a sum that falls below it stop there (the GRU's
+        step); one pass gives every term at once here, so it is not used.
+        A short batch is padded to a compiled shape: batch_size, or FEW."""
         from keras import ops
         if len(images) <= FEW:
             batch_size = FEW
@@ -122,9 +119,9 @@ class ClassModel(abc.ABC):
         return np.concatenate(totals) if totals else np.zeros(0)
 
     def log_likelihood_network(self):
-        """A Keras model of the network's layers, their weights shared, that
-        takes images of levels (m, *info.shape) and gives each image's
-        log-probability in nats, as one graph that a loss trains through."""
+        """A Keras model, the network's layers and weights shared, from images of
+        levels (m, *info.shape) to each one's log-probability in nats: one
+        graph that fine-tuning's loss trains through."""
         import keras
         from keras import ops
         images = keras.Input(shape=self.info.shape, dtype='int32')
@@ -159,11 +156,9 @@ class ClassModel(abc.ABC):
 
     def compile_for(self, traced_with, optimizer, loss, network=None):
         """Compile network (default: the network) to train with optimizer()
-        and loss, for traced_with (what else the training step is traced
-        with: a schedule's length, say). Where it was compiled so before,
-        its optimizer only starts again as new instead: the step Keras traced
-        at the first fit (about a second) serves again, and trains as it
-        would anew."""
+        and loss, for traced_with (a schedule's length, say). Where it was
+        compiled so before, only its optimizer starts again as new: the step
+        Keras traced at the first fit (about a second) serves again."""
         from keras import ops
         network = network or self.network
         compiled = self.compiled
@@ -179,11 +174,9 @@ class ClassModel(abc.ABC):
     def sample(self, num_images=1, seed=None, temperature=1.0, verbose=0, given=None):
         """Images of levels (num_images, *info.shape), every sub-pixel drawn by
         inverse CDF from the model's distribution given those before it
-        (temperature 1.0: the model's own distribution). given (num_images,
-        k): the levels of each image's first k sub-pixels in raster order,
-        held fixed, so the rest is drawn given them; the random numbers of
-        the rest are those the same seed gives without. verbose=1 shows a
-        progress bar where sampling takes a pass per sub-pixel."""
+        (temperature 1.0: the model's own). given (num_images, k): each
+        image's first k sub-pixels in raster order, held fixed; the rest get
+        the random numbers the same seed gives without them."""
         uniforms = np.random.default_rng(seed).random((num_images, self.info.num_subpixels))
         images = self.draw(uniforms, temperature, verbose, given)
         return np.asarray(images, dtype=np.uint8).reshape((num_images,) + self.info.shape)
