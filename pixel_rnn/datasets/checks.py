@@ -1,13 +1,9 @@
-"""The Dataset type and the checks every data set passes, wherever it came from.
-
-Every loader returns a Dataset of uint8 images, (m, h, w) grey or (m, 32, 32, 3)
-colour, and int64 labels 0-9 (checked), or raises a one-line UsageError naming
-the data, what was found there and what was expected. Array headers are bounded
-before reading (check_declared); Keras's downloads are checked alike (from_keras).
-"""
+"""The Dataset type and the checks every data set passes, wherever it came from:
+uint8 images, (m, h, w) grey or (m, 32, 32, 3) colour, and int64 labels 0-9
+(checked), else a one-line UsageError naming the data, what was found there
+and what was expected. Array headers are bounded before reading (check_declared)."""
 import dataclasses
 import math
-import os
 
 import numpy as np
 
@@ -34,18 +30,11 @@ class Dataset:
     source: str = ''  # what a model file records of where its data came from
 
 
-def named(dataset, path):
-    """dataset with its source: the file or folder name, never the whole
-    path, which says nothing of the data and much of the machine."""
-    return dataclasses.replace(dataset, source=os.path.basename(os.path.normpath(path)))
-
-
 def balanced_subset(labels, count):
     """Indices of count images taken from the classes in turn (ascending): each
     class's first image, then each one's second, and so on, skipping classes
     that ran out; within a class in the data's order. So the first 500 of
-    images sorted by class are 50 of each of ten. A count above len(labels)
-    gives every index."""
+    images sorted by class are 50 of each of ten."""
     labels = np.asarray(labels)
     by_class = np.argsort(labels, kind='stable')
     sorted_labels = labels[by_class]
@@ -62,47 +51,39 @@ def cause(error):
 
 
 def checked(dataset, source, shape):
-    """dataset with uint8 images of shape (like GREY_SHAPE) and int64 labels,
-    one per image, each a class; source names the data, e.g. '--data PATH'."""
-    arrays = []
+    """dataset with uint8 images of shape (like GREY_SHAPE) and int64 labels, one
+    whole number per image below the class count (one model per class);
+    source names the data in messages, e.g. '--data PATH'."""
+    arrays, classes = [], len(dataset.class_names)
     for split, images, labels in (('training', dataset.x_train, dataset.y_train),
                                   ('test', dataset.x_test, dataset.y_test)):
-        images = check_images(images, source, split, shape)
-        arrays += [images, check_labels(labels, source, split, len(images),
-                                        len(dataset.class_names))]
+        where = f'{source}: {split}'
+        expected = f"expected {INTENSITIES}, of shape ({', '.join(map(str, shape))})"
+        if images.ndim >= 1 and len(images) == 0:
+            raise UsageError(f'{source}: no {split} images; {expected}')
+        if images.ndim != len(shape) or 0 in images.shape or any(
+                size != actual for size, actual in zip(shape, images.shape)
+                if isinstance(size, int)):
+            raise UsageError(f'{where} images of shape {images.shape}; {expected}')
+        try:
+            arrays.append(intensities(images))
+        except ValueError as error:
+            raise UsageError(f'{where} images hold {error}; {expected}') from None
+        expected = f'expected one whole number 0-{classes - 1} per image'
+        if labels.ndim == 2 and labels.shape[1] == 1:  # Keras's CIFAR-10 labels are (N, 1)
+            labels = labels.reshape(-1)
+        if labels.ndim != 1:
+            raise UsageError(f'{where} labels of shape {labels.shape}; {expected}')
+        if len(labels) != len(images):
+            raise UsageError(f'{source}: {len(images)} {split} images but {len(labels)} labels; '
+                             f'{expected}')
+        if labels.dtype.kind not in 'iuf':
+            raise UsageError(f'{where} labels hold values of dtype {labels.dtype}; {expected}')
+        bad = (labels < 0) | (labels >= classes) | (labels != np.floor(labels))  # NaN too
+        if bad.any():
+            raise UsageError(f'{where} labels include {labels[bad][0]:g}; {expected}')
+        arrays.append(labels.astype(np.int64))
     return Dataset(*arrays, dataset.class_names, dataset.source)
-
-
-def check_images(images, source, split, shape):
-    expected = f"expected {INTENSITIES}, of shape ({', '.join(map(str, shape))})"
-    if images.ndim >= 1 and len(images) == 0:
-        raise UsageError(f'{source}: no {split} images; {expected}')
-    if images.ndim != len(shape) or 0 in images.shape or any(
-            size != actual for size, actual in zip(shape, images.shape) if isinstance(size, int)):
-        raise UsageError(f'{source}: {split} images of shape {images.shape}; {expected}')
-    try:
-        return intensities(images)
-    except ValueError as error:
-        raise UsageError(f'{source}: {split} images hold {error}; {expected}') from None
-
-
-def check_labels(labels, source, split, image_count, class_count):
-    """There is one model per class, so a label beyond them has none to train."""
-    expected = f'expected one whole number 0-{class_count - 1} per image'
-    if labels.ndim == 2 and labels.shape[1] == 1:  # Keras's CIFAR-10 labels are (N, 1)
-        labels = labels.reshape(-1)
-    if labels.ndim != 1:
-        raise UsageError(f'{source}: {split} labels of shape {labels.shape}; {expected}')
-    if len(labels) != image_count:
-        raise UsageError(f'{source}: {image_count} {split} images but {len(labels)} labels; '
-                         f'{expected}')
-    if not (np.issubdtype(labels.dtype, np.integer) or np.issubdtype(labels.dtype, np.floating)):
-        raise UsageError(f'{source}: {split} labels hold values of dtype {labels.dtype}; '
-                         f'{expected}')
-    bad = (labels < 0) | (labels >= class_count) | (labels != np.floor(labels))  # NaN too
-    if bad.any():
-        raise UsageError(f'{source}: {split} labels include {labels[bad][0]:g}; {expected}')
-    return labels.astype(np.int64)
 
 
 def check_declared(shape, itemsize, where, images):
@@ -139,7 +120,7 @@ def from_keras(name, title, class_names, shape, formats, fallback=None):
 def network_failure(error):
     """Whether error, or one it was raised from or while handling, failed to
     reach a server: an OSError such as URLError, or Keras's wrapping of one,
-    which it raises with the URLError only as context."""
+    which has the URLError only as context."""
     seen = set()
     while error is not None and id(error) not in seen:
         if isinstance(error, OSError) or any(

@@ -2,6 +2,7 @@
 MNIST's four IDX files, or train/ and test/ folders of class pictures, and the
 dispatch among them (load_path). Sizes are checked from headers, before
 anything large is read."""
+import dataclasses
 import glob
 import gzip
 import math
@@ -14,7 +15,7 @@ import numpy as np
 
 from pixel_rnn import files
 from pixel_rnn.datasets.checks import (GREY_SHAPE, MAX_ARRAY_BYTES, Dataset, cause,
-                                       check_declared, checked, named)
+                                       check_declared, checked)
 from pixel_rnn.datasets.opening import (IMAGE_SUFFIXES, decoded, folder_entries,
                                         open_data_file, open_image, unreadable)
 from pixel_rnn.errors import UsageError
@@ -56,7 +57,10 @@ def load_path(path, formats, read_file, read_folder, shape):
         raise UsageError(f'--data {path}: {kind}, not a file or folder; give {formats}')
     if dataset is None:
         raise UsageError(f'--data {path}: {problem}; give {formats}')
-    return named(checked(dataset, f'--data {path}', shape), path)
+    # Its source is the file or folder name, never the whole path, which says
+    # nothing of the data and much of the machine.
+    return dataclasses.replace(checked(dataset, f'--data {path}', shape),
+                               source=os.path.basename(os.path.normpath(path)))
 
 
 def load_npz(path, formats, class_names):
