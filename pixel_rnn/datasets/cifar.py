@@ -38,8 +38,7 @@ def read_folder(folder):
     for batches_folder in (folder, os.path.join(folder, 'cifar-10-batches-py')):
         if any(os.path.lexists(os.path.join(batches_folder, name)) for name in BATCHES):
             return from_batches(read_folder_batches(batches_folder), batches_folder)
-    tree = formats.class_tree_root(folder)
-    return tree and formats.load_class_folders(tree, 'RGB', CLASSES, every_class=True)
+    return formats.load_class_folders(folder, 'RGB', CLASSES, every_class=True)
 
 
 BATCHES = (*(f'data_batch_{number}' for number in range(1, 6)), 'test_batch')

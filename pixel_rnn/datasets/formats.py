@@ -30,9 +30,7 @@ def load_grey(path, formats, class_names):
     def read_folder(folder):
         if idx_files(folder):
             return Dataset(*map(read_idx, idx_files(folder)), list(class_names))
-        if os.path.isdir(os.path.join(folder, 'train')):
-            return load_class_folders(folder, 'L', class_names, every_class=False)
-        return None
+        return load_class_folders(folder, 'L', class_names, every_class=False)
     return load_path(path, formats, read_file, read_folder, GREY_SHAPE)
 
 
@@ -137,28 +135,23 @@ def read_idx(path):
     return np.frombuffer(content, dtype=np.uint8).reshape(shape)
 
 
-def class_tree_root(folder):
-    """folder if it holds train/<class>/, else its only subfolder if that does:
-    a tar of class folders usually unpacks to one top folder, like cifar10/."""
-    if os.path.isdir(os.path.join(folder, 'train')):
-        return folder
+def load_class_folders(folder, mode, class_names, every_class):
+    """root/train/<class>/*.png|jpg... and root/test/<class>/... in PIL mode
+    ('L' or 'RGB'), root being folder or its only subfolder (a tar of class
+    folders usually unpacks to one, like cifar10/); None if neither holds
+    train/. A label is the position of its folder's name in class_names;
+    every_class: whether each class needs a folder."""
     subfolders = [entry.path for entry in folder_entries(folder) if entry.is_dir()]
-    if len(subfolders) == 1 and os.path.isdir(os.path.join(subfolders[0], 'train')):
-        return subfolders[0]
-    return None
-
-
-def load_class_folders(root, mode, class_names, every_class):
-    """root/train/<class>/*.png|jpg... and root/test/<class>/..., in PIL mode
-    ('L' or 'RGB'); a label is the position of its folder's name in
-    class_names. every_class: whether each class needs a folder."""
+    roots = [folder, *subfolders] if len(subfolders) == 1 else [folder]
+    root = next((root for root in roots if os.path.isdir(os.path.join(root, 'train'))), None)
+    if root is None:
+        return None
     splits = []
     for split in ('train', 'test'):
-        folder = os.path.join(root, split)
-        if not os.path.isdir(folder):
+        if not os.path.isdir(os.path.join(root, split)):
             raise UsageError(f'--data {root}: no {split}/ folder; give train/<class>/ and '
                              'test/<class>/ folders of images')
-        splits += read_split(folder, class_names, every_class, mode)
+        splits += read_split(os.path.join(root, split), class_names, every_class, mode)
     return Dataset(*splits, list(class_names))
 
 
