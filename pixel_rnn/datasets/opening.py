@@ -1,7 +1,6 @@
 """Opening what --data, --images or --complete names, trusting none of it: a
-regular file opened without hanging (never a FIFO or a device), a folder's
-entries in order, and one picture, bounded (open_image, then decoded); any
-failure a one-line UsageError naming the path and flag."""
+file (never a FIFO or a device), a folder's entries, one picture, bounded;
+any failure a one-line UsageError naming the path and flag."""
 import contextlib
 import errno
 import os
@@ -30,9 +29,9 @@ def unreadable(path, error, flag):
 
 
 def open_data_file(path, flag='--data'):
-    """path opened for binary reading if it is a regular file (links followed):
-    a FIFO would wait for a writer, a device such as /dev/zero never ends.
-    Opened without waiting, then checked, so nothing is swapped in between."""
+    """path opened for binary reading if a regular file (links followed): a FIFO
+    would wait for a writer, /dev/zero never ends. Opened without waiting,
+    then checked, so that nothing is swapped in between."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
@@ -46,7 +45,6 @@ def open_data_file(path, flag='--data'):
 
 
 def folder_entries(folder, flag='--data'):
-    """The entries of folder, sorted by name."""
     try:
         with os.scandir(folder) as entries:
             return sorted(entries, key=lambda entry: entry.name)
@@ -56,9 +54,8 @@ def folder_entries(folder, flag='--data'):
 
 @contextlib.contextmanager
 def open_image(path, flag='--data', max_side=MAX_IMAGE_SIDE):
-    """The picture at path with only its header read, refused unless of 8-bit
-    samples and at most max_side a side; Pillow decodes it only when asked
-    for its pixels (decoded)."""
+    """The picture at path, its header read and its pixels not yet (decoded
+    reads them), refused unless of 8-bit samples and at most max_side a side."""
     too_large = f'images larger than {max_side}x{max_side} are refused'
     with open_data_file(path, flag) as file:
         if os.fstat(file.fileno()).st_size == 0:
@@ -77,8 +74,7 @@ def open_image(path, flag='--data', max_side=MAX_IMAGE_SIDE):
             if max(image.size) > max_side:
                 raise UsageError(f'{flag}: {path} is an image of {image.width}x{image.height} '
                                  f'pixels; {too_large}')
-            # 8-bit (or 1-bit) samples; Pillow reads a 16-bit RGB PNG as RGB, keeping
-            # the high bytes, which only its tiles say.
+            # Pillow reads a 16-bit RGB PNG as RGB, keeping the high bytes: its tiles say.
             if ImageMode.getmode(image.mode).typestr not in ('|u1', '|b1'):
                 depth = f'a {image.format} image of mode {image.mode}, not 8-bit samples'
             elif any(';16' in str(tile.args) for tile in image.tile):
