@@ -30,14 +30,14 @@ def read_file(path):
     if path.endswith('.npz'):
         return formats.load_npz(path, FORMATS, CLASSES)
     if tarfile.is_tarfile(path):
-        return from_batches(read_tar_batches(path), path)
+        return load_batches(path)
     return None
 
 
 def read_folder(folder):
     for batches_folder in (folder, os.path.join(folder, 'cifar-10-batches-py')):
         if any(os.path.lexists(os.path.join(batches_folder, name)) for name in BATCHES):
-            return from_batches(read_folder_batches(batches_folder), batches_folder)
+            return load_batches(batches_folder)
     return formats.load_class_folders(folder, 'RGB', CLASSES, every_class=True)
 
 
@@ -84,21 +84,17 @@ def unpickle(file, size, where):
                          f'({type(error).__name__})') from None
 
 
-def read_folder_batches(folder):
-    """{file name: unpickled content} for the batch and meta files in folder."""
+def read_batches(path):
+    """{file name: unpickled content} of the batch and meta files in the folder
+    or tar at path; a tar in one pass: a .tar.gz cannot seek back without
+    decompressing again."""
     batches = {}
-    for name in (*BATCHES, META):
-        path = os.path.join(folder, name)
-        if os.path.lexists(path):
-            with opening.open_data_file(path) as file:
-                batches[name] = unpickle(file, os.fstat(file.fileno()).st_size, path)
-    return batches
-
-
-def read_tar_batches(path):
-    """As read_folder_batches, of the tar at path, in one pass: a .tar.gz
-    cannot seek back without decompressing again."""
-    batches = {}
+    if os.path.isdir(path):
+        for name in (*BATCHES, META):
+            if os.path.lexists(file_path := os.path.join(path, name)):
+                with opening.open_data_file(file_path) as file:
+                    batches[name] = unpickle(file, os.fstat(file.fileno()).st_size, file_path)
+        return batches
     try:
         with tarfile.open(path) as tar:
             for member in tar:
@@ -113,34 +109,34 @@ def read_tar_batches(path):
     return batches
 
 
-def from_batches(batches, where):
+def load_batches(path):
+    """The data set in CIFAR-10's python batches, in the folder or tar at path.
+    A batch's rows must be a numpy array, as CIFAR-10's are: its bytes are in
+    the file, where a list's rows could be one row repeated by reference,
+    gigabytes as an array."""
+    batches = read_batches(path)
     missing = [name for name in BATCHES if name not in batches]
     if missing:
-        raise UsageError(f"--data {where}: no CIFAR-10 {', '.join(missing)} in it; "
+        raise UsageError(f"--data {path}: no CIFAR-10 {', '.join(missing)} in it; "
                          f'give {FORMATS}')
     if META in batches:
-        check_names(batches[META], f'{META} in {where}')
-    train = [batch_images(batches[name], f'{name} in {where}') for name in BATCHES[:-1]]
-    x_test, y_test = batch_images(batches['test_batch'], f'test_batch in {where}')
-    return checks.Dataset(np.concatenate([images for images, _ in train]),
-                          np.concatenate([labels for _, labels in train]),
-                          np.ascontiguousarray(x_test), y_test, list(CLASSES))
-
-
-def batch_images(batch, where):
-    """(images (m, 32, 32, 3), labels (m,)) of one unpickled batch. Its rows must
-    be a numpy array, as CIFAR-10's are: its bytes are in the file, where a
-    list's rows could be one row repeated by reference, gigabytes as an array."""
-    rows = batch.get(b'data') if isinstance(batch, dict) else None
-    labels = batch.get(b'labels') if isinstance(batch, dict) else None
-    if not (is_array(rows, 2) and rows.shape[1] == 3 * 32 * 32 and (
-            is_array(labels, 1) or isinstance(labels, list)) and len(labels) == len(rows)
-            # As many as there are rows, which the file holds: small whatever they repeat.
-            and all(isinstance(label, (int, np.integer, float)) for label in labels)):
-        raise UsageError(f'--data: {where} is not a CIFAR-10 batch (a b"data" numpy array '
-                         'of rows of 3072 bytes and a b"labels" list as long)')
-    # A row holds the 32x32 red plane, then the green, then the blue.
-    return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), np.asarray(labels)
+        check_names(batches[META], f'{META} in {path}')
+    images, labels = [], []
+    for name in BATCHES:
+        batch = batches[name] if isinstance(batches[name], dict) else {}
+        rows, batch_labels = batch.get(b'data'), batch.get(b'labels')
+        if not (is_array(rows, 2) and rows.shape[1] == 3 * 32 * 32 and (
+                is_array(batch_labels, 1) or isinstance(batch_labels, list))
+                and len(batch_labels) == len(rows)
+                # As many as there are rows, which the file holds: small whatever they repeat.
+                and all(isinstance(label, (int, np.integer, float)) for label in batch_labels)):
+            raise UsageError(f'--data: {name} in {path} is not a CIFAR-10 batch (a b"data" numpy '
+                             'array of rows of 3072 bytes and a b"labels" list as long)')
+        # A row holds the 32x32 red plane, then the green, then the blue.
+        images.append(rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+        labels.append(np.asarray(batch_labels))
+    return checks.Dataset(np.concatenate(images[:-1]), np.concatenate(labels[:-1]),
+                          np.ascontiguousarray(images[-1]), labels[-1], list(CLASSES))
 
 
 def is_array(value, ndim):
