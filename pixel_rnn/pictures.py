@@ -47,8 +47,8 @@ def hidden_rows_image(levels, given_rows, output_size, factor):
 
 
 def completion_picture(levels, completions, given_rows, output_size, factor):
-    """One row per image of levels: the image with its hidden rows hatched,
-    its completions (ClassModel.complete's), then the image whole."""
+    """A row per image of levels: it with its hidden rows hatched, its
+    completions (ClassModel.complete's), then it whole."""
     cells = []
     for image, image_completions in zip(levels, completions):
         cells += [hidden_rows_image(image, given_rows, output_size, factor),
@@ -72,8 +72,7 @@ def show(picture, path):
 
 
 def save_picture(picture, path, image_format):
-    """Write a uint8 picture to path in image_format (a Pillow format name),
-    whole or not at all."""
+    """Write a uint8 picture to path in image_format (Pillow's name), whole or not at all."""
     encoded = io.BytesIO()
     Image.fromarray(picture).save(encoded, format=image_format)
     files.write_whole(path, encoded.getvalue())

@@ -1,7 +1,6 @@
 """Data sets from local files and folders: an .npz of four arrays, a folder of
-MNIST's four IDX files, or train/ and test/ folders of class pictures, and the
-dispatch among them (load_path). Sizes are checked from headers, before
-anything large is read."""
+MNIST's four IDX files, or train/ and test/ folders of class pictures (and
+load_path's dispatch), sizes checked from headers before anything large is read."""
 import dataclasses
 import glob
 import gzip
@@ -156,9 +155,8 @@ def load_class_folders(folder, mode, class_names, every_class):
 
 
 def read_split(folder, class_names, every_class, mode):
-    """(images, labels) from folder/<class>/, class by class. Each picture's
-    size is checked from its header before it is decoded, and the first
-    one's size times their count against MAX_ARRAY_BYTES."""
+    """(images, labels) from folder/<class>/, class by class; the first
+    picture's size times their count checked before any is decoded."""
     present = class_folder_names(folder, class_names, every_class)
     pictures = [(entry.path, label) for label, name in enumerate(class_names) if name in present
                 for entry in folder_entries(os.path.join(folder, name))
@@ -186,10 +184,9 @@ def read_split(folder, class_names, every_class, mode):
 
 
 def class_folder_names(folder, class_names, every_class):
-    """The names of the class folders in folder; each must be one of
-    class_names, and with every_class each of class_names must be there.
-    A link that leads nowhere, round in a loop, or back to folder or above
-    (whose classes would be read again as one) is refused."""
+    """The names of the class folders in folder, each one of class_names (with
+    every_class, all of them). A link that leads nowhere, round in a loop, or
+    back to folder or above (its classes read again as one) is refused."""
     # Hidden folders, such as Jupyter's .ipynb_checkpoints, hold no class.
     entries = [entry for entry in folder_entries(folder) if not entry.name.startswith('.')]
     for entry in filter(os.DirEntry.is_symlink, entries):
