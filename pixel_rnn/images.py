@@ -1,7 +1,6 @@
 """Image arrays as models read them: shrunk (the tutorial's shrink and
-shrink_all), quantized to levels, deskewed, moved by a pixel. util.py
-presents them; free of Keras, so that pictures and data are brought to size
-before it starts."""
+shrink_all), quantized to levels, deskewed, moved by a pixel. Free of Keras,
+so that pictures and data are brought to size before it starts."""
 import numpy as np
 from scipy import ndimage
 from skimage import transform
@@ -12,18 +11,17 @@ from pixel_rnn.errors import UsageError
 
 
 def intensities(images):
-    """images as uint8 intensities: integers of any type with values 0-255
-    as they are; floats that are all whole numbers 0-255 as they are, or all
-    within 0-1 times 255 (as image libraries keep them). Read as their type's
-    range instead, an int64 255 is black, and so is every float 0-1. A
-    ValueError says what they hold otherwise."""
+    """images as uint8 intensities: integers 0-255 of any type as they are;
+    floats all whole numbers 0-255 as they are, or all within 0-1 times 255
+    (as image libraries keep them). Read as their type's range instead, an
+    int64 255 would be black, and so would every float 0-1. A ValueError
+    says what they hold otherwise."""
     images = np.asarray(images)
     if images.dtype == np.uint8 or not images.size:
         return images.astype(np.uint8, copy=False)
-    if images.dtype == np.bool_ or not (np.issubdtype(images.dtype, np.integer)
-                                        or np.issubdtype(images.dtype, np.floating)):
+    if images.dtype == np.bool_ or images.dtype.kind not in 'iuf':
         raise ValueError(f'values of dtype {images.dtype}')
-    if np.issubdtype(images.dtype, np.floating):
+    if images.dtype.kind == 'f':
         if not np.isfinite(images).all():
             raise ValueError(f'{images.dtype} values including '
                              f'{images[~np.isfinite(images)].flat[0]}')
@@ -37,7 +35,6 @@ def intensities(images):
     return images.astype(np.uint8)
 
 
-# What every image given to the functions below may hold, in words.
 INTENSITIES = 'intensities are whole numbers 0-255 of any type, or floats 0-1'
 
 
@@ -58,40 +55,36 @@ def shrink(im, size):
     return img_as_ubyte(transform.resize(checked_intensities(im, (2, 3)), (size, size)))
 
 
-# Images shrunk by one call: the batch is one more axis that resize leaves as
-# it is (bit for bit the images one by one, about seven times as fast), in
-# blocks that keep its float64 copies small.
+# Images are shrunk by one call a block: the batch is one more axis that
+# resize leaves as it is (bit for bit the images one by one, about seven
+# times as fast); blocks keep its float64 copies small.
 SHRINK_BLOCK = 1024
 
 
 def shrink_all(x, size):
-    """shrink of each image of x (m, h, w[, colours]), intensities as
-    checked_intensities reads them."""
+    """shrink of each image of x (m, h, w[, colours])."""
     x = checked_intensities(x, (3, 4))
-    blocks = [img_as_ubyte(transform.resize(x[start:start + SHRINK_BLOCK],
-                                            (len(x[start:start + SHRINK_BLOCK]), size, size)
-                                            + x.shape[3:]))
-              for start in range(0, len(x), SHRINK_BLOCK)]
-    return np.concatenate(blocks) if blocks else np.zeros((0, size, size) + x.shape[3:],
-                                                          np.uint8)
+    shrunk = np.zeros((len(x), size, size) + x.shape[3:], np.uint8)
+    for start in range(0, len(x), SHRINK_BLOCK):
+        block = x[start:start + SHRINK_BLOCK]
+        shrunk[start:start + len(block)] = img_as_ubyte(
+            transform.resize(block, (len(block), size, size) + x.shape[3:]))
+    return shrunk
 
 
 def quantize(images, size=defaults.target_size, factor=defaults.factor):
-    """Images (m, h, w[, colours]) of intensities (checked_intensities) ->
-    levels (m, size, size[, colours])."""
+    """Images (m, h, w[, colours]) -> levels (m, size, size[, colours])."""
     return np.round(shrink_all(images, size) / factor).astype(np.uint8)
 
 
 def deskew(images):
     """uint8 grey images (m, h, w), each sheared so that its ink's principal
     axis stands upright and shifted so that its ink's centre of mass is the
-    image's centre: the slant that varies from writer to writer is taken out
-    before a model sees the image."""
+    image's centre: the slant that varies from writer to writer taken out."""
     weights = images.astype(np.float64)
     ink = weights.sum(axis=(1, 2)) + 1e-9  # a blank image stays blank
     rows, cols = np.mgrid[:images.shape[1], :images.shape[2]]
-    mean_row = (weights * rows).sum(axis=(1, 2)) / ink
-    mean_col = (weights * cols).sum(axis=(1, 2)) / ink
+    mean_row, mean_col = ((weights * axis).sum(axis=(1, 2)) / ink for axis in (rows, cols))
     row_offsets = rows - mean_row[:, None, None]
     slants = ((weights * row_offsets * (cols - mean_col[:, None, None])).sum(axis=(1, 2))
               / np.maximum((weights * row_offsets ** 2).sum(axis=(1, 2)), 1e-9))
@@ -107,18 +100,16 @@ def deskew(images):
 
 
 def to_levels(images, info):
-    """images (intensities, as checked_intensities reads them) -> the levels
-    a model of info takes: deskewed if it was trained so, shrunk and quantized."""
+    """images -> the levels a model of info takes: deskewed if it was trained
+    so, shrunk and quantized."""
     # As uint8 first: deskewing rounds, and would make floats 0-1 zeros and ones.
     images = checked_intensities(images, (3, 4))
     return quantize(deskew(images) if info.deskew else images, info.image_size, info.factor)
 
 
-# A move is one one-pixel offset (rows, columns) of an image: down, up,
-# right, left, then the diagonals. Training's --shifts=N adds the images
-# under the first N (the flag and ModelInfo.shifts keep the name users and
-# files know); classification's --moves scores them (scored_moves). Every
-# other name here says move.
+# One-pixel moves (rows, columns) of an image: down, up, right, left, then the
+# diagonals. Training's --shifts=N (the name users and files know) adds the
+# images under the first N; classification's --moves scores them.
 MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
@@ -136,10 +127,9 @@ def scored_moves(count):
 
 
 def training_levels(images, info):
-    """The levels a model of info trains on: those of images, with
-    info.shifts also of their first info.shifts one-pixel moves (before
-    shrinking, so each is a new picture), with info.mirror also the mirror
-    images of all."""
+    """The levels a model of info trains on: of images and of their first
+    info.shifts moves (before shrinking, so each is a new picture), and with
+    info.mirror the mirror images of all."""
     if info.shifts:
         images = np.concatenate([images] + [moved(images, *move)
                                             for move in MOVES[:info.shifts]])

@@ -1,5 +1,5 @@
-"""Pictures: grids of images, report figures, and writing them as files, their
-places checked first."""
+"""Pictures: grids of images, report figures, and writing them as files,
+their places checked first."""
 import io
 import os
 import sys
@@ -13,9 +13,8 @@ from pixel_rnn.images import shrink
 
 
 def image_grid(images, columns=None, line=defaults.grid_line):
-    """Equal-size pictures -> one picture, row by row, columns to a row
-    (default: a square grid), with white lines line pixels wide between
-    the cells."""
+    """Equal-size pictures -> one, row by row, columns to a row (default: a
+    square grid), white lines line pixels wide between the cells."""
     columns = columns or int(round(np.sqrt(len(images))))
     rows = -(-len(images) // columns)
     height, width = images[0].shape[:2]
@@ -28,15 +27,13 @@ def image_grid(images, columns=None, line=defaults.grid_line):
 
 
 def levels_to_image(levels, output_size, factor):
-    """Levels (h, w[, 3]) -> uint8 picture output_size x output_size, a
-    level's intensity level * factor."""
-    intensities = np.clip(levels * factor, 0, 255).astype(np.uint8)
-    return shrink(intensities, output_size)
+    """Levels (h, w[, 3]) -> uint8 picture output_size a side, a level's
+    intensity level * factor."""
+    return shrink(np.clip(levels * factor, 0, 255).astype(np.uint8), output_size)
 
 
 def hidden_rows_image(levels, given_rows, output_size, factor):
-    """Levels (h, w[, 3]) -> uint8 picture output_size x output_size of its
-    first given_rows rows, the rest hatched in greys as hidden."""
+    """As levels_to_image, of the first given_rows rows, the rest hatched as hidden."""
     # The last given row stands in for the hidden ones, so that the smooth
     # scaling of levels_to_image carries nothing of them into the given part.
     shown = np.concatenate([levels[:given_rows]]
@@ -50,20 +47,20 @@ def hidden_rows_image(levels, given_rows, output_size, factor):
 
 
 def completion_picture(levels, completions, given_rows, output_size, factor):
-    """One row per image of levels: the image with its hidden rows hatched,
-    its completions (ClassModel.complete's), then the image whole."""
+    """A row per image of levels: it with its hidden rows hatched, its
+    completions (ClassModel.complete's), then it whole."""
     cells = []
     for image, image_completions in zip(levels, completions):
-        cells.append(hidden_rows_image(image, given_rows, output_size, factor))
-        cells += [levels_to_image(completion, output_size, factor)
-                  for completion in image_completions]
-        cells.append(levels_to_image(image, output_size, factor))
+        cells += [hidden_rows_image(image, given_rows, output_size, factor),
+                  *(levels_to_image(completion, output_size, factor)
+                    for completion in image_completions),
+                  levels_to_image(image, output_size, factor)]
     return image_grid(cells, columns=len(completions[0]) + 2)
 
 
 def show(picture, path):
-    """Open picture (written to path) in a viewer, or say in a line why not:
-    Pillow's viewers would fail silently."""
+    """Open picture (written to path) in a viewer, or say why not: Pillow's
+    viewers would fail silently."""
     from PIL import ImageShow
     if sys.platform == 'linux' and not ({'DISPLAY', 'WAYLAND_DISPLAY'} & set(os.environ)):
         why = 'no screen here (DISPLAY is not set)'
@@ -75,8 +72,7 @@ def show(picture, path):
 
 
 def save_picture(picture, path, image_format):
-    """Write a uint8 picture to path in image_format (a Pillow format name),
-    whole or not at all."""
+    """Write a uint8 picture to path in image_format (Pillow's name), whole or not at all."""
     encoded = io.BytesIO()
     Image.fromarray(picture).save(encoded, format=image_format)
     files.write_whole(path, encoded.getvalue())
@@ -90,7 +86,7 @@ def figure_picture(figure):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+    return np.array(canvas.buffer_rgba())[:, :, :3]
 
 
 def confusion_picture(labels, predictions, class_names):
@@ -110,9 +106,8 @@ def confusion_picture(labels, predictions, class_names):
 
 
 def misclassified_picture(images, labels, predictions, class_names):
-    """The first MAX_SHOWN_ERRORS images (uint8, grey or colour) whose
-    prediction is not their label, in a grid, each titled 'true as chosen',
-    as a uint8 RGB picture."""
+    """The first MAX_SHOWN_ERRORS images whose prediction is not their label,
+    in a grid, each titled 'true as chosen', as a uint8 RGB picture."""
     from matplotlib.figure import Figure
     wrong = np.flatnonzero(labels != predictions)
     shown = wrong[:MAX_SHOWN_ERRORS]
@@ -133,7 +128,7 @@ def misclassified_picture(images, labels, predictions, class_names):
 
 def check_report_dir(report_dir, paths):
     """Fail now, before minutes of classifying, where --report's pictures
-    (paths, in report_dir) could not be written; nothing is made yet."""
+    (paths, in report_dir) could not be written."""
     files.check_folder('--report_dir', report_dir)
     for path in paths:
         if os.path.isdir(path):
@@ -142,12 +137,17 @@ def check_report_dir(report_dir, paths):
 
 
 def picture_path(path, default, colours):
-    """The picture file --out names (default where not given), and the Pillow
-    format its suffix asks for, which must write pictures of colours (1
-    grey, 3 RGB); checked before minutes are spent drawing."""
+    """The picture file --out names (default where not given) and the Pillow
+    format its suffix asks for, which must write pictures of colours (1 grey,
+    3 RGB; QOI writes no grey ones); checked before minutes of drawing."""
     path = default if path is None else path
     image_format = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
-    if image_format not in Image.SAVE or not writes(image_format, colours):
+    try:  # a pixel written: what each format's writer raises is its own; None raises too
+        Image.fromarray(np.zeros((1, 1, colours)[:2 + (colours > 1)], np.uint8)).save(
+            io.BytesIO(), format=image_format)
+    except Exception:
+        image_format = None
+    if image_format is None:
         raise UsageError(f'--out {path!r}: give a picture file name ending in .png, .jpg, '
                          '.bmp, .gif, .tif or .webp')
     existing = files.existing_part(os.path.dirname(path) or '.')
@@ -156,14 +156,3 @@ def picture_path(path, default, colours):
                          'folder you can write to')
     files.check_lengths('--out', path, existing)
     return path, image_format
-
-
-def writes(image_format, colours):
-    """Whether Pillow writes pictures of colours in image_format: some of its
-    formats take only some kinds of picture (QOI no grey ones), or none."""
-    try:
-        Image.fromarray(np.zeros((1, 1) if colours == 1 else (1, 1, colours), np.uint8)).save(
-            io.BytesIO(), format=image_format)
-    except Exception:  # what each format's writer raises is its own
-        return False
-    return True

@@ -7,7 +7,7 @@ import zlib
 
 import numpy as np
 
-from pixel_rnn.datasets import checks, downloads, formats, opening
+from pixel_rnn.datasets import checks, formats, opening
 from pixel_rnn.datasets.settings import Settings
 from pixel_rnn.errors import UsageError
 
@@ -20,41 +20,32 @@ SHAPE = ('N', 32, 32, 3)
 
 
 def load(path=None):
-    """CIFAR-10 from path, else through Keras. Unlike MNIST there is no bundled
-    copy to fall back on, so failing both is the user's to fix."""
+    """CIFAR-10 from path, else through Keras; there is no bundled copy to fall back on."""
     if path is None:
-        return downloads.keras_or_refused('cifar10', 'CIFAR-10', CLASSES, SHAPE, FORMATS)
-    return checks.named(checks.checked(formats.load_path(path, FORMATS, read_file, read_folder),
-                                       f'--data {path}', SHAPE), path)
+        return checks.from_keras('cifar10', 'CIFAR-10', CLASSES, SHAPE, FORMATS)
+    return formats.load_path(path, FORMATS, read_file, read_folder, SHAPE)
 
 
 def read_file(path):
     if path.endswith('.npz'):
         return formats.load_npz(path, FORMATS, CLASSES)
     if tarfile.is_tarfile(path):
-        return from_batches(read_tar_batches(path), path)
+        return load_batches(path)
     return None
 
 
 def read_folder(folder):
-    batches_folder = find_batches_folder(folder)
-    if batches_folder:
-        return from_batches(read_folder_batches(batches_folder), batches_folder)
-    tree = formats.class_tree_root(folder)
-    if tree:
-        return formats.load_class_folders(tree, 'RGB', CLASSES, every_class=True)
-    return None
+    for batches_folder in (folder, os.path.join(folder, 'cifar-10-batches-py')):
+        if any(os.path.lexists(os.path.join(batches_folder, name)) for name in BATCHES):
+            return load_batches(batches_folder)
+    return formats.load_class_folders(folder, 'RGB', CLASSES, every_class=True)
 
 
-# ---------------------------------------------------------------- python batches
-
-BATCHES = ('data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4', 'data_batch_5',
-           'test_batch')
+BATCHES = (*(f'data_batch_{number}' for number in range(1, 6)), 'test_batch')
 META = 'batches.meta'
 # CIFAR-10's batches are 30 MB each. A pickle is refused above this, before it
 # is read: unpickling builds Python objects several times the pickle's size.
 MAX_PICKLE_BYTES = 64 * 2**20
-
 # Unpickling calls whatever the file names. CIFAR's batches name only numpy's
 # array reconstruction (in numpy.core before NumPy 2, numpy._core since).
 PICKLE_GLOBALS = {('numpy.core.multiarray', '_reconstruct'),
@@ -62,38 +53,30 @@ PICKLE_GLOBALS = {('numpy.core.multiarray', '_reconstruct'),
                   ('numpy', 'ndarray'), ('numpy', 'dtype')}
 
 
-class CifarUnpickler(pickle.Unpickler):
-    def __init__(self, file, where):
-        # The batches were pickled by Python 2: their strings are bytes.
-        super().__init__(file, encoding='bytes')
-        self.where = where
-
-    def find_class(self, module, name):
-        if (module, name) not in PICKLE_GLOBALS:
-            raise UsageError(f'--data: refusing to load {self.where}: it asks for '
-                             f'{module}.{name}, and a CIFAR-10 batch needs only numpy arrays')
-        found = super().find_class(module, name)
-        return self.empty_array(found) if name == '_reconstruct' else found
-
-    def empty_array(self, reconstruct):
-        """numpy's _reconstruct, for the empty array that numpy pickles an array
-        as before its contents; any other shape is memory asked for by the
-        file with nothing in it to fill it."""
-        def checked_reconstruct(subtype, shape, dtype):
-            if subtype is not np.ndarray or tuple(shape) != (0,):
-                raise UsageError(f'--data: refusing to load {self.where}: it makes an array '
-                                 f'of shape {shape} from nothing, which no numpy pickle does')
-            return reconstruct(subtype, shape, dtype)
-        return checked_reconstruct
-
-
 def unpickle(file, size, where):
-    """The pickle of size bytes in file; where names it in messages."""
+    """The pickle of size bytes in file, calling only PICKLE_GLOBALS, and numpy's
+    _reconstruct only for the empty array numpy pickles an array as before its
+    contents: any other shape is memory asked for with nothing to fill it."""
+    refused = f'--data: refusing to load {where}: it'
     if size > MAX_PICKLE_BYTES:
         raise UsageError(f'--data: {where} is {size / 2**20:.0f} MiB; a CIFAR-10 batch is '
                          f'30 MB, and a pickle of over {MAX_PICKLE_BYTES // 2**20} MiB is refused')
+
+    class Unpickler(pickle.Unpickler):
+        def find_class(self, module, name):
+            if (module, name) not in PICKLE_GLOBALS:
+                raise UsageError(f'{refused} asks for {module}.{name}, and a CIFAR-10 batch '
+                                 'needs only numpy arrays')
+            found = super().find_class(module, name)
+
+            def empty_array(subtype, shape, dtype):
+                if subtype is not np.ndarray or tuple(shape) != (0,):
+                    raise UsageError(f'{refused} makes an array of shape {shape} from '
+                                     'nothing, which no numpy pickle does')
+                return found(subtype, shape, dtype)
+            return empty_array if name == '_reconstruct' else found
     try:
-        return CifarUnpickler(file, where).load()
+        return Unpickler(file, encoding='bytes').load()  # pickled by Python 2: strings are bytes
     except UsageError:
         raise
     except Exception as error:  # a damaged pickle can fail in any number of ways
@@ -101,29 +84,17 @@ def unpickle(file, size, where):
                          f'({type(error).__name__})') from None
 
 
-def find_batches_folder(folder):
-    """folder, or its cifar-10-batches-py/, if that holds CIFAR's python batches."""
-    for candidate in (folder, os.path.join(folder, 'cifar-10-batches-py')):
-        if any(os.path.lexists(os.path.join(candidate, name)) for name in BATCHES):
-            return candidate
-    return None
-
-
-def read_folder_batches(folder):
-    """{file name: unpickled content} for the batch and meta files in folder."""
+def read_batches(path):
+    """{file name: unpickled content} of the batch and meta files in the folder
+    or tar at path; a tar in one pass: a .tar.gz cannot seek back without
+    decompressing again."""
     batches = {}
-    for name in (*BATCHES, META):
-        path = os.path.join(folder, name)
-        if os.path.lexists(path):
-            with opening.open_data_file(path) as file:
-                batches[name] = unpickle(file, os.fstat(file.fileno()).st_size, path)
-    return batches
-
-
-def read_tar_batches(path):
-    """As read_folder_batches, for the batch and meta members of the tar at
-    path, in one pass: a .tar.gz cannot seek back without decompressing again."""
-    batches = {}
+    if os.path.isdir(path):
+        for name in (*BATCHES, META):
+            if os.path.lexists(file_path := os.path.join(path, name)):
+                with opening.open_data_file(file_path) as file:
+                    batches[name] = unpickle(file, os.fstat(file.fileno()).st_size, file_path)
+        return batches
     try:
         with tarfile.open(path) as tar:
             for member in tar:
@@ -138,35 +109,34 @@ def read_tar_batches(path):
     return batches
 
 
-def from_batches(batches, where):
+def load_batches(path):
+    """The data set in CIFAR-10's python batches, in the folder or tar at path.
+    A batch's rows must be a numpy array, as CIFAR-10's are: its bytes are in
+    the file, where a list's rows could be one row repeated by reference,
+    gigabytes as an array."""
+    batches = read_batches(path)
     missing = [name for name in BATCHES if name not in batches]
     if missing:
-        raise UsageError(f"--data {where}: no CIFAR-10 {', '.join(missing)} in it; "
+        raise UsageError(f"--data {path}: no CIFAR-10 {', '.join(missing)} in it; "
                          f'give {FORMATS}')
     if META in batches:
-        check_names(batches[META], f'{META} in {where}')
-    train = [batch_images(batches[name], f'{name} in {where}') for name in BATCHES[:-1]]
-    x_test, y_test = batch_images(batches['test_batch'], f'test_batch in {where}')
-    return checks.Dataset(np.concatenate([images for images, _ in train]),
-                          np.concatenate([labels for _, labels in train]),
-                          np.ascontiguousarray(x_test), y_test, list(CLASSES))
-
-
-def batch_images(batch, where):
-    """(images (m, 32, 32, 3), labels (m,)) from one unpickled batch; checked()
-    checks their values. Its rows must be a numpy array, as CIFAR-10's are: its
-    bytes are in the file, where a list's rows could be one row repeated by
-    reference, taking gigabytes once made an array."""
-    rows = batch.get(b'data') if isinstance(batch, dict) else None
-    labels = batch.get(b'labels') if isinstance(batch, dict) else None
-    if not (is_array(rows, 2) and rows.shape[1] == 3 * 32 * 32 and (
-            is_array(labels, 1) or isinstance(labels, list)) and len(labels) == len(rows)
-            # As many as there are rows, which the file holds: small whatever they repeat.
-            and all(isinstance(label, (int, np.integer, float)) for label in labels)):
-        raise UsageError(f'--data: {where} is not a CIFAR-10 batch (a b"data" numpy array '
-                         'of rows of 3072 bytes and a b"labels" list as long)')
-    # A row holds the 32x32 red plane, then the green, then the blue.
-    return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), np.asarray(labels)
+        check_names(batches[META], f'{META} in {path}')
+    images, labels = [], []
+    for name in BATCHES:
+        batch = batches[name] if isinstance(batches[name], dict) else {}
+        rows, batch_labels = batch.get(b'data'), batch.get(b'labels')
+        if not (is_array(rows, 2) and rows.shape[1] == 3 * 32 * 32 and (
+                is_array(batch_labels, 1) or isinstance(batch_labels, list))
+                and len(batch_labels) == len(rows)
+                # As many as there are rows, which the file holds: small whatever they repeat.
+                and all(isinstance(label, (int, np.integer, float)) for label in batch_labels)):
+            raise UsageError(f'--data: {name} in {path} is not a CIFAR-10 batch (a b"data" numpy '
+                             'array of rows of 3072 bytes and a b"labels" list as long)')
+        # A row holds the 32x32 red plane, then the green, then the blue.
+        images.append(rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+        labels.append(np.asarray(batch_labels))
+    return checks.Dataset(np.concatenate(images[:-1]), np.concatenate(labels[:-1]),
+                          np.ascontiguousarray(images[-1]), labels[-1], list(CLASSES))
 
 
 def is_array(value, ndim):
@@ -175,9 +145,8 @@ def is_array(value, ndim):
 
 
 def check_names(meta, where):
-    """Refuse metadata naming other classes than CIFAR-10's, or in another
-    order. The names are the project's (CLASSES), never the data's: they
-    name model files, and a label is a position among them."""
+    """Refuse metadata naming other classes than CIFAR-10's, or in another order:
+    a label is a position among CLASSES, which also name model files."""
     names = meta.get(b'label_names') if isinstance(meta, dict) else None
     if not isinstance(names, list) or not all(isinstance(name, bytes) for name in names):
         raise UsageError(f'--data: {where} has no b"label_names" list of names')

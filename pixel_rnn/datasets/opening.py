@@ -1,18 +1,24 @@
-"""Opening what --data or --images names, trusting none of it: a regular file
-opened without hanging (never a FIFO or a device), a folder's entries in order,
-and an OSError met doing either as a one-line UsageError; cause gives any
-error's message in one line, as the data modules' messages quote it."""
+"""Opening what --data, --images or --complete names, trusting none of it: a
+file (never a FIFO or a device), a folder's entries, one picture, bounded;
+any failure a one-line UsageError naming the path and flag."""
+import contextlib
 import errno
 import os
+import warnings
+
+import numpy as np
+from PIL import Image, ImageMode
 
 from pixel_rnn import files
+from pixel_rnn.datasets.checks import MAX_IMAGE_SIDE, cause
 from pixel_rnn.errors import UsageError
 
-
-def cause(error):
-    """error's message in one line, or its type's name where it has none."""
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
+# The formats pictures are read in, whatever a file's name says (Pillow would
+# open others, some by running programs: EPS runs Ghostscript), and the
+# suffixes a folder's picture files have.
+PICTURE_FORMATS = ('PNG', 'JPEG', 'BMP', 'GIF', 'TIFF', 'WEBP')
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
+GIVE_PICTURES = f"give images in {', '.join(IMAGE_SUFFIXES)} files"
 
 
 def unreadable(path, error, flag):
@@ -23,10 +29,9 @@ def unreadable(path, error, flag):
 
 
 def open_data_file(path, flag='--data'):
-    """path opened for binary reading if it is a regular file (links followed),
-    else a UsageError naming it: a FIFO would wait for a writer, and a device
-    such as /dev/zero never ends. Opened without waiting, then checked, so
-    nothing can be swapped in between."""
+    """path opened for binary reading if a regular file (links followed): a FIFO
+    would wait for a writer, /dev/zero never ends. Opened without waiting,
+    then checked, so that nothing is swapped in between."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
@@ -40,9 +45,62 @@ def open_data_file(path, flag='--data'):
 
 
 def folder_entries(folder, flag='--data'):
-    """The entries of folder, sorted by name, or a UsageError naming it."""
     try:
         with os.scandir(folder) as entries:
             return sorted(entries, key=lambda entry: entry.name)
     except OSError as error:
         raise unreadable(folder, error, flag) from None
+
+
+@contextlib.contextmanager
+def open_image(path, flag='--data', max_side=MAX_IMAGE_SIDE):
+    """The picture at path, its header read and its pixels not yet (decoded
+    reads them), refused unless of 8-bit samples and at most max_side a side."""
+    too_large = f'images larger than {max_side}x{max_side} are refused'
+    with open_data_file(path, flag) as file:
+        if os.fstat(file.fileno()).st_size == 0:
+            raise UsageError(f'{flag}: {path} is an empty file; {GIVE_PICTURES}')
+        try:
+            with warnings.catch_warnings():
+                # Pillow only warns about images up to twice its limit; both are refused.
+                warnings.simplefilter('error', Image.DecompressionBombWarning)
+                image = Image.open(file, formats=PICTURE_FORMATS)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UsageError(f'{flag}: {path} is an image of over {Image.MAX_IMAGE_PIXELS} '
+                             f'pixels; {too_large}') from None
+        except Exception as error:  # a damaged image can fail in any number of ways
+            raise damaged_image(path, error, flag) from None
+        with image:
+            if max(image.size) > max_side:
+                raise UsageError(f'{flag}: {path} is an image of {image.width}x{image.height} '
+                                 f'pixels; {too_large}')
+            # Pillow reads a 16-bit RGB PNG as RGB, keeping the high bytes: its tiles say.
+            if ImageMode.getmode(image.mode).typestr not in ('|u1', '|b1'):
+                depth = f'a {image.format} image of mode {image.mode}, not 8-bit samples'
+            elif any(';16' in str(tile.args) for tile in image.tile):
+                depth = f'a {image.format} image of 16-bit samples'
+            else:
+                yield image
+                return
+            raise UsageError(f'{flag}: {path} is {depth}; give 8-bit images (converting '
+                             'it would clip or blacken its pixels)')
+
+
+def decoded(image, path, mode, flag='--data'):
+    """The pixels of an image from open_image in PIL mode, as an array; a
+    transparent ground is seen on white, as a viewer shows it."""
+    try:
+        if image.has_transparency_data:
+            image = Image.alpha_composite(Image.new('RGBA', image.size, 'white'),
+                                          image.convert('RGBA'))
+        return np.asarray(image.convert(mode))
+    except Exception as error:  # damage shows when decoding
+        raise damaged_image(path, error, flag) from None
+
+
+def damaged_image(path, error, flag):
+    if isinstance(error, Image.UnidentifiedImageError):
+        found = f"not a picture in one of the formats read ({', '.join(PICTURE_FORMATS)})"
+    else:
+        found = f'a damaged image ({cause(error)})'
+    return UsageError(f'{flag}: {path} is {found}; {GIVE_PICTURES}')

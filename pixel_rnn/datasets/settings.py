@@ -28,9 +28,9 @@ class Settings:
     data_help: str  # the help of --data
     load: Callable  # path of --data, or None -> Dataset (checks.Dataset)
     can_deskew: bool = False  # whether --deskew applies: handwriting slants
-    # How its grey images frame what they show, and so a person's picture:
-    # the side of the box the ink is scaled to fit, in pixels of picture_size,
-    # and whether it is then centred by its centre of mass (else the box is).
+    # How its grey images frame what they show, and so a person's picture: the
+    # side of the box the ink is scaled to fit, in pixels of picture_size, and
+    # whether it is then centred by its centre of mass (else the box is).
     ink_box: int = None
     by_centre_of_mass: bool = False
     can_mirror: bool = False  # whether --mirror applies: a mirror image is as likely
@@ -52,6 +52,5 @@ class Settings:
     def default_models_dir(self, arch='gru'):
         """Where training of arch puts its models without --models_dir: each
         architecture a folder of its own, so that no set mixes them."""
-        if arch == 'gru':
-            return os.path.join(defaults.trained_dir, f'{self.name}_models')
-        return os.path.join(defaults.trained_dir, f'{self.name}_{arch}_models')
+        folder = f'{self.name}_models' if arch == 'gru' else f'{self.name}_{arch}_models'
+        return os.path.join(defaults.trained_dir, folder)
