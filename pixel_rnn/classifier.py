@@ -87,12 +87,11 @@ class BayesClassifier:
         return softmax(log_likelihoods + self.log_priors_, axis=1)
 
     def predict(self, images, moves=(), verbose=0):
-        """Position in classes_ of each image's class: the decisions of
-        bayes_decision over log_likelihoods, with less work. Log-probabilities
-        only subtract, so once a class's running sum plus its log prior
-        falls below the best complete score an earlier class gave the image,
-        the class cannot win, and its remaining steps are skipped (with
-        moves, every sum is computed whole)."""
+        """Position in classes_ of each image's class: bayes_decision over
+        log_likelihoods, with less work. Log-probabilities only subtract, so
+        a class whose running sum plus log prior falls below the best score an
+        earlier class gave the image cannot win, and its remaining steps are
+        skipped (with moves, every sum is computed whole)."""
         levels = self.levels(images, moves)
         best = np.full(len(images), -np.inf)
         decisions = np.zeros(len(images), dtype=np.int64)
@@ -137,11 +136,10 @@ def progress(models, verbose):
 
 def class_log_likelihood(model, levels_by_move, floor=None):
     """Log-likelihood in nats of each image under model, given the levels of
-    it and of its moves (BayesClassifier.levels): with the image alone, the
-    model's own; with moves, the log of the mean of the likelihoods of the
-    image and its moves, the image's place a latent variable (it is one of
-    them, each as likely). floor as in ClassModel.log_likelihood, with the
-    image alone only: a cut-short sum would overstate the mean."""
+    it and of its moves (BayesClassifier.levels): alone, the model's own;
+    with moves, the log of the mean of their likelihoods, the image's place
+    a latent variable. floor (ClassModel.log_likelihood) with the image
+    alone only: a cut-short sum would overstate the mean."""
     if len(levels_by_move) == 1:
         return model.log_likelihood(levels_by_move[0], floor)
     return mixture_log_likelihood([model.log_likelihood(levels) for levels in levels_by_move])
@@ -175,13 +173,12 @@ def bits_per_dim(log_likelihoods, num_subpixels):
 
 
 def likeness(info, log_likelihood):
-    """The picture's bits/dim under the chosen class's model, and whether it
-    lies outside what the model gives images of its class it did not train
-    on (their 1st and 99th percentiles, recorded in its file): above, a
-    picture unlike them; below, one simpler than them. A generative model
-    can give a simple picture of another kind (a blank page) a higher
-    likelihood than any of its own class, so both tails say the model was
-    not made for the picture (Nalisnick et al., 2019)."""
+    """The picture's bits/dim under the chosen class's model, in words, with
+    whether it lies outside the 1st-99th percentiles of the class's held-out
+    images (recorded in the file): above, unlike them; below, simpler. A
+    generative model can give a simple picture of another kind (a blank
+    page) a higher likelihood than its own class's, so both tails say the
+    model was not made for the picture (Nalisnick et al., 2019)."""
     bits = bits_per_dim(np.array([log_likelihood]), info.num_subpixels)
     if info.held_out_bits_99 is not None and bits > info.held_out_bits_99:
         return (f'{bits:.2f} bits/dim, unlike the training images (99% of images of its class '

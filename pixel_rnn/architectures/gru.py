@@ -7,8 +7,6 @@ step also carries a one-hot of the colour the step predicts.
 
 GRU, the registry's ClassModel of it, answers every call from its ModelInfo.
 """
-# Keras is imported inside the functions that build or run networks: the
-# command line checks descriptions with PARAMS before Keras's seconds-long start.
 import threading
 
 import numpy as np
@@ -101,15 +99,11 @@ def predict_in_chunks(step, inputs, state):
     return [np.concatenate(parts) for parts in zip(*results)]
 
 
-# The step log_likelihood runs, one for all GRUs of the same shape: each
-# model's weights are set into it before its images are run, so its compiled
-# batch shapes serve every class of a set (a step of each model's own would
-# compile each shape once per model). Compiled by XLA, which fuses the gates'
-# element-wise operations: about a third faster a step (BENCHMARKS.md), its
-# log-likelihoods within 2e-5 (relative) of Keras's own pass. Threads take
-# turns at a step: each holds the step's lock from setting its model's weights
-# to its last step, for another's weights set in between would silently change
-# its sums. STEPS_LOCK makes each step once.
+# The step log_likelihood runs, one for all GRUs of a shape, each model's
+# weights set into it in turn: its compiled batch shapes serve every class of
+# a set. XLA fuses the gates: a third faster (BENCHMARKS.md), within 2e-5 of
+# Keras's own pass. A thread holds the step's lock from setting its weights to
+# its last step, for weights set in between would silently change its sums.
 STEPS = {}
 STEPS_LOCK = threading.Lock()
 
@@ -155,18 +149,14 @@ class GRU(ClassModel):
         return self.network.get_layer('logits')(self.network.get_layer('gru')(inputs))
 
     def log_likelihood(self, images, floor=None):
-        """Up to FEW images (the page's drawing, a picture or two of --images)
-        in one pass of the whole network: for one picture, ten classes in
-        0.5-0.6 s against 9-14 s by the step, on 2 loaded cores. More, the GRU one pixel
-        at a time over all images at once, and once per distinct prefix:
-        images that begin alike (blank top rows, most of them) share the
-        state of their common beginning. Memory stays at one state per
-        image, whatever the image size.
+        """Up to FEW images (the page's drawing) in one pass of the whole
+        network: ten classes in 0.5-0.6 s against 9-14 s by the step. More,
+        the step one sub-pixel at a time over all images at once, once per
+        distinct prefix: images that begin alike (blank top rows) share its
+        state. Memory stays at one state per image.
 
         With floor, an image whose running sum falls below its floor is left
-        there: log-probabilities only subtract, so its total would end lower
-        still, and the sum so far is returned in its place. Threads take
-        turns at the step that GRUs of this shape share (see STEPS)."""
+        there (log-probabilities only subtract), the sum so far its total."""
         if not len(images):
             return np.zeros(0)
         if len(images) <= FEW:

@@ -8,9 +8,6 @@ sub-pixel. Inside, levels are scaled to [0, 1].
 
 PixelCNN, the registry's ClassModel of it, answers every call from its ModelInfo.
 """
-# Keras is imported inside the functions that build or run networks: the
-# command line checks descriptions with PARAMS and problem before Keras's
-# seconds-long start.
 
 import numpy as np
 
@@ -125,18 +122,14 @@ class PixelCNN(ClassModel):
         return logits.reshape(logits.shape[:-1] + (self.info.colours, -1))
 
     def draw(self, uniforms, temperature=1.0, verbose=0, given=None):
-        """Sub-pixel by sub-pixel in raster order, all images of the grid at
-        once; drawing starts after the given ones.
-
-        A position's activations in every layer depend only on the
-        sub-pixels before it (the masks see to that), so they are final once
-        computed when that position comes next. Each step therefore computes
-        each layer at one position only, reading earlier positions' values
-        from caches of the inputs of the wider convolutions (Ramachandran et
-        al., 2017, "Fast Generation for Convolutional Autoregressive
-        Models"): a grid costs about one pass of the network, where a pass
-        per sub-pixel cost hundreds. The caches of the given pixels are
-        filled a row at a time."""
+        """Sub-pixel by sub-pixel in raster order, all images at once, after
+        the given ones. A position's activations depend only on the
+        sub-pixels before it (the masks), so each step computes each layer at
+        one position, reading earlier ones from caches of the wider
+        convolutions' inputs (Ramachandran et al., 2017, "Fast Generation for
+        Convolutional Autoregressive Models"): a grid costs about one pass of
+        the network, not one per sub-pixel. Given rows fill the caches a row
+        at a time."""
         import keras
         from keras import ops
         from pixel_rnn.architectures.layers import inverse_cdf
