@@ -8,7 +8,7 @@ import math
 import re
 
 from pixel_rnn.datasets import DATASETS
-from pixel_rnn.description import declared
+from pixel_rnn.description import CONSTRAINTS
 from pixel_rnn.modelfile.places import in_project
 
 
@@ -92,8 +92,7 @@ def whole_choice(choices, what):
 
 
 def param_values(param, what):
-    """add_argument's type (or choices) for a flag of param (params.Param), its
-    values as param declares them."""
+    """add_argument's type (or choices) for a flag of the values param allows."""
     if param.kind is bool:
         return dict(type=boolean)
     if param.kind is str:
@@ -130,7 +129,7 @@ def classes_allowed(class_names):
 
 positive_int = int_in_range(1, None, 'count')
 # A seed takes the values a model file may record.
-seed = param_values(declared()['seed'], 'seed')['type']
+seed = param_values(CONSTRAINTS['seed'], 'seed')['type']
 
 # The help of the flags that name a data set, or take one of any data set.
 DATASET_HELP = '; '.join(f'{name}: {settings.about}' for name, settings in DATASETS.items())
