@@ -56,25 +56,15 @@ def load_weights(network, path):
 
 def optimizer_state(f, path, variables):
     """The arrays of the optimizer's state in f, one of each of variables'
-    shapes, checked as loading.stored_weights checks weights."""
+    shapes, checked as a model file's weights are."""
     group = loading.own_member(f, 'optimizer_weights', path)
-    if sorted(group) != [f'{index:05d}' for index in range(len(variables))]:
+    names = [f'{index:05d}' for index in range(len(variables))]
+    if sorted(group) != names:
         raise UsageError(f'{path} holds the state of another optimizer; refusing it')
-    state = []
-    for variable in variables:
-        name = f'{len(state):05d}'
-        dataset = loading.own_member(group, name, path)
+    labelled = [(f'optimizer state {name}', loading.own_member(group, name, path))
+                for name in names]
+    for (label, dataset), variable in zip(labelled, variables):
         if not isinstance(dataset, h5py.Dataset) or dataset.shape != tuple(variable.shape):
-            raise UsageError(f'{path}: optimizer state {name} is not of the shape the '
-                             'optimizer needs; refusing it')
-        problem = loading.storage_problem(dataset, STATE_DTYPES) or (
-            'leaves parts of its values unwritten' if loading.chunks_missing(dataset)
-            or dataset.id.get_storage_size() < dataset.size * dataset.dtype.itemsize else None)
-        if problem:
-            raise UsageError(f'{path}: optimizer state {name} {problem}; refusing it')
-        value = dataset[()]
-        if not np.isfinite(value).all():
-            raise UsageError(f'{path}: optimizer state {name} holds values that are not '
-                             'finite (NaN or infinite); refusing it')
-        state.append(value)
-    return state
+            raise UsageError(f'{path}: {label} is not of the shape the optimizer needs; '
+                             'refusing it')
+    return loading.checked_values(labelled, path, STATE_DTYPES)
