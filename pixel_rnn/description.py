@@ -21,9 +21,9 @@ HELD_OUT = 1000
 
 @dataclasses.dataclass(frozen=True)
 class ModelInfo:
-    """What a model file models and how it was trained. None: not recorded.
-    A new field is a line here, its constraint in CONSTRAINTS, and its place
-    in summary and in MEASURED or modelfile/sets.py's TRAINING_FIELDS."""
+    """What a model file models and how it was trained (None: not recorded).
+    A new field: a line here, its CONSTRAINTS, and its place in summary and
+    in MEASURED or modelfile/sets.py's TRAINING_FIELDS."""
     dataset: str
     class_name: str
     image_size: int
@@ -81,10 +81,9 @@ class ModelInfo:
         return dataclasses.replace(self, **ignore) == dataclasses.replace(other, **ignore)
 
     def problem(self):
-        """What makes this description unusable, or None: every field checked
-        against its constraint, as a file from elsewhere may hold anything,
-        then the rules that tie fields together, then the parameters by the
-        architecture's."""
+        """What makes this description unusable, or None: each field by its
+        constraint (a file from elsewhere may hold anything), the rules that
+        tie fields together, and the parameters by the architecture's."""
         for name, param in CONSTRAINTS.items():
             value = getattr(self, name)
             if not param.allows(value):
