@@ -118,30 +118,33 @@ class ModelInfo:
         params = ', '.join(f'{key} {value}' for key, value in self.params.items())
         model = joined(f'{self.dataset} {self.class_name}: {self.image_size}x{self.image_size}, '
                        f'{self.levels} levels, {"colour" if self.colours > 1 else "grey"}, '
-                       f'{self.arch} ({params})', say('deskewed', self.deskew))
-        training = joined('', say(lambda epochs: counted(epochs, 'epoch'), self.epochs),
-                          say(lambda count: ' on ' + counted(count, 'image'), self.num_images),
-                          say(' of {}', self.data_source),
-                          say(lambda skip: skip and f' after the first {skip} of the class',
-                              self.skip),
+                       f'{self.arch} ({params})', self.deskew and 'deskewed')
+        training = joined('', self.epochs and counted(self.epochs, 'epoch'),
+                          self.num_images and ' on ' + counted(self.num_images, 'image'),
+                          self.data_source is not None and f' of {self.data_source}',
+                          self.skip and f' after the first {self.skip} of the class',
                           {4: ', moved by a pixel each way too',
                            8: ', moved by a pixel in all eight directions too'}.get(self.shifts),
-                          say(' and their mirror images', self.mirror),
-                          say('loss {:.4f}', self.loss))
-        held_out = joined('', say('{:.3f} bits/dim on held-out images', self.held_out_bits),
-                          say('1% under {:.3f}', self.held_out_bits_1),
-                          say('99% under {:.3f}', self.held_out_bits_99))
-        fine_tuning = joined('', say(lambda epochs: "fine-tuned with the other classes' models "
-                                                    'for ' + counted(epochs, 'epoch'),
-                                     self.fine_tuning_epochs),
-                             say('density weight {:g}', self.fine_tuning_weight))
-        parts = (model, training, held_out, fine_tuning, say('prior {:.4f}', self.prior))
-        return '; '.join(part for part in parts if part)
+                          self.mirror and ' and their mirror images',
+                          self.loss is not None and f'loss {self.loss:.4f}')
+        held_out = joined('', self.held_out_bits is not None
+                          and f'{self.held_out_bits:.3f} bits/dim on held-out images',
+                          self.held_out_bits_1 is not None
+                          and f'1% under {self.held_out_bits_1:.3f}',
+                          self.held_out_bits_99 is not None
+                          and f'99% under {self.held_out_bits_99:.3f}')
+        fine_tuning = joined('', self.fine_tuning_epochs and "fine-tuned with the other classes' "
+                             'models for ' + counted(self.fine_tuning_epochs, 'epoch'),
+                             self.fine_tuning_weight is not None
+                             and f'density weight {self.fine_tuning_weight:g}')
+        prior = self.prior is not None and f'prior {self.prior:.4f}'
+        return '; '.join(part for part in (model, training, held_out, fine_tuning, prior) if part)
 
     def details(self):
         """What describe.py says besides the summary: the run's settings."""
-        return joined('', say('batch {}', self.batch_size), say('seed {}', self.seed),
-                      say('written by Keras {}', self.keras_version))
+        return joined('', self.batch_size and f'batch {self.batch_size}',
+                      self.seed is not None and f'seed {self.seed}',
+                      self.keras_version is not None and f'written by Keras {self.keras_version}')
 
 
 # What each field may hold (the architecture's params aside).
@@ -175,17 +178,9 @@ CONSTRAINTS = {
 MEASURED = ('loss', 'held_out_bits', 'held_out_bits_1', 'held_out_bits_99', 'keras_version')
 
 
-def say(form, value):
-    """What form (a format string, or a function giving text or None) says
-    of value: nothing of None or false."""
-    if value is None or value is False:
-        return None
-    return form(value) if callable(form) else form.format(value)
-
-
 def joined(text, *phrases):
-    """text and phrases: one that begins with a space or a comma goes on the
-    one before it, others follow it after a comma."""
+    """text and phrases (those given): one that begins with a space or a
+    comma goes on the one before it, others follow it after a comma."""
     for phrase in filter(None, phrases):
         text += phrase if not text or phrase[0] in ' ,' else ', ' + phrase
     return text

@@ -41,10 +41,9 @@ def load(path):
 def build(path, info, weights, names=None):
     """The ClassModel of info with weights, as read from the file at path:
     the one step here that needs Keras. names: the file's name of each
-    weight (layer/weight), which must be the network's own, in its order
-    (None for the tutorial's files, whose Keras 2 names are other ones):
-    weights of the same shapes listed in another order, or under other
-    layers' names, would load as another model."""
+    weight (layer/weight), which must be the network's own in its order
+    (weights of the same shapes in another order would load as another
+    model); None for the tutorial's files, whose Keras 2 names differ."""
     num_weights = sum(array.size for array in weights)
     if num_weights >= LARGE_MODEL:
         print(f'{path}: building a large network, {num_weights:,} weights: {info.summary()}')
@@ -92,9 +91,8 @@ def read(path, own=None):
 
 
 def read_info(path):
-    """The ModelInfo of the file at path without loading its weights; None
-    where there is no file, it does not describe itself or its description
-    does not hold."""
+    """The ModelInfo of the file at path, its weights unread; None where
+    there is none that holds."""
     if not os.path.isfile(path):
         return None
     try:
@@ -105,8 +103,7 @@ def read_info(path):
 
 
 def own_format(f):
-    """Whether f says it is a file of this project's."""
-    value = f.attrs.get('format')
+    value = f.attrs.get('format')  # an array compared to text would not be true or false
     return isinstance(value, str) and value == FORMAT
 
 
@@ -144,9 +141,9 @@ def parsed_json(value, what, path):
 
 
 def stored_weights(f, path, shapes):
-    """The names and arrays of f's weights in layer order (model_weights/<layer>/<weight>),
-    read only after checking that they have exactly the shapes given (the
-    network's, in its order), then as checked_values checks them."""
+    """The names and arrays of f's weights (model_weights/<layer>/<weight>,
+    in layer order), read only once they have exactly the shapes given (the
+    network's, in its order), as checked_values reads them."""
     datasets = []
     group = own_member(f, 'model_weights', path)
     for layer in group.attrs['layer_names']:

@@ -2,8 +2,6 @@
 starts. A flag takes the values its field may hold (description.CONSTRAINTS,
 an architecture's PARAMS), as a model file's are checked.
 """
-import dataclasses
-
 from pixel_rnn import cli, defaults, files
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import defaults as param_defaults
@@ -18,12 +16,9 @@ MODEL_FLAGS = {'target_size': 'image_size', 'max_intensity': 'levels', 'deskew':
                'seed': 'seed'}
 
 
-def values(field, offset=0):
-    """add_argument's type (or choices) for a flag of field, less offset."""
-    param = CONSTRAINTS[field]
-    return cli.param_values(dataclasses.replace(param, low=param.low - offset,
-                                                high=param.high - offset) if offset else param,
-                            'value')
+def values(field):
+    """add_argument's type (or choices) for a flag of field's values."""
+    return cli.param_values(CONSTRAINTS[field], 'value')
 
 
 def add_training_flags(parser, what, settings):
@@ -33,14 +28,18 @@ def add_training_flags(parser, what, settings):
     add_architecture_flags(model)
     model.add_argument('--target_size', default=settings.target_size, **values('image_size'),
                        help='images are shrunk to target_size x target_size')
+    levels = CONSTRAINTS['levels']
     model.add_argument('--max_intensity', default=settings.max_intensity,
-                       **values('levels', offset=1),
+                       type=cli.int_in_range(levels.low - 1, levels.high - 1, 'value'),
                        help='the highest of the levels pixels are quantized to')
     if settings.can_deskew:
         model.add_argument('--deskew', action='store_true',
                            help='shear each image upright and centre it by its moments before '
                                 'shrinking (the model file says so, and classification does the '
                                 'same to the images it classifies)')
+    how.add_argument('--epochs', default=None, **values('epochs'),
+                     help=f'passes over the training images (default {defaults.epochs}; with '
+                          f'--discriminative {defaults.fine_tuning_epochs})')
     what.add_argument('--num_images', default=defaults.num_images, **values('num_images'),
                       help='training images per class; more than there are means all')
     what.add_argument('--skip', default=0, **values('skip'),
@@ -53,9 +52,6 @@ def add_training_flags(parser, what, settings):
         what.add_argument('--mirror', action='store_true',
                           help="also train on each image's mirror image (left-right), which is "
                                'as likely a picture of its class; an epoch takes twice as long')
-    how.add_argument('--epochs', default=None, **values('epochs'),
-                     help=f'passes over the training images (default {defaults.epochs}; with '
-                          f'--discriminative {defaults.fine_tuning_epochs})')
     how.add_argument('--batch_size', default=defaults.batch_size, **values('batch_size'),
                      help='images per training step')
     how.add_argument('--seed', default=None, **values('seed'), help='for repeatable runs')
