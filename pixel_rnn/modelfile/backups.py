@@ -1,9 +1,7 @@
-"""A training's backup: its network's weights, laid out as a model file
-lays them out, and its optimizer's state (optimizer_weights/<n>), the step
-count with it. Made and read in memory, never through a file of its own
-(TMPDIR may be small or full, and HDF5 writing to a full disk has crashed
-the process): on a full disk the one failure is writing its bytes, a plain
-OSError. Read back through a model file's checks before a value is set."""
+"""A training's backup: its network's weights, laid out as a model file's,
+and its optimizer's state (optimizer_weights/<n>, the step count with it).
+Made and read in memory, as model files are (saving.model_image says why),
+and read back through a model file's checks before a value is set."""
 import io
 
 import h5py
@@ -31,11 +29,8 @@ def weights_image(network):
 
 def load_weights(network, path):
     """Set network's weights and its optimizer's state from the backup at
-    path, a regular file of this project's (not a link), after the checks a
-    model file's weights get (loading.stored_weights), each weight's name
-    that of the network's in its order, and the state of the optimizer's
-    shapes, stored in the file itself and finite. A UsageError says what
-    is wrong."""
+    path, a regular file of this project's (not a link), each checked as a
+    model file's weights are; a UsageError says what is wrong."""
     weights = [weight for layer in network.layers for weight in layer.weights]
     variables = list(network.optimizer.variables)
     limit = sum(int(np.prod(value.shape)) for value in weights + variables) * 8 + 2**20

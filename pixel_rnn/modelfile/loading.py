@@ -15,7 +15,7 @@ import os
 import h5py
 import numpy as np
 
-from pixel_rnn import architectures
+from pixel_rnn import architectures, defaults
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
@@ -108,8 +108,8 @@ def own_format(f):
 
 
 def checked_info(f, path, remedy='train it again'):
-    """The ModelInfo f records (or, for the tutorial's files, its Keras
-    config describes), after ModelInfo.problem."""
+    """The ModelInfo f records (for the tutorial's, its Keras config
+    describes), after ModelInfo.problem."""
     if own_format(f):
         fields = dataclasses.fields(ModelInfo)
         values = {field.name: f.attrs[field.name] for field in fields if field.name in f.attrs}
@@ -120,9 +120,12 @@ def checked_info(f, path, remedy='train it again'):
         info = ModelInfo(**{name: parsed_json(value, 'params', path) if name == 'params' else
                             value.item() if isinstance(value, np.generic) else value
                             for name, value in values.items()})
+    elif str(f.attrs.get('keras_version', '')).startswith(('2.', '3.')) and (
+            'model_config' in f.attrs):  # the tutorial's network, saved by Keras 2 or 3
+        info = tutorial.configured_info(
+            parsed_json(f.attrs['model_config'], 'Keras model config', path),
+            str(f.attrs['keras_version']), path, defaults.class_name_of(path))
     else:
-        info = tutorial.tutorial_info(f, path)
-    if info is None:
         raise UsageError(f'{path} does not say what it models (written by an earlier '
                          f'version of pixel-rnn or by another program); {remedy}')
     problem = info.problem()

@@ -12,17 +12,6 @@ from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 
 
-def tutorial_info(f, path):
-    """The ModelInfo of an .h5 file of the tutorial's network, Keras 2's or
-    Keras 3's (network.save('model_0.h5')), by its Keras model config; None
-    where it has none."""
-    version = str(f.attrs.get('keras_version', ''))
-    if not version.startswith(('2.', '3.')) or 'model_config' not in f.attrs:
-        return None
-    return configured_info(loading.parsed_json(f.attrs['model_config'], 'Keras model config', path),
-                           version, path, defaults.class_name_of(path))
-
-
 def configured_info(model_config, version, path, class_name):
     """The ModelInfo of the tutorial's network of class_name that a Keras
     model config (of Keras version) describes: 10x10 grey MNIST, its GRU's."""
