@@ -8,7 +8,7 @@ import math
 import re
 
 from pixel_rnn.datasets import DATASETS
-from pixel_rnn.description import declared
+from pixel_rnn.description import CONSTRAINTS
 from pixel_rnn.modelfile.places import in_project
 
 
@@ -39,75 +39,57 @@ def as_arguments(**flags):
             for name, value in flags.items() if value is not None and value is not False]
 
 
-def int_in_range(low, high, what):
-    """Flag type: a whole number low-high (high None: no limit), in plain
-    ASCII digits (int() would also take ' 3 ' and other scripts' digits)."""
-    allowed = f'{low}-{high}' if high is not None else f'{low} or more'
-
-    def parse(text):
-        if not re.fullmatch(r'-?[0-9]+', text) or not (
-                low <= int(text) and (high is None or int(text) <= high)):
-            raise argparse.ArgumentTypeError(f'{text!r} is not a valid {what}; use {allowed}')
-        return int(text)
-    return parse
-
-
-def float_in_range(low, high, what):
-    """Flag type: a finite number low-high (either None: no limit)."""
-    allowed = (f'{low:g}-{high:g}' if low is not None and high is not None else
-               f'{low:g} or more' if low is not None else
-               f'{high:g} or less' if high is not None else 'a number')
+def number(kind, low, high, what, choices=None):
+    """Flag type: a whole (kind int) or finite number within low-high (None:
+    no bound), or one of choices, in plain ASCII (int() would also take ' 3 '
+    and other scripts' digits)."""
+    form = str if kind is int else '{:g}'.format
+    allowed = (', '.join(map(str, choices[:-1])) + f' or {choices[-1]}' if choices else
+               f'{form(low)}-{form(high)}' if low is not None and high is not None else
+               f'{form(low)} or more' if low is not None else
+               f'{form(high)} or less' if high is not None else 'a number')
 
     def parse(text):
         try:
-            value = float(text) if re.fullmatch(r'[0-9.eE+-]+', text) else None
+            value = kind(text) if re.fullmatch(
+                r'-?[0-9]+' if kind is int else r'[0-9.eE+-]+', text) else None
         except ValueError:
             value = None
-        if value is None or not math.isfinite(value) or (low is not None and value < low) or (
-                high is not None and value > high):
+        if (value is None or kind is float and not math.isfinite(value)
+                or choices and value not in choices or low is not None and value < low
+                or high is not None and value > high):
             raise argparse.ArgumentTypeError(f'{text!r} is not a valid {what}; use {allowed}')
         return value
     return parse
 
 
+def int_in_range(low, high, what):
+    return number(int, low, high, what)
+
+
+def float_in_range(low, high, what):
+    return number(float, low, high, what)
+
+
 def boolean(text):
     """Accepts the tutorial's --all_digits=True as well as a bare --all_digits."""
-    lowered = text.lower()
-    if lowered in ('true', '1', 'yes'):
-        return True
-    if lowered in ('false', '0', 'no'):
-        return False
+    if text.lower() in ('true', '1', 'yes', 'false', '0', 'no'):
+        return text.lower() in ('true', '1', 'yes')
     raise argparse.ArgumentTypeError(f'{text!r} is not true or false')
 
 
-def whole_choice(choices, what):
-    """Flag type: one of the whole numbers choices."""
-    allowed = ', '.join(map(str, choices[:-1])) + f' or {choices[-1]}'
-
-    def parse(text):
-        if not re.fullmatch('[0-9]+', text) or int(text) not in choices:
-            raise argparse.ArgumentTypeError(f'{text!r} is not a valid {what}; use {allowed}')
-        return int(text)
-    return parse
-
-
 def param_values(param, what):
-    """add_argument's type (or choices) for a flag of param (params.Param), its
-    values as param declares them."""
+    """add_argument's type (or choices) for a flag of the values param allows."""
     if param.kind is bool:
         return dict(type=boolean)
     if param.kind is str:
         return dict(choices=param.choices)
-    if param.choices is not None:
-        return dict(type=whole_choice(param.choices, what))
-    if param.kind is int:
-        return dict(type=int_in_range(param.low, param.high, what))
-    return dict(type=float_in_range(param.low, param.high, what))
+    return dict(type=number(param.kind, param.low, param.high, what, param.choices))
 
 
 def class_label(class_names, noun='class'):
-    """Flag type: a class given by number or by name; gives its number. noun
-    is what the data set calls a class."""
+    """Flag type: a class given by number or by name (noun: what the data set
+    calls a class); gives its number."""
     allowed = classes_allowed(class_names)
 
     def parse(text):
@@ -130,7 +112,7 @@ def classes_allowed(class_names):
 
 positive_int = int_in_range(1, None, 'count')
 # A seed takes the values a model file may record.
-seed = param_values(declared()['seed'], 'seed')['type']
+seed = param_values(CONSTRAINTS['seed'], 'seed')['type']
 
 # The help of the flags that name a data set, or take one of any data set.
 DATASET_HELP = '; '.join(f'{name}: {settings.about}' for name, settings in DATASETS.items())

@@ -1,10 +1,8 @@
 """What new training uses, and where things live: each fact once, for the whole project.
 
-The MNIST values are the tutorial's; the top-level config.py gives the
-tutorial's names for them. Each data set's own defaults are in its entry
-(pixel_rnn/datasets). Trained models record their own size, levels and
-architecture, so generate.py and classification.py take those from the
-model files.
+The MNIST values are the tutorial's (config.py gives its names for them);
+each data set's own are in its entry (pixel_rnn/datasets). Trained models
+record their own size, levels and architecture.
 """
 import os
 
@@ -31,8 +29,7 @@ SHIFTS = (0, 4, 8)
 SCORED_MOVES = (0, 2, 4, 8)
 num_images = 100
 
-# Where things live: in the project (the folder this package is in), wherever
-# the scripts are run from.
+# Where things live: in the project (the folder above this package), wherever scripts run.
 project_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 trained_dir = os.path.join(project_dir, 'trained')
 # The sets that ship with the project, in git: a missing one is restored, not retrained.

@@ -18,6 +18,7 @@ from pixel_rnn.datasets import mnist
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.model import ClassModel, checked
 from pixel_rnn.architectures.params import Param
+from pixel_rnn.description import CONSTRAINTS
 from pixel_rnn.errors import UsageError
 from pixel_rnn.training import Task
 
@@ -206,7 +207,8 @@ def a_value_besides_the_default(param):
 def every_training_flag():
     """Each flag made from what a model records, with a value it takes,
     but those fine-tuning takes too (the run's images, epochs, batch and seed)."""
-    recorded = {**flags.model_flags(mnist.MNIST),
+    recorded = {**{flag: CONSTRAINTS[field] for flag, field in flags.MODEL_FLAGS.items()
+                   if flag != 'mirror'},  # MNIST's images have no mirror images
                 **{name: next(iter(params.values()))
                    for name, params in flags.architecture_flags().items()}}
     return ([f'--{name}' if value is None else f'--{name}={value}'

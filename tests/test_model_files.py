@@ -17,8 +17,8 @@ from pixel_rnn import files
 from pixel_rnn.modelfile import saving
 from pixel_rnn.modelfile import loading
 from pixel_rnn.modelfile import sets
-from pixel_rnn.architectures.params import Param
-from pixel_rnn.description import ModelInfo, declared, recorded
+from pixel_rnn.description import CONSTRAINTS, MEASURED, ModelInfo
+from pixel_rnn.training import flags
 from pixel_rnn.architectures import gru
 from conftest import gru_model, model_info, shared_file, shipped
 from pixel_rnn.errors import UsageError
@@ -596,44 +596,30 @@ def test_a_file_whose_layer_is_renamed_is_refused(tmp_path):
         loading.load(path)
 
 
-# What a training sets: its flags' groups, and the parts of a summary that say it.
-TRAINING_GROUPS = ('what to train', 'how')
-TRAINING_PARTS = ('training', 'fine-tuning', 'run')
-
-
-def test_the_training_fields_a_set_shares_are_read_from_modelinfo_s_declarations():
+def test_the_training_fields_a_set_shares_are_in_modelinfo_s_order():
     assert set(sets.TRAINING_FIELDS) == {'epochs', 'batch_size', 'skip', 'data_source', 'deskew',
                                          'mirror', 'shifts', 'fine_tuning_weight',
                                          'fine_tuning_epochs'}
-    assert list(sets.TRAINING_FIELDS) == [name for name in declared()
-                                          if name in sets.TRAINING_FIELDS]
+    assert list(sets.TRAINING_FIELDS) == [field.name for field in dataclasses.fields(ModelInfo)
+                                          if field.name in sets.TRAINING_FIELDS]
 
 
-def test_every_field_a_training_sets_is_compared_unless_declared_to_differ():
-    # A field of a training flag's group, or said in a training's part of a
-    # summary, and not measured: the note on a set compares it, unless its
-    # declaration says models trained alike differ in it (and these are known).
-    set_by_training = [name for name, param in declared().items()
-                       if (param.group in TRAINING_GROUPS or param.part in TRAINING_PARTS)
-                       and not param.measured]
-    assert [name for name in set_by_training
-            if name not in sets.TRAINING_FIELDS and declared()[name].alike] == []
-    assert {name for name, param in declared().items() if not param.alike} == {
-        'prior', 'num_images', 'seed'}
+# What the summary's head says (read_set refuses a set that differs there), and
+# what models trained alike differ in all the same.
+HEAD = ('dataset', 'class_name', 'image_size', 'levels', 'colours', 'arch', 'params')
+DIFFER = ('prior', 'num_images', 'seed')
 
 
-def test_a_field_added_to_the_training_is_compared():
-    @dataclasses.dataclass(frozen=True)
-    class Wider(ModelInfo):
-        crop: int = recorded(Param(0, low=0, group='what to train', help='crop N pixels'))
-        noise: float = recorded(Param(0.0, said='noise {:g}', part='training'))
-        rate: float = recorded(Param(1e-3, group='how', help='the learning rate',
-                                     said='rate {:g}', part='run'))
-        took: float = recorded(Param(kind=float, optional=True, part='run', measured=True))
-        draw: int = recorded(Param(kind=int, optional=True, group='how', help='a draw',
-                                   alike=False))
-
-    assert sets.training_fields(Wider) == sets.TRAINING_FIELDS + ('crop', 'noise', 'rate')
+def test_every_field_is_constrained_and_compared_measured_or_known_to_differ():
+    # A field added to ModelInfo fails here until it is placed: the note on
+    # a set compares it unless training measures it or models differ in it.
+    names = [field.name for field in dataclasses.fields(ModelInfo)]
+    places = HEAD + sets.TRAINING_FIELDS + MEASURED + DIFFER
+    assert sorted(places) == sorted(names)
+    assert list(CONSTRAINTS) == [name for name in names if name != 'params']
+    # Every field a training flag sets is compared, or known to differ.
+    assert {field for field in flags.MODEL_FLAGS.values()} - set(sets.TRAINING_FIELDS) == {
+        'image_size', 'levels', 'num_images', 'seed'}
 
 
 def test_a_model_trained_otherwise_in_any_training_field_is_noted():

@@ -1,9 +1,7 @@
-"""A training's backup: its network's weights, laid out as a model file
-lays them out, and its optimizer's state (optimizer_weights/<n>), the step
-count with it. Made and read in memory, never through a file of its own
-(TMPDIR may be small or full, and HDF5 writing to a full disk has crashed
-the process): on a full disk the one failure is writing its bytes, a plain
-OSError. Read back through a model file's checks before a value is set."""
+"""A training's backup: its network's weights, laid out as a model file's,
+and its optimizer's state (optimizer_weights/<n>, the step count with it).
+Made and read in memory, as model files are (saving.model_image says why),
+and read back through a model file's checks before a value is set."""
 import io
 
 import h5py
@@ -31,11 +29,8 @@ def weights_image(network):
 
 def load_weights(network, path):
     """Set network's weights and its optimizer's state from the backup at
-    path, a regular file of this project's (not a link), after the checks a
-    model file's weights get (loading.stored_weights), each weight's name
-    that of the network's in its order, and the state of the optimizer's
-    shapes, stored in the file itself and finite. A UsageError says what
-    is wrong."""
+    path, a regular file of this project's (not a link), each checked as a
+    model file's weights are; a UsageError says what is wrong."""
     weights = [weight for layer in network.layers for weight in layer.weights]
     variables = list(network.optimizer.variables)
     limit = sum(int(np.prod(value.shape)) for value in weights + variables) * 8 + 2**20
@@ -56,25 +51,15 @@ def load_weights(network, path):
 
 def optimizer_state(f, path, variables):
     """The arrays of the optimizer's state in f, one of each of variables'
-    shapes, checked as loading.stored_weights checks weights."""
+    shapes, checked as a model file's weights are."""
     group = loading.own_member(f, 'optimizer_weights', path)
-    if sorted(group) != [f'{index:05d}' for index in range(len(variables))]:
+    names = [f'{index:05d}' for index in range(len(variables))]
+    if sorted(group) != names:
         raise UsageError(f'{path} holds the state of another optimizer; refusing it')
-    state = []
-    for variable in variables:
-        name = f'{len(state):05d}'
-        dataset = loading.own_member(group, name, path)
+    labelled = [(f'optimizer state {name}', loading.own_member(group, name, path))
+                for name in names]
+    for (label, dataset), variable in zip(labelled, variables):
         if not isinstance(dataset, h5py.Dataset) or dataset.shape != tuple(variable.shape):
-            raise UsageError(f'{path}: optimizer state {name} is not of the shape the '
-                             'optimizer needs; refusing it')
-        problem = loading.storage_problem(dataset, STATE_DTYPES) or (
-            'leaves parts of its values unwritten' if loading.chunks_missing(dataset)
-            or dataset.id.get_storage_size() < dataset.size * dataset.dtype.itemsize else None)
-        if problem:
-            raise UsageError(f'{path}: optimizer state {name} {problem}; refusing it')
-        value = dataset[()]
-        if not np.isfinite(value).all():
-            raise UsageError(f'{path}: optimizer state {name} holds values that are not '
-                             'finite (NaN or infinite); refusing it')
-        state.append(value)
-    return state
+            raise UsageError(f'{path}: {label} is not of the shape the optimizer needs; '
+                             'refusing it')
+    return loading.checked_values(labelled, path, STATE_DTYPES)

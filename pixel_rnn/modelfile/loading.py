@@ -15,12 +15,11 @@ import os
 import h5py
 import numpy as np
 
-from pixel_rnn import architectures
+from pixel_rnn import architectures, defaults
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import FORMAT, tutorial
-
 
 # What h5py and the checks below raise on a file that is damaged or not what it claims.
 READ_ERRORS = (OSError, ValueError, KeyError, TypeError, AttributeError)
@@ -42,10 +41,9 @@ def load(path):
 def build(path, info, weights, names=None):
     """The ClassModel of info with weights, as read from the file at path:
     the one step here that needs Keras. names: the file's name of each
-    weight (layer/weight), which must be the network's own, in its order
-    (None for the tutorial's files, whose Keras 2 names are other ones):
-    weights of the same shapes listed in another order, or under other
-    layers' names, would load as another model."""
+    weight (layer/weight), which must be the network's own in its order
+    (weights of the same shapes in another order would load as another
+    model); None for the tutorial's files, whose Keras 2 names differ."""
     num_weights = sum(array.size for array in weights)
     if num_weights >= LARGE_MODEL:
         print(f'{path}: building a large network, {num_weights:,} weights: {info.summary()}')
@@ -65,18 +63,16 @@ def build(path, info, weights, names=None):
 
 
 def check(path, own=None):
-    """The ModelInfo of the file at path after every check that load makes,
-    weights included, without building the network (own as for read)."""
+    """read's ModelInfo: every check load makes, without building the network."""
     return read(path, own)[0]
 
 
 def read(path, own=None):
     """The checked ModelInfo, weight arrays and their names (None for the
-    tutorial's files) of the file at path. own: for
-    a file of this project's own state (a new set waiting to be put in
-    place, a file kept beside a model), what a refusal tells the user to do,
-    instead of training it again; such a file is never read through a
-    symbolic link."""
+    tutorial's files) of the file at path. own: for a file of this project's
+    own state (a new set waiting to be put in place, a file kept beside a
+    model), what a refusal tells the user to do, instead of training it
+    again; such a file is never read through a symbolic link."""
     remedy = own or 'train it again'
     if own and os.path.islink(path):
         raise UsageError(f'{path} is a symbolic link where this project keeps a file of its '
@@ -89,15 +85,14 @@ def read(path, own=None):
         with h5py.File(path, 'r') as f:
             info = checked_info(f, path, remedy)
             names, weights = stored_weights(f, path, ARCHITECTURES[info.arch].weight_shapes(info))
-            return info, weights, names if is_text(f.attrs.get('format'), FORMAT) else None
+            return info, weights, names if own_format(f) else None
     except READ_ERRORS as error:
         raise UsageError(f'{path} is not a readable model file ({error}); {remedy}') from None
 
 
 def read_info(path):
-    """The ModelInfo of the file at path without loading its weights; None
-    where there is no file, it does not describe itself or its description
-    does not hold."""
+    """The ModelInfo of the file at path, its weights unread; None where
+    there is none that holds."""
     if not os.path.isfile(path):
         return None
     try:
@@ -107,37 +102,36 @@ def read_info(path):
         return None
 
 
+def own_format(f):
+    value = f.attrs.get('format')  # an array compared to text would not be true or false
+    return isinstance(value, str) and value == FORMAT
+
+
 def checked_info(f, path, remedy='train it again'):
-    info = described(f, path, remedy) or tutorial.tutorial_info(f, path)
-    if info is None:
+    """The ModelInfo f records (for the tutorial's, its Keras config
+    describes), after ModelInfo.problem."""
+    if own_format(f):
+        fields = dataclasses.fields(ModelInfo)
+        values = {field.name: f.attrs[field.name] for field in fields if field.name in f.attrs}
+        missing = [field.name for field in fields
+                   if field.default is dataclasses.MISSING and field.name not in values]
+        if missing:
+            raise UsageError(f"{path} does not record its {', '.join(missing)}; {remedy}")
+        info = ModelInfo(**{name: parsed_json(value, 'params', path) if name == 'params' else
+                            value.item() if isinstance(value, np.generic) else value
+                            for name, value in values.items()})
+    elif str(f.attrs.get('keras_version', '')).startswith(('2.', '3.')) and (
+            'model_config' in f.attrs):  # the tutorial's network, saved by Keras 2 or 3
+        info = tutorial.configured_info(
+            parsed_json(f.attrs['model_config'], 'Keras model config', path),
+            str(f.attrs['keras_version']), path, defaults.class_name_of(path))
+    else:
         raise UsageError(f'{path} does not say what it models (written by an earlier '
                          f'version of pixel-rnn or by another program); {remedy}')
     problem = info.problem()
     if problem:
         raise UsageError(f'{path}: {problem}; {remedy}')
     return info
-
-
-def described(f, path, remedy):
-    """The ModelInfo a file of this project records, or None. Its values are
-    taken as stored; ModelInfo.problem says which are not what they should be."""
-    if not is_text(f.attrs.get('format'), FORMAT):
-        return None
-    values = {}
-    for field in dataclasses.fields(ModelInfo):
-        if field.name in f.attrs:
-            value = f.attrs[field.name]
-            values[field.name] = (parsed_json(value, 'params', path) if field.name == 'params'
-                                  else value.item() if isinstance(value, np.generic) else value)
-    missing = [field.name for field in dataclasses.fields(ModelInfo)
-               if field.default is dataclasses.MISSING and field.name not in values]
-    if missing:
-        raise UsageError(f"{path} does not record its {', '.join(missing)}; {remedy}")
-    return ModelInfo(**values)
-
-
-def is_text(value, text):
-    return isinstance(value, str) and value == text
 
 
 def parsed_json(value, what, path):
@@ -150,12 +144,19 @@ def parsed_json(value, what, path):
 
 
 def stored_weights(f, path, shapes):
-    """The names and arrays of f's weights in layer order, read only after checking that
-    they have exactly the shapes given (the network's, in its order), in the
-    type the network computes in, and that the file itself holds their bytes
-    (a dataset may declare any shape and store nothing, or store its values
-    in another file); then refused unless every value is finite."""
-    datasets = weight_datasets(f, path)
+    """The names and arrays of f's weights (model_weights/<layer>/<weight>,
+    in layer order), read only once they have exactly the shapes given (the
+    network's, in its order), as checked_values reads them."""
+    datasets = []
+    group = own_member(f, 'model_weights', path)
+    for layer in group.attrs['layer_names']:
+        layer = layer.decode() if isinstance(layer, bytes) else layer
+        for name in own_member(group, layer, path).attrs['weight_names']:
+            name = f"{layer}/{name.decode() if isinstance(name, bytes) else name}"
+            dataset = own_member(group, name, path)
+            if not isinstance(dataset, h5py.Dataset):
+                raise UsageError(f'{path}: weight {name!r} is not a data set; refusing it')
+            datasets.append((name, dataset))
     declared, expected = (sum(int(dataset.size) for _, dataset in datasets),
                           sum(math.prod(shape) for shape in shapes))
     if declared != expected:
@@ -168,44 +169,38 @@ def stored_weights(f, path, shapes):
         raise UsageError(f'{path}: its weights do not have the shapes of the model it '
                          f'declares (weight {name!r} is {shape} where that model has '
                          f'{wanted}); train it again')
-    for name, dataset in datasets:
-        problem = storage_problem(dataset)
+    return ([name for name, _ in datasets],
+            checked_values([(f'weight {name!r}', dataset) for name, dataset in datasets], path))
+
+
+def checked_values(labelled, path, dtypes=(WEIGHT_DTYPE,)):
+    """The values of labelled's data sets ((label, dataset) each), read only
+    after checking that the file itself holds their bytes, uncompressed, as
+    dtypes (a data set may declare any shape and store nothing, or store its
+    values in another file); then refused unless every value is finite."""
+    for label, dataset in labelled:
+        problem = storage_problem(dataset, dtypes)
         if problem:
-            raise UsageError(f'{path}: weight {name!r} {problem}; refusing it')
-    if len({dataset.id for _, dataset in datasets}) < len(datasets):
+            raise UsageError(f'{path}: {label} {problem}; refusing it')
+    if len({dataset.id for _, dataset in labelled}) < len(labelled):
         # Hard links let a small file list one array for many weights of a large network.
         raise UsageError(f'{path} stores one array for several weights; refusing it')
-    needed = sum(dataset.size * dataset.dtype.itemsize for _, dataset in datasets)
-    stored = sum(dataset.id.get_storage_size() for _, dataset in datasets)
+    needed = sum(dataset.size * dataset.dtype.itemsize for _, dataset in labelled)
+    stored = sum(dataset.id.get_storage_size() for _, dataset in labelled)
     if needed > stored:
         raise UsageError(f'{path} would need {needed / 2**20:,.1f} MB of weights but holds '
                          f'{stored / 2**20:,.1f} MB; refusing it')
-    for name, dataset in datasets:
-        if chunks_missing(dataset):
-            raise UsageError(f'{path}: weight {name!r} leaves parts of its values unwritten; '
-                             'refusing it')
-    weights = [dataset[()] for _, dataset in datasets]
-    for (name, _), array in zip(datasets, weights):
-        if not np.isfinite(array).all():
-            raise UsageError(f'{path}: weight {name!r} holds values that are not finite '
+    for label, dataset in labelled:
+        # Chunks never written read as the fill value, which the storage size may not show.
+        if dataset.chunks is not None and dataset.size and dataset.id.get_num_chunks() < math.prod(
+                -(-length // chunk) for length, chunk in zip(dataset.shape, dataset.chunks)):
+            raise UsageError(f'{path}: {label} leaves parts of its values unwritten; refusing it')
+    values = [dataset[()] for _, dataset in labelled]
+    for (label, _), value in zip(labelled, values):
+        if not np.isfinite(value).all():
+            raise UsageError(f'{path}: {label} holds values that are not finite '
                              '(NaN or infinite); refusing it')
-    return [name for name, _ in datasets], weights
-
-
-def weight_datasets(f, path):
-    """(name, dataset) of each weight, in the order the file lists them."""
-    group = own_member(f, 'model_weights', path)
-    datasets = []
-    for layer in group.attrs['layer_names']:
-        layer = layer.decode() if isinstance(layer, bytes) else layer
-        layer_group = own_member(group, layer, path)
-        for name in layer_group.attrs['weight_names']:
-            name = f"{layer}/{name.decode() if isinstance(name, bytes) else name}"
-            dataset = own_member(group, name, path)
-            if not isinstance(dataset, h5py.Dataset):
-                raise UsageError(f'{path}: weight {name!r} is not a data set; refusing it')
-            datasets.append((name, dataset))
-    return datasets
+    return values
 
 
 def own_member(group, name, path):
@@ -223,10 +218,9 @@ def own_member(group, name, path):
     return member
 
 
-def storage_problem(dataset, dtypes=None):
+def storage_problem(dataset, dtypes):
     """What is wrong with where or how dataset keeps its values, or None;
-    asked of its description only, before a byte of it is read. dtypes:
-    those it may hold (default: the network's floats only)."""
+    asked of its description only, before a byte of it is read."""
     properties = dataset.id.get_create_plist()
     if dataset.is_virtual or properties.get_external_count():
         return 'is stored in other files'
@@ -234,17 +228,8 @@ def storage_problem(dataset, dtypes=None):
         return 'has a storage layout this project does not read'
     if properties.get_nfilters():
         return 'is compressed or filtered, as this project never writes weights'
-    if dtypes is None and dataset.dtype != WEIGHT_DTYPE:
-        return f'is stored as {dataset.dtype}, not the {WEIGHT_DTYPE} the network uses'
-    if dtypes is not None and dataset.dtype not in dtypes:
-        return f'is stored as {dataset.dtype}, not as numbers of {", ".join(map(str, dtypes))}'
+    if dataset.dtype not in dtypes:
+        return (f'is stored as {dataset.dtype}, not the {WEIGHT_DTYPE} the network uses'
+                if dtypes == (WEIGHT_DTYPE,) else
+                f'is stored as {dataset.dtype}, not as numbers of {", ".join(map(str, dtypes))}')
     return None
-
-
-def chunks_missing(dataset):
-    """Whether dataset is chunked and some of its chunks were never written
-    (they read as its fill value), which its storage size may not show."""
-    if dataset.chunks is None or not dataset.size:
-        return False
-    chunks = math.prod(-(-length // chunk) for length, chunk in zip(dataset.shape, dataset.chunks))
-    return dataset.id.get_num_chunks() < chunks

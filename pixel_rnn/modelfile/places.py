@@ -1,6 +1,6 @@
 """Where a set's model files go, and the files and folders this project keeps
-beside them for itself: named here alone, and checked before any work
-starts that they can be written (free of Keras).
+beside them for itself: named here alone, and checked before any work starts
+that they can be written (free of Keras).
 
 Beside model_0.h5: model_0.h5.resume/ (its training's backup, each epoch),
 model_0.h5.lock (held while a run trains it), model_0.h5.log (a worker's
@@ -29,13 +29,6 @@ def log_path(path):
     return path + '.log'
 
 
-def own_places(path):
-    """Each place training writes as its own for the model file at path,
-    with whether it is a folder."""
-    return ((path, False), (resume_dir(path), True), (lock_path(path), False),
-            (log_path(path), False))
-
-
 def fine_tuning_dir(models_dir):
     return os.path.join(models_dir, FINE_TUNING_DIR)
 
@@ -52,9 +45,8 @@ def install_pending(models_dir):
 def models_dir(path, default):
     """The models folder --models_dir names (default where not given). A
     relative one is taken from the current folder; where nothing is there
-    but the project has it in trained/, the project's (README's
-    commands name the shipped sets so, from the project's folder): never
-    another of its folders (its package, say)."""
+    but the project's trained/ has it, the project's (README's commands name
+    the shipped sets so): never another of the project's folders."""
     if path is None:
         return default
     in_the_project = os.path.normpath(os.path.join(defaults.project_dir, path))
@@ -87,16 +79,15 @@ def require_models(models_dir, class_names, settings, data=None):
             command = (settings.train_one_command.format(absent[0]) if len(absent) == 1
                        else settings.train_all_command)
             remedy = (f'train {"it" if len(absent) == 1 else "them"} with: {command} '
-                      f'--models_dir={models_dir}'
-                      + (f' --data={data}' if data else ''))
+                      f'--models_dir={models_dir}' + (f' --data={data}' if data else ''))
         raise UsageError(f"missing model files: {', '.join(missing)}; {remedy}")
     return paths
 
 
 def check_set_in_place(models_dir, settings):
     """That models_dir holds no fine-tuned set whose install a run stopped
-    midway: such a set is neither the old one nor the new, and is used by
-    nothing until the command that finishes it has run."""
+    midway: neither the old set nor the new, used by nothing until the
+    command that finishes it has run."""
     if install_pending(models_dir):
         raise UsageError(f'{models_dir} holds a fine-tuned set not yet all in place (a '
                          f'fine-tuning was stopped as it put the set there); finish it with: '
@@ -112,8 +103,10 @@ def check_models_dir(models_dir, paths, settings):
     check_set_in_place(models_dir, settings)
     # Training writes each of these as a file (folder) of its own, never
     # through a link: what a link points to may be anyone's.
-    places = [place for path in paths for place in own_places(path)]
-    for own, folder in places + [(fine_tuning_dir(models_dir), True)]:
+    places = [place for path in paths for place in (
+        (path, False), (resume_dir(path), True), (lock_path(path), False), (log_path(path), False))]
+    places.append((fine_tuning_dir(models_dir), True))
+    for own, folder in places:
         if os.path.islink(own):
             raise UsageError(f'{own} is a symbolic link (to {os.readlink(own)}); training '
                              'writes its own files there: remove the link or give another '

@@ -14,15 +14,20 @@ def save(model, path):
     write_whole(path, model_image(model))
 
 
+def install(model, path):
+    """Put model at path once it is written whole; an earlier file there is
+    kept under old_name(path). Returns that name, or None."""
+    return write_whole(path, model_image(model), keep_old_file=True)
+
+
 def model_image(model):
     """The bytes of model's file: Keras's own .h5 layout (its model config,
-    and the weights layer by layer under model_weights/<layer>/<weight>),
-    so that keras.models.load_model opens it, with its ModelInfo as
-    attributes. This project's reader never runs that config: it rebuilds
-    the network from the ModelInfo. Made in memory, as are all HDF5 files
-    here: on a full disk HDF5 has been seen to report the failure only as it
-    frees objects, go on and crash (signal 11). Bytes written afterwards to
-    a full disk are a plain OSError."""
+    weights under model_weights/<layer>/<weight>), so that
+    keras.models.load_model opens it, with its ModelInfo as attributes; this
+    project's reader never runs that config. Made in memory, as are all HDF5
+    files here: on a full disk HDF5 has been seen to report the failure only
+    as it frees objects, go on and crash (signal 11), where bytes written
+    afterwards are a plain OSError."""
     import keras
     network = model.network
     info = dataclasses.replace(model.info, keras_version=keras.__version__)
@@ -40,8 +45,8 @@ def model_image(model):
 
 
 def write_weights(group, network):
-    """network's weights into group, layer by layer as Keras's .h5 files keep
-    them (<layer>/<weight>, each layer listing its weights' names)."""
+    """network's weights into group, as Keras's .h5 files keep them
+    (<layer>/<weight>, each layer listing its weights' names)."""
     import keras
     group.attrs['layer_names'] = [layer.name.encode() for layer in network.layers]
     group.attrs['keras_version'] = keras.__version__
@@ -51,9 +56,3 @@ def write_weights(group, network):
         layer_group.attrs['weight_names'] = [weight.path.encode() for weight in layer.weights]
         for weight in layer.weights:
             layer_group.create_dataset(weight.path, data=weight.numpy())
-
-
-def install(model, path):
-    """Put model at path once it is written whole; an earlier file there is
-    kept under old_name(path). Returns that name, or None."""
-    return write_whole(path, model_image(model), keep_old_file=True)

@@ -3,21 +3,21 @@ check (loading.read), the set checked to agree with itself and with the data
 set, and what sets it apart said, all before any network is built; then the
 networks built (the one step that needs Keras)."""
 import collections
-import dataclasses
 
 from pixel_rnn import defaults
-from pixel_rnn.description import ModelInfo
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 
-
-@dataclasses.dataclass
-class StoredModel:
-    """A model as its file holds it, read and checked: its network not built yet."""
-    path: str
-    info: object  # its ModelInfo
-    weights: list  # its weight arrays, in the order the network takes them
-    names: list  # the file's name of each (None for the tutorial's files)
+# A model as its file holds it, read and checked (loading.read): its network not built yet.
+StoredModel = collections.namedtuple('StoredModel', 'path info weights names')
+# How a model was trained, besides its architecture and its class's own
+# images: what the models of a set are meant to share (ModelInfo's order).
+# Not what training measures (description.MEASURED), nor what models trained
+# alike differ in all the same: by nature (prior, num_images) or by the draw
+# (seed); nor what the summary's head says: read_set refuses a set that
+# differs there, and mixed_architectures notes one of several architectures.
+TRAINING_FIELDS = ('deskew', 'epochs', 'data_source', 'skip', 'shifts', 'mirror',
+                   'fine_tuning_epochs', 'fine_tuning_weight', 'batch_size')
 
 
 def read_set(models_dir, class_names, settings):
@@ -33,24 +33,22 @@ def read_set(models_dir, class_names, settings):
         if info.class_name != name:
             raise UsageError(f'{model.path} models class {info.class_name!r}, not {name!r}; '
                              'rename or retrain it')
-    first = stored[0]
+    first = shape_and_levels(stored[0].info)
     for model in stored[1:]:
-        if shape_and_levels(model.info) != shape_and_levels(first.info):
-            raise UsageError(f'the models of {models_dir} disagree: {first.path} is '
-                             f'{shape_and_levels(first.info)}, {model.path} is '
-                             f'{shape_and_levels(model.info)}; retrain them alike')
+        if shape_and_levels(model.info) != first:
+            raise UsageError(f'the models of {models_dir} disagree: {stored[0].path} is '
+                             f'{first}, {model.path} is {shape_and_levels(model.info)}; '
+                             'retrain them alike')
     return stored
 
 
 def built(stored):
-    """ClassModels of StoredModels (read_set's, before Keras started): the
-    one step here that needs Keras."""
+    """ClassModels of StoredModels (read_set's, before Keras started)."""
     return [loading.build(model.path, model.info, model.weights, model.names) for model in stored]
 
 
 def load_models(models_dir, class_names, settings):
-    """The ClassModels of the classes of settings' data set in models_dir,
-    checked to agree with each other and with the data set."""
+    """The ClassModels of read_set's models."""
     return built(read_set(models_dir, class_names, settings))
 
 
@@ -61,33 +59,14 @@ def shape_and_levels(info):
 
 def mixed_architectures(models):
     """Which classes have which architecture, where the models (anything
-    with an info: StoredModels, ClassModels) are not all of one
-    (likelihoods of different architectures compare, but such a set is
-    rarely meant); None where they are."""
+    with an info) are not all of one (likelihoods of different architectures
+    compare, but such a set is rarely meant); None where they are."""
     classes_by_arch = {}
     for model in models:
         classes_by_arch.setdefault(model.info.arch, []).append(model.info.class_name)
     if len(classes_by_arch) == 1:
         return None
     return '; '.join(f"{arch} for {', '.join(names)}" for arch, names in classes_by_arch.items())
-
-
-def training_fields(info_type=ModelInfo):
-    """How a model was trained, besides its architecture and its class's own
-    images: what the models of a set are meant to share, read from the
-    declarations of info_type's fields (ModelInfo's), in their order. Each
-    field a training sets (said in a part of a summary, or given by a flag
-    of a training group) is one, less what training measures and what
-    models trained alike differ in all the same (Param's alike). What a
-    summary's head says (data set, class, size, levels, colours,
-    architecture) is not: read_set refuses a set that differs there, and
-    mixed_architectures notes one of several architectures."""
-    return tuple(field.name for field in dataclasses.fields(info_type)
-                 if (param := field.metadata.get('param')) and param.alike
-                 and not param.measured and (param.part or param.group != 'model'))
-
-
-TRAINING_FIELDS = training_fields()
 
 
 def differently_trained(models):

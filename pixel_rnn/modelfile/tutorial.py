@@ -1,8 +1,8 @@
-"""The tutorial's network, wherever it comes from without a description of
-this project's: the tutorial's own Keras 2 files, a Keras 3 .h5 file or
-.keras archive of the network util.create_model gives, and a plain Keras
-network of that shape. Each is read by its Keras config or its layers
-(checked before anything is built) into a GRU ClassModel of this project."""
+"""The tutorial's network where it has no description of this project's:
+its own Keras 2 files, a Keras 3 .h5 file or .keras archive of
+util.create_model's network, or such a network itself. Each is read by its
+Keras config or its layers (checked before anything is built) into a GRU
+ClassModel of this project."""
 import json
 import os
 
@@ -12,21 +12,9 @@ from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading
 
 
-def tutorial_info(f, path):
-    """Files of the tutorial's network that record no description: the
-    tutorial's own (Keras 2), or the network of util.create_model saved by
-    Keras 3 (network.save('model_0.h5')): read by their Keras model config."""
-    version = str(f.attrs.get('keras_version', ''))
-    if not version.startswith(('2.', '3.')) or 'model_config' not in f.attrs:
-        return None
-    return configured_info(loading.parsed_json(f.attrs['model_config'], 'Keras model config', path),
-                           version, path, defaults.class_name_of(path))
-
-
 def configured_info(model_config, version, path, class_name):
     """The ModelInfo of the tutorial's network of class_name that a Keras
-    model config (of Keras version) describes: 10x10 grey MNIST, a GRU of
-    its settings."""
+    model config (of Keras version) describes: 10x10 grey MNIST, its GRU's."""
     layers = model_config['config']
     layers = layers['layers'] if isinstance(layers, dict) else layers
     configs = {layer['class_name']: layer['config'] for layer in layers}
@@ -58,29 +46,23 @@ def configured_info(model_config, version, path, class_name):
 MAX_ARCHIVE_CONFIG = 2**20
 
 
-def bounded(archive, name):
-    """The bytes of archive's member name, refused above MAX_ARCHIVE_CONFIG
-    (zipfile reads no more than the size the member declares)."""
-    member = archive.getinfo(name)
-    if member.file_size > MAX_ARCHIVE_CONFIG:
-        raise ValueError(f'{name} of {member.file_size:,} bytes')
-    return archive.read(member)
-
-
 def archived(path):
     """The ClassModel of the tutorial's network saved by Keras 3 as a .keras
     archive. Its config is read first, bounded, and checked as a .h5 file's
     (no network that asks for absurd memory is built); then Keras reads the
-    archive in its safe mode (no code of the file's runs), and the network's
-    weights are copied into one of this project's."""
+    archive in its safe mode (no code of the file's runs), and adopted."""
     import zipfile
     if not os.path.isfile(path):  # a FIFO or a device would block or never end
         raise UsageError(f'no model file {path}' if not os.path.exists(path) else
                          f'{path} is not a regular file; refusing it')
     try:
         with zipfile.ZipFile(path) as archive:
-            config, metadata = (json.loads(bounded(archive, name))
-                                for name in ('config.json', 'metadata.json'))
+            members = [archive.getinfo(name) for name in ('config.json', 'metadata.json')]
+            # zipfile reads no more than the size a member declares.
+            large = [member for member in members if member.file_size > MAX_ARCHIVE_CONFIG]
+            if large:
+                raise ValueError(f'{large[0].filename} of {large[0].file_size:,} bytes')
+            config, metadata = (json.loads(archive.read(member)) for member in members)
         version = str(metadata.get('keras_version', '3.'))
         # model_7.keras models 7, as model_7.h5 does.
         class_name = defaults.class_name_of(os.path.splitext(path)[0] + '.h5')
@@ -100,12 +82,10 @@ def archived(path):
 
 
 def adopted(network, image_size):
-    """A GRU ClassModel of a plain Keras network of the tutorial's shape, of
-    image_size x image_size grey images: a GRU over one-hot levels, a Dense
-    layer (or TimeDistributed Dense) to the levels and a softmax, built by
-    util.create_model or read by keras.models.load_model. Its settings are
-    read off its layers, as the tutorial's own files' are off their config,
-    and its weights copied into a network of this project's."""
+    """A GRU ClassModel of a Keras network of the tutorial's shape (a GRU
+    over one-hot levels, a Dense layer, or TimeDistributed Dense, to the
+    levels and a softmax) of image_size x image_size grey images: its
+    settings read off its layers, its weights copied."""
     import keras
     recurrent = [layer for layer in network.layers if isinstance(layer, keras.layers.GRU)]
     dense = [getattr(layer, 'layer', layer) for layer in network.layers

@@ -1,38 +1,60 @@
-"""The training flags, made from what a model records (ModelInfo's fields and
-each architecture's PARAMS), and the ModelInfo they ask for, checked before
-Keras starts.
+"""The training flags, and the ModelInfo they ask for, checked before Keras
+starts. A flag takes the values its field may hold (description.CONSTRAINTS,
+an architecture's PARAMS), as a model file's are checked.
 """
-import dataclasses
-
-from pixel_rnn import cli, files
+from pixel_rnn import cli, defaults, files
 from pixel_rnn.architectures import ARCHITECTURES
-from pixel_rnn.architectures.params import defaults
-from pixel_rnn.defaults import fine_tuning_weight, model_path
-from pixel_rnn.description import MAX_WEIGHT, ModelInfo, declared
+from pixel_rnn.architectures.params import defaults as param_defaults
+from pixel_rnn.description import CONSTRAINTS, MAX_WEIGHT, ModelInfo
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import places
+
+# The ModelInfo field that each flag of what a model records sets (--max_intensity: levels - 1).
+MODEL_FLAGS = {'target_size': 'image_size', 'max_intensity': 'levels', 'deskew': 'deskew',
+               'num_images': 'num_images', 'skip': 'skip', 'shifts': 'shifts',
+               'mirror': 'mirror', 'epochs': 'epochs', 'batch_size': 'batch_size',
+               'seed': 'seed'}
+
+
+def values(field):
+    """add_argument's type (or choices) for a flag of field's values."""
+    return cli.param_values(CONSTRAINTS[field], 'value')
 
 
 def add_training_flags(parser, what, settings):
     """The flags of training on settings' data set, in their groups: what
     (a group of parser's, holding the class flags), model, how, where."""
-    groups = {'what to train': what, 'model': parser.add_argument_group('model'),
-              'how': parser.add_argument_group('how')}
-    add_architecture_flags(groups['model'])
-    for name, param in model_flags(settings).items():
-        default = flag_default(name, param, settings)
-        if param.kind is bool:
-            groups[param.group].add_argument(f'--{name}', action='store_true', help=param.help)
-            continue
-        if param.offset:  # the flag's values, the field's less offset
-            param = dataclasses.replace(param, low=param.low - param.offset,
-                                        high=param.high - param.offset)
-        values = cli.param_values(param, 'value')
-        if param.const is not None:
-            values.update(nargs='?', const=param.const)
-        groups[param.group].add_argument(f'--{name}', default=default, help=param.help,
-                                         **values)
-    how = groups['how']
+    model, how = parser.add_argument_group('model'), parser.add_argument_group('how')
+    add_architecture_flags(model)
+    model.add_argument('--target_size', default=settings.target_size, **values('image_size'),
+                       help='images are shrunk to target_size x target_size')
+    levels = CONSTRAINTS['levels']
+    model.add_argument('--max_intensity', default=settings.max_intensity,
+                       type=cli.int_in_range(levels.low - 1, levels.high - 1, 'value'),
+                       help='the highest of the levels pixels are quantized to')
+    if settings.can_deskew:
+        model.add_argument('--deskew', action='store_true',
+                           help='shear each image upright and centre it by its moments before '
+                                'shrinking (the model file says so, and classification does the '
+                                'same to the images it classifies)')
+    how.add_argument('--epochs', default=None, **values('epochs'),
+                     help=f'passes over the training images (default {defaults.epochs}; with '
+                          f'--discriminative {defaults.fine_tuning_epochs})')
+    what.add_argument('--num_images', default=defaults.num_images, **values('num_images'),
+                      help='training images per class; more than there are means all')
+    what.add_argument('--skip', default=0, **values('skip'),
+                      help='leave out the first N training images of each class')
+    what.add_argument('--shifts', default=0, nargs='?', const=4, **values('shifts'),
+                      help='also train on each image moved by one pixel up, down, left and right '
+                           '(an epoch takes five times as long), or with --shifts=8 also '
+                           'diagonally (nine times)')
+    if settings.can_mirror:
+        what.add_argument('--mirror', action='store_true',
+                          help="also train on each image's mirror image (left-right), which is "
+                               'as likely a picture of its class; an epoch takes twice as long')
+    how.add_argument('--batch_size', default=defaults.batch_size, **values('batch_size'),
+                     help='images per training step')
+    how.add_argument('--seed', default=None, **values('seed'), help='for repeatable runs')
     how.add_argument('--jobs', type=cli.int_in_range(1, 256, 'job count'), default=None,
                      help='classes trained at once, each in a process of its own '
                           '(default: as many as there are cores)')
@@ -40,13 +62,14 @@ def add_training_flags(parser, what, settings):
                      help="one model on all local GPUs (else CPUs) with TensorFlow's "
                           'MirroredStrategy, classes one at a time')
     how.add_argument('--discriminative', type=cli.float_in_range(0, MAX_WEIGHT, 'weight'),
-                     nargs='?', const=fine_tuning_weight, default=None, metavar='WEIGHT',
+                     nargs='?', const=defaults.fine_tuning_weight, default=None,
+                     metavar='WEIGHT',
                      help='instead of training class by class, fine-tune the trained models of '
                           '--models_dir together so that Bayes\' rule tells the classes apart '
                           '(with every class): the loss is -log p(class | image) + WEIGHT x '
                           'the own model\'s -log p(image) per sub-pixel (default WEIGHT '
-                          f'{fine_tuning_weight:g}); on --num_images of each class after '
-                          '--skip, best images the models were not trained on')
+                          f'{defaults.fine_tuning_weight:g}); on --num_images of each class '
+                          'after --skip, best images the models were not trained on')
     how.add_argument('--restart', action='store_true',
                      help='train from scratch even where an interrupted run of this training '
                           'could resume, or its finished model exists')
@@ -59,25 +82,8 @@ def add_training_flags(parser, what, settings):
     where.add_argument('--logdir', default=None, help='write TensorBoard logs here')
 
 
-def model_flags(settings=None):
-    """Each ModelInfo field's flag name, with its Param: the fields declared
-    with help, less those settings' data set does not offer (with settings)."""
-    return {param.flag or name: param for name, param in declared().items()
-            if param.help and (settings is None or param.offered is None
-                               or getattr(settings, param.offered))}
-
-
-def flag_default(flag, param, settings):
-    """A flag's default: the data set's where its entry holds one under the
-    flag's name (target_size, max_intensity), else the declared one."""
-    names = {field.name for field in dataclasses.fields(settings)}
-    if flag in names:
-        return getattr(settings, flag)
-    return param.default - param.offset if param.offset else param.default
-
-
 def add_architecture_flags(group):
-    """--arch, and a flag for each architecture's parameter that has one, its
+    """--arch, and a flag for each architecture's parameter that has help, its
     values as the architecture declares them."""
     group.add_argument('--arch', choices=tuple(ARCHITECTURES), default='gru',
                        help='architecture: ' + ', or '.join(
@@ -121,20 +127,18 @@ def training_template(args, settings, class_names):
     if args.distribute and args.jobs not in (None, 1):
         raise UsageError(f'--distribute trains one class at a time on all devices; '
                          f'leave out --jobs={args.jobs}')
-    fields = {}
-    for name, param in declared().items():
-        flag = param.flag or name
-        if param.help and hasattr(args, flag):  # a flag the data set lacks: the field's default
-            value = getattr(args, flag)
-            fields[name] = value + param.offset if param.offset and value is not None else value
-    template = ModelInfo(dataset=settings.name, class_name='', colours=settings.colours,
-                         arch=args.arch, params={**defaults(ARCHITECTURES[args.arch].PARAMS),
-                                                 **given}, **fields)
+    # A flag the data set lacks (--deskew, --mirror) leaves its field at its default.
+    fields = {field: getattr(args, flag) for flag, field in MODEL_FLAGS.items()
+              if hasattr(args, flag)}
+    template = ModelInfo(**{**fields, 'levels': args.max_intensity + 1},
+                         dataset=settings.name, class_name='', colours=settings.colours,
+                         arch=args.arch, params={**param_defaults(ARCHITECTURES[args.arch].PARAMS),
+                                                 **given})
     problem = template.problem()
     if problem:
         raise UsageError(f'cannot train that: {problem}')
     places.check_models_dir(args.models_dir,
-                            [model_path(args.models_dir, name) for name in class_names],
+                            [defaults.model_path(args.models_dir, name) for name in class_names],
                             settings)
     if args.logdir:
         files.check_folder('--logdir', args.logdir)
