@@ -45,11 +45,12 @@ def preparer(side, data):
 
     def gru_classify():
         images = np.load(data)['x_test'][:CLASSIFIED]
-        if side == 'before':
+        try:
+            from pixel_rnn.classifier import BayesClassifier
+        except ImportError:  # a checkout from before BayesClassifier
             import util
             models = util.load_models('trained/mnist_models', settings.class_names, settings)
             return lambda: util.bayes_classify(models, images)
-        from pixel_rnn.classifier import BayesClassifier
         classifier = BayesClassifier.from_folder('trained/mnist_models', settings)
         return lambda: classifier.predict(images)
 

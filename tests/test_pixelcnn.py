@@ -105,11 +105,11 @@ def test_the_cached_network_computes_the_keras_models_logits_at_every_position(
     size = 5
     images = random_levels(3, size, colours, 6, levels)
     expected = logits_layer_model(model).predict_on_batch(images.astype('float32'))
-    network = pixelcnn.PositionwiseNetwork(model.network, depth)
-    caches = network.caches_for(images, size * size)
+    network = pixelcnn.PositionwiseNetwork(model.network, images.astype('float32'))
+    network.fill(size * size)
     for row in range(size):
         for column in range(size):
-            np.testing.assert_allclose(network.logits_at(caches, row, column),
+            np.testing.assert_allclose(network.at(row, column),
                                        expected[:, row, column], rtol=1e-4, atol=1e-4)
 
 

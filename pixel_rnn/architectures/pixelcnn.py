@@ -28,9 +28,8 @@ PARAMS = {
 def create_pixelcnn(levels, colours, filters, depth, head):
     """Mask-A 7x7 convolution, depth residual blocks, two 1x1 mask-B layers,
     then per sub-pixel a softmax over the levels, or for two levels a sigmoid
-    giving the probability of the upper one. The layers are named for what
-    they are, so that PositionwiseNetwork finds them; their order is the
-    order of the weights in model files."""
+    giving the probability of the upper one. The layers' names and order
+    are those of the weights in model files."""
     import keras
     from pixel_rnn.architectures.layers import MaskedConv2D, SubpixelSoftmax
 
@@ -133,114 +132,114 @@ class PixelCNN(ClassModel):
         import keras
         from keras import ops
         from pixel_rnn.architectures.layers import inverse_cdf
-        network = PositionwiseNetwork(self.network, self.info.params['depth'])
         size, colours = self.info.image_size, self.info.colours
-        images = np.zeros((len(uniforms), size, size, colours), dtype=np.uint8)
+        images = np.zeros((len(uniforms), size, size, colours), dtype=np.float32)
         subpixels = images.reshape(len(uniforms), -1)  # a view of images, in raster order
         num_given = 0 if given is None else given.shape[1]
         if num_given:
             subpixels[:, :num_given] = given
-        caches = network.caches_for(images, num_given // colours)
+        network = PositionwiseNetwork(self.network, images)
+        network.fill(num_given // colours)
         progress = keras.utils.Progbar(uniforms.shape[1] - num_given, verbose=verbose,
                                        unit_name='sub-pixel')
         for index in range(num_given, uniforms.shape[1]):
             row, column, colour = np.unravel_index(index, images.shape[1:])
-            logits = self.level_logits(network.logits_at(caches, row, column))
+            logits = self.level_logits(network.at(row, column))
             probabilities = ops.softmax(logits[:, colour] / temperature, axis=-1)
             drawn = inverse_cdf(probabilities, uniforms[:, index])
             subpixels[:, index] = ops.convert_to_numpy(drawn)
-            network.set_input(caches, row, column, colour, subpixels[:, index])
+            network.at(row, column, image_only=True)
             progress.update(index + 1 - num_given)
-        return subpixels
+        return subpixels.astype(np.uint8)
 
 
 class PositionwiseNetwork:
-    """A PixelCNN's layers as NumPy arrays (masks applied), run at given
-    positions only. Only the 7x7 and 3x3 convolutions look beyond their
-    position; caches keep their inputs at every position so far. The layers
-    of model (of depth residual blocks) are found by the names
-    create_pixelcnn gives them."""
+    """A masked-convolution network run at given positions only, from its own
+    layers (their weights as NumPy arrays, masks applied), in their order.
+    A convolution wider than 1x1 reads its input around the position from a
+    zero-padded cache of it, written as each position is computed; images
+    (m, size, size, colours), the levels drawn so far, feed the network."""
 
-    def __init__(self, model, depth):
+    def __init__(self, network, images):
+        import keras
         from keras import ops
+        from pixel_rnn.architectures.layers import MaskedConv2D
+        self.images = images
+        self.input, self.caches, self.steps = id(network.inputs[0]), {}, []
+        from_image = {self.input}  # the tensors computed from the image alone
+        for layer in network.layers[1:]:
+            sources = [id(tensor) for tensor in keras.tree.flatten(layer.input)]
+            if isinstance(layer, MaskedConv2D):
+                kernel = ops.convert_to_numpy(layer.kernel) * layer.mask
+                side = kernel.shape[0]
+                if side > 1:
+                    self.caches[sources[0]] = np.zeros(
+                        (len(images), images.shape[1] + side - 1, images.shape[2] + side - 1,
+                         kernel.shape[2]), np.float32)
+                run = convolution(kernel, ops.convert_to_numpy(layer.bias),
+                                  self.caches.get(sources[0]))
+            elif isinstance(layer, keras.layers.PReLU):
+                run = prelu(ops.convert_to_numpy(layer.alpha).reshape(-1))
+            elif isinstance(layer, keras.layers.Rescaling):
+                run = rescaling(float(layer.scale), float(layer.offset))
+            elif isinstance(layer, keras.layers.Add):
+                run = add
+            elif layer.name == 'probabilities':
+                break
+            else:
+                raise TypeError(f'{layer.name}: a {type(layer).__name__} does not run by position')
+            if from_image.issuperset(sources) and not isinstance(layer, MaskedConv2D):
+                from_image.add(id(layer.output))
+            self.steps.append((run, sources, id(layer.output), id(layer.output) in from_image))
+            self.logits = id(layer.output)
 
-        def convolution(name):
-            layer = model.get_layer(name)
-            return (ops.convert_to_numpy(layer.kernel) * layer.mask,
-                    ops.convert_to_numpy(layer.bias))
+    def at(self, rows, columns, image_only=False):
+        """The logits layer's output (images * positions, outputs) at
+        positions (rows, columns), every layer computed at all of them before
+        the next (so a position reads those before it of the same call), the
+        caches written there; image_only: only the layers the image alone
+        feeds before any convolution, as after a sub-pixel is drawn."""
+        rows, columns = np.atleast_1d(rows), np.atleast_1d(columns)
+        values = {}
 
-        def alpha(name):
-            return ops.convert_to_numpy(model.get_layer(name).alpha).reshape(-1)
+        def put(tensor, value):
+            values[tensor] = value
+            if tensor in self.caches:
+                cache = self.caches[tensor]
+                pad = (cache.shape[1] - self.images.shape[1]) // 2
+                cache[:, rows + pad, columns + pad] = value.reshape(len(cache), len(rows), -1)
+        put(self.input, self.images[:, rows, columns].reshape(-1, self.images.shape[3]))
+        for run, sources, output, of_image in self.steps:
+            if of_image or not image_only:
+                put(output, run(rows, columns, *(values[source] for source in sources)))
+        return values.get(self.logits)
 
-        rescaling = model.get_layer('rescaling')
-        self.scale, self.offset = float(rescaling.scale), float(rescaling.offset)
-        self.first = convolution('first')
-        self.blocks = [
-            ([alpha(f'block{block}_prelu_{place}') for place in ('in', 'mid', 'out')],
-             [convolution(f'block{block}_{part}') for part in ('narrow', 'wide', 'back')])
-            for block in range(depth)]
-        self.final_alpha = alpha('blocks_prelu')
-        self.out = [(convolution(f'out{layer}'), alpha(f'out{layer}_prelu')) for layer in range(2)]
-        self.logits = convolution('logits')
-
-    def caches_for(self, images, num_final):
-        """Zero-padded caches for images of levels (images, size, size,
-        colours) whose first num_final pixels in raster order are final: the
-        rescaled image, and each block's 3x3 input, brought up to date at
-        those pixels a row at a time."""
-        def padded(convolution):
-            pad = convolution[0].shape[0] // 2
-            return np.zeros((len(images), size + 2 * pad, size + 2 * pad,
-                             convolution[0].shape[2]), dtype=np.float32)
-        size = images.shape[1]
-        caches = [padded(self.first)] + [padded(convolutions[1])
-                                         for _, convolutions in self.blocks]
-        pad = self.first[0].shape[0] // 2
-        caches[0][:, pad:pad + size, pad:pad + size] = images * self.scale + self.offset
+    def fill(self, num_final):
+        """The caches brought up to date at the first num_final pixels in
+        raster order, a row at a time."""
+        size = self.images.shape[2]
         for start in range(0, num_final, size):
-            rows, columns = np.divmod(np.arange(start, min(start + size, num_final)), size)
-            self.update(caches, rows, columns)
-        return caches
-
-    def set_input(self, caches, row, column, colour, subpixels):
-        pad = self.first[0].shape[0] // 2
-        caches[0][:, row + pad, column + pad, colour] = subpixels * self.scale + self.offset
-
-    def update(self, caches, rows, columns):
-        """The blocks' caches brought up to date at positions (rows,
-        columns), whose sub-pixels before them are all in caches[0]; returns
-        the last block's output there (images * positions, filters). Each
-        layer is computed at all the positions before the next reads them,
-        so a position may read another of the same call."""
-        x = around(caches[0], rows, columns, *self.first)
-        for ((alpha_in, alpha_mid, alpha_out), (narrow, wide, back)), cache in zip(
-                self.blocks, caches[1:]):
-            pad = wide[0].shape[0] // 2
-            inputs = prelu(pointwise(prelu(x, alpha_in), *narrow), alpha_mid)
-            cache[:, rows + pad, columns + pad] = inputs.reshape(len(cache), len(rows), -1)
-            x = x + pointwise(prelu(around(cache, rows, columns, *wide), alpha_out), *back)
-        return x
-
-    def logits_at(self, caches, row, column):
-        """The logits layer's output (images, outputs) at (row, column), with
-        the caches' entries at that position brought up to date on the way."""
-        x = prelu(self.update(caches, np.array([row]), np.array([column])), self.final_alpha)
-        for convolution, alpha in self.out:
-            x = prelu(pointwise(x, *convolution), alpha)
-        return pointwise(x, *self.logits)
+            self.at(*np.divmod(np.arange(start, min(start + size, num_final)), size))
 
 
-def around(cache, rows, columns, kernel, bias):
-    """A convolution's output (images * positions, outputs) at positions
-    (rows, columns) from its padded input cache."""
-    offsets = np.arange(kernel.shape[0])
-    windows = cache[:, rows[:, None, None] + offsets[:, None], columns[:, None, None] + offsets]
-    return windows.reshape(-1, kernel[..., 0].size) @ kernel.reshape(-1, kernel.shape[-1]) + bias
+def convolution(kernel, bias, cache):
+    """A convolution at positions: of its input there (1x1), or around them
+    from its padded input cache."""
+    matrix, offsets = kernel.reshape(-1, kernel.shape[-1]), np.arange(kernel.shape[0])
+    if cache is None:
+        return lambda rows, columns, x: x @ matrix + bias
+    return lambda rows, columns, x: cache[
+        :, rows[:, None, None] + offsets[:, None], columns[:, None, None] + offsets].reshape(
+        -1, len(matrix)) @ matrix + bias
 
 
-def pointwise(x, kernel, bias):
-    return x @ kernel.reshape(kernel.shape[-2], kernel.shape[-1]) + bias
+def prelu(alpha):
+    return lambda rows, columns, x: np.maximum(x, 0) + alpha * np.minimum(x, 0)
 
 
-def prelu(x, alpha):
-    return np.maximum(x, 0) + alpha * np.minimum(x, 0)
+def rescaling(scale, offset):
+    return lambda rows, columns, x: x * scale + offset
+
+
+def add(rows, columns, *xs):
+    return sum(xs)
