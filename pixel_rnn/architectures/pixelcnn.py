@@ -165,8 +165,11 @@ class PositionwiseNetwork:
         from keras import ops
         from pixel_rnn.architectures.layers import MaskedConv2D
         self.images = images
-        self.input, self.caches, self.steps = id(network.inputs[0]), {}, []
-        from_image = {self.input}  # the tensors computed from the image alone
+        self.caches = {}
+        image = id(network.inputs[0])
+        steps = [(lambda rows, columns: images[:, rows, columns].reshape(-1, images.shape[3]),
+                  [], image)]
+        from_image = {image}  # the tensors computed from the image alone
         for layer in network.layers[1:]:
             sources = [id(tensor) for tensor in keras.tree.flatten(layer.input)]
             if isinstance(layer, MaskedConv2D):
@@ -190,8 +193,15 @@ class PositionwiseNetwork:
                 raise TypeError(f'{layer.name}: a {type(layer).__name__} does not run by position')
             if from_image.issuperset(sources) and not isinstance(layer, MaskedConv2D):
                 from_image.add(id(layer.output))
-            self.steps.append((run, sources, id(layer.output), id(layer.output) in from_image))
-            self.logits = id(layer.output)
+            steps.append((run, sources, id(layer.output)))
+        self.logits = steps[-1][2]
+        self.steps = [step + self.cache_of(step[2]) for step in steps]
+        self.image_steps = [step for step in self.steps if step[2] in from_image]
+
+    def cache_of(self, tensor):
+        """(the tensor's cache, its padding), or (None, 0) where none reads around it."""
+        cache = self.caches.get(tensor)
+        return (None, 0) if cache is None else (cache, (cache.shape[1] - self.images.shape[1]) // 2)
 
     def at(self, rows, columns, image_only=False):
         """The logits layer's output (images * positions, outputs) at
@@ -201,17 +211,11 @@ class PositionwiseNetwork:
         feeds before any convolution, as after a sub-pixel is drawn."""
         rows, columns = np.atleast_1d(rows), np.atleast_1d(columns)
         values = {}
-
-        def put(tensor, value):
-            values[tensor] = value
-            if tensor in self.caches:
-                cache = self.caches[tensor]
-                pad = (cache.shape[1] - self.images.shape[1]) // 2
-                cache[:, rows + pad, columns + pad] = value.reshape(len(cache), len(rows), -1)
-        put(self.input, self.images[:, rows, columns].reshape(-1, self.images.shape[3]))
-        for run, sources, output, of_image in self.steps:
-            if of_image or not image_only:
-                put(output, run(rows, columns, *(values[source] for source in sources)))
+        for run, sources, output, cache, pad in self.image_steps if image_only else self.steps:
+            values[output] = run(rows, columns, *map(values.__getitem__, sources))
+            if cache is not None:
+                cache[:, rows + pad, columns + pad] = values[output].reshape(
+                    len(cache), len(rows), -1)
         return values.get(self.logits)
 
     def fill(self, num_final):
@@ -241,5 +245,5 @@ def rescaling(scale, offset):
     return lambda rows, columns, x: x * scale + offset
 
 
-def add(rows, columns, *xs):
-    return sum(xs)
+def add(rows, columns, x, y):
+    return x + y
