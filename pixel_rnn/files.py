@@ -1,7 +1,9 @@
-"""Files written whole or not at all, the temporaries of killed runs cleared,
-the project's own files read back as untrusted, and where a file can be
-written, checked before work starts."""
+"""Crash safety's file half: files written whole or not at all, the
+temporaries of killed runs cleared, the project's own files read back as
+untrusted, and where a file can be written, checked before work starts."""
+import contextlib
 import errno
+import json
 import os
 import re
 import socket
@@ -11,23 +13,10 @@ from pixel_rnn.errors import UsageError
 
 
 def write_whole(path, data, keep_old_file=False):
-    """Write the bytes data to path, whole or not at all. With keep_old_file,
-    a file already at path is kept under old_name(path) first; returns that
-    name, or None."""
-    temporary = write_temporary(path, data)
-    try:
-        if keep_old_file:
-            return replace_keeping_old(temporary, path)
-        os.replace(temporary, path)
-        return None
-    finally:
-        remove_quietly(temporary)
-
-
-def write_temporary(path, data):
-    """Write data to a temporary file beside path, on the disk before this
-    returns its name. On any failure nothing is left behind, and an error of
-    the system (a full disk, say) names path."""
+    """Write the bytes data to path, whole or not at all, through a temporary
+    beside it that is on the disk before it takes path's place. With
+    keep_old_file, a file already at path is kept under old_name(path)
+    first; returns that name, or None. A system error (a full disk) names path."""
     folder = os.path.dirname(path) or '.'
     os.makedirs(folder, exist_ok=True)
     # A run killed while writing path (SIGKILL, a power cut) left its temporary.
@@ -40,12 +29,15 @@ def write_temporary(path, data):
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-    except BaseException as error:
-        remove_quietly(temporary)
-        if isinstance(error, OSError) and error.errno:
+        if keep_old_file:
+            return replace_keeping_old(temporary, path)
+        os.replace(temporary, path)
+    except OSError as error:
+        if error.errno:
             raise OSError(error.errno, os.strerror(error.errno), path) from None
         raise
-    return temporary
+    finally:
+        remove_quietly(temporary)
 
 
 def replace_keeping_old(source, path):
@@ -56,9 +48,9 @@ def replace_keeping_old(source, path):
     return kept
 
 
-def old_name(path, number=1):
-    """Where write_whole keeps the file it replaces: model_0.h5.~1~, ~2~,
-    ... (as GNU cp numbers backups)."""
+def old_name(path):
+    """Where a replaced file is kept: model_0.h5.~1~, ~2~, ... (as GNU cp numbers backups)."""
+    number = 1
     while os.path.lexists(f'{path}.~{number}~'):
         number += 1
     return f'{path}.~{number}~'
@@ -77,8 +69,8 @@ def keep_old(path):
 
 
 def temporary_name(path):
-    """A name beside path for writing it under, keeping its suffix (which
-    says the format to the libraries that write it)."""
+    """A name beside path, of this process on this host, keeping path's
+    suffix (which tells the libraries that write it the format)."""
     stem, suffix = os.path.splitext(path)
     if path.endswith('.weights.h5'):
         stem, suffix = path[:-len('.weights.h5')], '.weights.h5'
@@ -93,11 +85,10 @@ def remove_quietly(path):
 
 
 def remove_stale_temporaries(folder, names):
-    """Remove the temporaries that killed runs of this host left in folder
-    (not in its subfolders) while writing files whose names match the
-    regular expression names; every other file is left as it is."""
-    # Temporary files are named for the process writing them, on its host:
-    # where several machines share a models folder, each cleans up only its own.
+    """Remove the temporaries that dead processes of this host left in folder
+    (not its subfolders) writing files whose names match the regular
+    expression names; every other file is left as it is. Where several
+    machines share a folder, each cleans up only its own."""
     temporary = re.compile(r'(.+)\.(\d+)@' + re.escape(socket.gethostname())
                            + r'\.tmp((?:\.weights)?\.[A-Za-z0-9]+)?')
     if not os.path.isdir(folder):
@@ -122,29 +113,40 @@ def process_alive(pid):
 
 
 def read_own(path, limit):
-    """The bytes of path, a file this project wrote for itself and now reads
-    back as it would anyone's: a regular file (a FIFO would block, a device
-    never end), not a symbolic link (which could lead anywhere), of at most
-    limit bytes. OSError where it cannot be read; ValueError, saying what it
-    is, where it is not such a file."""
+    """The bytes of path, a file this project wrote and reads back as it
+    would anyone's: a regular file (a FIFO would block, a device never end),
+    not a symbolic link, of at most limit bytes. OSError where it cannot be
+    read; ValueError, saying what it is, where it is not such a file."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
         if error.errno == errno.ELOOP:  # what O_NOFOLLOW answers for a link
             raise ValueError('is a symbolic link') from None
         raise
-    try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            raise ValueError(f'is {kind(status.st_mode)}, not a file')
-        if status.st_size > limit:
-            raise ValueError(f'is {status.st_size:,} bytes, more than such a file ever is '
-                             f'({limit:,})')
-    except BaseException:
+    status = os.fstat(descriptor)
+    problem = (f'is {kind(status.st_mode)}, not a file' if not stat.S_ISREG(status.st_mode) else
+               f'is {status.st_size:,} bytes, more than such a file ever is ({limit:,})'
+               if status.st_size > limit else None)
+    if problem:
         os.close(descriptor)
-        raise
+        raise ValueError(problem)
     with os.fdopen(descriptor, 'rb') as f:
         return f.read(limit + 1)
+
+
+def read_record(path, limit=2**16):
+    """The JSON object in path (a record of a few hundred bytes this project
+    wrote), read as read_own reads; None where it holds none. ValueError
+    says why it cannot be read."""
+    try:
+        data = read_own(path, limit)
+    except OSError as error:
+        raise ValueError(f'cannot be read ({error.strerror})') from None
+    try:
+        record = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 KINDS = ((stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a FIFO (named pipe)'),
@@ -157,17 +159,13 @@ def kind(mode):
     return next((words for test, words in KINDS if test(mode)), 'not a file')
 
 
-def own_folder_problem(path):
-    """Why path cannot be a folder of this project's own state (a backup),
-    which it clears and writes as its own: a symbolic link or anything but
-    a folder; None where it is a folder or missing."""
-    try:
+def check_own_folder(path, what):
+    """That path, a folder of this project's own state (what: whose), which it
+    clears and writes as its own, is a folder or missing: never a link."""
+    with contextlib.suppress(FileNotFoundError):
         mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return None
-    if stat.S_ISDIR(mode):
-        return None
-    return f'is {kind(mode)}, not a folder'
+        if not stat.S_ISDIR(mode):
+            raise UsageError(f'{path} is {kind(mode)}, not a folder, where {what}: move it away')
 
 
 # ---------------------------------------------------------------- checked before work starts
@@ -190,9 +188,8 @@ def check_folder(flag, folder):
 
 
 def check_replaceable(flag, path):
-    """That the file at path can be replaced by write_whole, keeping it
-    (keep_old_file): tried as that does it, by linking it under another
-    name, at once removed. An immutable file (chattr +i) is refused now,
+    """That the file at path can be kept as write_whole keeps it (a hard
+    link, at once removed): an immutable file (chattr +i) is refused now,
     not once the work that makes its replacement is done."""
     trial = temporary_name(path)
     try:

@@ -20,8 +20,8 @@ def run(main, resumes=False):
         print(f'{prog}: warning: standard output is closed; its messages are lost',
               file=sys.stderr)
     again = f' (run {resuming_command()} to resume training)' if resumes else ''
-    previous = {number: signal.signal(number, startup.interrupt) for number in startup.STOP_SIGNALS
-                if number != signal.SIGINT}
+    # Ctrl-C keeps Python's handler, or stays ignored where the run was started so.
+    previous = startup.handle(startup.interrupt, (signal.SIGTERM, signal.SIGHUP))
     try:
         main()
     except UsageError as error:
@@ -38,8 +38,7 @@ def run(main, resumes=False):
         print(f'{prog}: error: {shown(system_error(error, resumes))}', file=sys.stderr)
         sys.exit(1)
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        startup.restore(previous)
 
 
 def system_error(error, resumes=False):

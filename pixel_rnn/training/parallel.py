@@ -1,11 +1,11 @@
 """Training several classes at once, each in a process of its own."""
 import concurrent.futures
 import multiprocessing
-from multiprocessing import reduction
 import os
+import sys
+from multiprocessing import reduction
 
-from pixel_rnn import runner, startup
-from pixel_rnn import files
+from pixel_rnn import files, runner, startup
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading, places
 from pixel_rnn.training.one_class import train_class
@@ -22,13 +22,12 @@ progress = None
 
 def train_in_parallel(tasks, jobs, locks=()):
     """Train tasks jobs at a time, each in a process of its own with an even
-    share of the cores. Each class trains exactly as it would alone (with its
-    own seed); its Keras output goes to a log beside its model file, named
-    here and removed once the class is done (kept where it failed). When the
-    run stops (Ctrl-C, a class failing), every class under way stops at the
-    end of its batch and none queued begins. locks: the descriptors of the
-    classes' lock files (one_class.locked), held by every worker too, so
-    that none of the classes can be trained again while any process of this
+    share of the cores, exactly as it would alone; its Keras output goes to
+    a log beside its model file, removed once the class is done (kept where
+    it failed). When the run stops (Ctrl-C, a class failing), every class
+    under way stops at the end of its batch and none queued begins. locks:
+    the descriptors of the classes' lock files (one_class.locked), held by
+    every worker too, so no class is trained again while any process of this
     run lives. A worker killed (by the out-of-memory killer, say) stops the
     run in one line naming its class."""
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
@@ -62,8 +61,7 @@ def train_in_parallel(tasks, jobs, locks=()):
             log = places.log_path(task.path)
             os.makedirs(os.path.dirname(log) or '.', exist_ok=True)
             # A Task unpickles in the worker without Keras, before its output goes to the log.
-            running[pool.submit(startup.run_logged, log, 'pixel_rnn.training.parallel',
-                                'train_class_job', task, index)] = (task, log)
+            running[pool.submit(run_logged, log, task, index)] = (task, log)
         show_until_done(running, reports, Progress([task.info.class_name for task in tasks]))
     except concurrent.futures.process.BrokenProcessPool:
         stop.set()
@@ -78,14 +76,17 @@ def train_in_parallel(tasks, jobs, locks=()):
         stop.set()
         pool.shutdown(cancel_futures=True)
         for future, (_, log) in running.items():
-            if not failed(future):
+            # Kept where the job failed of itself (its log tells what happened),
+            # not where the run was stopped or a worker killed.
+            error = None if future.cancelled() else future.exception()
+            if error is None or isinstance(error, (KeyboardInterrupt,
+                                                   concurrent.futures.process.BrokenProcessPool)):
                 files.remove_quietly(log)
 
 
 def show_until_done(running, reports, display):
-    """Show the workers' reports on display (a progress.Progress) until every
-    job of running has ended, and the end of each; a worker's error is
-    raised here, its log kept."""
+    """Show the workers' reports on display (a Progress) until every job of
+    running has ended, and the end of each; a worker's error is raised here."""
     waiting = set(running)
     while waiting:
         done, waiting = concurrent.futures.wait(
@@ -103,14 +104,6 @@ def show_until_done(running, reports, display):
             os.remove(log)
 
 
-def failed(future):
-    """Whether a finished job ended in an error of its own (its log tells
-    what happened), not in the run being stopped or a worker killed."""
-    error = None if future.cancelled() else future.exception()
-    return error is not None and not isinstance(
-        error, (KeyboardInterrupt, concurrent.futures.process.BrokenProcessPool))
-
-
 class Inherited:
     """An open file that a worker process gets as it starts: its descriptor,
     copied into the worker, is of the same open file, with the lock held
@@ -120,11 +113,7 @@ class Inherited:
         self.descriptor = descriptor
 
     def __reduce__(self):
-        return detached, (reduction.DupFd(self.descriptor),)
-
-
-def detached(duplicate):
-    return duplicate.detach()
+        return reduction.DupFd(self.descriptor).detach, ()
 
 
 def start_worker(stop, parent, marks, reports, locks):
@@ -135,10 +124,17 @@ def start_worker(stop, parent, marks, reports, locks):
     startup.start_worker(stop, parent, reports)
 
 
-def train_class_job(task, index):
-    """train_class in a worker process, on the run's index-th Task, marked
-    begun and then ended; a class the pool hands out after the run was
-    stopped does not begin."""
+def run_logged(log_path, task, index):
+    """In a worker process, the run's index-th Task, its output (Keras's
+    start-up lines held back) to log_path, marked begun and then ended; a
+    class the pool hands out after the run was stopped does not begin."""
+    # Not through a link: the log is a file of the run's own.
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    sys.stdout.reconfigure(line_buffering=True)
+    startup.start_keras()
     if startup.stop_requested():
         raise KeyboardInterrupt
     progress[index] = BEGUN
