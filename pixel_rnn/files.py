@@ -1,6 +1,6 @@
-"""Crash safety's file half: files written whole or not at all, the
-temporaries of killed runs cleared, the project's own files read back as
-untrusted, and where a file can be written, checked before work starts."""
+"""Files written whole or not at all, killed runs' temporaries cleared, the
+project's own files read back as untrusted, and places checked as writable
+before work starts."""
 import contextlib
 import errno
 import json
@@ -13,10 +13,10 @@ from pixel_rnn.errors import UsageError
 
 
 def write_whole(path, data, keep_old_file=False):
-    """Write the bytes data to path, whole or not at all, through a temporary
-    beside it that is on the disk before it takes path's place. With
-    keep_old_file, a file already at path is kept under old_name(path)
-    first; returns that name, or None. A system error (a full disk) names path."""
+    """Write the bytes data to path, whole or not at all: through a temporary
+    beside it, on the disk before it takes path's place. With keep_old_file,
+    a file at path is kept under old_name(path), which is returned. A system
+    error (a full disk) names path."""
     folder = os.path.dirname(path) or '.'
     os.makedirs(folder, exist_ok=True)
     # A run killed while writing path (SIGKILL, a power cut) left its temporary.
@@ -41,8 +41,9 @@ def write_whole(path, data, keep_old_file=False):
 
 
 def replace_keeping_old(source, path):
-    """Move the complete file source to path; a file there before is kept
-    under old_name(path). Returns that name, or None."""
+    """Move the complete file source to path, a file there kept under
+    old_name(path) (returned, or None): a hard link keeps it before path is
+    replaced, so it is never in neither place."""
     kept = keep_old(path) if os.path.lexists(path) else None
     os.replace(source, path)
     return kept
@@ -57,15 +58,11 @@ def old_name(path):
 
 
 def keep_old(path):
-    # A hard link keeps the old file under its new name before path is
-    # replaced, so no moment exists at which it is in neither place.
     while True:
         kept = old_name(path)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(path, kept, follow_symlinks=False)
             return kept
-        except FileExistsError:
-            continue
 
 
 def temporary_name(path):
@@ -78,17 +75,15 @@ def temporary_name(path):
 
 
 def remove_quietly(path):
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.remove(path)
-    except FileNotFoundError:
-        pass
 
 
 def remove_stale_temporaries(folder, names):
     """Remove the temporaries that dead processes of this host left in folder
     (not its subfolders) writing files whose names match the regular
-    expression names; every other file is left as it is. Where several
-    machines share a folder, each cleans up only its own."""
+    expression names; nothing else. Where machines share a folder, each
+    clears only its own."""
     temporary = re.compile(r'(.+)\.(\d+)@' + re.escape(socket.gethostname())
                            + r'\.tmp((?:\.weights)?\.[A-Za-z0-9]+)?')
     if not os.path.isdir(folder):
@@ -113,10 +108,10 @@ def process_alive(pid):
 
 
 def read_own(path, limit):
-    """The bytes of path, a file this project wrote and reads back as it
-    would anyone's: a regular file (a FIFO would block, a device never end),
-    not a symbolic link, of at most limit bytes. OSError where it cannot be
-    read; ValueError, saying what it is, where it is not such a file."""
+    """The bytes of path, a file this project wrote, read back as anyone's:
+    a regular file (a FIFO would block, a device never end), not a link, of
+    at most limit bytes. OSError where it cannot be read; ValueError, saying
+    what it is, where it is not such a file."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
@@ -135,8 +130,8 @@ def read_own(path, limit):
 
 
 def read_record(path, limit=2**16):
-    """The JSON object in path (a record of a few hundred bytes this project
-    wrote), read as read_own reads; None where it holds none. ValueError
+    """The JSON object in path (a record of a few hundred bytes that this
+    project wrote), read by read_own; None where it holds none. ValueError
     says why it cannot be read."""
     try:
         data = read_own(path, limit)
@@ -160,7 +155,7 @@ def kind(mode):
 
 
 def check_own_folder(path, what):
-    """That path, a folder of this project's own state (what: whose), which it
+    """That path, a folder of this project's state (where what), which it
     clears and writes as its own, is a folder or missing: never a link."""
     with contextlib.suppress(FileNotFoundError):
         mode = os.lstat(path).st_mode
@@ -176,8 +171,8 @@ ROOM_FOR_NAMES = 160
 
 
 def check_folder(flag, folder):
-    """That folder, the value of flag, can be made where missing and written
-    in: checked without making anything."""
+    """That folder, the value of flag, can be made and written in (checked
+    without making anything)."""
     existing = existing_part(folder)
     if not os.path.isdir(existing):
         raise UsageError(f'{flag} {folder}: {existing} is a file; give a folder')
@@ -188,9 +183,8 @@ def check_folder(flag, folder):
 
 
 def check_replaceable(flag, path):
-    """That the file at path can be kept as write_whole keeps it (a hard
-    link, at once removed): an immutable file (chattr +i) is refused now,
-    not once the work that makes its replacement is done."""
+    """That the file at path can be kept as write_whole keeps it (a hard link,
+    at once removed): an immutable one (chattr +i) refused before the work."""
     trial = temporary_name(path)
     try:
         os.link(path, trial, follow_symlinks=False)
@@ -208,9 +202,8 @@ def existing_part(path):
 
 
 def check_lengths(flag, path, existing, room=0):
-    """That each name along path is within the limit of the file system of
-    existing, and path, with room bytes more, within its limit for a path:
-    refused now rather than after the folders before it have been made."""
+    """That each name along path, and path with room bytes more, are within
+    the limits of existing's file system: refused before any folder is made."""
     longest_name = os.pathconf(existing, 'PC_NAME_MAX')
     for name in path.split(os.sep):
         if len(os.fsencode(name)) > longest_name:

@@ -27,12 +27,9 @@ BACKENDS = ('jax', 'numpy', 'openvino', 'tensorflow', 'torch')
 
 
 def reopen_closed_streams():
-    """Where the command was started with standard input, output or error
-    closed (2>&-), the null device in its place: only its messages are
-    lost, and the work goes on; else Python drops the stream and the first
-    message ends the run, and a file the run opens takes the number, so
-    that TensorFlow's lines would be written into it. Gives the names of
-    the streams that were closed."""
+    """The null device in place of a standard stream the command was started
+    without (2>&-): else the first message ends the run, and a file it opens
+    takes the number, to be written into by TensorFlow. Gives their names."""
     closed = []
     for number, name in enumerate(('stdin', 'stdout', 'stderr')):
         try:
@@ -45,9 +42,8 @@ def reopen_closed_streams():
 
 
 def start_keras():
-    """Import Keras and set up its device with the start-up lines held back;
-    they are shown only if the start itself fails. A backend that is not
-    installed, or a name that is none, is one line saying what to do."""
+    """Import Keras and set up its device, the start-up lines shown only if
+    that fails; a backend missing or unknown is one line saying what to do."""
     chosen = os.environ.get('KERAS_BACKEND')
     if chosen and chosen not in BACKENDS:
         raise UsageError(f'KERAS_BACKEND={shown(chosen)} is not a Keras backend; use one of '
@@ -124,27 +120,24 @@ def restore(previous):
         signal.signal(number, handler)
 
 
-# In a worker process of a parallel training: the parent's Event, set when
-# the run is to stop, and its queue of each class's progress (report).
+# In a parallel training's worker: the parent's Event, set when the run is to
+# stop, and its queue of each class's progress (report).
 stop = reports = None
 # Linux's prctl option (linux/prctl.h): the signal this process gets as its parent dies.
 PR_SET_PDEATHSIG = 1
 
 
 def start_worker(stop_event, parent, report_queue):
-    """Set up a worker process of a parallel training, started by the
-    process parent. Ctrl-C (and a closed terminal's SIGHUP) reaches every
-    process of the group, in a worker wherever it happens to be (between
-    two classes, say, where nothing would stop the next one); so the parent
-    alone acts on it, and tells the workers through stop_event. The worker
-    dies with its parent: one whose run was killed outright (kill -9, the
-    out-of-memory killer) would train on, unseen, and wait for ever."""
+    """Set up a worker process of a parallel training. Ctrl-C reaches every
+    process of the group, a worker wherever it is (between two classes, where
+    nothing would stop the next): the parent alone acts on it, and tells the
+    workers through stop_event. A worker dies with its parent: else, its run
+    killed outright (kill -9), it would train on unseen and wait for ever."""
     global stop, reports
     stop, reports = stop_event, report_queue
     handle(signal.SIG_IGN)
     if sys.platform == 'linux':
-        # The kernel's SIGKILL as the parent's thread that started this
-        # process ends: the pool starts its workers in the main thread.
+        # SIGKILL as the parent's thread that started this one ends (its main one).
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL))
     else:
         threading.Thread(target=watch_parent, args=(parent,), daemon=True).start()
@@ -153,8 +146,8 @@ def start_worker(stop_event, parent, report_queue):
 
 
 def watch_parent(parent):
-    """Where the kernel has no such signal: end this process once its
-    parent has ended (it is then another's child)."""
+    """Where the kernel has no such signal: end once parent has (this
+    process is then another's child)."""
     while os.getppid() == parent:
         time.sleep(1)
     os.kill(os.getpid(), signal.SIGKILL)

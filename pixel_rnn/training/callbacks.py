@@ -55,15 +55,13 @@ def reported(name, first_epoch, epochs):
 
 
 class ResumableBackup(keras.callbacks.Callback):
-    """Keras's BackupAndRestore, kept whole through any kill and read back as
-    untrusted: after every epoch, the weights and the optimizer's state (its
-    step count, so the learning rate schedule's place) go to files named by
-    the epoch, each written whole (files.write_whole, beside the model, never
-    in TMPDIR), so the newest complete pair is always there; fit resumes from
-    it with initial_epoch=self.epoch. The backup is tied to one training
-    (run.json, record): another one refuses to start over it unless restart,
-    which clears it. as_now turns a record an earlier version wrote into
-    today's terms."""
+    """Keras's BackupAndRestore made safe to kill at any moment and read back
+    as untrusted: each epoch's weights and optimizer state (its step count
+    the schedule's place) and record go to files named by the epoch, written
+    whole beside the model (never in TMPDIR), so the newest complete pair is
+    always there; fit resumes with initial_epoch=self.epoch. The backup is
+    tied to one training (run.json: record, as as_now reads an older
+    version's); another is refused over it unless restart, which clears it."""
 
     def __init__(self, backup_dir, record, restart=False, as_now=None):
         # Cleared and written as this project's own: never through a link.
@@ -108,7 +106,6 @@ class ResumableBackup(keras.callbacks.Callback):
         return self.path(epoch, '.weights.h5')
 
     def read(self, path):
-        """The record at path (files.read_record)."""
         try:
             record = files.read_record(path)
         except ValueError as error:
@@ -118,8 +115,8 @@ class ResumableBackup(keras.callbacks.Callback):
         return record
 
     def damaged(self, path, problem):
-        return UsageError(f'{path} {problem}; add --restart to discard the backup in '
-                          f'{self.backup_dir} and train from the start')
+        return UsageError(f'{path} {problem}'.strip() + '; add --restart to discard the backup '
+                          f'in {self.backup_dir} and train from the start')
 
     def on_train_begin(self, logs=None):
         if not self.epoch:
@@ -131,11 +128,8 @@ class ResumableBackup(keras.callbacks.Callback):
             backups.load_weights(self.model, path)
         except OSError as error:
             raise self.damaged(path, f'cannot be read ({error.strerror})') from None
-        except ValueError as error:  # not a regular file of ours
-            raise self.damaged(path, ' '.join(str(error).split())) from None
-        except UsageError as error:  # it names the file and what is wrong
-            raise UsageError(f'{error}; add --restart to discard the backup in '
-                             f'{self.backup_dir} and train from the start') from None
+        except (ValueError, UsageError) as error:  # a UsageError names the file
+            raise self.damaged('' if isinstance(error, UsageError) else path, error) from None
 
     def on_epoch_end(self, epoch, logs=None):
         self.loss = (logs or {}).get('loss')

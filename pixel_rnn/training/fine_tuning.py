@@ -9,9 +9,9 @@ sub-pixel, -log p(x | y) / sub-pixels. Every sub-pixel's distribution stays a
 softmax whatever the weights, so each model stays a normalised distribution
 over images, and classification.py is still exactly Bayes' rule.
 
-One Keras model holds the ten networks, so a step computes the ten
-log-likelihoods of a batch at once. The run is resumable like a class's
-training; the new set is put in place as install.py says.
+One Keras model holds the networks, so a step computes a batch's
+log-likelihoods under every class at once. The run resumes as a class's
+training does; install.py puts the new set in place.
 """
 import math
 
@@ -37,9 +37,8 @@ POSTERIOR_SCALE = 1.0
 
 
 def set_network(models):
-    """One Keras model of the networks of models: images of levels (m,
-    *shape) -> log-likelihoods in nats (m, classes), the networks' weights
-    shared, not copied."""
+    """One Keras model of models' networks (their weights shared): levels
+    (m, *shape) -> log-likelihoods in nats (m, classes)."""
     import keras
     levels = keras.Input(shape=models[0].info.shape, dtype='int32')
     per_class = [model.log_likelihood_network()(levels) for model in models]
@@ -47,14 +46,13 @@ def set_network(models):
 
 
 def objective(log_priors, weight, num_subpixels, scale=1.0):
-    """The loss of fine-tuning, and the metrics an epoch's line shows: the
-    posterior's cross-entropy, the training accuracy and the own model's
-    bits per sub-pixel, all of (labels, log-likelihoods (m, classes))."""
+    """The loss, and the metrics an epoch's line shows (the posterior's
+    cross-entropy, accuracy, the own model's bits per sub-pixel), all of
+    (labels, log-likelihoods (m, classes))."""
     from keras import ops
     log_priors = ops.convert_to_tensor(np.asarray(log_priors, dtype='float32'))
 
     def parts(labels, log_likelihoods):
-        """The labels, the scores and the own model's nats per sub-pixel."""
         labels = ops.cast(ops.reshape(labels, (-1,)), 'int32')
         own = ops.sum(log_likelihoods * ops.one_hot(labels, log_likelihoods.shape[-1]), axis=-1)
         return labels, log_likelihoods + log_priors, -own / num_subpixels
@@ -81,14 +79,12 @@ def objective(log_priors, weight, num_subpixels, scale=1.0):
 def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num_images,
                   skip=0, seed=None, restart=False, distribute=False, callbacks=(), rate=None,
                   posterior_scale=None):
-    """Fine-tune the set of models in models_dir (one per class of dataset,
-    of settings' data set) together, on up to num_images training images of
-    each class after the first skip, its lock held; rate and posterior_scale
-    (None: RATE, POSTERIOR_SCALE) as those say. A set already fine-tuned so
-    is left as it is; an interrupted run resumes from its last epoch, and
-    one stopped as it put the new set in place finishes that first. restart
-    fine-tunes again from the models a fine-tuned set was fine-tuned from
-    (kept beside them)."""
+    """Fine-tune the set in models_dir (a model per class of dataset) together,
+    its lock held, on up to num_images training images a class after the
+    first skip (rate, posterior_scale None: RATE, POSTERIOR_SCALE). A set
+    fine-tuned so already is left as it is; an interrupted run resumes, one
+    stopped as it put the set in place finishes that first; restart starts
+    again from the models a set was fine-tuned from (kept beside them)."""
     import keras
     from pixel_rnn.training.callbacks import ResumableBackup, StopBetweenBatches
     class_names = dataset.class_names
@@ -151,8 +147,6 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
 
 
 def finish_set(models_dir, class_names, restart=False):
-    """Put in place a fine-tuned set of models_dir whose install a run
-    stopped midway, if there is one (needing no data), its lock held; with
-    restart, one whose record is damaged is discarded instead."""
+    """install.finish_pending, the set's lock held (needing no data)."""
     with locked([defaults.model_path(models_dir, name) for name in class_names]):
         install.finish_pending(models_dir, class_names, restart)

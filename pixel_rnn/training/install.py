@@ -1,12 +1,10 @@
-"""A fine-tuned set's files: the new models are written whole into the
-fine-tuning folder first, then a record that they are complete
-(install.json, their names only), and only then do they replace the old
-ones, all together, the replaced files kept. A run stopped in between
-finishes the install when started again, from any folder: the record and
-every new model are read back as untrusted. A journal, not one rename of a
-folder: the set's files live among others in a folder the user names, which
-a rename would take along. With --restart, the models a set was fine-tuned
-from are put back from beside it.
+"""A fine-tuned set put in place: the new models written whole into the
+fine-tuning folder, then the record that they are complete (install.json,
+their names only), and only then moved over the old ones, which are kept.
+A run stopped in between finishes it when started again, from any folder,
+reading all back as untrusted. (A journal, not a folder's rename: the set's
+files live among others in a folder the user names.) With --restart, the
+models a set was fine-tuned from are put back from beside it.
 """
 import dataclasses
 import json
@@ -26,11 +24,9 @@ DISCARD = ('add --restart to discard it, put back the models the set was fine-tu
 
 
 def write_new_models(models, weight, epochs, models_dir, held_out=None):
-    """Write each fine-tuned model whole into the fine-tuning folder, under
-    its file's name, with its bits/dim on held_out (levels per model, or
-    None: no such figures, as those of before fine-tuning no longer hold),
-    then the record that the new set is complete, from which on install_set
-    puts it in place."""
+    """Write the fine-tuned models into the fine-tuning folder, their bits/dim
+    on held_out (levels per model; None: none, those of before no longer
+    hold) recorded, then the record that the new set is complete."""
     names = [defaults.model_file.format(model.info.class_name) for model in models]
     for model, name, levels in zip(models, names, held_out or [None] * len(models)):
         model.info = dataclasses.replace(model.info, fine_tuning_weight=float(weight),
@@ -44,10 +40,9 @@ def write_new_models(models, weight, epochs, models_dir, held_out=None):
 
 
 def install_set(models_dir, class_names):
-    """Put the new set that models_dir's fine-tuning folder holds in place
-    of the models of class_names, keeping the files they replace, and clear
-    the folder. Every new model is read through the checked reader before
-    any is moved."""
+    """Move the new set in models_dir's fine-tuning folder over the models
+    of class_names, keeping those, and clear the folder; every new model
+    checked before any is moved."""
     record = read_install_record(models_dir, class_names)
     folder = places.fine_tuning_dir(models_dir)
     words = f'{counted(record["epochs"], "epoch")}, density weight {record["weight"]:g}'
@@ -71,10 +66,8 @@ def install_set(models_dir, class_names):
 
 
 def read_install_record(models_dir, class_names):
-    """The install record of models_dir's fine-tuning folder, read as
-    untrusted: a dict of files (the file names of the models of
-    class_names, in their order), weight and epochs; else a UsageError
-    naming what is wrong and the way out."""
+    """models_dir's install record, read as untrusted: files (the file names
+    of class_names' models), weight and epochs; else a UsageError."""
     folder, path = places.fine_tuning_dir(models_dir), places.install_record(models_dir)
     files.check_own_folder(folder, 'fine-tuning keeps its own state')
     try:
@@ -91,9 +84,8 @@ def read_install_record(models_dir, class_names):
 
 
 def finish_pending(models_dir, class_names, restart=False):
-    """Where a run stopped as it put its new set in place, finish that; with
-    restart, a fine-tuning folder whose record is damaged is discarded
-    instead (the models in place are then put back by put_back_originals)."""
+    """Finish the install a run stopped midway; with restart, a damaged
+    record's folder is discarded instead (then put_back_originals repairs)."""
     if not places.install_pending(models_dir):
         return
     try:
@@ -115,10 +107,9 @@ def fine_tuned(info):
 
 
 def put_back_originals(models_dir, models, restart):
-    """Put back, in place of each fine-tuned model of models (from
-    models_dir), the newest file kept beside it that holds the model it was
-    fine-tuned from, keeping the fine-tuned one in turn; every file checked
-    before any is moved. Without restart, refused in words saying why."""
+    """With restart, put back in place of each fine-tuned model of models
+    the model it was fine-tuned from (kept beside it), keeping it in turn;
+    every file checked before any is moved. Without, refused saying why."""
     done = [model for model in models if fine_tuned(model.info)]
     if not restart:
         weight, epochs = fine_tuned(done[0].info)
@@ -142,8 +133,8 @@ def put_back_originals(models_dir, models, restart):
 
 
 def original(path, info):
-    """The newest file kept beside path (path.~N~) that holds the model info
-    describes before its fine-tuning, read through the checked reader."""
+    """The newest file kept beside path (path.~N~) holding info's model
+    before its fine-tuning, read through the checked reader."""
     before = dataclasses.replace(info, fine_tuning_weight=None, fine_tuning_epochs=None)
     folder, name = os.path.split(path)
     numbers = [int(match.group(1)) for match in (

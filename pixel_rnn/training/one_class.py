@@ -24,9 +24,8 @@ from pixel_rnn.runner import progress_mode
 
 def train_class(levels, info, path, restart=False, logdir=None, distribute=False,
                 held_out=None):
-    """Train the model info describes on levels and put it at path, keeping
-    the file it replaces, its bits/dim on held_out (levels of images of its
-    class it was not trained on) recorded; the fields of a Task. Run again
+    """Train the model of info on levels into path, keeping the file it
+    replaces, its bits/dim on held_out recorded (a Task's fields); run again
     after an interruption, it goes on from the last epoch backed up."""
     existing = loading.read_info(path)
     if existing and existing.same_training(info) and not restart:
@@ -57,16 +56,15 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
 
 
-# The model the last class was trained in here, and its network's settings:
-# a next class of the same settings is trained in it, its own new weights set
-# in, so that Keras's trace of the training step serves every class of a run;
-# each trains as it would in a network of its own.
+# (settings, model) of the last class trained here: a next class of the same
+# settings is trained in it, its own new weights set in, so that Keras's trace
+# of the training step serves every class of a run.
 last_trained = (None, None)
 
 
 def model_to_train(info, distribute=False):
-    """A model of info with new weights, to be trained (under distribute, one
-    of its own: its network lives on the strategy's devices)."""
+    """A model of info with new weights (under distribute, one of its own:
+    its network lives on the strategy's devices)."""
     global last_trained
     import keras
     model = architectures.create(info)
@@ -88,8 +86,8 @@ def model_to_train(info, distribute=False):
 
 
 def held_out_record(model, held_out):
-    """The ModelInfo fields of model's bits/dim on held_out (levels): their
-    mean and 1st and 99th percentiles, all None where there are no such images."""
+    """The ModelInfo fields of model's bits/dim on held_out (levels): mean,
+    1st and 99th percentiles; None where there are no such images."""
     if held_out is None or not len(held_out):
         return dict(held_out_bits=None, held_out_bits_1=None, held_out_bits_99=None)
     bits = -model.log_likelihood(held_out) / (model.info.num_subpixels * math.log(2))
@@ -99,12 +97,10 @@ def held_out_record(model, held_out):
 
 @contextlib.contextmanager
 def locked(paths):
-    """Within the with block, hold the lock beside each model file of paths
-    (model_0.h5.lock), so that a second run training one of those classes
-    into the same folder is refused at its start. The system drops a dead
-    process's locks, so a killed run keeps no class locked. Gives the lock
-    files' descriptors: a lock is held while any process that has one of
-    them open lives (parallel.py's workers)."""
+    """Within the block, hold the lock beside each model file of paths
+    (model_0.h5.lock): a second run of one of those classes is refused at
+    its start; a killed run's locks the system drops. Gives the lock files'
+    descriptors: held while any process with one open lives (the workers)."""
     with contextlib.ExitStack() as locks:
         yield [locks.enter_context(lock(path)) for path in paths]
 
@@ -139,9 +135,7 @@ def lock(path):
 
 def device_scope(distribute):
     """Where distribute, TensorFlow's MirroredStrategy over the local GPUs (or
-    the CPU devices where there are none): a copy of the model per device,
-    each batch split among them and the gradients summed. Otherwise Keras's
-    own placement."""
+    CPUs): each batch split among copies of the model, the gradients summed."""
     if not distribute:
         return contextlib.nullcontext()
     import keras
@@ -162,9 +156,8 @@ def training_record(info):
 
 
 def training_record_as_now(earlier):
-    """A class's run record as this version writes it: a field added to
-    ModelInfo since has its default, and a value an older version wrote means
-    what it means in a model file of that version."""
+    """A run record an older version wrote, as this one writes it: a field
+    added since has its default, a value means what it does in its model file."""
     defaults = {field.name: field.default for field in dataclasses.fields(ModelInfo)
                 if field.default is not dataclasses.MISSING}
     earlier = {**json.loads(json.dumps(defaults)), **earlier}

@@ -1,35 +1,32 @@
-"""Training several classes at once, each in a process of its own."""
+"""Training several classes at once, each in a process of its own, and the
+progress of each shown as a line of its own."""
 import concurrent.futures
 import multiprocessing
 import os
 import sys
+import time
 from multiprocessing import reduction
 
 from pixel_rnn import files, runner, startup
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading, places
 from pixel_rnn.training.one_class import train_class
-from pixel_rnn.training.progress import Progress
 
-# A task's mark in the progress the workers share with the parent: begun,
-# then ended however it ended. One begun and never ended was in a process
-# that was killed.
+# A task's mark, by its place, in an array the workers share with the parent:
+# begun, then ended however it ended; one begun and never ended was killed.
 BEGUN, ENDED = 1, 2
-
-# In a worker process: the run's progress, a mark for each task by its place.
-progress = None
+progress = None  # in a worker, that array
 
 
 def train_in_parallel(tasks, jobs, locks=()):
     """Train tasks jobs at a time, each in a process of its own with an even
-    share of the cores, exactly as it would alone; its Keras output goes to
-    a log beside its model file, removed once the class is done (kept where
-    it failed). When the run stops (Ctrl-C, a class failing), every class
-    under way stops at the end of its batch and none queued begins. locks:
-    the descriptors of the classes' lock files (one_class.locked), held by
-    every worker too, so no class is trained again while any process of this
-    run lives. A worker killed (by the out-of-memory killer, say) stops the
-    run in one line naming its class."""
+    share of the cores, exactly as it would alone, its Keras output in a log
+    beside its model file (kept where it failed). When the run stops (Ctrl-C,
+    a class failing), every class under way stops at the end of its batch
+    and none queued begins. locks: the classes' lock files (one_class.locked),
+    held by every worker too, so none is trained again while any process of
+    this run lives. A worker killed (out of memory) stops the run in one line
+    naming its class."""
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
     # Read by the workers' TensorFlow as it starts (this process needs none).
     os.environ.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS='1',
@@ -76,8 +73,7 @@ def train_in_parallel(tasks, jobs, locks=()):
         stop.set()
         pool.shutdown(cancel_futures=True)
         for future, (_, log) in running.items():
-            # Kept where the job failed of itself (its log tells what happened),
-            # not where the run was stopped or a worker killed.
+            # Kept where the job failed of itself, not where the run was stopped.
             error = None if future.cancelled() else future.exception()
             if error is None or isinstance(error, (KeyboardInterrupt,
                                                    concurrent.futures.process.BrokenProcessPool)):
@@ -85,8 +81,8 @@ def train_in_parallel(tasks, jobs, locks=()):
 
 
 def show_until_done(running, reports, display):
-    """Show the workers' reports on display (a Progress) until every job of
-    running has ended, and the end of each; a worker's error is raised here."""
+    """Show the workers' reports on display until every job of running has
+    ended, then the end of each; a worker's error is raised here."""
     waiting = set(running)
     while waiting:
         done, waiting = concurrent.futures.wait(
@@ -104,10 +100,42 @@ def show_until_done(running, reports, display):
             os.remove(log)
 
 
+class Progress:
+    """A line per class: redrawn in place where standard output is a
+    terminal, else (a log, a pipe) printed anew at each report."""
+
+    def __init__(self, names):
+        self.live = sys.stdout.isatty() and os.environ.get('TERM') != 'dumb'
+        self.width = max(map(len, names))
+        self.lines = dict.fromkeys(names, 'waiting for a worker')
+        self.began = {}  # class: (its first epoch in this run, when it began)
+        self.drawn = 0  # lines drawn so far, to go back up over
+
+    def report(self, name, epoch, epochs, loss):
+        """Class name has done epoch of epochs, at loss (None: it begins after epoch)."""
+        first, began = self.began.setdefault(name, (epoch, time.monotonic()))
+        if loss is None:
+            self.say(name, f'epoch {epoch + 1}/{epochs} under way')
+            return
+        left = (time.monotonic() - began) / (epoch - first) * (epochs - epoch)
+        self.say(name, f'epoch {epoch}/{epochs}, loss {loss:.4f}, '
+                       f'{int(left // 60)} min {int(left % 60):02d} s left')
+
+    def say(self, name, text):
+        self.lines[name] = text
+        if not self.live:
+            print(f'{name}: {text}', flush=True)
+            return
+        # Back up over the lines drawn (CSI F), each cleared (CSI 2K) as it is written again.
+        sys.stdout.write((f'\x1b[{self.drawn}F' if self.drawn else '') + ''.join(
+            f'\x1b[2K{other:>{self.width}}: {line}\n' for other, line in self.lines.items()))
+        sys.stdout.flush()
+        self.drawn = len(self.lines)
+
+
 class Inherited:
-    """An open file that a worker process gets as it starts: its descriptor,
-    copied into the worker, is of the same open file, with the lock held
-    on it (a lock taken anew there would be refused while this one holds)."""
+    """An open file (a lock's) that a worker process gets as it starts: its
+    descriptor, copied there, is of the same open file, with the lock held."""
 
     def __init__(self, descriptor):
         self.descriptor = descriptor
@@ -117,17 +145,17 @@ class Inherited:
 
 
 def start_worker(stop, parent, marks, reports, locks):
-    """Set up a worker process (startup.start_worker, reporting to reports);
-    it keeps the run's progress marks, and locks (descriptors) open while it lives."""
+    """Set up a worker (startup.start_worker), keeping the run's marks, and
+    locks open while it lives."""
     global progress
     progress = marks
     startup.start_worker(stop, parent, reports)
 
 
 def run_logged(log_path, task, index):
-    """In a worker process, the run's index-th Task, its output (Keras's
-    start-up lines held back) to log_path, marked begun and then ended; a
-    class the pool hands out after the run was stopped does not begin."""
+    """In a worker, the run's index-th Task, its output (with Keras's start-up
+    lines held back) to log_path, marked begun and then ended; a class handed
+    out after the run was stopped does not begin."""
     # Not through a link: the log is a file of the run's own.
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
     os.dup2(log, 1)
