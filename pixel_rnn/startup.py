@@ -1,18 +1,16 @@
 """Starting Keras without TensorFlow's native start-up lines, and stopping a
-run: every signal handler of the project is set here.
+run: every signal handler of the project is set through handle.
 
 TensorFlow writes its lines to the process's stderr before any setting can
 stop them, and one of them (no CUDA driver) is marked E though nothing is wrong.
 """
 import contextlib
-import ctypes
 import logging
 import os
 import signal
 import sys
 import tempfile
 import threading
-import time
 
 from pixel_rnn.errors import UsageError, shown
 
@@ -118,47 +116,3 @@ def handle(handler, signals=STOP_SIGNALS):
 def restore(previous):
     for number, handler in previous.items():
         signal.signal(number, handler)
-
-
-# In a parallel training's worker: the parent's Event, set when the run is to
-# stop, and its queue of each class's progress (report).
-stop = reports = None
-# Linux's prctl option (linux/prctl.h): the signal this process gets as its parent dies.
-PR_SET_PDEATHSIG = 1
-
-
-def start_worker(stop_event, parent, report_queue):
-    """Set up a worker process of a parallel training. Ctrl-C reaches every
-    process of the group, a worker wherever it is (between two classes, where
-    nothing would stop the next): the parent alone acts on it, and tells the
-    workers through stop_event. A worker dies with its parent: else, its run
-    killed outright (kill -9), it would train on unseen and wait for ever."""
-    global stop, reports
-    stop, reports = stop_event, report_queue
-    handle(signal.SIG_IGN)
-    if sys.platform == 'linux':
-        # SIGKILL as the parent's thread that started this one ends (its main one).
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL))
-    else:
-        threading.Thread(target=watch_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # it died before this process was tied to it
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def watch_parent(parent):
-    """Where the kernel has no such signal: end once parent has (this
-    process is then another's child)."""
-    while os.getppid() == parent:
-        time.sleep(1)
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def stop_requested():
-    return stop is not None and stop.is_set()
-
-
-def report(*progress):
-    """In a worker process: progress (parallel.Progress.report's arguments)
-    told to the parent, which shows it."""
-    if reports is not None:
-        reports.put(progress)

@@ -13,6 +13,7 @@ import keras
 from pixel_rnn import files, startup
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import backups
+from pixel_rnn.training import parallel
 
 
 class StopBetweenBatches(keras.callbacks.Callback):
@@ -39,7 +40,7 @@ class StopBetweenBatches(keras.callbacks.Callback):
         self.on_train_batch_end(None)
 
     def on_train_batch_end(self, batch, logs=None):
-        if startup.stop_requested():  # in a parallel run's worker, the parent's word
+        if parallel.stop_requested():  # in a parallel run's worker, the parent's word
             raise KeyboardInterrupt
         if self.requested:
             startup.interrupt(self.requested)
@@ -47,10 +48,10 @@ class StopBetweenBatches(keras.callbacks.Callback):
 
 def reported(name, first_epoch, epochs):
     """The class's start (after first_epoch, of epochs) and each epoch's end
-    with its loss, told to a parallel run's parent (startup.report)."""
+    with its loss, told to a parallel run's parent (parallel.report)."""
     return keras.callbacks.LambdaCallback(
-        on_train_begin=lambda logs: startup.report(name, first_epoch, epochs, None),
-        on_epoch_end=lambda epoch, logs: startup.report(name, epoch + 1, epochs,
+        on_train_begin=lambda logs: parallel.report(name, first_epoch, epochs, None),
+        on_epoch_end=lambda epoch, logs: parallel.report(name, epoch + 1, epochs,
                                                         (logs or {}).get('loss')))
 
 

@@ -1,9 +1,12 @@
 """Training several classes at once, each in a process of its own, and the
 progress of each shown as a line of its own."""
 import concurrent.futures
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from multiprocessing import reduction
 
@@ -12,10 +15,14 @@ from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading, places
 from pixel_rnn.training.one_class import train_class
 
-# A task's mark, by its place, in an array the workers share with the parent:
-# begun, then ended however it ended; one begun and never ended was killed.
+# A task's mark, by its place, in an array (marks) the workers share with the
+# parent: begun, then ended however it ended; one begun and never ended was killed.
 BEGUN, ENDED = 1, 2
-progress = None  # in a worker, that array
+# In a worker: the parent's Event, set when the run is to stop, the marks and
+# the parent's queue of each class's progress (report).
+stop = marks = reports = None
+# Linux's prctl option (linux/prctl.h): the signal this process gets as its parent dies.
+PR_SET_PDEATHSIG = 1
 
 
 def train_in_parallel(tasks, jobs, locks=()):
@@ -144,12 +151,41 @@ class Inherited:
         return reduction.DupFd(self.descriptor).detach, ()
 
 
-def start_worker(stop, parent, marks, reports, locks):
-    """Set up a worker (startup.start_worker), keeping the run's marks, and
-    locks open while it lives."""
-    global progress
-    progress = marks
-    startup.start_worker(stop, parent, reports)
+def start_worker(stop_event, parent, run_marks, report_queue, locks):
+    """Set up a worker process, keeping locks open while it lives. Ctrl-C
+    reaches every process of the group, a worker wherever it is (between two
+    classes, where nothing would stop the next): the parent alone acts on
+    it, and tells the workers through stop_event. A worker dies with its
+    parent: else, its run killed outright (kill -9), it would train on
+    unseen and wait for ever."""
+    global stop, marks, reports
+    stop, marks, reports = stop_event, run_marks, report_queue
+    startup.handle(signal.SIG_IGN)
+    if sys.platform == 'linux':
+        # SIGKILL as the parent's thread that started this one ends (its main one).
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL))
+    else:
+        threading.Thread(target=watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before this process was tied to it
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def watch_parent(parent):
+    """Where the kernel has no such signal: end once parent has (this
+    process is then another's child)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def stop_requested():
+    return stop is not None and stop.is_set()
+
+
+def report(*progress):
+    """In a worker: progress (Progress.report's arguments) told to the parent."""
+    if reports is not None:
+        reports.put(progress)
 
 
 def run_logged(log_path, task, index):
@@ -163,10 +199,10 @@ def run_logged(log_path, task, index):
     os.close(log)
     sys.stdout.reconfigure(line_buffering=True)
     startup.start_keras()
-    if startup.stop_requested():
+    if stop_requested():
         raise KeyboardInterrupt
-    progress[index] = BEGUN
+    marks[index] = BEGUN
     try:
         train_class(*task)
     finally:
-        progress[index] = ENDED
+        marks[index] = ENDED
