@@ -112,9 +112,9 @@ def put_back_originals(models_dir, models, restart):
     every file checked before any is moved. Without, refused saying why."""
     done = [model for model in models if fine_tuned(model.info)]
     if not restart:
-        weight, epochs = fine_tuned(done[0].info)
-        if len(done) == len(models) and {fine_tuned(model.info) for model in done} == {
-                (weight, epochs)}:
+        alike = {fine_tuned(model.info) for model in models}
+        if len(alike) == 1:
+            weight, epochs = alike.pop()
             what = (f'the models of {models_dir} are fine-tuned already '
                     f'({counted(epochs, "epoch")}, density weight {weight:g})')
         else:
