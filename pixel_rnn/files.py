@@ -1,7 +1,9 @@
-"""Files written whole or not at all, the temporaries of killed runs cleared,
-the project's own files read back as untrusted, and where a file can be
-written, checked before work starts."""
+"""Files written whole or not at all, killed runs' temporaries cleared, the
+project's own files read back as untrusted, and places checked as writable
+before work starts."""
+import contextlib
 import errno
+import json
 import os
 import re
 import socket
@@ -11,23 +13,10 @@ from pixel_rnn.errors import UsageError
 
 
 def write_whole(path, data, keep_old_file=False):
-    """Write the bytes data to path, whole or not at all. With keep_old_file,
-    a file already at path is kept under old_name(path) first; returns that
-    name, or None."""
-    temporary = write_temporary(path, data)
-    try:
-        if keep_old_file:
-            return replace_keeping_old(temporary, path)
-        os.replace(temporary, path)
-        return None
-    finally:
-        remove_quietly(temporary)
-
-
-def write_temporary(path, data):
-    """Write data to a temporary file beside path, on the disk before this
-    returns its name. On any failure nothing is left behind, and an error of
-    the system (a full disk, say) names path."""
+    """Write the bytes data to path, whole or not at all: through a temporary
+    beside it, on the disk before it takes path's place. With keep_old_file,
+    a file at path is kept under old_name(path), which is returned. A system
+    error (a full disk) names path."""
     folder = os.path.dirname(path) or '.'
     os.makedirs(folder, exist_ok=True)
     # A run killed while writing path (SIGKILL, a power cut) left its temporary.
@@ -40,45 +29,45 @@ def write_temporary(path, data):
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-    except BaseException as error:
-        remove_quietly(temporary)
-        if isinstance(error, OSError) and error.errno:
+        if keep_old_file:
+            return replace_keeping_old(temporary, path)
+        os.replace(temporary, path)
+    except OSError as error:
+        if error.errno:
             raise OSError(error.errno, os.strerror(error.errno), path) from None
         raise
-    return temporary
+    finally:
+        remove_quietly(temporary)
 
 
 def replace_keeping_old(source, path):
-    """Move the complete file source to path; a file there before is kept
-    under old_name(path). Returns that name, or None."""
+    """Move the complete file source to path, a file there kept under
+    old_name(path) (returned, or None): a hard link keeps it before path is
+    replaced, so it is never in neither place."""
     kept = keep_old(path) if os.path.lexists(path) else None
     os.replace(source, path)
     return kept
 
 
-def old_name(path, number=1):
-    """Where write_whole keeps the file it replaces: model_0.h5.~1~, ~2~,
-    ... (as GNU cp numbers backups)."""
+def old_name(path):
+    """Where a replaced file is kept: model_0.h5.~1~, ~2~, ... (as GNU cp numbers backups)."""
+    number = 1
     while os.path.lexists(f'{path}.~{number}~'):
         number += 1
     return f'{path}.~{number}~'
 
 
 def keep_old(path):
-    # A hard link keeps the old file under its new name before path is
-    # replaced, so no moment exists at which it is in neither place.
     while True:
         kept = old_name(path)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(path, kept, follow_symlinks=False)
             return kept
-        except FileExistsError:
-            continue
 
 
 def temporary_name(path):
-    """A name beside path for writing it under, keeping its suffix (which
-    says the format to the libraries that write it)."""
+    """A name beside path, of this process on this host, keeping path's
+    suffix (which tells the libraries that write it the format)."""
     stem, suffix = os.path.splitext(path)
     if path.endswith('.weights.h5'):
         stem, suffix = path[:-len('.weights.h5')], '.weights.h5'
@@ -86,18 +75,15 @@ def temporary_name(path):
 
 
 def remove_quietly(path):
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.remove(path)
-    except FileNotFoundError:
-        pass
 
 
 def remove_stale_temporaries(folder, names):
-    """Remove the temporaries that killed runs of this host left in folder
-    (not in its subfolders) while writing files whose names match the
-    regular expression names; every other file is left as it is."""
-    # Temporary files are named for the process writing them, on its host:
-    # where several machines share a models folder, each cleans up only its own.
+    """Remove the temporaries that dead processes of this host left in folder
+    (not its subfolders) writing files whose names match the regular
+    expression names; nothing else. Where machines share a folder, each
+    clears only its own."""
     temporary = re.compile(r'(.+)\.(\d+)@' + re.escape(socket.gethostname())
                            + r'\.tmp((?:\.weights)?\.[A-Za-z0-9]+)?')
     if not os.path.isdir(folder):
@@ -122,29 +108,40 @@ def process_alive(pid):
 
 
 def read_own(path, limit):
-    """The bytes of path, a file this project wrote for itself and now reads
-    back as it would anyone's: a regular file (a FIFO would block, a device
-    never end), not a symbolic link (which could lead anywhere), of at most
-    limit bytes. OSError where it cannot be read; ValueError, saying what it
-    is, where it is not such a file."""
+    """The bytes of path, a file this project wrote, read back as anyone's:
+    a regular file (a FIFO would block, a device never end), not a link, of
+    at most limit bytes. OSError where it cannot be read; ValueError, saying
+    what it is, where it is not such a file."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
         if error.errno == errno.ELOOP:  # what O_NOFOLLOW answers for a link
             raise ValueError('is a symbolic link') from None
         raise
-    try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            raise ValueError(f'is {kind(status.st_mode)}, not a file')
-        if status.st_size > limit:
-            raise ValueError(f'is {status.st_size:,} bytes, more than such a file ever is '
-                             f'({limit:,})')
-    except BaseException:
+    status = os.fstat(descriptor)
+    problem = (f'is {kind(status.st_mode)}, not a file' if not stat.S_ISREG(status.st_mode) else
+               f'is {status.st_size:,} bytes, more than such a file ever is ({limit:,})'
+               if status.st_size > limit else None)
+    if problem:
         os.close(descriptor)
-        raise
+        raise ValueError(problem)
     with os.fdopen(descriptor, 'rb') as f:
         return f.read(limit + 1)
+
+
+def read_record(path, limit=2**16):
+    """The JSON object in path (a record of a few hundred bytes that this
+    project wrote), read by read_own; None where it holds none. ValueError
+    says why it cannot be read."""
+    try:
+        data = read_own(path, limit)
+    except OSError as error:
+        raise ValueError(f'cannot be read ({error.strerror})') from None
+    try:
+        record = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 KINDS = ((stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a FIFO (named pipe)'),
@@ -157,17 +154,13 @@ def kind(mode):
     return next((words for test, words in KINDS if test(mode)), 'not a file')
 
 
-def own_folder_problem(path):
-    """Why path cannot be a folder of this project's own state (a backup),
-    which it clears and writes as its own: a symbolic link or anything but
-    a folder; None where it is a folder or missing."""
-    try:
+def check_own_folder(path, what):
+    """That path, a folder of this project's state (where what), which it
+    clears and writes as its own, is a folder or missing: never a link."""
+    with contextlib.suppress(FileNotFoundError):
         mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return None
-    if stat.S_ISDIR(mode):
-        return None
-    return f'is {kind(mode)}, not a folder'
+        if not stat.S_ISDIR(mode):
+            raise UsageError(f'{path} is {kind(mode)}, not a folder, where {what}: move it away')
 
 
 # ---------------------------------------------------------------- checked before work starts
@@ -178,8 +171,8 @@ ROOM_FOR_NAMES = 160
 
 
 def check_folder(flag, folder):
-    """That folder, the value of flag, can be made where missing and written
-    in: checked without making anything."""
+    """That folder, the value of flag, can be made and written in (checked
+    without making anything)."""
     existing = existing_part(folder)
     if not os.path.isdir(existing):
         raise UsageError(f'{flag} {folder}: {existing} is a file; give a folder')
@@ -190,10 +183,8 @@ def check_folder(flag, folder):
 
 
 def check_replaceable(flag, path):
-    """That the file at path can be replaced by write_whole, keeping it
-    (keep_old_file): tried as that does it, by linking it under another
-    name, at once removed. An immutable file (chattr +i) is refused now,
-    not once the work that makes its replacement is done."""
+    """That the file at path can be kept as write_whole keeps it (a hard link,
+    at once removed): an immutable one (chattr +i) refused before the work."""
     trial = temporary_name(path)
     try:
         os.link(path, trial, follow_symlinks=False)
@@ -211,9 +202,8 @@ def existing_part(path):
 
 
 def check_lengths(flag, path, existing, room=0):
-    """That each name along path is within the limit of the file system of
-    existing, and path, with room bytes more, within its limit for a path:
-    refused now rather than after the folders before it have been made."""
+    """That each name along path, and path with room bytes more, are within
+    the limits of existing's file system: refused before any folder is made."""
     longest_name = os.pathconf(existing, 'PC_NAME_MAX')
     for name in path.split(os.sep):
         if len(os.fsencode(name)) > longest_name:

@@ -9,19 +9,17 @@ from pixel_rnn.errors import UsageError, shown
 
 
 def run(main, resumes=False):
-    """Run a script's main(), turning UsageError into one line and exit
-    status 2. SIGTERM and SIGHUP (a terminal closed) stop it as Ctrl-C does,
-    so that what it was writing is cleared away. resumes: whether running
-    the command again (without --restart) goes on where this one stopped
-    (training)."""
+    """Run a script's main(), a UsageError one line and exit status 2; SIGTERM
+    and SIGHUP stop it as Ctrl-C does, so what it was writing is cleared
+    away. resumes: whether the command run again goes on where this stopped."""
     prog = os.path.basename(sys.argv[0])
     closed = startup.reopen_closed_streams()
     if 'stdout' in closed and 'stderr' not in closed:
         print(f'{prog}: warning: standard output is closed; its messages are lost',
               file=sys.stderr)
     again = f' (run {resuming_command()} to resume training)' if resumes else ''
-    previous = {number: signal.signal(number, startup.interrupt) for number in startup.STOP_SIGNALS
-                if number != signal.SIGINT}
+    # Ctrl-C keeps Python's handler, or stays ignored where the run was started so.
+    previous = startup.handle(startup.interrupt, (signal.SIGTERM, signal.SIGHUP))
     try:
         main()
     except UsageError as error:
@@ -38,8 +36,7 @@ def run(main, resumes=False):
         print(f'{prog}: error: {shown(system_error(error, resumes))}', file=sys.stderr)
         sys.exit(1)
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        startup.restore(previous)
 
 
 def system_error(error, resumes=False):
@@ -54,15 +51,13 @@ def system_error(error, resumes=False):
 
 
 def resuming_command():
-    """The command that resumes a training this one began: the same, but
-    without --restart, which would discard the backup this one made."""
-    if '--restart' in sys.argv[1:]:
-        return 'the command again without --restart'
-    return 'the same command again'
+    """The command that resumes this training: without --restart, which
+    would discard the backup this one made."""
+    return ('the command again without --restart' if '--restart' in sys.argv[1:]
+            else 'the same command again')
 
 
 def progress_mode():
-    """Keras's verbose for progress a user watches: a live bar on a terminal,
-    one plain line at the end in a file or pipe, where the bar's control
-    characters would garble the log."""
+    """Keras's verbose: a live bar on a terminal, a line an epoch in a log,
+    which the bar's control characters would garble."""
     return 1 if sys.stdout.isatty() else 2

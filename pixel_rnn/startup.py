@@ -1,18 +1,16 @@
-"""Starting Keras without TensorFlow's native start-up lines.
+"""Starting Keras without TensorFlow's native start-up lines, and stopping a
+run: every signal handler of the project is set through handle.
 
-TensorFlow writes them to the process's stderr before any setting can stop
-them, and one of them (no CUDA driver) is marked E though nothing is wrong.
+TensorFlow writes its lines to the process's stderr before any setting can
+stop them, and one of them (no CUDA driver) is marked E though nothing is wrong.
 """
 import contextlib
-import ctypes
-import importlib
 import logging
 import os
 import signal
 import sys
 import tempfile
 import threading
-import time
 
 from pixel_rnn.errors import UsageError, shown
 
@@ -21,37 +19,15 @@ from pixel_rnn.errors import UsageError, shown
 # optimizer's internals, which a user can do nothing about.
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
-
 # Keras's backends, as KERAS_BACKEND names them; all but numpy are packages
 # installed under that name.
 BACKENDS = ('jax', 'numpy', 'openvino', 'tensorflow', 'torch')
-# The signals that stop a run as Ctrl-C does: SIGTERM (kill, a service
-# manager) and SIGHUP (its terminal closed) too.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised where the program is, as Ctrl-C is."""
-
-    def __init__(self, signum):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def interrupt(signum, frame=None):
-    """The handler of SIGTERM and SIGHUP: stop as Ctrl-C does."""
-    if signum == signal.SIGINT:
-        raise KeyboardInterrupt
-    raise Stopped(signum)
 
 
 def reopen_closed_streams():
-    """Where the command was started with standard input, output or error
-    closed (2>&-), the null device in its place: only its messages are
-    lost, and the work goes on; else Python drops the stream and the first
-    message ends the run, and a file the run opens takes the number, so
-    that TensorFlow's lines would be written into it. Gives the names of
-    the streams that were closed."""
+    """The null device in place of a standard stream the command was started
+    without (2>&-): else the first message ends the run, and a file it opens
+    takes the number, to be written into by TensorFlow. Gives their names."""
     closed = []
     for number, name in enumerate(('stdin', 'stdout', 'stderr')):
         try:
@@ -64,9 +40,8 @@ def reopen_closed_streams():
 
 
 def start_keras():
-    """Import Keras and set up its device with the start-up lines held back;
-    they are shown only if the start itself fails. A backend that is not
-    installed, or a name that is none, is one line saying what to do."""
+    """Import Keras and set up its device, the start-up lines shown only if
+    that fails; a backend missing or unknown is one line saying what to do."""
     chosen = os.environ.get('KERAS_BACKEND')
     if chosen and chosen not in BACKENDS:
         raise UsageError(f'KERAS_BACKEND={shown(chosen)} is not a Keras backend; use one of '
@@ -76,11 +51,11 @@ def start_keras():
             import keras
             keras.ops.zeros(1)
     except ModuleNotFoundError as error:
-        backend = os.environ.get('KERAS_BACKEND', error.name)
         if error.name not in BACKENDS:
             raise
-        raise UsageError(f'KERAS_BACKEND={backend} needs {error.name}, which is not '
-                         f'installed: pip install {error.name}') from None
+        raise UsageError(f"KERAS_BACKEND={os.environ.get('KERAS_BACKEND', error.name)} needs "
+                         f'{error.name}, which is not installed: pip install {error.name}'
+                         ) from None
     # TensorFlow's Python warnings speak of its internals (retracing), not of
     # anything a user can change.
     logging.getLogger('tensorflow').setLevel(logging.ERROR)
@@ -108,64 +83,36 @@ def held_stderr(quiet=()):
             os.close(saved)
 
 
-def run_logged(log_path, module, function, *args):
-    """In a worker process: send all its output to log_path, and only then
-    import module (and so Keras) and call its function on args."""
-    # Not through a link: the log is a file of the run's own.
-    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.close(log)
-    sys.stdout.reconfigure(line_buffering=True)
-    start_keras()  # so the log begins with the training, not TensorFlow's start-up lines
-    return getattr(importlib.import_module(module), function)(*args)
+# ---------------------------------------------------------------- stopping
+
+# The signals that stop a run as Ctrl-C does: SIGTERM (kill, a service
+# manager) and SIGHUP (its terminal closed) too.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-# In a worker process of a parallel training: the parent's Event, set when
-# the run is to stop, and its queue of each class's progress (report).
-stop = reports = None
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, as Ctrl-C is."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
 
 
-def start_worker(stop_event, parent, report_queue):
-    """Set up a worker process of a parallel training, started by the
-    process parent. Ctrl-C (and a closed terminal's SIGHUP) reaches every
-    process of the group, in a worker wherever it happens to be (between
-    two classes, say, where nothing would stop the next one); so the parent
-    alone acts on it, and tells the workers through stop_event. The worker
-    dies with its parent: one whose run was killed outright (kill -9, the
-    out-of-memory killer) would train on, unseen, and wait for ever."""
-    global stop, reports
-    stop, reports = stop_event, report_queue
-    for number in STOP_SIGNALS:
-        signal.signal(number, signal.SIG_IGN)
-    if sys.platform == 'linux':
-        # The kernel's SIGKILL as the parent's thread that started this
-        # process ends: the pool starts its workers in the main thread.
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL))
-    else:
-        threading.Thread(target=watch_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # it died before this process was tied to it
-        os.kill(os.getpid(), signal.SIGKILL)
+def interrupt(signum, frame=None):
+    """The handler that stops a run as Ctrl-C does."""
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Stopped(signum)
 
 
-# Linux's prctl option (linux/prctl.h): the signal this process gets as its parent dies.
-PR_SET_PDEATHSIG = 1
+def handle(handler, signals=STOP_SIGNALS):
+    """Set handler for signals; gives the handlers before, for restore. Only
+    the main thread may set one (elsewhere none arrives): there, nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {number: signal.signal(number, handler) for number in signals}
 
 
-def watch_parent(parent):
-    """Where the kernel has no such signal: end this process once its
-    parent has ended (it is then another's child)."""
-    while os.getppid() == parent:
-        time.sleep(1)
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def stop_requested():
-    return stop is not None and stop.is_set()
-
-
-def report(*progress):
-    """In a worker process of a parallel training: progress (training.progress
-    Progress.report's arguments) told to the parent, which shows it."""
-    if reports is not None:
-        reports.put(progress)
+def restore(previous):
+    for number, handler in previous.items():
+        signal.signal(number, handler)

@@ -7,22 +7,19 @@ import numpy as np
 
 from pixel_rnn.description import HELD_OUT
 
-# One class's training: levels (images, h, w[, colours]), its ModelInfo, the
-# model file, whether to restart, its TensorBoard folder or None, whether to
-# spread each batch over the local devices, and levels of images of the
-# class it does not train on, to measure it on (or None). Free of Keras, so
-# that a worker process receives it as it is before Keras starts there.
+# One class's training, one_class.train_class's arguments: levels, its ModelInfo,
+# the model file, restart, its TensorBoard folder, distribute, and the levels
+# of held-out images to measure it on. Free of Keras, so that a worker
+# receives it before Keras starts there.
 Task = collections.namedtuple('Task', 'levels info path restart logdir distribute held_out',
                               defaults=(False, None, False, None))
 
 
 def held_out_images(dataset, label, skip=0, used=None):
     """Up to HELD_OUT images of class label that training on used of its
-    training images after the first skip leaves out (used None: training on
-    all of them): the skipped ones, then those after, else its test images
-    (none where those are its training images). Training images before test
-    images: they are drawn as the training images were, and the test images
-    stay a fair check of the figures measured on them."""
+    training images after the first skip leaves out (used None: all), else
+    its test images (unless those are its training images): training images
+    first, drawn as those trained on were, leaving the test images a fair check."""
     in_class = dataset.x_train[dataset.y_train == label]
     # An empty array of the images' shape where none are left, as later steps expect.
     rest = in_class[:0] if used is None else np.concatenate([in_class[:skip],

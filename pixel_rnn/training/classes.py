@@ -1,5 +1,4 @@
-"""Training the classes a command names: one after another in this process,
-or several at once, each in a process of its own."""
+"""Training the classes a command names: one after another, or several at once."""
 import dataclasses
 import os
 
@@ -11,15 +10,12 @@ from pixel_rnn.training import Task, held_out_images, one_class, parallel
 
 def train_classes(dataset, template, labels, models_dir, num_images, restart=False,
                   logdir=None, jobs=None, distribute=False):
-    """What train_mnist.py and train_cifar.py do: train one model per label
-    (a position in dataset.class_names; None: every class) on up to
-    num_images of its training images, after the first template.skip, as the
-    ModelInfo template says; jobs classes at a time, each in a process of its
-    own (None: as many as there are cores, one where one class is trained);
-    distribute spreads each class's batches over the local devices instead.
-    A model whose file already holds the same training is skipped; an
-    interrupted one resumes (unless restart); a class that another run is
-    training into models_dir now is refused before any begins."""
+    """Train a model per label (of dataset.class_names; None: all) on up to
+    num_images of its training images after template.skip, as the ModelInfo
+    template says: jobs at a time, each in a process of its own (None: one a
+    core), or distribute each batch over the local devices. A class trained
+    so already is skipped, an interrupted one resumes (unless restart), and
+    one that another run trains into models_dir is refused before any begins."""
     problem = template.problem()
     if problem:
         raise UsageError(f'cannot train that: {problem}')

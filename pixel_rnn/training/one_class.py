@@ -15,30 +15,27 @@ import sys
 
 import numpy as np
 
-from pixel_rnn import files
-from pixel_rnn.modelfile import loading, saving, places
-from pixel_rnn.runner import progress_mode
-from pixel_rnn.errors import UsageError
-from pixel_rnn import architectures
+from pixel_rnn import architectures, files
 from pixel_rnn.description import MEASURED, ModelInfo
+from pixel_rnn.errors import UsageError
+from pixel_rnn.modelfile import loading, places, saving
+from pixel_rnn.runner import progress_mode
 
 
 def train_class(levels, info, path, restart=False, logdir=None, distribute=False,
                 held_out=None):
-    """Train the model info describes on levels and put it at path, keeping
-    the file it replaces, its bits/dim on held_out (levels of images of the
-    class it was not trained on) recorded. Each epoch is backed up beside
-    path, so running the same training again after an interruption goes on
-    from the last one."""
+    """Train the model of info on levels into path, keeping the file it
+    replaces, its bits/dim on held_out recorded (a Task's fields); run again
+    after an interruption, it goes on from the last epoch backed up."""
     existing = loading.read_info(path)
     if existing and existing.same_training(info) and not restart:
         print(f'{path} already holds this training ({info.epochs} epochs); skipped '
               '(--restart trains it again)')
         return
     import keras
-    from pixel_rnn.training.callbacks import Reported, ResumableBackup, StopBetweenBatches
-    backup = ResumableBackup(places.resume_dir(path), training_record(info), restart,
-                             training_record_as_now)
+    from pixel_rnn.training import callbacks
+    backup = callbacks.ResumableBackup(places.resume_dir(path), training_record(info), restart,
+                                       training_record_as_now)
     print(f'Training {info.summary()}')
     if existing or os.path.exists(path):
         print(f'{path} will be replaced when training ends; the old file goes to '
@@ -47,11 +44,11 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
         print(f'Resuming after epoch {backup.epoch} of {info.epochs} from {backup.backup_dir}')
     if info.seed is not None:
         keras.utils.set_random_seed(info.seed)
-    callbacks = [backup, Reported(info.class_name, backup.epoch, info.epochs)] + (
+    extra = [callbacks.reported(info.class_name, backup.epoch, info.epochs)] + (
         [keras.callbacks.TensorBoard(logdir)] if logdir else [])
-    with device_scope(distribute), StopBetweenBatches() as stop:
+    with device_scope(distribute), callbacks.StopBetweenBatches() as stop:
         model = model_to_train(info, distribute)
-        model.fit(levels, info.batch_size, info.epochs, callbacks + [stop],
+        model.fit(levels, info.batch_size, info.epochs, [backup, *extra, stop],
                   verbose=progress_mode(), initial_epoch=backup.epoch)
     model.info = dataclasses.replace(info, loss=backup.loss, **held_out_record(model, held_out))
     kept = saving.install(model, path)
@@ -59,16 +56,15 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
 
 
-# The model the last class was trained in here, and its network's settings:
-# a next class of the same settings is trained in it, its own new weights set
-# in, so that Keras's trace of the training step (compile_for) serves every
-# class of a run; each trains as it would in a network of its own.
+# (settings, model) of the last class trained here: a next class of the same
+# settings is trained in it, its own new weights set in, so that Keras's trace
+# of the training step serves every class of a run.
 last_trained = (None, None)
 
 
 def model_to_train(info, distribute=False):
-    """A model of info with new weights, to be trained (under distribute, one
-    of its own: its network lives on the strategy's devices)."""
+    """A model of info with new weights (under distribute, one of its own:
+    its network lives on the strategy's devices)."""
     global last_trained
     import keras
     model = architectures.create(info)
@@ -90,8 +86,8 @@ def model_to_train(info, distribute=False):
 
 
 def held_out_record(model, held_out):
-    """The ModelInfo fields of model's bits/dim on held_out (levels): their
-    mean and 1st and 99th percentiles, all None where there are no such images."""
+    """The ModelInfo fields of model's bits/dim on held_out (levels): mean,
+    1st and 99th percentiles; None where there are no such images."""
     if held_out is None or not len(held_out):
         return dict(held_out_bits=None, held_out_bits_1=None, held_out_bits_99=None)
     bits = -model.log_likelihood(held_out) / (model.info.num_subpixels * math.log(2))
@@ -101,12 +97,10 @@ def held_out_record(model, held_out):
 
 @contextlib.contextmanager
 def locked(paths):
-    """Within the with block, hold the lock beside each model file of paths
-    (model_0.h5.lock), so that a second run training one of those classes
-    into the same folder is refused at its start, not mixed with this one.
-    The system drops a process's locks when it dies, so a killed run keeps
-    no class locked. Gives the lock files' descriptors: a lock is held while
-    any process that has one of them open lives (parallel.py's workers)."""
+    """Within the block, hold the lock beside each model file of paths
+    (model_0.h5.lock): a second run of one of those classes is refused at
+    its start; a killed run's locks the system drops. Gives the lock files'
+    descriptors: held while any process with one open lives (the workers)."""
     with contextlib.ExitStack() as locks:
         yield [locks.enter_context(lock(path)) for path in paths]
 
@@ -140,11 +134,8 @@ def lock(path):
 
 
 def device_scope(distribute):
-    """Where distribute, TensorFlow's MirroredStrategy over the local GPUs, or
-    the CPU devices where there are none: one model, a copy per device, each
-    batch split among them and the gradients summed. Otherwise Keras's own
-    placement. On a GPU the GRU keeps cuDNN's settings (tanh, sigmoid,
-    reset_after), so its fast kernel runs under either."""
+    """Where distribute, TensorFlow's MirroredStrategy over the local GPUs (or
+    CPUs): each batch split among copies of the model, the gradients summed."""
     if not distribute:
         return contextlib.nullcontext()
     import keras
@@ -152,7 +143,7 @@ def device_scope(distribute):
         raise UsageError(f'--distribute uses TensorFlow\'s MirroredStrategy; the Keras '
                          f'backend is {keras.backend.backend()} (set KERAS_BACKEND=tensorflow)')
     import tensorflow as tf
-    devices = (tf.config.list_logical_devices('GPU') or tf.config.list_logical_devices('CPU'))
+    devices = tf.config.list_logical_devices('GPU') or tf.config.list_logical_devices('CPU')
     strategy = tf.distribute.MirroredStrategy([device.name for device in devices])
     print(f'One model on {strategy.num_replicas_in_sync} devices: '
           f"{', '.join(device.name for device in devices)}")
@@ -165,9 +156,8 @@ def training_record(info):
 
 
 def training_record_as_now(earlier):
-    """A class's run record as this version writes it: a field added to
-    ModelInfo since has its default, and a value an older version wrote means
-    what it means in a model file of that version."""
+    """A run record an older version wrote, as this one writes it: a field
+    added since has its default, a value means what it does in its model file."""
     defaults = {field.name: field.default for field in dataclasses.fields(ModelInfo)
                 if field.default is not dataclasses.MISSING}
     earlier = {**json.loads(json.dumps(defaults)), **earlier}
