@@ -10,7 +10,7 @@ where a network is built or run does any import Keras:
     page.py          the page serve.py starts (Gradio), through the calls below
     training/        a class's resumable training and its lock (one_class.py);
                      several classes, one after another or at once
-                     (classes.py, parallel.py, progress.py); a whole set
+                     (classes.py, parallel.py, with its progress lines); a whole set
                      fine-tuned together and put in place (fine_tuning.py,
                      install.py); what every fit runs with (callbacks.py);
                      the training flags (flags.py)

@@ -325,7 +325,7 @@ def test_classes_in_parallel_show_a_line_each_redrawn_in_place_on_a_terminal(tmp
 
 def on_screen(text):
     """The lines a terminal shows after text: written in order, but for the
-    control sequences of progress.py: back up n lines (CSI n F), clear the
+    control sequences of parallel.py's progress lines: back up n lines (CSI n F), clear the
     line (CSI 2 K)."""
     screen, row = [''], 0
     for part in re.split(r'(\x1b\[\d*[FK]|\n)', text):
