@@ -3,18 +3,13 @@ import os
 
 import numpy as np
 
-from pixel_rnn import cli
-from pixel_rnn import pictures, runner
-from pixel_rnn.modelfile import places
-from pixel_rnn import startup
 import config
-from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.datasets import checks, own_pictures
-from pixel_rnn.errors import shown
-from pixel_rnn.modelfile import sets
-from pixel_rnn import classifier
+from pixel_rnn import classifier, cli, pictures, runner, startup
 from pixel_rnn.classifier import BayesClassifier, bits_per_dim
+from pixel_rnn.datasets import DATASETS, DEFAULT, checks, own_pictures
+from pixel_rnn.errors import shown
 from pixel_rnn.images import scored_moves
+from pixel_rnn.modelfile import places, sets
 
 
 def parse_args(argv=None):
@@ -64,22 +59,6 @@ def classify_pictures(args, settings, stored):
               + ('; read inverted: dark ink on a light ground' if inverted else ''))
 
 
-def read_models(models_dir, settings):
-    """The set's model files read and checked (sets.read_set: each refused
-    in one line before Keras starts), with a word where they mix
-    architectures or were not all trained alike."""
-    stored = sets.read_set(models_dir, settings.class_names, settings)
-    mixed = sets.mixed_architectures(stored)
-    if mixed:
-        print(f'Note: the models of {shown(models_dir)} are of more than one architecture '
-              f'({mixed})')
-    odd = sets.differently_trained(stored)
-    if odd:
-        print(f'Note: the models of {shown(models_dir)} were not all trained alike: '
-              f'{shown(odd)}')
-    return stored
-
-
 def main(argv=None):
     args = parse_args(argv)
     settings = DATASETS[args.dataset]
@@ -88,7 +67,11 @@ def main(argv=None):
     if args.report:
         pictures.check_report_dir(args.report_dir,
                                   report_paths(args.report_dir, models_dir).values())
-    stored = read_models(models_dir, settings)
+    stored = sets.read_set(models_dir, settings.class_names, settings)  # before Keras starts
+    for note, what in (('are of more than one architecture ({})', sets.mixed_architectures),
+                       ('were not all trained alike: {}', sets.differently_trained)):
+        if said := what(stored):
+            print(f'Note: the models of {shown(models_dir)} ' + note.format(shown(said)))
     if args.images:
         return classify_pictures(args, settings, stored)
     dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
@@ -97,8 +80,6 @@ def main(argv=None):
     chosen = checks.balanced_subset(dataset.y_test, args.num_images)
     images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
     startup.start_keras()
-    from sklearn.metrics import classification_report, confusion_matrix
-
     bayes = BayesClassifier(sets.built(stored))
     moves = scored_moves(args.moves)
     predictions = bayes.predict(images, moves, verbose=runner.progress_mode())
@@ -111,26 +92,35 @@ def main(argv=None):
               f'{settings.title} (or give --dataset), and the models of {shown(models_dir)} '
               'trained on them?')
     if args.report:
-        own_class = bayes.own_log_likelihoods(images, labels)
-        print(f'Test images under their own class model: {-own_class.mean():.2f} nats, '
-              f'{bits_per_dim(own_class, bayes.info.num_subpixels):.4f} bits/dim')
-        classes = range(len(settings.class_names))
-        print(classification_report(labels, predictions, labels=classes,
-                                    target_names=settings.class_names, digits=4,
-                                    zero_division=0))
-        print(confusion_table(confusion_matrix(labels, predictions, labels=classes),
-                              settings.class_names))
-        write_report_pictures(report_paths(args.report_dir, models_dir), images, labels,
-                              predictions, settings.class_names)
+        report(bayes, images, labels, predictions, report_paths(args.report_dir, models_dir))
     return accuracy
 
 
 def estimate_accuracy(num_images=10000, **flags):
-    """The tutorial's estimate_accuracy(): the share of num_images MNIST test
-    images that Bayes' rule over the models classifies right, printed and
-    returned; what the command line with --num_images does, each of flags
-    (data='bundled', models_dir=..., moves=2) one of its other flags."""
+    """The tutorial's estimate_accuracy(): the command line with --num_images
+    and flags (data='bundled', moves=2, ...) as its other flags, checked as it
+    checks them. Returns the accuracy it prints."""
     return main(cli.as_arguments(num_images=num_images, **flags))
+
+
+def report(bayes, images, labels, predictions, paths):
+    """--report: bits/dim, scikit-learn's per-class report, the confusion
+    matrix, and pictures of it and of the misclassified images at paths."""
+    from sklearn.metrics import classification_report, confusion_matrix
+    names = bayes.classes_
+    own_class = bayes.own_log_likelihoods(images, labels)
+    print(f'Test images under their own class model: {-own_class.mean():.2f} nats, '
+          f'{bits_per_dim(own_class, bayes.info.num_subpixels):.4f} bits/dim')
+    classes = range(len(names))
+    print(classification_report(labels, predictions, labels=classes, target_names=names,
+                                digits=4, zero_division=0))
+    print(confusion_table(confusion_matrix(labels, predictions, labels=classes), names))
+    for name, picture in (
+            ('confusion_matrix', pictures.confusion_picture(labels, predictions, names)),
+            ('misclassified', pictures.misclassified_picture(images, labels, predictions,
+                                                             names))):
+        pictures.save_picture(picture, paths[name], 'PNG')  # each whole or not at all
+        print(f'Saved {shown(paths[name])}')
 
 
 def confusion_table(matrix, class_names):
@@ -150,17 +140,6 @@ def report_paths(report_dir, models_dir):
     """Where --report's pictures go, by what they show: named after the models folder."""
     stem = os.path.join(report_dir, os.path.basename(os.path.abspath(models_dir)))
     return {name: f'{stem}_{name}.png' for name in ('confusion_matrix', 'misclassified')}
-
-
-def write_report_pictures(paths, images, labels, predictions, class_names):
-    """The confusion matrix and the misclassified images as PNG files at
-    paths (from report_paths), each written whole; their paths printed."""
-    for name, picture in (
-            ('confusion_matrix', pictures.confusion_picture(labels, predictions, class_names)),
-            ('misclassified', pictures.misclassified_picture(images, labels, predictions,
-                                                             class_names))):
-        pictures.save_picture(picture, paths[name], 'PNG')
-        print(f'Saved {shown(paths[name])}')
 
 
 if __name__ == '__main__':

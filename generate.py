@@ -5,20 +5,15 @@ import os
 
 import numpy as np
 
-from pixel_rnn import cli
-from pixel_rnn import pictures, runner
-from pixel_rnn.modelfile import places
-from pixel_rnn import startup
 import config
-from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.datasets import own_pictures
-from pixel_rnn.errors import UsageError, shown
-from pixel_rnn.modelfile import sets
+from pixel_rnn import cli, pictures, runner, startup
 from pixel_rnn.classifier import BayesClassifier
+from pixel_rnn.datasets import DATASETS, DEFAULT, own_pictures
+from pixel_rnn.errors import UsageError, shown
+from pixel_rnn.modelfile import places, sets
 
 MAX_GRID_SIDE = 16384  # pixels: a 16384 x 16384 colour grid is 800 MB in memory
 NUM_IMAGES = 5  # completed by default
-COMPLETION_FLAGS = ('given_rows', 'num_images', 'data')
 
 
 def parse_args(argv=None):
@@ -70,7 +65,15 @@ def parse_args(argv=None):
             cli.class_label(args.settings.class_names, args.settings.class_noun)(args.class_name)]
     except argparse.ArgumentTypeError as error:
         parser.error(f'argument --digit/--label: {error}')
-    check_completion_flags(parser, args)
+    # Flags of --complete are refused without it rather than ignored, and
+    # picture files come with neither test images' flag.
+    given = [name for name in ('given_rows', 'num_images', 'data')[args.complete is not None:]
+             if getattr(args, name) is not None]
+    if given and args.complete is None:
+        parser.error(f"--{', --'.join(given)} applies to --complete")
+    if given and args.complete:
+        parser.error(f"--{', --'.join(given)} chooses test images; with picture files "
+                     'given to --complete, leave it out')
     rows, columns = ((args.grid_size, args.grid_size) if args.complete is None else
                      (args.num_images or len(args.complete) or NUM_IMAGES, args.grid_size + 2))
     for cells, side in ((columns, 'wide'), (rows, 'high')):
@@ -99,32 +102,6 @@ def default_picture(args, models_dir):
     return os.path.join(config.generated_dir, name)
 
 
-def check_completion_flags(parser, args):
-    """Flags of --complete are refused without it rather than ignored, and
-    picture files come with neither test images' flag."""
-    if args.complete is None:
-        given = [name for name in COMPLETION_FLAGS if getattr(args, name) is not None]
-        if given:
-            parser.error(f"--{', --'.join(given)} applies to --complete")
-    elif args.complete:
-        given = [name for name in ('num_images', 'data') if getattr(args, name) is not None]
-        if given:
-            parser.error(f"--{', --'.join(given)} chooses test images; with picture files "
-                         'given to --complete, leave it out')
-
-
-def own_pictures_read(paths, settings):
-    """The picture files paths name, each brought to the form of the data
-    set's images as classification.py --images brings it."""
-    images = []
-    for path, image, inverted in own_pictures.pictures_in_dataset_form(paths, settings,
-                                                                        '--complete'):
-        if inverted:
-            print(f'{shown(path)}: read inverted: dark ink on a light ground')
-        images.append(image)
-    return images
-
-
 def given_rows(text, info, models_dir):
     """--given_rows as a number, checked against the models' image size."""
     size = info.image_size
@@ -132,43 +109,35 @@ def given_rows(text, info, models_dir):
         return max(1, size // 2)
     if not (text.isascii() and text.isdigit() and 1 <= int(text) <= size):
         raise UsageError(f'--given_rows={text!r} is not a row count within 1-{size}: the '
-                             f'models of {models_dir} are of {size}x{size} images')
+                         f'models of {models_dir} are of {size}x{size} images')
     return int(text)
 
 
-def test_images(args, label):
+def test_images(args):
     """The first --num_images test images of the class from --data."""
     dataset = args.settings.load(args.data)
-    images = dataset.x_test[dataset.y_test == label]
+    images = dataset.x_test[dataset.y_test == args.settings.class_names.index(args.class_name)]
     num_images = args.num_images or NUM_IMAGES
     if not len(images):
         raise UsageError(f'no test images of class {args.class_name} in the data; give '
-                             'other --data or picture files')
+                         'other --data or picture files')
     if num_images > len(images):
         print(f'Only {len(images)} test images of class {args.class_name}; completing all of them')
     return images[:num_images]
 
 
-def sample_grid(args, model):
-    levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
-                          verbose=runner.progress_mode())
-    return pictures.image_grid([pictures.levels_to_image(image, args.output_size,
-                                                         model.info.factor)
-                                for image in levels])
-
-
-def completion_figure(args, model, given_images, models_dir):
-    """The picture of --complete: of given_images (pictures in the data
-    set's form) where given, else of test images."""
-    settings = args.settings
-    rows = given_rows(args.given_rows, model.info, models_dir)
-    images = (np.stack(given_images) if given_images
-              else test_images(args, settings.class_names.index(args.class_name)))
+def drawing(args, model, images, rows):
+    """The grid of samples; with images (--complete), one row per image: it
+    with its rows below rows hatched, its --grid_size completions, it whole."""
+    draw = dict(seed=args.seed, temperature=args.temperature, verbose=runner.progress_mode())
+    if images is None:
+        return pictures.image_grid([pictures.levels_to_image(image, args.output_size,
+                                                             model.info.factor)
+                                    for image in model.sample(args.grid_size ** 2, **draw)])
     bayes = BayesClassifier([model])
-    completions = bayes.complete(0, images, rows, args.grid_size, seed=args.seed,
-                                 temperature=args.temperature, verbose=runner.progress_mode())
-    return pictures.completion_picture(bayes.levels(images)[0], completions, rows,
-                                       args.output_size, model.info.factor)
+    return pictures.completion_picture(bayes.levels(images)[0],
+                                       bayes.complete(0, images, rows, args.grid_size, **draw),
+                                       rows, args.output_size, model.info.factor)
 
 
 def main(argv=None):
@@ -179,11 +148,18 @@ def main(argv=None):
                                                settings.colours)
     places.require_models(models_dir, [args.class_name], settings)
     stored = sets.read_set(models_dir, [args.class_name], settings)  # refused before Keras starts
-    given_images = own_pictures_read(args.complete, settings) if args.complete else None
+    images = rows = None
+    if args.complete is not None:
+        rows = given_rows(args.given_rows, stored[0].info, models_dir)
+        images = []  # the picture files given, in the data set's form, as classification.py's
+        for path, image, inverted in own_pictures.pictures_in_dataset_form(
+                args.complete, settings, '--complete'):
+            if inverted:
+                print(f'{shown(path)}: read inverted: dark ink on a light ground')
+            images.append(image)
+        images = np.stack(images) if images else test_images(args)
     startup.start_keras()
-    model = sets.built(stored)[0]
-    picture = (sample_grid(args, model) if args.complete is None
-               else completion_figure(args, model, given_images, models_dir))
+    picture = drawing(args, sets.built(stored)[0], images, rows)
     pictures.save_picture(picture, out, image_format)
     print(f'Saved {shown(out)}')
     if args.show:
@@ -192,11 +168,9 @@ def main(argv=None):
 
 
 def generate(digit=0, output_size=32, grid_size=5, **flags):
-    """The tutorial's generate(): a grid_size x grid_size grid of digits drawn
-    from digit's model, each output_size pixels a side, saved as a picture
-    (generated/samples_of_{digit}.png, or --out); what the command line with
-    --digit, --output_size and --grid_size does, each of flags (seed=0,
-    models_dir=..., show=True) one of its other flags. Returns the picture's path."""
+    """The tutorial's generate(): the command line with --digit, --output_size,
+    --grid_size and flags (seed=0, show=True, ...) as its other flags, checked
+    as it checks them. Returns the picture's path."""
     return main(cli.as_arguments(digit=digit, output_size=output_size, grid_size=grid_size,
                                  **flags))
 

@@ -1,12 +1,10 @@
 """Train a generative model (GRU or PixelCNN) for one class of a data set, or for all of them."""
 import config
-from pixel_rnn import cli
-from pixel_rnn import runner
+from pixel_rnn import cli, runner, startup
+from pixel_rnn.datasets import DATASETS, DEFAULT
+from pixel_rnn.modelfile import places, sets
 from pixel_rnn.training import fine_tuning, flags
 from pixel_rnn.training.classes import train_classes
-from pixel_rnn import startup
-from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.modelfile import sets, places
 
 # The flags --discriminative takes: what fine-tuning reads, and how and where
 # it runs. Any other flag given is refused with it, a flag added later included:
@@ -23,8 +21,10 @@ def parse_args(settings=None, description=__doc__, argv=None):
     (default: the command line's)."""
     parser = cli.ArgumentParser(description=description)
     what = parser.add_argument_group('what to train')
-    if settings is None:
-        settings = DATASETS[chosen_dataset(argv)]
+    if settings is None:  # --dataset read first: the other flags' defaults are the data set's
+        first = cli.ArgumentParser(add_help=False)
+        first.add_argument('--dataset', choices=DATASETS, default=DEFAULT)
+        settings = DATASETS[first.parse_known_args(argv)[0].dataset]
         what.add_argument('--dataset', choices=DATASETS, default=DEFAULT, help=cli.DATASET_HELP)
         class_flag = 'label'
     else:
@@ -63,14 +63,6 @@ def check_fine_tuning_flags(parser, args, every):
     if args.models_dir is None:
         parser.error('--discriminative fine-tunes the set of --models_dir in place (the files '
                      'it replaces kept beside them); give --models_dir')
-
-
-def chosen_dataset(argv=None):
-    """The name --dataset gives, read first: the other flags' defaults and
-    choices are the data set's."""
-    first = cli.ArgumentParser(add_help=False)
-    first.add_argument('--dataset', choices=DATASETS, default=DEFAULT)
-    return first.parse_known_args(argv)[0].dataset
 
 
 def main(args=None):
