@@ -68,7 +68,6 @@ def main():
             if not folder:
                 say(path)
             dataset = info.dataset
-            # A file from elsewhere may name its class with anything.
             say(f'{os.path.basename(file)}: {info.summary()}', '  ')
             no_loss = info.epochs is not None and info.loss is None
             run = ', '.join(filter(None, (info.details(), no_loss and 'no training loss recorded')))

@@ -92,8 +92,8 @@ def default_pictures(kind):
 
 def default_picture(args, models_dir):
     """Where the picture goes without --out: in generated/, named for what it
-    shows and, but for the data set's first set (its GRUs), for the models
-    folder, so that grids of two sets never take each other's place."""
+    shows and (but for the data set's GRUs) for models_dir, so that grids of
+    two sets never take each other's place."""
     settings = args.settings
     name = (settings.samples_file if args.complete is None
             else settings.completions_file).format(args.class_name)
@@ -105,39 +105,22 @@ def default_picture(args, models_dir):
 def given_rows(text, info, models_dir):
     """--given_rows as a number, checked against the models' image size."""
     size = info.image_size
-    if text is None:
-        return max(1, size // 2)
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= size):
+    if text is not None and not (text.isascii() and text.isdigit() and 1 <= int(text) <= size):
         raise UsageError(f'--given_rows={text!r} is not a row count within 1-{size}: the '
                          f'models of {models_dir} are of {size}x{size} images')
-    return int(text)
+    return max(1, size // 2) if text is None else int(text)
 
 
 def test_images(args):
     """The first --num_images test images of the class from --data."""
     dataset = args.settings.load(args.data)
     images = dataset.x_test[dataset.y_test == args.settings.class_names.index(args.class_name)]
-    num_images = args.num_images or NUM_IMAGES
     if not len(images):
         raise UsageError(f'no test images of class {args.class_name} in the data; give '
                          'other --data or picture files')
-    if num_images > len(images):
+    if (args.num_images or NUM_IMAGES) > len(images):
         print(f'Only {len(images)} test images of class {args.class_name}; completing all of them')
-    return images[:num_images]
-
-
-def drawing(args, model, images, rows):
-    """The grid of samples; with images (--complete), one row per image: it
-    with its rows below rows hatched, its --grid_size completions, it whole."""
-    draw = dict(seed=args.seed, temperature=args.temperature, verbose=runner.progress_mode())
-    if images is None:
-        return pictures.image_grid([pictures.levels_to_image(image, args.output_size,
-                                                             model.info.factor)
-                                    for image in model.sample(args.grid_size ** 2, **draw)])
-    bayes = BayesClassifier([model])
-    return pictures.completion_picture(bayes.levels(images)[0],
-                                       bayes.complete(0, images, rows, args.grid_size, **draw),
-                                       rows, args.output_size, model.info.factor)
+    return images[:args.num_images or NUM_IMAGES]
 
 
 def main(argv=None):
@@ -159,7 +142,11 @@ def main(argv=None):
             images.append(image)
         images = np.stack(images) if images else test_images(args)
     startup.start_keras()
-    picture = drawing(args, sets.built(stored)[0], images, rows)
+    bayes = BayesClassifier(sets.built(stored))
+    draw = dict(seed=args.seed, temperature=args.temperature, verbose=runner.progress_mode())
+    picture = (pictures.samples_picture(bayes, [0], args.grid_size ** 2, args.output_size, **draw)
+               if images is None else pictures.completion_picture(
+                   bayes, [0], images, rows, args.grid_size, args.output_size, **draw))
     pictures.save_picture(picture, out, image_format)
     print(f'Saved {shown(out)}')
     if args.show:

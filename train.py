@@ -42,8 +42,17 @@ def parse_args(settings=None, description=__doc__, argv=None):
         parser.error(f'{every} trains {settings.all_classes}; '
                      f'leave out {one}={settings.class_names[args.label]}')
     args.label = args.label or 0
-    if args.discriminative is not None:
-        check_fine_tuning_flags(parser, args, every)
+    if args.discriminative is not None:  # with the flags it needs, and none but those it takes
+        given = [name for name, value in vars(args).items()
+                 if name not in FINE_TUNING_FLAGS and value != parser.get_default(name)]
+        if given:
+            parser.error(f'--discriminative fine-tunes the models as they are; leave out '
+                         f"--{', --'.join(given)}")
+        if not args.all_classes:
+            parser.error(f"--discriminative fine-tunes every class's model together; add {every}")
+        if args.models_dir is None:
+            parser.error('--discriminative fine-tunes the set of --models_dir in place (the '
+                         'files it replaces kept beside them); give --models_dir')
     if args.epochs is None:
         args.epochs = config.epochs if args.discriminative is None else config.fine_tuning_epochs
     args.settings = settings
@@ -51,28 +60,14 @@ def parse_args(settings=None, description=__doc__, argv=None):
     return args
 
 
-def check_fine_tuning_flags(parser, args, every):
-    """That --discriminative comes with the flags it needs, and none but those it takes."""
-    given = [name for name, value in vars(args).items()
-             if name not in FINE_TUNING_FLAGS and value != parser.get_default(name)]
-    if given:
-        parser.error(f'--discriminative fine-tunes the models as they are; leave out '
-                     f"--{', --'.join(given)}")
-    if not args.all_classes:
-        parser.error(f'--discriminative fine-tunes every class\'s model together; add {every}')
-    if args.models_dir is None:
-        parser.error('--discriminative fine-tunes the set of --models_dir in place (the files '
-                     'it replaces kept beside them); give --models_dir')
-
-
 def main(args=None):
     args = args or parse_args()
-    settings, classes = args.settings, args.settings.class_names
     if args.discriminative is not None:
         return fine_tune_models(args)
-    template = flags.training_template(args, settings,
-                                     classes if args.all_classes else [classes[args.label]])
-    dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
+    classes = args.settings.class_names
+    template = flags.training_template(args, args.settings,
+                                       classes if args.all_classes else [classes[args.label]])
+    dataset = args.settings.load(args.data)  # before Keras: bad data is answered before its wait
     train_classes(dataset, template, None if args.all_classes else [args.label],
                   args.models_dir, args.num_images, args.restart, args.logdir, args.jobs,
                   args.distribute)
