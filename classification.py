@@ -16,15 +16,15 @@ def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__)
     parser.add_argument('--dataset', choices=sorted(DATASETS), default=DEFAULT,
                         help=cli.DATASET_HELP)
-    parser.add_argument('--images', nargs='+', metavar='PATH', default=None,
+    parser.add_argument('--images', nargs='+', metavar='PATH',
                         help='classify these pictures instead (PNG or JPEG files, or folders of '
                              'them): each gets a line with its three most probable classes')
     parser.add_argument('--num_images', type=cli.positive_int, default=10000,
                         help='how many test images to classify: all when there are no more, '
                              'else as many of each class as can be (the first of each, '
                              'taking the classes in turn)')
-    parser.add_argument('--data', default=None, help=cli.ANY_DATA_HELP)
-    parser.add_argument('--models_dir', default=None, help=cli.ANY_MODELS_DIR_HELP)
+    parser.add_argument('--data', help=cli.ANY_DATA_HELP)
+    parser.add_argument('--models_dir', help=cli.ANY_MODELS_DIR_HELP)
     parser.add_argument('--moves', type=int, choices=config.SCORED_MOVES, default=0,
                         help="score each image also moved by one pixel (before shrinking): 2 "
                              "ways (down, right), 4 (and up, left) or 8 (and diagonally), each "
@@ -42,18 +42,14 @@ def parse_args(argv=None):
     return args
 
 
-def classify_pictures(args, settings, stored):
-    """One line per picture: its three most probable classes with their
-    probabilities, by the models stored (read_models)."""
-    forms = own_pictures.pictures_in_dataset_form(args.images, settings, '--images')
-    startup.start_keras()
-    bayes = BayesClassifier(sets.built(stored))
-    log_likelihoods = bayes.log_likelihoods(np.stack([image for _, image, _ in forms]),
-                                            moves=scored_moves(args.moves))
-    probabilities = bayes.posteriors(log_likelihoods)
-    for (path, _, inverted), row, scores in zip(forms, probabilities, log_likelihoods):
+def classify_pictures(bayes, forms, moves):
+    """One line per picture of forms (own_pictures.pictures_in_dataset_form's):
+    its three most probable classes with their probabilities."""
+    log_likelihoods = bayes.log_likelihoods(np.stack([image for _, image, _ in forms]), moves)
+    for (path, _, inverted), row, scores in zip(forms, bayes.posteriors(log_likelihoods),
+                                                log_likelihoods):
         best = np.argsort(-row, kind='stable')[:3]
-        print(f'{shown(path)}: ' + ', '.join(f'{settings.class_names[index]} ({row[index]:.4f})'
+        print(f'{shown(path)}: ' + ', '.join(f'{bayes.classes_[index]} ({row[index]:.4f})'
                                              for index in best)
               + f'; {classifier.likeness(bayes.models[best[0]].info, scores[best[0]])}'
               + ('; read inverted: dark ink on a light ground' if inverted else ''))
@@ -73,15 +69,17 @@ def main(argv=None):
         if said := what(stored):
             print(f'Note: the models of {shown(models_dir)} ' + note.format(shown(said)))
     if args.images:
-        return classify_pictures(args, settings, stored)
-    dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
-    if args.num_images > len(dataset.y_test):
-        print(f'Only {len(dataset.y_test)} test images; classifying all of them')
-    chosen = checks.balanced_subset(dataset.y_test, args.num_images)
-    images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
+        forms = own_pictures.pictures_in_dataset_form(args.images, settings, '--images')
+    else:  # before Keras: bad data is answered before its import wait
+        dataset = settings.load(args.data)
+        if args.num_images > len(dataset.y_test):
+            print(f'Only {len(dataset.y_test)} test images; classifying all of them')
+        chosen = checks.balanced_subset(dataset.y_test, args.num_images)
+        images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
     startup.start_keras()
-    bayes = BayesClassifier(sets.built(stored))
-    moves = scored_moves(args.moves)
+    bayes, moves = BayesClassifier(sets.built(stored)), scored_moves(args.moves)
+    if args.images:
+        return classify_pictures(bayes, forms, moves)
     predictions = bayes.predict(images, moves, verbose=runner.progress_mode())
     scoring = f' (each image and {len(moves)} moves of it)' if moves else ''
     accuracy = np.mean(predictions == labels)

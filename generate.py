@@ -31,28 +31,25 @@ def parse_args(argv=None):
     what.add_argument('--output_size', type=cli.int_in_range(1, 4096, 'output size'),
                       default=32, help='side of each sample in the picture, in pixels')
     what.add_argument('--temperature', type=cli.float_in_range(0.01, 100, 'temperature'),
-                      default=1.0,
-                      help="1.0 draws from the model's own distribution; lower is "
-                           'bolder, higher is noisier')
-    what.add_argument('--seed', type=cli.seed, default=None, help='for repeatable grids')
+                      default=1.0, help="1.0 draws from the model's own distribution; lower "
+                                        'is bolder, higher is noisier')
+    what.add_argument('--seed', type=cli.seed, help='for repeatable grids')
     complete = parser.add_argument_group('completing images')
-    complete.add_argument('--complete', nargs='*', metavar='PICTURE', default=None,
+    complete.add_argument('--complete', nargs='*', metavar='PICTURE',
                           help='keep the first --given_rows rows of images of the class and '
                                'draw the rest --grid_size times from the model: of the test '
                                'images of --data, or of the picture files given (brought to '
                                "the data set's size and colours); one row of the picture per "
                                'image: it with the hidden part hatched, its completions, it whole')
-    complete.add_argument('--given_rows', default=None,
+    complete.add_argument('--given_rows',
                           help="rows kept, 1 to the models' image size (default: half of it)")
     complete.add_argument('--num_images', type=cli.int_in_range(1, 100, 'image count'),
-                          default=None,
                           help=f'test images to complete, the first of the class '
                                f'(default {NUM_IMAGES}; with picture files, each of them)')
-    complete.add_argument('--data', default=None,
-                          help=f'where the test images come from; {cli.ANY_DATA_HELP}')
+    complete.add_argument('--data', help=f'where the test images come from; {cli.ANY_DATA_HELP}')
     where = parser.add_argument_group('where')
-    where.add_argument('--models_dir', default=None, help=cli.ANY_MODELS_DIR_HELP)
-    where.add_argument('--out', default=None,
+    where.add_argument('--models_dir', help=cli.ANY_MODELS_DIR_HELP)
+    where.add_argument('--out',
                        help='picture to write, PNG or another format by its suffix (default '
                             + default_pictures('samples_file') + '; with --complete, '
                             + default_pictures('completions_file') + '; of another '

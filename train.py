@@ -15,10 +15,9 @@ FINE_TUNING_FLAGS = ('dataset', 'label', 'all_classes', 'num_images', 'skip', 'e
 
 
 def parse_args(settings=None, description=__doc__, argv=None):
-    """The flags of training on settings' data set, its class flag its own
-    (--digit, --all_digits for MNIST); without settings, of the data set
-    --dataset names, with --label and --all_labels. argv: the arguments
-    (default: the command line's)."""
+    """The flags of training on settings' data set, with its class flag (--digit,
+    --all_digits for MNIST); without settings, on the data set --dataset names,
+    with --label and --all_labels. argv: default the command line's."""
     parser = cli.ArgumentParser(description=description)
     what = parser.add_argument_group('what to train')
     if settings is None:  # --dataset read first: the other flags' defaults are the data set's

@@ -1,7 +1,6 @@
 """Train a generative model (GRU or PixelCNN) for one MNIST digit, or for all ten."""
 import train as training
-from pixel_rnn import cli
-from pixel_rnn import runner
+from pixel_rnn import cli, runner
 from pixel_rnn.datasets import mnist
 
 
