@@ -64,8 +64,8 @@ def parse_args(argv=None):
         parser.error(f'argument --digit/--label: {error}')
     # Flags of --complete are refused without it rather than ignored, and
     # picture files come with neither test images' flag.
-    given = [name for name in ('given_rows', 'num_images', 'data')[args.complete is not None:]
-             if getattr(args, name) is not None]
+    given = [name for name in ('given_rows', 'num_images', 'data') if getattr(args, name)
+             is not None and (args.complete is None or name != 'given_rows')]
     if given and args.complete is None:
         parser.error(f"--{', --'.join(given)} applies to --complete")
     if given and args.complete:
