@@ -20,14 +20,12 @@ def parse_args(settings=None, description=__doc__, argv=None):
     with --label and --all_labels. argv: default the command line's."""
     parser = cli.ArgumentParser(description=description)
     what = parser.add_argument_group('what to train')
+    class_flag = 'label' if settings is None else settings.class_flag
     if settings is None:  # --dataset read first: the other flags' defaults are the data set's
         first = cli.ArgumentParser(add_help=False)
         first.add_argument('--dataset', choices=DATASETS, default=DEFAULT)
         settings = DATASETS[first.parse_known_args(argv)[0].dataset]
         what.add_argument('--dataset', choices=DATASETS, default=DEFAULT, help=cli.DATASET_HELP)
-        class_flag = 'label'
-    else:
-        class_flag = settings.class_flag
     one, every = f'--{class_flag}', f'--all_{class_flag}s'
     what.add_argument(one, dest='label', metavar=class_flag.upper(), default=None,
                       type=cli.class_label(settings.class_names, settings.class_noun),
