@@ -3,33 +3,28 @@ import os
 
 import numpy as np
 
-from pixel_rnn import cli
-from pixel_rnn import pictures, runner
-from pixel_rnn.modelfile import places
-from pixel_rnn import startup
 import config
-from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.datasets import checks, own_pictures
-from pixel_rnn.errors import shown
-from pixel_rnn.modelfile import sets
-from pixel_rnn import classifier
+from pixel_rnn import classifier, cli, pictures, runner, startup
 from pixel_rnn.classifier import BayesClassifier, bits_per_dim
+from pixel_rnn.datasets import DATASETS, DEFAULT, checks, own_pictures
+from pixel_rnn.errors import shown
 from pixel_rnn.images import scored_moves
+from pixel_rnn.modelfile import places, sets
 
 
 def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__)
     parser.add_argument('--dataset', choices=sorted(DATASETS), default=DEFAULT,
                         help=cli.DATASET_HELP)
-    parser.add_argument('--images', nargs='+', metavar='PATH', default=None,
+    parser.add_argument('--images', nargs='+', metavar='PATH',
                         help='classify these pictures instead (PNG or JPEG files, or folders of '
                              'them): each gets a line with its three most probable classes')
     parser.add_argument('--num_images', type=cli.positive_int, default=10000,
                         help='how many test images to classify: all when there are no more, '
                              'else as many of each class as can be (the first of each, '
                              'taking the classes in turn)')
-    parser.add_argument('--data', default=None, help=cli.ANY_DATA_HELP)
-    parser.add_argument('--models_dir', default=None, help=cli.ANY_MODELS_DIR_HELP)
+    parser.add_argument('--data', help=cli.ANY_DATA_HELP)
+    parser.add_argument('--models_dir', help=cli.ANY_MODELS_DIR_HELP)
     parser.add_argument('--moves', type=int, choices=config.SCORED_MOVES, default=0,
                         help="score each image also moved by one pixel (before shrinking): 2 "
                              "ways (down, right), 4 (and up, left) or 8 (and diagonally), each "
@@ -47,37 +42,17 @@ def parse_args(argv=None):
     return args
 
 
-def classify_pictures(args, settings, stored):
-    """One line per picture: its three most probable classes with their
-    probabilities, by the models stored (read_models)."""
-    forms = own_pictures.pictures_in_dataset_form(args.images, settings, '--images')
-    startup.start_keras()
-    bayes = BayesClassifier(sets.built(stored))
-    log_likelihoods = bayes.log_likelihoods(np.stack([image for _, image, _ in forms]),
-                                            moves=scored_moves(args.moves))
-    probabilities = bayes.posteriors(log_likelihoods)
-    for (path, _, inverted), row, scores in zip(forms, probabilities, log_likelihoods):
+def classify_pictures(bayes, forms, moves):
+    """One line per picture of forms (own_pictures.pictures_in_dataset_form's):
+    its three most probable classes with their probabilities."""
+    log_likelihoods = bayes.log_likelihoods(np.stack([image for _, image, _ in forms]), moves)
+    for (path, _, inverted), row, scores in zip(forms, bayes.posteriors(log_likelihoods),
+                                                log_likelihoods):
         best = np.argsort(-row, kind='stable')[:3]
-        print(f'{shown(path)}: ' + ', '.join(f'{settings.class_names[index]} ({row[index]:.4f})'
+        print(f'{shown(path)}: ' + ', '.join(f'{bayes.classes_[index]} ({row[index]:.4f})'
                                              for index in best)
               + f'; {classifier.likeness(bayes.models[best[0]].info, scores[best[0]])}'
               + ('; read inverted: dark ink on a light ground' if inverted else ''))
-
-
-def read_models(models_dir, settings):
-    """The set's model files read and checked (sets.read_set: each refused
-    in one line before Keras starts), with a word where they mix
-    architectures or were not all trained alike."""
-    stored = sets.read_set(models_dir, settings.class_names, settings)
-    mixed = sets.mixed_architectures(stored)
-    if mixed:
-        print(f'Note: the models of {shown(models_dir)} are of more than one architecture '
-              f'({mixed})')
-    odd = sets.differently_trained(stored)
-    if odd:
-        print(f'Note: the models of {shown(models_dir)} were not all trained alike: '
-              f'{shown(odd)}')
-    return stored
 
 
 def main(argv=None):
@@ -88,19 +63,23 @@ def main(argv=None):
     if args.report:
         pictures.check_report_dir(args.report_dir,
                                   report_paths(args.report_dir, models_dir).values())
-    stored = read_models(models_dir, settings)
+    stored = sets.read_set(models_dir, settings.class_names, settings)  # before Keras starts
+    for note, what in (('are of more than one architecture ({})', sets.mixed_architectures),
+                       ('were not all trained alike: {}', sets.differently_trained)):
+        if said := what(stored):
+            print(f'Note: the models of {shown(models_dir)} ' + note.format(shown(said)))
     if args.images:
-        return classify_pictures(args, settings, stored)
-    dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
-    if args.num_images > len(dataset.y_test):
-        print(f'Only {len(dataset.y_test)} test images; classifying all of them')
-    chosen = checks.balanced_subset(dataset.y_test, args.num_images)
-    images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
+        forms = own_pictures.pictures_in_dataset_form(args.images, settings, '--images')
+    else:  # before Keras: bad data is answered before its import wait
+        dataset = settings.load(args.data)
+        if args.num_images > len(dataset.y_test):
+            print(f'Only {len(dataset.y_test)} test images; classifying all of them')
+        chosen = checks.balanced_subset(dataset.y_test, args.num_images)
+        images, labels = dataset.x_test[chosen], dataset.y_test[chosen]
     startup.start_keras()
-    from sklearn.metrics import classification_report, confusion_matrix
-
-    bayes = BayesClassifier(sets.built(stored))
-    moves = scored_moves(args.moves)
+    bayes, moves = BayesClassifier(sets.built(stored)), scored_moves(args.moves)
+    if args.images:
+        return classify_pictures(bayes, forms, moves)
     predictions = bayes.predict(images, moves, verbose=runner.progress_mode())
     scoring = f' (each image and {len(moves)} moves of it)' if moves else ''
     accuracy = np.mean(predictions == labels)
@@ -111,26 +90,35 @@ def main(argv=None):
               f'{settings.title} (or give --dataset), and the models of {shown(models_dir)} '
               'trained on them?')
     if args.report:
-        own_class = bayes.own_log_likelihoods(images, labels)
-        print(f'Test images under their own class model: {-own_class.mean():.2f} nats, '
-              f'{bits_per_dim(own_class, bayes.info.num_subpixels):.4f} bits/dim')
-        classes = range(len(settings.class_names))
-        print(classification_report(labels, predictions, labels=classes,
-                                    target_names=settings.class_names, digits=4,
-                                    zero_division=0))
-        print(confusion_table(confusion_matrix(labels, predictions, labels=classes),
-                              settings.class_names))
-        write_report_pictures(report_paths(args.report_dir, models_dir), images, labels,
-                              predictions, settings.class_names)
+        report(bayes, images, labels, predictions, report_paths(args.report_dir, models_dir))
     return accuracy
 
 
 def estimate_accuracy(num_images=10000, **flags):
-    """The tutorial's estimate_accuracy(): the share of num_images MNIST test
-    images that Bayes' rule over the models classifies right, printed and
-    returned; what the command line with --num_images does, each of flags
-    (data='bundled', models_dir=..., moves=2) one of its other flags."""
+    """The tutorial's estimate_accuracy(): the command line with --num_images
+    and flags (data='bundled', moves=2, ...) as its other flags, checked as it
+    checks them. Returns the accuracy it prints."""
     return main(cli.as_arguments(num_images=num_images, **flags))
+
+
+def report(bayes, images, labels, predictions, paths):
+    """--report: bits/dim, scikit-learn's per-class report, the confusion
+    matrix, and pictures of it and of the misclassified images at paths."""
+    from sklearn.metrics import classification_report, confusion_matrix
+    names = bayes.classes_
+    own_class = bayes.own_log_likelihoods(images, labels)
+    print(f'Test images under their own class model: {-own_class.mean():.2f} nats, '
+          f'{bits_per_dim(own_class, bayes.info.num_subpixels):.4f} bits/dim')
+    classes = range(len(names))
+    print(classification_report(labels, predictions, labels=classes, target_names=names,
+                                digits=4, zero_division=0))
+    print(confusion_table(confusion_matrix(labels, predictions, labels=classes), names))
+    for name, picture in (
+            ('confusion_matrix', pictures.confusion_picture(labels, predictions, names)),
+            ('misclassified', pictures.misclassified_picture(images, labels, predictions,
+                                                             names))):
+        pictures.save_picture(picture, paths[name], 'PNG')  # each whole or not at all
+        print(f'Saved {shown(paths[name])}')
 
 
 def confusion_table(matrix, class_names):
@@ -150,17 +138,6 @@ def report_paths(report_dir, models_dir):
     """Where --report's pictures go, by what they show: named after the models folder."""
     stem = os.path.join(report_dir, os.path.basename(os.path.abspath(models_dir)))
     return {name: f'{stem}_{name}.png' for name in ('confusion_matrix', 'misclassified')}
-
-
-def write_report_pictures(paths, images, labels, predictions, class_names):
-    """The confusion matrix and the misclassified images as PNG files at
-    paths (from report_paths), each written whole; their paths printed."""
-    for name, picture in (
-            ('confusion_matrix', pictures.confusion_picture(labels, predictions, class_names)),
-            ('misclassified', pictures.misclassified_picture(images, labels, predictions,
-                                                             class_names))):
-        pictures.save_picture(picture, paths[name], 'PNG')
-        print(f'Saved {shown(paths[name])}')
 
 
 if __name__ == '__main__':

@@ -5,13 +5,11 @@ import glob
 import os
 import textwrap
 
-from pixel_rnn import cli
-from pixel_rnn import runner
-from pixel_rnn.modelfile import places
-from pixel_rnn import errors
-from pixel_rnn.errors import shown
 import config
+from pixel_rnn import cli, errors, runner
 from pixel_rnn.datasets import DATASETS, DEFAULT
+from pixel_rnn.errors import shown
+from pixel_rnn.modelfile import places
 
 
 def parse_args(argv=None):
@@ -26,8 +24,7 @@ def parse_args(argv=None):
     return args
 
 
-# A line of the listing at most, read at a glance in a terminal or a log.
-WIDTH = 79
+WIDTH = 79  # a line of the listing at most, read at a glance in a terminal or a log
 
 
 def say(text, indent=''):
@@ -40,17 +37,12 @@ def say(text, indent=''):
 
 
 def model_files(path):
+    """The model files path names: itself, or a folder's, by name."""
     if os.path.isdir(path):
         return sorted(glob.glob(os.path.join(glob.escape(path), config.model_file.format('*'))))
     if os.path.isfile(path):
         return [path]
     raise errors.UsageError(f'{path}: no such file or folder; give model files or folders')
-
-
-def how_trained(info):
-    """What a record holds besides its summary: the run's settings."""
-    no_loss = 'no training loss recorded' if info.epochs is not None and info.loss is None else ''
-    return ', '.join(part for part in (info.details(), no_loss) if part)
 
 
 def main():
@@ -76,10 +68,11 @@ def main():
             if not folder:
                 say(path)
             dataset = info.dataset
-            # A file from elsewhere may name its class with anything.
             say(f'{os.path.basename(file)}: {info.summary()}', '  ')
-            if how_trained(info):
-                say(how_trained(info), '    ')
+            no_loss = info.epochs is not None and info.loss is None
+            run = ', '.join(filter(None, (info.details(), no_loss and 'no training loss recorded')))
+            if run:  # what a record holds besides its summary: the run's settings
+                say(run, '    ')
         if folder:
             try:
                 places.check_set_in_place(path, DATASETS[dataset])

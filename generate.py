@@ -5,20 +5,15 @@ import os
 
 import numpy as np
 
-from pixel_rnn import cli
-from pixel_rnn import pictures, runner
-from pixel_rnn.modelfile import places
-from pixel_rnn import startup
 import config
-from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.datasets import own_pictures
-from pixel_rnn.errors import UsageError, shown
-from pixel_rnn.modelfile import sets
+from pixel_rnn import cli, pictures, runner, startup
 from pixel_rnn.classifier import BayesClassifier
+from pixel_rnn.datasets import DATASETS, DEFAULT, own_pictures
+from pixel_rnn.errors import UsageError, shown
+from pixel_rnn.modelfile import places, sets
 
 MAX_GRID_SIDE = 16384  # pixels: a 16384 x 16384 colour grid is 800 MB in memory
 NUM_IMAGES = 5  # completed by default
-COMPLETION_FLAGS = ('given_rows', 'num_images', 'data')
 
 
 def parse_args(argv=None):
@@ -36,28 +31,25 @@ def parse_args(argv=None):
     what.add_argument('--output_size', type=cli.int_in_range(1, 4096, 'output size'),
                       default=32, help='side of each sample in the picture, in pixels')
     what.add_argument('--temperature', type=cli.float_in_range(0.01, 100, 'temperature'),
-                      default=1.0,
-                      help="1.0 draws from the model's own distribution; lower is "
-                           'bolder, higher is noisier')
-    what.add_argument('--seed', type=cli.seed, default=None, help='for repeatable grids')
+                      default=1.0, help="1.0 draws from the model's own distribution; lower "
+                                        'is bolder, higher is noisier')
+    what.add_argument('--seed', type=cli.seed, help='for repeatable grids')
     complete = parser.add_argument_group('completing images')
-    complete.add_argument('--complete', nargs='*', metavar='PICTURE', default=None,
+    complete.add_argument('--complete', nargs='*', metavar='PICTURE',
                           help='keep the first --given_rows rows of images of the class and '
                                'draw the rest --grid_size times from the model: of the test '
                                'images of --data, or of the picture files given (brought to '
                                "the data set's size and colours); one row of the picture per "
                                'image: it with the hidden part hatched, its completions, it whole')
-    complete.add_argument('--given_rows', default=None,
+    complete.add_argument('--given_rows',
                           help="rows kept, 1 to the models' image size (default: half of it)")
     complete.add_argument('--num_images', type=cli.int_in_range(1, 100, 'image count'),
-                          default=None,
                           help=f'test images to complete, the first of the class '
                                f'(default {NUM_IMAGES}; with picture files, each of them)')
-    complete.add_argument('--data', default=None,
-                          help=f'where the test images come from; {cli.ANY_DATA_HELP}')
+    complete.add_argument('--data', help=f'where the test images come from; {cli.ANY_DATA_HELP}')
     where = parser.add_argument_group('where')
-    where.add_argument('--models_dir', default=None, help=cli.ANY_MODELS_DIR_HELP)
-    where.add_argument('--out', default=None,
+    where.add_argument('--models_dir', help=cli.ANY_MODELS_DIR_HELP)
+    where.add_argument('--out',
                        help='picture to write, PNG or another format by its suffix (default '
                             + default_pictures('samples_file') + '; with --complete, '
                             + default_pictures('completions_file') + '; of another '
@@ -70,7 +62,15 @@ def parse_args(argv=None):
             cli.class_label(args.settings.class_names, args.settings.class_noun)(args.class_name)]
     except argparse.ArgumentTypeError as error:
         parser.error(f'argument --digit/--label: {error}')
-    check_completion_flags(parser, args)
+    # Flags of --complete are refused without it rather than ignored, and
+    # picture files come with neither test images' flag.
+    given = [name for name in ('given_rows', 'num_images', 'data') if getattr(args, name)
+             is not None and (args.complete is None or name != 'given_rows')]
+    if given and args.complete is None:
+        parser.error(f"--{', --'.join(given)} applies to --complete")
+    if given and args.complete:
+        parser.error(f"--{', --'.join(given)} chooses test images; with picture files "
+                     'given to --complete, leave it out')
     rows, columns = ((args.grid_size, args.grid_size) if args.complete is None else
                      (args.num_images or len(args.complete) or NUM_IMAGES, args.grid_size + 2))
     for cells, side in ((columns, 'wide'), (rows, 'high')):
@@ -89,8 +89,8 @@ def default_pictures(kind):
 
 def default_picture(args, models_dir):
     """Where the picture goes without --out: in generated/, named for what it
-    shows and, but for the data set's first set (its GRUs), for the models
-    folder, so that grids of two sets never take each other's place."""
+    shows and (but for the data set's GRUs) for models_dir, so that grids of
+    two sets never take each other's place."""
     settings = args.settings
     name = (settings.samples_file if args.complete is None
             else settings.completions_file).format(args.class_name)
@@ -99,76 +99,25 @@ def default_picture(args, models_dir):
     return os.path.join(config.generated_dir, name)
 
 
-def check_completion_flags(parser, args):
-    """Flags of --complete are refused without it rather than ignored, and
-    picture files come with neither test images' flag."""
-    if args.complete is None:
-        given = [name for name in COMPLETION_FLAGS if getattr(args, name) is not None]
-        if given:
-            parser.error(f"--{', --'.join(given)} applies to --complete")
-    elif args.complete:
-        given = [name for name in ('num_images', 'data') if getattr(args, name) is not None]
-        if given:
-            parser.error(f"--{', --'.join(given)} chooses test images; with picture files "
-                         'given to --complete, leave it out')
-
-
-def own_pictures_read(paths, settings):
-    """The picture files paths name, each brought to the form of the data
-    set's images as classification.py --images brings it."""
-    images = []
-    for path, image, inverted in own_pictures.pictures_in_dataset_form(paths, settings,
-                                                                        '--complete'):
-        if inverted:
-            print(f'{shown(path)}: read inverted: dark ink on a light ground')
-        images.append(image)
-    return images
-
-
 def given_rows(text, info, models_dir):
     """--given_rows as a number, checked against the models' image size."""
     size = info.image_size
-    if text is None:
-        return max(1, size // 2)
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= size):
+    if text is not None and not (text.isascii() and text.isdigit() and 1 <= int(text) <= size):
         raise UsageError(f'--given_rows={text!r} is not a row count within 1-{size}: the '
-                             f'models of {models_dir} are of {size}x{size} images')
-    return int(text)
+                         f'models of {models_dir} are of {size}x{size} images')
+    return max(1, size // 2) if text is None else int(text)
 
 
-def test_images(args, label):
+def test_images(args):
     """The first --num_images test images of the class from --data."""
     dataset = args.settings.load(args.data)
-    images = dataset.x_test[dataset.y_test == label]
-    num_images = args.num_images or NUM_IMAGES
+    images = dataset.x_test[dataset.y_test == args.settings.class_names.index(args.class_name)]
     if not len(images):
         raise UsageError(f'no test images of class {args.class_name} in the data; give '
-                             'other --data or picture files')
-    if num_images > len(images):
+                         'other --data or picture files')
+    if (args.num_images or NUM_IMAGES) > len(images):
         print(f'Only {len(images)} test images of class {args.class_name}; completing all of them')
-    return images[:num_images]
-
-
-def sample_grid(args, model):
-    levels = model.sample(args.grid_size ** 2, seed=args.seed, temperature=args.temperature,
-                          verbose=runner.progress_mode())
-    return pictures.image_grid([pictures.levels_to_image(image, args.output_size,
-                                                         model.info.factor)
-                                for image in levels])
-
-
-def completion_figure(args, model, given_images, models_dir):
-    """The picture of --complete: of given_images (pictures in the data
-    set's form) where given, else of test images."""
-    settings = args.settings
-    rows = given_rows(args.given_rows, model.info, models_dir)
-    images = (np.stack(given_images) if given_images
-              else test_images(args, settings.class_names.index(args.class_name)))
-    bayes = BayesClassifier([model])
-    completions = bayes.complete(0, images, rows, args.grid_size, seed=args.seed,
-                                 temperature=args.temperature, verbose=runner.progress_mode())
-    return pictures.completion_picture(bayes.levels(images)[0], completions, rows,
-                                       args.output_size, model.info.factor)
+    return images[:args.num_images or NUM_IMAGES]
 
 
 def main(argv=None):
@@ -179,11 +128,22 @@ def main(argv=None):
                                                settings.colours)
     places.require_models(models_dir, [args.class_name], settings)
     stored = sets.read_set(models_dir, [args.class_name], settings)  # refused before Keras starts
-    given_images = own_pictures_read(args.complete, settings) if args.complete else None
+    images = rows = None
+    if args.complete is not None:
+        rows = given_rows(args.given_rows, stored[0].info, models_dir)
+        images = []  # the picture files given, in the data set's form, as classification.py's
+        for path, image, inverted in own_pictures.pictures_in_dataset_form(
+                args.complete, settings, '--complete'):
+            if inverted:
+                print(f'{shown(path)}: read inverted: dark ink on a light ground')
+            images.append(image)
+        images = np.stack(images) if images else test_images(args)
     startup.start_keras()
-    model = sets.built(stored)[0]
-    picture = (sample_grid(args, model) if args.complete is None
-               else completion_figure(args, model, given_images, models_dir))
+    bayes = BayesClassifier(sets.built(stored))
+    draw = dict(seed=args.seed, temperature=args.temperature, verbose=runner.progress_mode())
+    picture = (pictures.samples_picture(bayes, [0], args.grid_size ** 2, args.output_size, **draw)
+               if images is None else pictures.completion_picture(
+                   bayes, [0], images, rows, args.grid_size, args.output_size, **draw))
     pictures.save_picture(picture, out, image_format)
     print(f'Saved {shown(out)}')
     if args.show:
@@ -192,11 +152,9 @@ def main(argv=None):
 
 
 def generate(digit=0, output_size=32, grid_size=5, **flags):
-    """The tutorial's generate(): a grid_size x grid_size grid of digits drawn
-    from digit's model, each output_size pixels a side, saved as a picture
-    (generated/samples_of_{digit}.png, or --out); what the command line with
-    --digit, --output_size and --grid_size does, each of flags (seed=0,
-    models_dir=..., show=True) one of its other flags. Returns the picture's path."""
+    """The tutorial's generate(): the command line with --digit, --output_size,
+    --grid_size and flags (seed=0, show=True, ...) as its other flags, checked
+    as it checks them. Returns the picture's path."""
     return main(cli.as_arguments(digit=digit, output_size=output_size, grid_size=grid_size,
                                  **flags))
 

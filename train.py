@@ -1,12 +1,10 @@
 """Train a generative model (GRU or PixelCNN) for one class of a data set, or for all of them."""
 import config
-from pixel_rnn import cli
-from pixel_rnn import runner
+from pixel_rnn import cli, runner, startup
+from pixel_rnn.datasets import DATASETS, DEFAULT
+from pixel_rnn.modelfile import places, sets
 from pixel_rnn.training import fine_tuning, flags
 from pixel_rnn.training.classes import train_classes
-from pixel_rnn import startup
-from pixel_rnn.datasets import DATASETS, DEFAULT
-from pixel_rnn.modelfile import sets, places
 
 # The flags --discriminative takes: what fine-tuning reads, and how and where
 # it runs. Any other flag given is refused with it, a flag added later included:
@@ -17,18 +15,17 @@ FINE_TUNING_FLAGS = ('dataset', 'label', 'all_classes', 'num_images', 'skip', 'e
 
 
 def parse_args(settings=None, description=__doc__, argv=None):
-    """The flags of training on settings' data set, its class flag its own
-    (--digit, --all_digits for MNIST); without settings, of the data set
-    --dataset names, with --label and --all_labels. argv: the arguments
-    (default: the command line's)."""
+    """The flags of training on settings' data set, with its class flag (--digit,
+    --all_digits for MNIST); without settings, on the data set --dataset names,
+    with --label and --all_labels. argv: default the command line's."""
     parser = cli.ArgumentParser(description=description)
     what = parser.add_argument_group('what to train')
-    if settings is None:
-        settings = DATASETS[chosen_dataset(argv)]
+    class_flag = 'label' if settings is None else settings.class_flag
+    if settings is None:  # --dataset read first: the other flags' defaults are the data set's
+        first = cli.ArgumentParser(add_help=False)
+        first.add_argument('--dataset', choices=DATASETS, default=DEFAULT)
+        settings = DATASETS[first.parse_known_args(argv)[0].dataset]
         what.add_argument('--dataset', choices=DATASETS, default=DEFAULT, help=cli.DATASET_HELP)
-        class_flag = 'label'
-    else:
-        class_flag = settings.class_flag
     one, every = f'--{class_flag}', f'--all_{class_flag}s'
     what.add_argument(one, dest='label', metavar=class_flag.upper(), default=None,
                       type=cli.class_label(settings.class_names, settings.class_noun),
@@ -42,8 +39,17 @@ def parse_args(settings=None, description=__doc__, argv=None):
         parser.error(f'{every} trains {settings.all_classes}; '
                      f'leave out {one}={settings.class_names[args.label]}')
     args.label = args.label or 0
-    if args.discriminative is not None:
-        check_fine_tuning_flags(parser, args, every)
+    if args.discriminative is not None:  # with the flags it needs, and none but those it takes
+        given = [name for name, value in vars(args).items()
+                 if name not in FINE_TUNING_FLAGS and value != parser.get_default(name)]
+        if given:
+            parser.error(f'--discriminative fine-tunes the models as they are; leave out '
+                         f"--{', --'.join(given)}")
+        if not args.all_classes:
+            parser.error(f"--discriminative fine-tunes every class's model together; add {every}")
+        if args.models_dir is None:
+            parser.error('--discriminative fine-tunes the set of --models_dir in place (the '
+                         'files it replaces kept beside them); give --models_dir')
     if args.epochs is None:
         args.epochs = config.epochs if args.discriminative is None else config.fine_tuning_epochs
     args.settings = settings
@@ -51,36 +57,14 @@ def parse_args(settings=None, description=__doc__, argv=None):
     return args
 
 
-def check_fine_tuning_flags(parser, args, every):
-    """That --discriminative comes with the flags it needs, and none but those it takes."""
-    given = [name for name, value in vars(args).items()
-             if name not in FINE_TUNING_FLAGS and value != parser.get_default(name)]
-    if given:
-        parser.error(f'--discriminative fine-tunes the models as they are; leave out '
-                     f"--{', --'.join(given)}")
-    if not args.all_classes:
-        parser.error(f'--discriminative fine-tunes every class\'s model together; add {every}')
-    if args.models_dir is None:
-        parser.error('--discriminative fine-tunes the set of --models_dir in place (the files '
-                     'it replaces kept beside them); give --models_dir')
-
-
-def chosen_dataset(argv=None):
-    """The name --dataset gives, read first: the other flags' defaults and
-    choices are the data set's."""
-    first = cli.ArgumentParser(add_help=False)
-    first.add_argument('--dataset', choices=DATASETS, default=DEFAULT)
-    return first.parse_known_args(argv)[0].dataset
-
-
 def main(args=None):
     args = args or parse_args()
-    settings, classes = args.settings, args.settings.class_names
     if args.discriminative is not None:
         return fine_tune_models(args)
-    template = flags.training_template(args, settings,
-                                     classes if args.all_classes else [classes[args.label]])
-    dataset = settings.load(args.data)  # before Keras: bad data is answered before its import wait
+    classes = args.settings.class_names
+    template = flags.training_template(args, args.settings,
+                                       classes if args.all_classes else [classes[args.label]])
+    dataset = args.settings.load(args.data)  # before Keras: bad data is answered before its wait
     train_classes(dataset, template, None if args.all_classes else [args.label],
                   args.models_dir, args.num_images, args.restart, args.logdir, args.jobs,
                   args.distribute)

@@ -1,11 +1,9 @@
-"""The page serve.py starts: draw or drop a picture and watch the class
-posteriors move; keep its top rows and see a class's model complete it;
-draw a grid of samples. A Gradio app (a sketchpad, a label of class
-probabilities, pictures) over the package's own calls: a drawing becomes a
+"""The page serve.py starts (Gradio): draw or drop a picture and watch the
+class posteriors; complete its top rows; sample grids. A drawing becomes a
 model's input as classification.py --images makes a picture one
-(own_pictures), and is scored, completed and sampled by BayesClassifier, so
-the page gives the command line's answers. The models stay loaded, so each
-answer is a pass of the networks, not a start of Keras."""
+(own_pictures) and is scored, completed and sampled by BayesClassifier, so
+the page gives the command line's answers; the models stay loaded."""
+import functools
 import glob
 import os
 import socket
@@ -31,19 +29,14 @@ MAX_UPLOAD = '20mb'  # a picture's side is bounded as it is read (own_pictures);
 SCORING_AT_ONCE = 4
 
 
-def set_settings(folder):
-    """The data set (Settings) of the models in folder, as its first model file says."""
+def read_set(folder):
+    """(Settings, StoredModels) of the set in folder, its data set the first
+    model file's, every file checked (sets.read_set) without Keras."""
     paths = sorted(glob.glob(os.path.join(glob.escape(folder), defaults.model_file.format('*'))))
     if not os.path.isdir(folder) or not paths:
         raise UsageError(f'{folder} is not a set of models: no {defaults.model_file.format("*")} '
                          'files in it; give a folder that training wrote')
-    return DATASETS[loading.check(paths[0]).dataset]
-
-
-def read_set(folder):
-    """(Settings, StoredModels) of the set in folder, every file checked
-    (sets.read_set) without Keras."""
-    settings = set_settings(folder)
+    settings = DATASETS[loading.check(paths[0]).dataset]
     places.require_models(folder, settings.class_names, settings)
     return settings, sets.read_set(folder, settings.class_names, settings)
 
@@ -52,11 +45,9 @@ def offered(models_dirs):
     """The sets the page offers, name: folder: those of models_dirs (each
     checked now, so that a bad one is refused before Keras starts), then
     the shipped ones in place."""
-    chosen = {}
-    for name in models_dirs:
-        folder = places.models_dir(name, None)
+    chosen = {name: places.models_dir(name, None) for name in models_dirs}
+    for folder in chosen.values():
         read_set(folder)
-        chosen[name] = folder
     for folder in defaults.SHIPPED_MODELS_DIRS:
         if glob.glob(os.path.join(glob.escape(folder), defaults.model_file.format('*'))):
             chosen.setdefault(places.in_project(folder), folder)
@@ -64,12 +55,11 @@ def offered(models_dirs):
 
 
 class Sets:
-    """The sets by name, each built once, when first asked for; a name not
-    offered is taken as a folder typed on the page."""
+    """The sets by name, each built when first asked for; a name not offered
+    is a folder typed on the page."""
 
     def __init__(self, folders):
-        self.folders = dict(folders)
-        self.built = {}
+        self.folders, self.built = dict(folders), {}
         self.lock = threading.Lock()  # one build at a time: two pages never build a set twice
 
     def __getitem__(self, name):
@@ -119,22 +109,13 @@ def posteriors(name, canvas, sets_):
             f'Under the model of {bayes.classes_[best]}: {likeness}', seen)
 
 
-def labels(bayes, chosen):
-    """The positions of the classes chosen (a class name, or EACH_CLASS)."""
-    return list(range(len(bayes.classes_))) if chosen == EACH_CLASS else [
-        bayes.classes_.index(chosen)]
-
-
 def completions(name, canvas, chosen, given_rows, count, seed, temperature, sets_):
     """One row per class chosen: the drawing with its rows below given_rows
     hatched, count completions by the class's model, the drawing whole."""
     settings, bayes = sets_[name]
-    image = canvas_image(canvas, settings)[None]
-    levels = bayes.levels(image)[0]
-    rows = [bayes.complete(label, image, int(given_rows), int(count), seed_of(seed),
-                           temperature)[0] for label in labels(bayes, chosen)]
-    return pictures.completion_picture(np.repeat(levels, len(rows), axis=0), rows,
-                                       int(given_rows), CELL_SIDE, bayes.info.factor)
+    return pictures.completion_picture(bayes, labels(bayes, chosen),
+                                       canvas_image(canvas, settings)[None], int(given_rows),
+                                       int(count), CELL_SIDE, seed=seed, temperature=temperature)
 
 
 def samples(name, chosen, grid_size, seed, temperature, sets_):
@@ -143,24 +124,22 @@ def samples(name, chosen, grid_size, seed, temperature, sets_):
     bayes = sets_[name][1]
     chosen_labels = labels(bayes, chosen)
     count = int(grid_size) ** 2 if len(chosen_labels) == 1 else int(grid_size)
-    cells = [image for label in chosen_labels
-             for image in bayes.sample(label, count, seed_of(seed), temperature)]
-    return pictures.image_grid([pictures.levels_to_image(image, CELL_SIDE, bayes.info.factor)
-                                for image in cells], columns=int(grid_size))
+    return pictures.samples_picture(bayes, chosen_labels, count, CELL_SIDE, int(grid_size),
+                                    seed=seed, temperature=temperature)
 
 
-def seed_of(seed):
-    """The page's seed box: a whole number, or empty for a new draw each time."""
-    return None if seed is None else int(seed)
+def labels(bayes, chosen):
+    """The positions of the classes chosen (a class name, or EACH_CLASS)."""
+    every = range(len(bayes.classes_))
+    return list(every) if chosen == EACH_CLASS else [bayes.classes_.index(chosen)]
 
 
 def set_chosen(name, sets_):
     """The class choices and the rows a completion may keep, for the set chosen."""
     import gradio as gr
     bayes = sets_[name][1]
-    size = bayes.info.image_size
     return (gr.update(choices=[*bayes.classes_, EACH_CLASS], value=bayes.classes_[0]),
-            gr.update(maximum=size, value=max(1, size // 2)))
+            gr.update(maximum=bayes.info.image_size, value=max(1, bayes.info.image_size // 2)))
 
 
 def answered(handler, sets_, instead):
@@ -178,16 +157,12 @@ def answered(handler, sets_, instead):
     return answer
 
 
-def picture_box(label, elem_id, **options):
-    """A picture the page shows, sent as PNG: every pixel as the package made it."""
-    import gradio as gr
-    return gr.Image(label=label, elem_id=elem_id, format='png', interactive=False, **options)
-
-
 def built(sets_, first):
     """The page (a gr.Blocks) offering sets_, first chosen."""
     import gradio as gr
-    settings, bayes = sets_[first]
+    bayes = sets_[first][1]
+    # Pictures the page shows are sent as PNG: every pixel as the package made it.
+    picture_box = functools.partial(gr.Image, format='png', interactive=False)
     with gr.Blocks(title='pixel-rnn') as page:
         gr.Markdown('## pixel-rnn: draw, and watch the class models answer')
         with gr.Row():
@@ -209,7 +184,7 @@ def built(sets_, first):
                 posterior = gr.Label(num_top_classes=len(bayes.classes_), elem_id='posteriors',
                                      label='class posteriors')
                 likeness = gr.Markdown(elem_id='likeness')
-                seen = picture_box('as the models see it', 'seen', height=SEEN_SIDE,
+                seen = picture_box(label='as the models see it', elem_id='seen', height=SEEN_SIDE,
                                    width=SEEN_SIDE)
         with gr.Row():
             with gr.Column():
@@ -217,13 +192,15 @@ def built(sets_, first):
                                        step=1, label='rows kept')
                 count = gr.Slider(1, 10, 5, step=1, label='completions')
                 complete = gr.Button('Complete', elem_id='complete')
-                completed = picture_box('kept, completions, whole', 'completed', height=200)
+                completed = picture_box(label='kept, completions, whole', elem_id='completed',
+                                        height=200)
             with gr.Column():
                 grid_size = gr.Slider(1, 10, 5, step=1, label='grid size')
                 temperature = gr.Slider(0.05, 3, 1.0, step=0.05, label='temperature')
-                seed = gr.Number(0, precision=0, minimum=0, label='seed (empty: new each time)')
+                seed = gr.Number(0, precision=0, minimum=0,  # an int, or None: a new draw
+                                 label='seed (empty: new each time)')
                 sample = gr.Button('Sample', elem_id='sample')
-                sampled = picture_box('samples', 'sampled', height=320)
+                sampled = picture_box(label='samples', elem_id='sampled', height=320)
         scored, cleared = [posterior, likeness, seen, message], (None, None, None)
         canvas.change(answered(posteriors, sets_, cleared), [chosen_set, canvas], scored,
                       trigger_mode='always_last', show_progress='hidden',
@@ -255,17 +232,15 @@ def check_port(port):
 
 def serve(folders, port):
     """Serve the page on HOST:port until stopped, the first of folders (name:
-    folder) chosen, built and run once before anyone asks."""
+    folder) chosen, its models built and run once (compiled) before anyone asks."""
     # Offline and private: no usage reports, no fonts fetched from the web.
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
     import gradio as gr
-    sets_ = Sets(folders)
-    first = next(iter(folders))
-    # Its steps compiled now, not at the first stroke.
+    sets_, first = Sets(folders), next(iter(folders))
     warm = sets_[first][1]
     warm.log_likelihoods(np.zeros((1,) + warm.info.shape, np.uint8))
-    system = ['ui-sans-serif', 'system-ui', 'sans-serif']
-    theme = gr.themes.Default(font=system, font_mono=['ui-monospace', 'monospace'])
+    theme = gr.themes.Default(font=['ui-sans-serif', 'system-ui', 'sans-serif'],
+                              font_mono=['ui-monospace', 'monospace'])
     page = built(sets_, first)
     page.queue(default_concurrency_limit=1).launch(
         server_name=HOST, server_port=port, quiet=True, prevent_thread_lock=True, theme=theme,

@@ -46,16 +46,26 @@ def hidden_rows_image(levels, given_rows, output_size, factor):
     return picture
 
 
-def completion_picture(levels, completions, given_rows, output_size, factor):
-    """A row per image of levels: it with its hidden rows hatched, its
-    completions (ClassModel.complete's), then it whole."""
-    cells = []
-    for image, image_completions in zip(levels, completions):
-        cells += [hidden_rows_image(image, given_rows, output_size, factor),
-                  *(levels_to_image(completion, output_size, factor)
-                    for completion in image_completions),
-                  levels_to_image(image, output_size, factor)]
-    return image_grid(cells, columns=len(completions[0]) + 2)
+def samples_picture(bayes, labels, count, side, columns=None, **draw):
+    """count samples by the model of each class of labels (positions in the
+    BayesClassifier bayes; draw: its sample's seed, temperature, verbose),
+    side pixels a side, columns to a row (default: a square grid)."""
+    return image_grid([levels_to_image(image, side, bayes.info.factor) for label in labels
+                       for image in bayes.sample(label, count, **draw)], columns)
+
+
+def completion_picture(bayes, labels, images, given_rows, count, side, **draw):
+    """A row per class of labels and uint8 image: the image with its rows
+    below given_rows hatched, count completions by the class's model, then
+    it whole (BayesClassifier.complete's; draw as for samples_picture)."""
+    levels, factor, cells = bayes.levels(images)[0], bayes.info.factor, []
+    for label in labels:
+        for image, completions in zip(levels, bayes.complete(label, images, given_rows, count,
+                                                             **draw)):
+            cells += [hidden_rows_image(image, given_rows, side, factor),
+                      *(levels_to_image(completion, side, factor) for completion in completions),
+                      levels_to_image(image, side, factor)]
+    return image_grid(cells, columns=count + 2)
 
 
 def show(picture, path):
