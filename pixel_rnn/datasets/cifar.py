@@ -23,22 +23,18 @@ def load(path=None):
     """CIFAR-10 from path, else through Keras; there is no bundled copy to fall back on."""
     if path is None:
         return checks.from_keras('cifar10', 'CIFAR-10', CLASSES, SHAPE, FORMATS)
-    return formats.load_path(path, FORMATS, read_file, read_folder, SHAPE)
+    return formats.load_path(path, FORMATS, CLASSES, SHAPE, batches_at, every_class=True)
 
 
-def read_file(path):
-    if path.endswith('.npz'):
-        return formats.load_npz(path, FORMATS, CLASSES)
-    if tarfile.is_tarfile(path):
-        return load_batches(path)
+def batches_at(path):
+    """The four arrays of CIFAR-10's python batches in the tar at path, or in
+    the folder or its cifar-10-batches-py/; None where there are none."""
+    if not os.path.isdir(path):
+        return load_batches(path) if tarfile.is_tarfile(path) else None
+    for folder in (path, os.path.join(path, 'cifar-10-batches-py')):
+        if any(os.path.lexists(os.path.join(folder, name)) for name in BATCHES):
+            return load_batches(folder)
     return None
-
-
-def read_folder(folder):
-    for batches_folder in (folder, os.path.join(folder, 'cifar-10-batches-py')):
-        if any(os.path.lexists(os.path.join(batches_folder, name)) for name in BATCHES):
-            return load_batches(batches_folder)
-    return formats.load_class_folders(folder, 'RGB', CLASSES, every_class=True)
 
 
 BATCHES = (*(f'data_batch_{number}' for number in range(1, 6)), 'test_batch')
@@ -110,15 +106,14 @@ def read_batches(path):
 
 
 def load_batches(path):
-    """The data set in CIFAR-10's python batches, in the folder or tar at path.
+    """The four arrays in CIFAR-10's python batches, in the folder or tar at path.
     A batch's rows must be a numpy array, as CIFAR-10's are: its bytes are in
     the file, where a list's rows could be one row repeated by reference,
     gigabytes as an array."""
     batches = read_batches(path)
     missing = [name for name in BATCHES if name not in batches]
     if missing:
-        raise UsageError(f"--data {path}: no CIFAR-10 {', '.join(missing)} in it; "
-                         f'give {FORMATS}')
+        raise UsageError(f"--data {path}: no CIFAR-10 {', '.join(missing)} in it; give {FORMATS}")
     if META in batches:
         check_names(batches[META], f'{META} in {path}')
     images, labels = [], []
@@ -135,8 +130,8 @@ def load_batches(path):
         # A row holds the 32x32 red plane, then the green, then the blue.
         images.append(rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
         labels.append(np.asarray(batch_labels))
-    return checks.Dataset(np.concatenate(images[:-1]), np.concatenate(labels[:-1]),
-                          np.ascontiguousarray(images[-1]), labels[-1], list(CLASSES))
+    return (np.concatenate(images[:-1]), np.concatenate(labels[:-1]),
+            np.ascontiguousarray(images[-1]), labels[-1])
 
 
 def is_array(value, ndim):

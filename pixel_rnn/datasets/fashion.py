@@ -18,7 +18,7 @@ def load(path=None):
     if path is None:
         return checks.from_keras('fashion_mnist', 'Fashion-MNIST', CLASSES, checks.GREY_SHAPE,
                                  FORMATS)
-    return formats.load_grey(path, FORMATS, CLASSES)
+    return formats.load_path(path, FORMATS, CLASSES, checks.GREY_SHAPE, formats.idx_arrays)
 
 
 # Its images are MNIST's size and kind: shrunk and quantized as MNIST's, to start with.

@@ -1,7 +1,6 @@
 """Data sets from local files and folders: an .npz of four arrays, a folder of
 MNIST's four IDX files, or train/ and test/ folders of class pictures (and
 load_path's dispatch), sizes checked from headers before anything large is read."""
-import dataclasses
 import glob
 import gzip
 import math
@@ -13,29 +12,17 @@ import zlib
 import numpy as np
 
 from pixel_rnn import files
-from pixel_rnn.datasets.checks import (GREY_SHAPE, MAX_ARRAY_BYTES, Dataset, cause,
-                                       check_declared, checked)
+from pixel_rnn.datasets.checks import MAX_ARRAY_BYTES, Dataset, cause, check_declared, checked
 from pixel_rnn.datasets.opening import (IMAGE_SUFFIXES, decoded, folder_entries,
                                         open_data_file, open_image, unreadable)
 from pixel_rnn.errors import UsageError
 
 
-def load_grey(path, formats, class_names):
-    """Grey images as MNIST ships them, from path: an .npz, a folder of the
-    four IDX files, or class folders named class_names; formats names these."""
-    def read_file(file):
-        return load_npz(file, formats, class_names) if file.endswith('.npz') else None
-
-    def read_folder(folder):
-        if idx_files(folder):
-            return Dataset(*map(read_idx, idx_files(folder)), list(class_names))
-        return load_class_folders(folder, 'L', class_names, every_class=False)
-    return load_path(path, formats, read_file, read_folder, GREY_SHAPE)
-
-
-def load_path(path, formats, read_file, read_folder, shape):
-    """The data set at path, read by read_file or read_folder (None for what
-    they do not recognise; formats names what they do), checked to be of shape."""
+def load_path(path, formats, class_names, shape, read_own, every_class=False):
+    """The data set at path, checked to be of shape: an .npz, train/ and test/
+    class folders (every_class: whether each class needs one), or what
+    read_own(path) reads, the data set's own format, as four arrays (None
+    for what it does not recognise); formats names them all."""
     try:
         info = os.stat(path)
     except FileNotFoundError:  # also a link to nothing
@@ -46,21 +33,23 @@ def load_path(path, formats, read_file, read_folder, shape):
     if kind == 'a file':
         if info.st_size == 0:
             raise UsageError(f'--data {path}: an empty file (0 bytes); give {formats}')
-        dataset, problem = read_file(path), 'unknown file format'
+        arrays = load_npz(path, formats) if path.endswith('.npz') else read_own(path)
+        problem = 'unknown file format'
     elif kind == 'a folder':
         folder_entries(path)  # an unreadable folder is said to be so, not to be empty
-        dataset, problem = read_folder(path), 'the folder holds no data set'
+        arrays = read_own(path) or load_class_folders(path, shape, class_names, every_class)
+        problem = 'the folder holds no data set'
     else:
         raise UsageError(f'--data {path}: {kind}, not a file or folder; give {formats}')
-    if dataset is None:
+    if arrays is None:
         raise UsageError(f'--data {path}: {problem}; give {formats}')
     # Its source is the file or folder name, never the whole path, which says
     # nothing of the data and much of the machine.
-    return dataclasses.replace(checked(dataset, f'--data {path}', shape),
-                               source=os.path.basename(os.path.normpath(path)))
+    source = os.path.basename(os.path.normpath(path))
+    return checked(Dataset(*arrays, list(class_names), source), f'--data {path}', shape)
 
 
-def load_npz(path, formats, class_names):
+def load_npz(path, formats):
     """x_train, y_train, x_test, y_test of the .npz at path, each array's size
     checked from its .npy header before it is inflated; never an array of
     Python objects, whose unpickling could run code."""
@@ -92,15 +81,16 @@ def load_npz(path, formats, class_names):
             raise
         except Exception as error:  # a damaged zip can fail in any number of ways
             raise UsageError(unreadable_npz.format(cause(error))) from None
-    return Dataset(*arrays, list(class_names))
+    return arrays
 
 
-def idx_files(folder):
-    """Paths of the four IDX files in folder, or None if any is missing.
-    Accepts 'train-images-idx3-ubyte' and 'train-images.idx3-ubyte', gzipped or not."""
-    found = [sorted(glob.glob(os.path.join(folder, f'{name}[-.]idx[13]-ubyte*')))
+def idx_arrays(path):
+    """The arrays of MNIST's four IDX files in the folder at path, named
+    'train-images-idx3-ubyte' or 'train-images.idx3-ubyte', gzipped or not;
+    None where any is missing (or path is a file)."""
+    found = [sorted(glob.glob(os.path.join(glob.escape(path), f'{name}[-.]idx[13]-ubyte*')))
              for name in ('train-images', 'train-labels', 't10k-images', 't10k-labels')]
-    return None if not all(found) else [paths[0] for paths in found]
+    return [read_idx(paths[0]) for paths in found] if all(found) else None
 
 
 def read_idx(path):
@@ -134,12 +124,13 @@ def read_idx(path):
     return np.frombuffer(content, dtype=np.uint8).reshape(shape)
 
 
-def load_class_folders(folder, mode, class_names, every_class):
-    """root/train/<class>/*.png|jpg... and root/test/<class>/... in PIL mode
-    ('L' or 'RGB'), root being folder or its only subfolder (a tar of class
-    folders usually unpacks to one, like cifar10/); None if neither holds
-    train/. A label is the position of its folder's name in class_names;
+def load_class_folders(folder, shape, class_names, every_class):
+    """root/train/<class>/*.png|jpg... and root/test/<class>/..., grey or
+    colour as shape says, root being folder or its only subfolder (a tar of
+    class folders usually unpacks to one, like cifar10/); None if neither
+    holds train/. A label is the position of its folder's name in class_names;
     every_class: whether each class needs a folder."""
+    mode = 'RGB' if len(shape) == 4 else 'L'
     subfolders = [entry.path for entry in folder_entries(folder) if entry.is_dir()]
     roots = [folder, *subfolders] if len(subfolders) == 1 else [folder]
     root = next((root for root in roots if os.path.isdir(os.path.join(root, 'train'))), None)
@@ -151,7 +142,7 @@ def load_class_folders(folder, mode, class_names, every_class):
             raise UsageError(f'--data {root}: no {split}/ folder; give train/<class>/ and '
                              'test/<class>/ folders of images')
         splits += read_split(os.path.join(root, split), class_names, every_class, mode)
-    return Dataset(*splits, list(class_names))
+    return splits
 
 
 def read_split(folder, class_names, every_class, mode):
@@ -179,7 +170,7 @@ def read_split(folder, class_names, every_class, mode):
                 raise UsageError(f'--data: images under {folder} differ in size: {first_path} is '
                                  f'{width}x{height} but {path} is {image.width}x{image.height}; '
                                  'give images of one size')
-            images[index] = decoded(image, path, mode)
+            images[index] = decoded(image, mode)
     return images, np.asarray([label for _, label in pictures], dtype=np.int64)
 
 

@@ -20,7 +20,7 @@ def load(path=None):
     if path is None:
         return checks.from_keras('mnist', 'MNIST', DIGITS, checks.GREY_SHAPE, FORMATS,
                                  fallback=bundled_instead)
-    return formats.load_grey(path, FORMATS, DIGITS)
+    return formats.load_path(path, FORMATS, DIGITS, checks.GREY_SHAPE, formats.idx_arrays)
 
 
 def bundled_instead(why):
