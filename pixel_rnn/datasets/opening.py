@@ -55,7 +55,8 @@ def folder_entries(folder, flag='--data'):
 @contextlib.contextmanager
 def open_image(path, flag='--data', max_side=MAX_IMAGE_SIDE):
     """The picture at path, its header read and its pixels not yet (decoded
-    reads them), refused unless of 8-bit samples and at most max_side a side."""
+    reads them, within the with), refused unless of 8-bit samples and at
+    most max_side a side; a failure opening or decoding it is its damage."""
     too_large = f'images larger than {max_side}x{max_side} are refused'
     with open_data_file(path, flag) as file:
         if os.fstat(file.fileno()).st_size == 0:
@@ -65,42 +66,36 @@ def open_image(path, flag='--data', max_side=MAX_IMAGE_SIDE):
                 # Pillow only warns about images up to twice its limit; both are refused.
                 warnings.simplefilter('error', Image.DecompressionBombWarning)
                 image = Image.open(file, formats=PICTURE_FORMATS)
+            with image:
+                if max(image.size) > max_side:
+                    raise UsageError(f'{flag}: {path} is an image of {image.width}x'
+                                     f'{image.height} pixels; {too_large}')
+                eight_bit = ImageMode.getmode(image.mode).typestr in ('|u1', '|b1')
+                # Pillow reads a 16-bit RGB PNG as RGB, keeping the high bytes: its tiles say.
+                if not eight_bit or any(';16' in str(tile.args) for tile in image.tile):
+                    depth = ('16-bit samples' if eight_bit
+                             else f'mode {image.mode}, not 8-bit samples')
+                    raise UsageError(f'{flag}: {path} is a {image.format} image of {depth}; '
+                                     'give 8-bit images (converting it would clip or blacken '
+                                     'its pixels)')
+                yield image
+        except UsageError:
+            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise UsageError(f'{flag}: {path} is an image of over {Image.MAX_IMAGE_PIXELS} '
                              f'pixels; {too_large}') from None
         except Exception as error:  # a damaged image can fail in any number of ways
-            raise damaged_image(path, error, flag) from None
-        with image:
-            if max(image.size) > max_side:
-                raise UsageError(f'{flag}: {path} is an image of {image.width}x{image.height} '
-                                 f'pixels; {too_large}')
-            # Pillow reads a 16-bit RGB PNG as RGB, keeping the high bytes: its tiles say.
-            if ImageMode.getmode(image.mode).typestr not in ('|u1', '|b1'):
-                depth = f'a {image.format} image of mode {image.mode}, not 8-bit samples'
-            elif any(';16' in str(tile.args) for tile in image.tile):
-                depth = f'a {image.format} image of 16-bit samples'
-            else:
-                yield image
-                return
-            raise UsageError(f'{flag}: {path} is {depth}; give 8-bit images (converting '
-                             'it would clip or blacken its pixels)')
+            found = (f"not a picture in one of the formats read ({', '.join(PICTURE_FORMATS)})"
+                     if isinstance(error, Image.UnidentifiedImageError)
+                     else f'a damaged image ({cause(error)})')
+            raise UsageError(f'{flag}: {path} is {found}; {GIVE_PICTURES}') from None
 
 
-def decoded(image, path, mode, flag='--data'):
+def decoded(image, mode):
     """The pixels of an image from open_image in PIL mode, as an array; a
     transparent ground is seen on white, as a viewer shows it."""
-    try:
-        if image.has_transparency_data:
-            image = Image.alpha_composite(Image.new('RGBA', image.size, 'white'),
-                                          image.convert('RGBA'))
-        return np.asarray(image.convert(mode))
-    except Exception as error:  # damage shows when decoding
-        raise damaged_image(path, error, flag) from None
+    if image.has_transparency_data:
+        image = Image.alpha_composite(Image.new('RGBA', image.size, 'white'),
+                                      image.convert('RGBA'))
+    return np.asarray(image.convert(mode))
 
-
-def damaged_image(path, error, flag):
-    if isinstance(error, Image.UnidentifiedImageError):
-        found = f"not a picture in one of the formats read ({', '.join(PICTURE_FORMATS)})"
-    else:
-        found = f'a damaged image ({cause(error)})'
-    return UsageError(f'{flag}: {path} is {found}; {GIVE_PICTURES}')

@@ -8,8 +8,7 @@ from PIL import Image
 from scipy import ndimage
 from skimage import transform
 
-from pixel_rnn.datasets.opening import (IMAGE_SUFFIXES, damaged_image, decoded, folder_entries,
-                                        open_image)
+from pixel_rnn.datasets.opening import IMAGE_SUFFIXES, decoded, folder_entries, open_image
 from pixel_rnn.errors import UsageError, shown
 from pixel_rnn.images import shrink
 
@@ -77,14 +76,11 @@ def read_picture(path, mode, flag):
             turn = None
         image.draft(mode, (WORKING_SIDE, WORKING_SIDE))  # a JPEG decoded at 1/2, 1/4 or 1/8
         factor = -(-max(image.size) // WORKING_SIDE)
-        try:
-            if factor > 1:
-                image = reduced(image, factor)
-            if turn is not None:
-                image = image.transpose(turn)
-        except Exception as error:  # damage shows when decoding
-            raise damaged_image(path, error, flag) from None
-        return decoded(image, path, mode, flag)
+        if factor > 1:
+            image = reduced(image, factor)
+        if turn is not None:
+            image = image.transpose(turn)
+        return decoded(image, mode)
 
 
 def reduced(image, factor):
