@@ -19,7 +19,7 @@ def intensities(images):
     images = np.asarray(images)
     if images.dtype == np.uint8 or not images.size:
         return images.astype(np.uint8, copy=False)
-    if images.dtype == np.bool_ or images.dtype.kind not in 'iuf':
+    if images.dtype.kind not in 'iuf':  # not bool, whose kind is 'b'
         raise ValueError(f'values of dtype {images.dtype}')
     if images.dtype.kind == 'f':
         if not np.isfinite(images).all():

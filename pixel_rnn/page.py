@@ -33,7 +33,7 @@ def read_set(folder):
     """(Settings, StoredModels) of the set in folder, its data set the first
     model file's, every file checked (sets.read_set) without Keras."""
     paths = sorted(glob.glob(os.path.join(glob.escape(folder), defaults.model_file.format('*'))))
-    if not os.path.isdir(folder) or not paths:
+    if not paths:  # also where folder is no folder
         raise UsageError(f'{folder} is not a set of models: no {defaults.model_file.format("*")} '
                          'files in it; give a folder that training wrote')
     settings = DATASETS[loading.check(paths[0]).dataset]

@@ -36,8 +36,8 @@ def hidden_rows_image(levels, given_rows, output_size, factor):
     """As levels_to_image, of the first given_rows rows, the rest hatched as hidden."""
     # The last given row stands in for the hidden ones, so that the smooth
     # scaling of levels_to_image carries nothing of them into the given part.
-    shown = np.concatenate([levels[:given_rows]]
-                           + [levels[given_rows - 1:given_rows]] * (len(levels) - given_rows))
+    shown = levels.copy()
+    shown[given_rows:] = levels[given_rows - 1]
     picture = levels_to_image(shown, output_size, factor)
     first_hidden = int(round(given_rows * output_size / len(levels)))
     rows, columns = np.mgrid[first_hidden:output_size, :output_size]

@@ -1,7 +1,6 @@
 """The Dataset type and the checks every data set passes, wherever it came from:
-uint8 images, (m, h, w) grey or (m, 32, 32, 3) colour, and int64 labels 0-9
-(checked), else a one-line UsageError naming the data, what was found there
-and what was expected. Array headers are bounded before reading (check_declared)."""
+its arrays' contents (checked) and, before they are read, their headers' sizes
+(check_declared); each refusal a one-line UsageError naming the data."""
 import dataclasses
 import math
 
