@@ -201,14 +201,13 @@ def built(sets_, first):
                                  label='seed (empty: new each time)')
                 sample = gr.Button('Sample', elem_id='sample')
                 sampled = picture_box(label='samples', elem_id='sampled', height=320)
-        scored, cleared = [posterior, likeness, seen, message], (None, None, None)
-        canvas.change(answered(posteriors, sets_, cleared), [chosen_set, canvas], scored,
-                      trigger_mode='always_last', show_progress='hidden',
+        # Scoring (its function, inputs, outputs), whether the drawing or the set changed.
+        score = (answered(posteriors, sets_, (None,) * 3), [chosen_set, canvas],
+                 [posterior, likeness, seen, message])
+        canvas.change(*score, trigger_mode='always_last', show_progress='hidden',
                       concurrency_limit=SCORING_AT_ONCE, concurrency_id='score')
         chosen_set.change(answered(set_chosen, sets_, (gr.skip(),) * 2), [chosen_set],
-                          [chosen_class, given_rows, message]).then(
-            answered(posteriors, sets_, cleared), [chosen_set, canvas], scored,
-            concurrency_id='score')
+                          [chosen_class, given_rows, message]).then(*score, concurrency_id='score')
         dropped.upload(answered(dropped_picture, sets_, (gr.skip(),)), [dropped, chosen_set],
                        [canvas, message])
         complete.click(answered(completions, sets_, (None,)),
