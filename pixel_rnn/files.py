@@ -1,13 +1,15 @@
-"""Files written whole or not at all, killed runs' temporaries cleared, the
-project's own files read back as untrusted, and places checked as writable
-before work starts."""
+"""Crash safety: files written whole or not at all, killed runs' temporaries
+cleared, the locks that keep out a second run of a class, the project's own
+files read back as untrusted, and places checked as writable before work starts."""
 import contextlib
 import errno
+import fcntl
 import json
 import os
 import re
 import socket
 import stat
+import sys
 
 from pixel_rnn.errors import UsageError
 
@@ -105,6 +107,50 @@ def process_alive(pid):
     except (ProcessLookupError, OverflowError):
         return False
     return True
+
+
+# ---------------------------------------------------------------- locks
+
+def lock_path_of(path):
+    return path + '.lock'
+
+
+@contextlib.contextmanager
+def locked(paths):
+    """Within the block, hold the lock beside each model file of paths
+    (lock_path): a second run of one of those classes is refused at
+    its start; a killed run's locks the system drops. Gives the lock files'
+    descriptors: held while any process with one open lives (the workers)."""
+    with contextlib.ExitStack() as locks:
+        yield [locks.enter_context(lock(path)) for path in paths]
+
+
+@contextlib.contextmanager
+def lock(path):
+    lock_path = lock_path_of(path)
+    os.makedirs(os.path.dirname(lock_path) or '.', exist_ok=True)
+    while True:
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise UsageError(f'{path} is being trained by another run now (it holds '
+                             f'{lock_path}); wait for that run to end, or stop it') from None
+        except OSError as error:  # a file system without locks (some network ones)
+            print(f'warning: cannot lock {lock_path} ({error.strerror}); a second run of this '
+                  'class at the same time would not be refused', file=sys.stderr)
+            break
+        # The lock of a file that its holder removed as it ended keeps nobody out.
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(descriptor), os.lstat(lock_path)):
+                break
+        os.close(descriptor)
+    try:
+        yield descriptor
+    finally:
+        remove_quietly(lock_path)
+        os.close(descriptor)
 
 
 def read_own(path, limit):

@@ -2,7 +2,7 @@
 import dataclasses
 import os
 
-from pixel_rnn import defaults, startup
+from pixel_rnn import defaults, files, startup
 from pixel_rnn.errors import UsageError
 from pixel_rnn.images import to_levels, training_levels
 from pixel_rnn.training import Task, held_out_images, one_class, parallel
@@ -35,7 +35,7 @@ def train_classes(dataset, template, labels, models_dir, num_images, restart=Fal
                           logdir and os.path.join(logdir, name), distribute,
                           to_levels(held_out, info)))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
-    with one_class.locked([task.path for task in tasks]) as locks:
+    with files.locked([task.path for task in tasks]) as locks:
         if jobs > 1:
             parallel.train_in_parallel(tasks, jobs, locks)  # Keras starts in the workers alone
         else:

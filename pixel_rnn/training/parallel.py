@@ -30,7 +30,7 @@ def train_in_parallel(tasks, jobs, locks=()):
     share of the cores, exactly as it would alone, its Keras output in a log
     beside its model file (kept where it failed). When the run stops (Ctrl-C,
     a class failing), every class under way stops at the end of its batch
-    and none queued begins. locks: the classes' lock files (one_class.locked),
+    and none queued begins. locks: the classes' lock files (files.locked),
     held by every worker too, so none is trained again while any process of
     this run lives. A worker killed (out of memory) stops the run in one line
     naming its class."""
