@@ -16,9 +16,7 @@ def train_classes(dataset, template, labels, models_dir, num_images, restart=Fal
     core), or distribute each batch over the local devices. A class trained
     so already is skipped, an interrupted one resumes (unless restart), and
     one that another run trains into models_dir is refused before any begins."""
-    problem = template.problem()
-    if problem:
-        raise UsageError(f'cannot train that: {problem}')
+    template.checked('cannot train that: ')
     tasks = []
     for label in range(len(dataset.class_names)) if labels is None else labels:
         in_class = dataset.y_train == label

@@ -24,17 +24,14 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     """Train the model of info on levels into path, keeping the file it
     replaces, its bits/dim on held_out recorded (a Task's fields); run again
     after an interruption, it goes on from the last epoch backed up."""
-    existing = loading.read_info(path)
-    if existing and existing.same_training(info) and not restart:
-        print(f'{path} already holds this training ({info.epochs} epochs); skipped '
-              '(--restart trains it again)')
+    if already_trained(path, info, restart):
         return
     import keras
     from pixel_rnn.training import callbacks
     backup = callbacks.ResumableBackup(places.resume_dir(path), training_record(info), restart,
                                        training_record_as_now)
     print(f'Training {info.summary()}')
-    if existing or os.path.exists(path):
+    if os.path.exists(path):
         print(f'{path} will be replaced when training ends; the old file goes to '
               f'{files.old_name(path)}')
     if backup.epoch:
@@ -51,6 +48,16 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     kept = saving.install(model, path)
     shutil.rmtree(backup.backup_dir)
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
+
+
+def already_trained(path, info, restart=False):
+    """Whether path holds info's training already (then said so), unless restart."""
+    existing = loading.read_info(path)
+    if existing and existing.same_training(info) and not restart:
+        print(f'{path} already holds this training ({info.epochs} epochs); skipped '
+              '(--restart trains it again)')
+        return True
+    return False
 
 
 # (settings, model) of the last class trained here: a next class of the same

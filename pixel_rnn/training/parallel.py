@@ -13,7 +13,7 @@ from multiprocessing import reduction
 from pixel_rnn import files, runner, startup
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading, places
-from pixel_rnn.training.one_class import train_class
+from pixel_rnn.training.one_class import already_trained, train_class
 
 # A task's mark, by its place, in an array (marks) the workers share with the
 # parent: begun, then ended however it ended; one begun and never ended was killed.
@@ -42,14 +42,8 @@ def train_in_parallel(tasks, jobs, locks=()):
     # second worker would find none: the workers take it as they need it.
     os.environ.setdefault('TF_FORCE_GPU_ALLOW_GROWTH', 'true')
     os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
-    pending = []
-    for task in tasks:
-        existing = loading.read_info(task.path)
-        if existing and existing.same_training(task.info) and not task.restart:
-            train_class(*task)  # says so here, where a worker would take a log and seconds
-        else:
-            pending.append(task)
-    tasks = pending
+    # A class trained so already is said so here, where a worker would take a log and seconds.
+    tasks = [task for task in tasks if not already_trained(task.path, task.info, task.restart)]
     if not tasks:
         return
     print(f'Training {len(tasks)} classes, {jobs} at a time; the output of each in its log '
