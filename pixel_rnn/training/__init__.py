@@ -6,6 +6,7 @@ import collections
 import numpy as np
 
 from pixel_rnn.description import HELD_OUT
+from pixel_rnn.errors import UsageError
 
 # One class's training, one_class.train_class's arguments: levels, its ModelInfo,
 # the model file, restart, its TensorBoard folder, distribute, and the levels
@@ -13,6 +14,16 @@ from pixel_rnn.description import HELD_OUT
 # receives it before Keras starts there.
 Task = collections.namedtuple('Task', 'levels info path restart logdir distribute held_out',
                               defaults=(False, None, False, None))
+
+
+def class_images(dataset, label, skip, count):
+    """Up to count training images of class label after the first skip; a
+    UsageError where there are none."""
+    images = dataset.x_train[dataset.y_train == label][skip:skip + count]
+    if len(images) == 0:
+        raise UsageError(f'no training images of class {dataset.class_names[label]} '
+                         f'(after skipping {skip})')
+    return images
 
 
 def held_out_images(dataset, label, skip=0, used=None):

@@ -71,28 +71,26 @@ class ResumableBackup(keras.callbacks.Callback):
         self.backup_dir = backup_dir
         record = json.loads(json.dumps(record))
         run_path = os.path.join(backup_dir, 'run.json')
-        if restart and os.path.exists(backup_dir):
-            shutil.rmtree(backup_dir)
-        if os.path.lexists(run_path):
-            earlier = self.read(run_path)
-            earlier = json.loads(json.dumps(as_now(earlier) if as_now else earlier))
-            if earlier != record:
-                changed = ', '.join(f'{key} {earlier.get(key)!r} then, {value!r} now'
-                                    for key, value in record.items() if earlier.get(key) != value)
-                raise UsageError(f'{backup_dir} holds an interrupted training with other '
-                                 f'settings ({changed}); run that command again to finish it, '
-                                 'or add --restart to discard it')
-        else:
+        # A backup without its record was killed before it recorded anything.
+        if restart or not os.path.lexists(run_path):
             if os.path.exists(backup_dir):
-                shutil.rmtree(backup_dir)  # killed before it recorded anything
+                shutil.rmtree(backup_dir)
             os.makedirs(backup_dir)
             files.write_whole(run_path, json.dumps(record).encode())
+        earlier = self.read(run_path)
+        earlier = json.loads(json.dumps(as_now(earlier) if as_now else earlier))
+        if earlier != record:
+            changed = ', '.join(f'{key} {earlier.get(key)!r} then, {value!r} now'
+                                for key, value in record.items() if earlier.get(key) != value)
+            raise UsageError(f'{backup_dir} holds an interrupted training with other '
+                             f'settings ({changed}); run that command again to finish it, '
+                             'or add --restart to discard it')
         self.epoch, self.loss = 0, None
         epochs = [int(match.group(1)) for match in map(re.compile(r'epoch_(\d+)\.json').fullmatch,
                                                         os.listdir(backup_dir)) if match]
         # An epoch is complete once its weights are: they are written first.
         for epoch in sorted(epochs, reverse=True):
-            if os.path.lexists(self.path(epoch, '.weights.h5')):
+            if os.path.lexists(self.weights_path(epoch)):
                 loss = self.read(self.path(epoch, '.json')).get('loss')
                 if loss is not None and not (isinstance(loss, (int, float))
                                              and math.isfinite(loss)):

@@ -3,9 +3,8 @@ import dataclasses
 import os
 
 from pixel_rnn import defaults, files, startup
-from pixel_rnn.errors import UsageError
 from pixel_rnn.images import to_levels, training_levels
-from pixel_rnn.training import Task, held_out_images, one_class, parallel
+from pixel_rnn.training import Task, class_images, held_out_images, one_class, parallel
 
 
 def train_classes(dataset, template, labels, models_dir, num_images, restart=False,
@@ -19,14 +18,11 @@ def train_classes(dataset, template, labels, models_dir, num_images, restart=Fal
     template.checked('cannot train that: ')
     tasks = []
     for label in range(len(dataset.class_names)) if labels is None else labels:
-        in_class = dataset.y_train == label
-        images = dataset.x_train[in_class][template.skip:template.skip + num_images]
+        images = class_images(dataset, label, template.skip, num_images)
         name = dataset.class_names[label]
-        if len(images) == 0:
-            raise UsageError(f'no training images of class {name} '
-                             f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
-                                   prior=float(in_class.mean()), data_source=dataset.source)
+                                   prior=float((dataset.y_train == label).mean()),
+                                   data_source=dataset.source)
         held_out = held_out_images(dataset, label, template.skip, len(images))
         tasks.append(Task(training_levels(images, info), info,
                           defaults.model_path(models_dir, name), restart,
