@@ -175,14 +175,16 @@ def read_own(path, limit):
         return f.read(limit + 1)
 
 
-def read_record(path, limit=2**16):
+def read_record(path, remedy, limit=2**16):
     """The JSON object in path (a record of a few hundred bytes that this
-    project wrote), read by read_own; None where it holds none. ValueError
-    says why it cannot be read."""
+    project wrote), read by read_own; None where it holds none. Where it
+    cannot be read, a UsageError says why, then remedy."""
     try:
         data = read_own(path, limit)
     except OSError as error:
-        raise ValueError(f'cannot be read ({error.strerror})') from None
+        raise UsageError(f'{path} cannot be read ({error.strerror}); {remedy}') from None
+    except ValueError as error:
+        raise UsageError(f'{path} {error}; {remedy}') from None
     try:
         record = json.loads(data)
     except (ValueError, RecursionError):

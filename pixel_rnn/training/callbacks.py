@@ -69,6 +69,8 @@ class ResumableBackup(keras.callbacks.Callback):
         files.check_own_folder(backup_dir, 'the backup of this training goes')
         super().__init__()
         self.backup_dir = backup_dir
+        self.remedy = (f'add --restart to discard the backup in {backup_dir} and train from '
+                       'the start')
         record = json.loads(json.dumps(record))
         run_path = os.path.join(backup_dir, 'run.json')
         # A backup without its record was killed before it recorded anything.
@@ -105,17 +107,13 @@ class ResumableBackup(keras.callbacks.Callback):
         return self.path(epoch, '.weights.h5')
 
     def read(self, path):
-        try:
-            record = files.read_record(path)
-        except ValueError as error:
-            raise self.damaged(path, str(error)) from None
+        record = files.read_record(path, self.remedy)
         if record is None:
             raise self.damaged(path, 'is not a record this project writes')
         return record
 
     def damaged(self, path, problem):
-        return UsageError(f'{path} {problem}'.strip() + '; add --restart to discard the backup '
-                          f'in {self.backup_dir} and train from the start')
+        return UsageError(f'{path} {problem}'.strip() + f'; {self.remedy}')
 
     def on_train_begin(self, logs=None):
         if not self.epoch:

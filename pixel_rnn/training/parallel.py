@@ -28,12 +28,10 @@ PR_SET_PDEATHSIG = 1
 def train_in_parallel(tasks, jobs, locks=()):
     """Train tasks jobs at a time, each in a process of its own with an even
     share of the cores, exactly as it would alone, its Keras output in a log
-    beside its model file (kept where it failed). When the run stops (Ctrl-C,
-    a class failing), every class under way stops at the end of its batch
-    and none queued begins. locks: the classes' lock files (files.locked),
-    held by every worker too, so none is trained again while any process of
-    this run lives. A worker killed (out of memory) stops the run in one line
-    naming its class."""
+    beside its model file (kept where it failed). A stop (Ctrl-C, a class
+    failing, a worker killed, named in one line) ends every class under way
+    at the end of its batch and begins none queued. Every worker holds locks (files.locked's)
+    too, so no class is trained again while any process of this run lives."""
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
     # Read by the workers' TensorFlow as it starts (this process needs none).
     os.environ.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS='1',
