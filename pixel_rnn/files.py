@@ -118,7 +118,7 @@ def lock_path_of(path):
 @contextlib.contextmanager
 def locked(paths):
     """Within the block, hold the lock beside each model file of paths
-    (lock_path): a second run of one of those classes is refused at
+    (model_0.h5.lock): a second run of one of those classes is refused at
     its start; a killed run's locks the system drops. Gives the lock files'
     descriptors: held while any process with one open lives (the workers)."""
     with contextlib.ExitStack() as locks:
