@@ -156,23 +156,24 @@ def lock(path):
 def read_own(path, limit):
     """The bytes of path, a file this project wrote, read back as anyone's:
     a regular file (a FIFO would block, a device never end), not a link, of
-    at most limit bytes. OSError where it cannot be read; ValueError, saying
-    what it is, where it is not such a file."""
+    at most limit bytes; else a UsageError saying what it is."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            status = os.fstat(descriptor)
+            problem = (f'is {kind(status.st_mode)}, not a file'
+                       if not stat.S_ISREG(status.st_mode) else
+                       f'is {status.st_size:,} bytes, more than such a file ever is ({limit:,})'
+                       if status.st_size > limit else None)
+            if not problem:
+                with os.fdopen(descriptor, 'rb', closefd=False) as f:
+                    return f.read(limit + 1)
+        finally:
+            os.close(descriptor)
     except OSError as error:
-        if error.errno == errno.ELOOP:  # what O_NOFOLLOW answers for a link
-            raise ValueError('is a symbolic link') from None
-        raise
-    status = os.fstat(descriptor)
-    problem = (f'is {kind(status.st_mode)}, not a file' if not stat.S_ISREG(status.st_mode) else
-               f'is {status.st_size:,} bytes, more than such a file ever is ({limit:,})'
-               if status.st_size > limit else None)
-    if problem:
-        os.close(descriptor)
-        raise ValueError(problem)
-    with os.fdopen(descriptor, 'rb') as f:
-        return f.read(limit + 1)
+        problem = ('is a symbolic link' if error.errno == errno.ELOOP  # O_NOFOLLOW's answer
+                   else f'cannot be read ({error.strerror})')
+    raise UsageError(f'{path} {problem}')
 
 
 def read_record(path, remedy, limit=2**16):
@@ -181,10 +182,8 @@ def read_record(path, remedy, limit=2**16):
     cannot be read, a UsageError says why, then remedy."""
     try:
         data = read_own(path, limit)
-    except OSError as error:
-        raise UsageError(f'{path} cannot be read ({error.strerror}); {remedy}') from None
-    except ValueError as error:
-        raise UsageError(f'{path} {error}; {remedy}') from None
+    except UsageError as error:
+        raise UsageError(f'{error}; {remedy}') from None
     try:
         record = json.loads(data)
     except (ValueError, RecursionError):

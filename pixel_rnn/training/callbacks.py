@@ -113,20 +113,17 @@ class ResumableBackup(keras.callbacks.Callback):
         return record
 
     def damaged(self, path, problem):
-        return UsageError(f'{path} {problem}'.strip() + f'; {self.remedy}')
+        return UsageError(f'{path} {problem}; {self.remedy}')
 
     def on_train_begin(self, logs=None):
         if not self.epoch:
             return
         if self.model.optimizer is not None and not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)
-        path = self.weights_path(self.epoch)
         try:
-            backups.load_weights(self.model, path)
-        except OSError as error:
-            raise self.damaged(path, f'cannot be read ({error.strerror})') from None
-        except (ValueError, UsageError) as error:  # a UsageError names the file
-            raise self.damaged('' if isinstance(error, UsageError) else path, error) from None
+            backups.load_weights(self.model, self.weights_path(self.epoch))
+        except UsageError as error:  # it names the file
+            raise UsageError(f'{error}; {self.remedy}') from None
 
     def on_epoch_end(self, epoch, logs=None):
         self.loss = (logs or {}).get('loss')
