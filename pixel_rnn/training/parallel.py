@@ -31,7 +31,8 @@ def train_in_parallel(tasks, jobs, locks=()):
     beside its model file (kept where it failed). A stop (Ctrl-C, a class
     failing, a worker killed, named in one line) ends every class under way
     at the end of its batch and begins none queued. Every worker holds locks
-    (files.locked's) too: no class is trained again while the run lives."""
+    (files.locked's) too: no class is trained again while any process of the run
+    lives."""
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
     # Read by the workers' TensorFlow as it starts (this process needs none).
     os.environ.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS='1',
