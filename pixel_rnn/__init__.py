@@ -8,7 +8,7 @@ none of them. A module imports only those below it in this list, and only
 where a network is built or run does any import Keras:
 
     page.py          the page serve.py starts (Gradio), through the calls below
-    training/        a class's resumable training and its lock (one_class.py);
+    training/        a class's resumable training (one_class.py);
                      several classes, one after another or at once
                      (classes.py, parallel.py, with its progress lines); a whole set
                      fine-tuned together and put in place (fine_tuning.py,
@@ -35,8 +35,9 @@ where a network is built or run does any import Keras:
     images.py        image arrays as models read them: shrunk, quantized,
                      deskewed, moved by a pixel
     startup.py       starting Keras quietly; the signals that stop a run
-    files.py         a file written whole or not at all; the project's own
-                     files read back as untrusted; folders checked before work
+    files.py         crash safety: a file written whole or not at all; a
+                     class's lock; the project's own files read back as
+                     untrusted; folders checked before work
     errors.py        UsageError, and text from outside made safe to print
     defaults.py      what new training uses and where things live, each set once
 """

@@ -4,6 +4,7 @@ Kept free of Keras so that bad flags are answered at once, before the
 seconds it takes to import TensorFlow.
 """
 import argparse
+import functools
 import math
 import re
 
@@ -63,12 +64,9 @@ def number(kind, low, high, what, choices=None):
     return parse
 
 
-def int_in_range(low, high, what):
-    return number(int, low, high, what)
-
-
-def float_in_range(low, high, what):
-    return number(float, low, high, what)
+# Flag types: a whole or a finite number within low-high, as number says.
+int_in_range = functools.partial(number, int)
+float_in_range = functools.partial(number, float)
 
 
 def boolean(text):

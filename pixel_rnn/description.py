@@ -10,6 +10,7 @@ from pixel_rnn import defaults
 from pixel_rnn.architectures import ARCHITECTURES
 from pixel_rnn.architectures.params import Param
 from pixel_rnn.datasets import DATASETS
+from pixel_rnn.errors import UsageError
 
 # Bounds on what a description may ask for: generous for real models, and
 # small enough that no file can ask for absurd memory.
@@ -112,6 +113,14 @@ class ModelInfo:
             if not param.allows(self.params[name]):
                 return f'{self.arch} {name} {self.params[name]!r} is not {param.allowed}'
         return architecture.problem(self)
+
+    def checked(self, before, after=''):
+        """This description, where problem finds nothing; else a UsageError
+        of the problem between before and after (what the refusal says)."""
+        problem = self.problem()
+        if problem:
+            raise UsageError(f'{before}{problem}{after}')
+        return self
 
     def summary(self):
         """One line for people: what it models and how it was trained (the run's details aside)."""

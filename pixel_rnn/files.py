@@ -1,13 +1,15 @@
-"""Files written whole or not at all, killed runs' temporaries cleared, the
-project's own files read back as untrusted, and places checked as writable
-before work starts."""
+"""Crash safety: files written whole or not at all, killed runs' temporaries
+cleared, the locks that keep out a second run of a class, the project's own
+files read back as untrusted, and places checked as writable before work starts."""
 import contextlib
 import errno
+import fcntl
 import json
 import os
 import re
 import socket
 import stat
+import sys
 
 from pixel_rnn.errors import UsageError
 
@@ -107,36 +109,81 @@ def process_alive(pid):
     return True
 
 
+# ---------------------------------------------------------------- locks
+
+def lock_path_of(path):
+    return path + '.lock'
+
+
+@contextlib.contextmanager
+def locked(paths):
+    """Within the block, hold the lock beside each model file of paths
+    (model_0.h5.lock): a second run of one of those classes is refused at
+    its start; a killed run's locks the system drops. Gives the lock files'
+    descriptors: held while any process with one open lives (the workers)."""
+    with contextlib.ExitStack() as locks:
+        yield [locks.enter_context(lock(path)) for path in paths]
+
+
+@contextlib.contextmanager
+def lock(path):
+    lock_path = lock_path_of(path)
+    os.makedirs(os.path.dirname(lock_path) or '.', exist_ok=True)
+    while True:
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise UsageError(f'{path} is being trained by another run now (it holds '
+                             f'{lock_path}); wait for that run to end, or stop it') from None
+        except OSError as error:  # a file system without locks (some network ones)
+            print(f'warning: cannot lock {lock_path} ({error.strerror}); a second run of this '
+                  'class at the same time would not be refused', file=sys.stderr)
+            break
+        # The lock of a file that its holder removed as it ended keeps nobody out.
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(descriptor), os.lstat(lock_path)):
+                break
+        os.close(descriptor)
+    try:
+        yield descriptor
+    finally:
+        remove_quietly(lock_path)
+        os.close(descriptor)
+
+
 def read_own(path, limit):
     """The bytes of path, a file this project wrote, read back as anyone's:
     a regular file (a FIFO would block, a device never end), not a link, of
-    at most limit bytes. OSError where it cannot be read; ValueError, saying
-    what it is, where it is not such a file."""
+    at most limit bytes; else a UsageError saying what it is."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            status = os.fstat(descriptor)
+            problem = (f'is {kind(status.st_mode)}, not a file'
+                       if not stat.S_ISREG(status.st_mode) else
+                       f'is {status.st_size:,} bytes, more than such a file ever is ({limit:,})'
+                       if status.st_size > limit else None)
+            if not problem:
+                with os.fdopen(descriptor, 'rb', closefd=False) as f:
+                    return f.read(limit + 1)
+        finally:
+            os.close(descriptor)
     except OSError as error:
-        if error.errno == errno.ELOOP:  # what O_NOFOLLOW answers for a link
-            raise ValueError('is a symbolic link') from None
-        raise
-    status = os.fstat(descriptor)
-    problem = (f'is {kind(status.st_mode)}, not a file' if not stat.S_ISREG(status.st_mode) else
-               f'is {status.st_size:,} bytes, more than such a file ever is ({limit:,})'
-               if status.st_size > limit else None)
-    if problem:
-        os.close(descriptor)
-        raise ValueError(problem)
-    with os.fdopen(descriptor, 'rb') as f:
-        return f.read(limit + 1)
+        problem = ('is a symbolic link' if error.errno == errno.ELOOP  # O_NOFOLLOW's answer
+                   else f'cannot be read ({error.strerror})')
+    raise UsageError(f'{path} {problem}')
 
 
-def read_record(path, limit=2**16):
+def read_record(path, remedy, limit=2**16):
     """The JSON object in path (a record of a few hundred bytes that this
-    project wrote), read by read_own; None where it holds none. ValueError
-    says why it cannot be read."""
+    project wrote), read by read_own; None where it holds none. Where it
+    cannot be read, a UsageError says why, then remedy."""
     try:
         data = read_own(path, limit)
-    except OSError as error:
-        raise ValueError(f'cannot be read ({error.strerror})') from None
+    except UsageError as error:
+        raise UsageError(f'{error}; {remedy}') from None
     try:
         record = json.loads(data)
     except (ValueError, RecursionError):

@@ -109,7 +109,7 @@ def own_format(f):
 
 def checked_info(f, path, remedy='train it again'):
     """The ModelInfo f records (for the tutorial's, its Keras config
-    describes), after ModelInfo.problem."""
+    describes), checked (ModelInfo.checked)."""
     if own_format(f):
         fields = dataclasses.fields(ModelInfo)
         values = {field.name: f.attrs[field.name] for field in fields if field.name in f.attrs}
@@ -128,10 +128,7 @@ def checked_info(f, path, remedy='train it again'):
     else:
         raise UsageError(f'{path} does not say what it models (written by an earlier '
                          f'version of pixel-rnn or by another program); {remedy}')
-    problem = info.problem()
-    if problem:
-        raise UsageError(f'{path}: {problem}; {remedy}')
-    return info
+    return info.checked(f'{path}: ', f'; {remedy}')
 
 
 def parsed_json(value, what, path):

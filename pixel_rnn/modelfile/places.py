@@ -1,12 +1,13 @@
 """Where a set's model files go, and the files and folders this project keeps
-beside them for itself: named here alone, and checked before any work starts
-that they can be written (free of Keras).
+beside them for itself, checked before any work starts that they can be
+written (free of Keras).
 
 Beside model_0.h5: model_0.h5.resume/ (its training's backup, each epoch),
-model_0.h5.lock (held while a run trains it), model_0.h5.log (a worker's
-output) and model_0.h5.~1~, ~2~... (the files it replaced). In the models
-folder: fine_tuning.resume/ (fine-tuning the set together: its backup, then
-the new set and install.json, the record that it is complete).
+model_0.h5.log (a worker's output), and as files.py names them
+model_0.h5.lock (held while a run trains it) and model_0.h5.~1~, ~2~... (the
+files it replaced). In the models folder: fine_tuning.resume/ (fine-tuning
+the set together: its backup, then the new set and install.json, the record
+that it is complete).
 """
 import os
 
@@ -19,10 +20,6 @@ INSTALL_RECORD = 'install.json'
 
 def resume_dir(path):
     return path + '.resume'
-
-
-def lock_path(path):
-    return path + '.lock'
 
 
 def log_path(path):
@@ -103,8 +100,9 @@ def check_models_dir(models_dir, paths, settings):
     check_set_in_place(models_dir, settings)
     # Training writes each of these as a file (folder) of its own, never
     # through a link: what a link points to may be anyone's.
-    places = [place for path in paths for place in (
-        (path, False), (resume_dir(path), True), (lock_path(path), False), (log_path(path), False))]
+    places = [place for path in paths for place in ((path, False), (resume_dir(path), True),
+                                                    (files.lock_path_of(path), False),
+                                                    (log_path(path), False))]
     places.append((fine_tuning_dir(models_dir), True))
     for own, folder in places:
         if os.path.islink(own):

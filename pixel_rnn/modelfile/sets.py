@@ -10,12 +10,10 @@ from pixel_rnn.modelfile import loading
 
 # A model as its file holds it, read and checked (loading.read): its network not built yet.
 StoredModel = collections.namedtuple('StoredModel', 'path info weights names')
-# How a model was trained, besides its architecture and its class's own
-# images: what the models of a set are meant to share (ModelInfo's order).
-# Not what training measures (description.MEASURED), nor what models trained
-# alike differ in all the same: by nature (prior, num_images) or by the draw
-# (seed); nor what the summary's head says: read_set refuses a set that
-# differs there, and mixed_architectures notes one of several architectures.
+# How a model was trained: what the models of a set are meant to share. Not
+# what training measures (description.MEASURED), nor what models trained
+# alike differ in all the same (prior, num_images, seed), nor what read_set
+# and mixed_architectures check (the summary's head).
 TRAINING_FIELDS = ('deskew', 'epochs', 'data_source', 'skip', 'shifts', 'mirror',
                    'fine_tuning_epochs', 'fine_tuning_weight', 'batch_size')
 

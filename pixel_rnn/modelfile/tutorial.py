@@ -71,9 +71,7 @@ def archived(path):
             RecursionError, OSError) as error:
         raise UsageError(f'{path} is not a readable Keras archive of the tutorial\'s network '
                          f'({error}); train it again') from None
-    problem = info.problem()
-    if problem:
-        raise UsageError(f'{path}: {problem}; train it again')
+    info.checked(f'{path}: ', '; train it again')
     import keras
     network = keras.saving.load_model(path, compile=False, safe_mode=True)
     model = adopted(network, info.image_size)
@@ -101,7 +99,5 @@ def adopted(network, image_size):
                      levels=dense[0].units, colours=1, arch='gru',
                      params={'units': recurrent[0].units, 'reset_after': recurrent[0].reset_after,
                              'recurrent_activation': activation})
-    problem = info.problem()
-    if problem:
-        raise UsageError(f'the network does not fit a model of this project: {problem}')
+    info.checked('the network does not fit a model of this project: ')
     return loading.build('the network', info, recurrent[0].get_weights() + dense[0].get_weights())

@@ -1,18 +1,26 @@
-"""Training: one class's model, resumable (one_class.py), several classes at once
-(parallel.py), and a trained set fine-tuned together (fine_tuning.py); what
-every fit runs with, its backups and its stops (callbacks.py)."""
+"""Training (the code map in pixel_rnn/__init__.py says which module does
+what): a class's Task, and the images it trains on and is measured on."""
 import collections
 
 import numpy as np
 
 from pixel_rnn.description import HELD_OUT
+from pixel_rnn.errors import UsageError
 
-# One class's training, one_class.train_class's arguments: levels, its ModelInfo,
-# the model file, restart, its TensorBoard folder, distribute, and the levels
-# of held-out images to measure it on. Free of Keras, so that a worker
-# receives it before Keras starts there.
+# One class's training: one_class.train_class's arguments. Free of Keras, so
+# that a worker receives it before Keras starts there.
 Task = collections.namedtuple('Task', 'levels info path restart logdir distribute held_out',
                               defaults=(False, None, False, None))
+
+
+def class_images(dataset, label, skip, count):
+    """Up to count training images of class label after the first skip; a
+    UsageError where there are none."""
+    images = dataset.x_train[dataset.y_train == label][skip:skip + count]
+    if len(images) == 0:
+        raise UsageError(f'no training images of class {dataset.class_names[label]} '
+                         f'(after skipping {skip})')
+    return images
 
 
 def held_out_images(dataset, label, skip=0, used=None):

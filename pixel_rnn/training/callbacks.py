@@ -69,30 +69,30 @@ class ResumableBackup(keras.callbacks.Callback):
         files.check_own_folder(backup_dir, 'the backup of this training goes')
         super().__init__()
         self.backup_dir = backup_dir
+        self.remedy = (f'add --restart to discard the backup in {backup_dir} and train from '
+                       'the start')
         record = json.loads(json.dumps(record))
         run_path = os.path.join(backup_dir, 'run.json')
-        if restart and os.path.exists(backup_dir):
-            shutil.rmtree(backup_dir)
-        if os.path.lexists(run_path):
-            earlier = self.read(run_path)
-            earlier = json.loads(json.dumps(as_now(earlier) if as_now else earlier))
-            if earlier != record:
-                changed = ', '.join(f'{key} {earlier.get(key)!r} then, {value!r} now'
-                                    for key, value in record.items() if earlier.get(key) != value)
-                raise UsageError(f'{backup_dir} holds an interrupted training with other '
-                                 f'settings ({changed}); run that command again to finish it, '
-                                 'or add --restart to discard it')
-        else:
+        # A backup without its record was killed before it recorded anything.
+        if restart or not os.path.lexists(run_path):
             if os.path.exists(backup_dir):
-                shutil.rmtree(backup_dir)  # killed before it recorded anything
+                shutil.rmtree(backup_dir)
             os.makedirs(backup_dir)
             files.write_whole(run_path, json.dumps(record).encode())
+        earlier = self.read(run_path)
+        earlier = json.loads(json.dumps(as_now(earlier) if as_now else earlier))
+        if earlier != record:
+            changed = ', '.join(f'{key} {earlier.get(key)!r} then, {value!r} now'
+                                for key, value in record.items() if earlier.get(key) != value)
+            raise UsageError(f'{backup_dir} holds an interrupted training with other '
+                             f'settings ({changed}); run that command again to finish it, '
+                             'or add --restart to discard it')
         self.epoch, self.loss = 0, None
         epochs = [int(match.group(1)) for match in map(re.compile(r'epoch_(\d+)\.json').fullmatch,
                                                         os.listdir(backup_dir)) if match]
         # An epoch is complete once its weights are: they are written first.
         for epoch in sorted(epochs, reverse=True):
-            if os.path.lexists(self.path(epoch, '.weights.h5')):
+            if os.path.lexists(self.weights_path(epoch)):
                 loss = self.read(self.path(epoch, '.json')).get('loss')
                 if loss is not None and not (isinstance(loss, (int, float))
                                              and math.isfinite(loss)):
@@ -107,30 +107,23 @@ class ResumableBackup(keras.callbacks.Callback):
         return self.path(epoch, '.weights.h5')
 
     def read(self, path):
-        try:
-            record = files.read_record(path)
-        except ValueError as error:
-            raise self.damaged(path, str(error)) from None
+        record = files.read_record(path, self.remedy)
         if record is None:
             raise self.damaged(path, 'is not a record this project writes')
         return record
 
     def damaged(self, path, problem):
-        return UsageError(f'{path} {problem}'.strip() + '; add --restart to discard the backup '
-                          f'in {self.backup_dir} and train from the start')
+        return UsageError(f'{path} {problem}; {self.remedy}')
 
     def on_train_begin(self, logs=None):
         if not self.epoch:
             return
         if self.model.optimizer is not None and not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)
-        path = self.weights_path(self.epoch)
         try:
-            backups.load_weights(self.model, path)
-        except OSError as error:
-            raise self.damaged(path, f'cannot be read ({error.strerror})') from None
-        except (ValueError, UsageError) as error:  # a UsageError names the file
-            raise self.damaged('' if isinstance(error, UsageError) else path, error) from None
+            backups.load_weights(self.model, self.weights_path(self.epoch))
+        except UsageError as error:  # it names the file
+            raise UsageError(f'{error}; {self.remedy}') from None
 
     def on_epoch_end(self, epoch, logs=None):
         self.loss = (logs or {}).get('loss')

@@ -2,10 +2,9 @@
 import dataclasses
 import os
 
-from pixel_rnn import defaults, startup
-from pixel_rnn.errors import UsageError
+from pixel_rnn import defaults, files, startup
 from pixel_rnn.images import to_levels, training_levels
-from pixel_rnn.training import Task, held_out_images, one_class, parallel
+from pixel_rnn.training import Task, class_images, held_out_images, one_class, parallel
 
 
 def train_classes(dataset, template, labels, models_dir, num_images, restart=False,
@@ -16,26 +15,21 @@ def train_classes(dataset, template, labels, models_dir, num_images, restart=Fal
     core), or distribute each batch over the local devices. A class trained
     so already is skipped, an interrupted one resumes (unless restart), and
     one that another run trains into models_dir is refused before any begins."""
-    problem = template.problem()
-    if problem:
-        raise UsageError(f'cannot train that: {problem}')
+    template.checked('cannot train that: ')
     tasks = []
     for label in range(len(dataset.class_names)) if labels is None else labels:
-        in_class = dataset.y_train == label
-        images = dataset.x_train[in_class][template.skip:template.skip + num_images]
+        images = class_images(dataset, label, template.skip, num_images)
         name = dataset.class_names[label]
-        if len(images) == 0:
-            raise UsageError(f'no training images of class {name} '
-                             f'(after skipping {template.skip})')
         info = dataclasses.replace(template, class_name=name, num_images=len(images),
-                                   prior=float(in_class.mean()), data_source=dataset.source)
+                                   prior=float((dataset.y_train == label).mean()),
+                                   data_source=dataset.source)
         held_out = held_out_images(dataset, label, template.skip, len(images))
         tasks.append(Task(training_levels(images, info), info,
                           defaults.model_path(models_dir, name), restart,
                           logdir and os.path.join(logdir, name), distribute,
                           to_levels(held_out, info)))
     jobs = 1 if distribute else min(len(tasks), jobs or os.cpu_count() or 1)
-    with one_class.locked([task.path for task in tasks]) as locks:
+    with files.locked([task.path for task in tasks]) as locks:
         if jobs > 1:
             parallel.train_in_parallel(tasks, jobs, locks)  # Keras starts in the workers alone
         else:

@@ -17,13 +17,13 @@ import math
 
 import numpy as np
 
-from pixel_rnn import classifier, defaults
+from pixel_rnn import classifier, defaults, files
 from pixel_rnn.description import counted
 from pixel_rnn.errors import UsageError
 from pixel_rnn.images import to_levels
 from pixel_rnn.modelfile import places, sets
-from pixel_rnn.training import held_out_images, install
-from pixel_rnn.training.one_class import device_scope, locked, progress_mode, training_record
+from pixel_rnn.training import class_images, held_out_images, install
+from pixel_rnn.training.one_class import device_scope, progress_mode, training_record
 
 # Adam's rate: the set starts trained, and a higher rate (3e-4) has been
 # measured to undo more than it gains (the posterior loss spikes).
@@ -88,7 +88,7 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
     import keras
     from pixel_rnn.training.callbacks import ResumableBackup, StopBetweenBatches
     class_names = dataset.class_names
-    with locked([defaults.model_path(models_dir, name) for name in class_names]):
+    with files.locked([defaults.model_path(models_dir, name) for name in class_names]):
         install.finish_pending(models_dir, class_names, restart)
         models = sets.load_models(models_dir, class_names, settings)
         done = {install.fine_tuned(model.info) for model in models}
@@ -105,12 +105,8 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
                              'fine-tune a set of one')
         levels, labels = [], []
         for label, model in enumerate(models):
-            images = dataset.x_train[dataset.y_train == label][skip:skip + num_images]
-            if len(images) == 0:
-                raise UsageError(f'no training images of class {model.info.class_name} '
-                                 f'(after skipping {skip})')
             # The images themselves: their moves measured no better, at nine times the cost.
-            levels.append(to_levels(images, model.info))
+            levels.append(to_levels(class_images(dataset, label, skip, num_images), model.info))
             labels.append(np.full(len(levels[-1]), label))
         levels, labels = np.concatenate(levels).astype('int32'), np.concatenate(labels)
         rate = RATE if rate is None else rate
@@ -148,5 +144,5 @@ def fine_tune_set(dataset, settings, models_dir, weight, epochs, batch_size, num
 
 def finish_set(models_dir, class_names, restart=False):
     """install.finish_pending, the set's lock held (needing no data)."""
-    with locked([defaults.model_path(models_dir, name) for name in class_names]):
+    with files.locked([defaults.model_path(models_dir, name) for name in class_names]):
         install.finish_pending(models_dir, class_names, restart)

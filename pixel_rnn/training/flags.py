@@ -134,9 +134,7 @@ def training_template(args, settings, class_names):
                          dataset=settings.name, class_name='', colours=settings.colours,
                          arch=args.arch, params={**param_defaults(ARCHITECTURES[args.arch].PARAMS),
                                                  **given})
-    problem = template.problem()
-    if problem:
-        raise UsageError(f'cannot train that: {problem}')
+    template.checked('cannot train that: ')
     places.check_models_dir(args.models_dir,
                             [defaults.model_path(args.models_dir, name) for name in class_names],
                             settings)

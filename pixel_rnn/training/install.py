@@ -70,10 +70,7 @@ def read_install_record(models_dir, class_names):
     of class_names' models), weight and epochs; else a UsageError."""
     folder, path = places.fine_tuning_dir(models_dir), places.install_record(models_dir)
     files.check_own_folder(folder, 'fine-tuning keeps its own state')
-    try:
-        record = files.read_record(path)
-    except ValueError as error:
-        raise UsageError(f'{path} {error}; {DISCARD}') from None
+    record = files.read_record(path, DISCARD)
     names = [defaults.model_file.format(name) for name in class_names]
     if not (record and sorted(record) == ['epochs', 'files', 'weight']
             and record['files'] == names and type(record['weight']) in (int, float)

@@ -2,16 +2,13 @@
 
 Each epoch is backed up beside the model file; only when all epochs are done
 is the new model written whole and put in place, the file it replaces kept.
-A lock beside it keeps out a second run of the same class.
 """
 import contextlib
 import dataclasses
-import fcntl
 import json
 import math
 import os
 import shutil
-import sys
 
 import numpy as np
 
@@ -27,17 +24,14 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     """Train the model of info on levels into path, keeping the file it
     replaces, its bits/dim on held_out recorded (a Task's fields); run again
     after an interruption, it goes on from the last epoch backed up."""
-    existing = loading.read_info(path)
-    if existing and existing.same_training(info) and not restart:
-        print(f'{path} already holds this training ({info.epochs} epochs); skipped '
-              '(--restart trains it again)')
+    if already_trained(path, info, restart):
         return
     import keras
     from pixel_rnn.training import callbacks
     backup = callbacks.ResumableBackup(places.resume_dir(path), training_record(info), restart,
                                        training_record_as_now)
     print(f'Training {info.summary()}')
-    if existing or os.path.exists(path):
+    if os.path.exists(path):
         print(f'{path} will be replaced when training ends; the old file goes to '
               f'{files.old_name(path)}')
     if backup.epoch:
@@ -54,6 +48,16 @@ def train_class(levels, info, path, restart=False, logdir=None, distribute=False
     kept = saving.install(model, path)
     shutil.rmtree(backup.backup_dir)
     print(f'Saved {path}' + (f'; the file it replaced is {kept}' if kept else ''))
+
+
+def already_trained(path, info, restart=False):
+    """Whether path holds info's training already (then said so), unless restart."""
+    existing = loading.read_info(path)
+    if existing and existing.same_training(info) and not restart:
+        print(f'{path} already holds this training ({info.epochs} epochs); skipped '
+              '(--restart trains it again)')
+        return True
+    return False
 
 
 # (settings, model) of the last class trained here: a next class of the same
@@ -93,44 +97,6 @@ def held_out_record(model, held_out):
     bits = -model.log_likelihood(held_out) / (model.info.num_subpixels * math.log(2))
     return dict(held_out_bits=float(bits.mean()), held_out_bits_1=float(np.percentile(bits, 1)),
                 held_out_bits_99=float(np.percentile(bits, 99)))
-
-
-@contextlib.contextmanager
-def locked(paths):
-    """Within the block, hold the lock beside each model file of paths
-    (model_0.h5.lock): a second run of one of those classes is refused at
-    its start; a killed run's locks the system drops. Gives the lock files'
-    descriptors: held while any process with one open lives (the workers)."""
-    with contextlib.ExitStack() as locks:
-        yield [locks.enter_context(lock(path)) for path in paths]
-
-
-@contextlib.contextmanager
-def lock(path):
-    lock_path = places.lock_path(path)
-    os.makedirs(os.path.dirname(lock_path) or '.', exist_ok=True)
-    while True:
-        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(descriptor)
-            raise UsageError(f'{path} is being trained by another run now (it holds '
-                             f'{lock_path}); wait for that run to end, or stop it') from None
-        except OSError as error:  # a file system without locks (some network ones)
-            print(f'warning: cannot lock {lock_path} ({error.strerror}); a second run of this '
-                  'class at the same time would not be refused', file=sys.stderr)
-            break
-        # The lock of a file that its holder removed as it ended keeps nobody out.
-        with contextlib.suppress(FileNotFoundError):
-            if os.path.samestat(os.fstat(descriptor), os.lstat(lock_path)):
-                break
-        os.close(descriptor)
-    try:
-        yield descriptor
-    finally:
-        files.remove_quietly(lock_path)
-        os.close(descriptor)
 
 
 def device_scope(distribute):

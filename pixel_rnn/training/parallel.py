@@ -13,7 +13,7 @@ from multiprocessing import reduction
 from pixel_rnn import files, runner, startup
 from pixel_rnn.errors import UsageError
 from pixel_rnn.modelfile import loading, places
-from pixel_rnn.training.one_class import train_class
+from pixel_rnn.training.one_class import already_trained, train_class
 
 # A task's mark, by its place, in an array (marks) the workers share with the
 # parent: begun, then ended however it ended; one begun and never ended was killed.
@@ -28,12 +28,11 @@ PR_SET_PDEATHSIG = 1
 def train_in_parallel(tasks, jobs, locks=()):
     """Train tasks jobs at a time, each in a process of its own with an even
     share of the cores, exactly as it would alone, its Keras output in a log
-    beside its model file (kept where it failed). When the run stops (Ctrl-C,
-    a class failing), every class under way stops at the end of its batch
-    and none queued begins. locks: the classes' lock files (one_class.locked),
-    held by every worker too, so none is trained again while any process of
-    this run lives. A worker killed (out of memory) stops the run in one line
-    naming its class."""
+    beside its model file (kept where it failed). A stop (Ctrl-C, a class
+    failing, a worker killed, named in one line) ends every class under way
+    at the end of its batch and begins none queued. Every worker holds locks
+    (files.locked's) too: no class is trained again while any process of the run
+    lives."""
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
     # Read by the workers' TensorFlow as it starts (this process needs none).
     os.environ.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS='1',
@@ -42,14 +41,8 @@ def train_in_parallel(tasks, jobs, locks=()):
     # second worker would find none: the workers take it as they need it.
     os.environ.setdefault('TF_FORCE_GPU_ALLOW_GROWTH', 'true')
     os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
-    pending = []
-    for task in tasks:
-        existing = loading.read_info(task.path)
-        if existing and existing.same_training(task.info) and not task.restart:
-            train_class(*task)  # says so here, where a worker would take a log and seconds
-        else:
-            pending.append(task)
-    tasks = pending
+    # A class trained so already is said so here, where a worker would take a log and seconds.
+    tasks = [task for task in tasks if not already_trained(task.path, task.info, task.restart)]
     if not tasks:
         return
     print(f'Training {len(tasks)} classes, {jobs} at a time; the output of each in its log '
