@@ -156,7 +156,8 @@ def lock(path):
 def read_own(path, limit):
     """The bytes of path, a file this project wrote, read back as anyone's:
     a regular file (a FIFO would block, a device never end), not a link, of
-    at most limit bytes; else a UsageError saying what it is."""
+    at most limit bytes; else a UsageError saying what it is. The system's
+    errors (but for a missing file) are raised as they are."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         try:
@@ -171,6 +172,11 @@ def read_own(path, limit):
         finally:
             os.close(descriptor)
     except OSError as error:
+        # A link or a missing file is the file's fault; any other error the
+        # system's (a failing disk, no descriptors left), which may pass: a
+        # backup is not called damaged, nor its discarding advised, for it.
+        if error.errno not in (errno.ELOOP, errno.ENOENT):
+            raise
         problem = ('is a symbolic link' if error.errno == errno.ELOOP  # O_NOFOLLOW's answer
                    else f'cannot be read ({error.strerror})')
     raise UsageError(f'{path} {problem}')

@@ -1,6 +1,7 @@
 """Training runs that are interrupted, resumed and repeated never lose a model."""
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import glob
 import json
@@ -499,6 +500,24 @@ def test_a_damaged_backup_is_refused_in_one_line_with_the_way_out(tmp_path, one_
     assert name in message and words in message and '--restart' in message, message
     assert '\n' not in message
     assert not os.path.exists(path)
+
+
+def test_a_backup_the_system_fails_to_read_is_not_called_damaged(tmp_path, one_epoch_backed_up,
+                                                                 monkeypatch):
+    path = damaged_backup(tmp_path, one_epoch_backed_up, WEIGHTS, lambda name: None)
+    real_open = os.open
+
+    def failing_open(name, *args, **kwargs):
+        if str(name).endswith('epoch_00001.json'):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), name)
+        return real_open(name, *args, **kwargs)
+    monkeypatch.setattr(os, 'open', failing_open)
+    with pytest.raises(OSError) as failure:  # the system's error: no advice to discard it
+        one_class.train_class(BACKED_UP_LEVELS, BACKED_UP, path)
+    assert failure.value.errno == errno.EIO and not isinstance(failure.value, UsageError)
+    monkeypatch.undo()
+    one_class.train_class(BACKED_UP_LEVELS, BACKED_UP, path)  # the disk back: it resumes
+    assert loading.load(path).info.epochs == 2
 
 
 def test_the_way_out_of_a_damaged_backup_trains_from_the_start(tmp_path, one_epoch_backed_up):
