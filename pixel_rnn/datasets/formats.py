@@ -18,10 +18,10 @@ from pixel_rnn.datasets.opening import (IMAGE_SUFFIXES, decoded, folder_entries,
 from pixel_rnn.errors import UsageError
 
 
-def load_path(path, formats, class_names, shape, read_own, every_class=False):
+def load_path(path, formats, class_names, shape, read_format, every_class=False):
     """The data set at path, checked to be of shape: an .npz, train/ and test/
     class folders (every_class: whether each class needs one), or what
-    read_own(path) reads, the data set's own format, as four arrays (None
+    read_format(path) reads, the data set's own format, as four arrays (None
     for what it does not recognise); formats names them all."""
     try:
         info = os.stat(path)
@@ -33,11 +33,11 @@ def load_path(path, formats, class_names, shape, read_own, every_class=False):
     if kind == 'a file':
         if info.st_size == 0:
             raise UsageError(f'--data {path}: an empty file (0 bytes); give {formats}')
-        arrays = load_npz(path, formats) if path.endswith('.npz') else read_own(path)
+        arrays = load_npz(path, formats) if path.endswith('.npz') else read_format(path)
         problem = 'unknown file format'
     elif kind == 'a folder':
         folder_entries(path)  # an unreadable folder is said to be so, not to be empty
-        arrays = read_own(path) or load_class_folders(path, shape, class_names, every_class)
+        arrays = read_format(path) or load_class_folders(path, shape, class_names, every_class)
         problem = 'the folder holds no data set'
     else:
         raise UsageError(f'--data {path}: {kind}, not a file or folder; give {formats}')
