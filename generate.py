@@ -64,12 +64,12 @@ def parse_args(argv=None):
         parser.error(f'argument --digit/--label: {error}')
     # Flags of --complete are refused without it rather than ignored, and
     # picture files come with neither test images' flag.
-    given = [name for name in ('given_rows', 'num_images', 'data') if getattr(args, name)
-             is not None and (args.complete is None or name != 'given_rows')]
-    if given and args.complete is None:
-        parser.error(f"--{', --'.join(given)} applies to --complete")
-    if given and args.complete:
-        parser.error(f"--{', --'.join(given)} chooses test images; with picture files "
+    def given(*names):
+        return ', '.join(f'--{name}' for name in names if getattr(args, name) is not None)
+    if args.complete is None and given('given_rows', 'num_images', 'data'):
+        parser.error(f"{given('given_rows', 'num_images', 'data')} applies to --complete")
+    if args.complete and given('num_images', 'data'):
+        parser.error(f"{given('num_images', 'data')} chooses test images; with picture files "
                      'given to --complete, leave it out')
     rows, columns = ((args.grid_size, args.grid_size) if args.complete is None else
                      (args.num_images or len(args.complete) or NUM_IMAGES, args.grid_size + 2))

@@ -472,3 +472,21 @@ def test_the_printed_confusion_matrix_names_its_rows_and_columns():
         assert line.split() == [str(number), name] + [str(count) for count in row]
     digits = classification.confusion_table(matrix, ('0', '1', '2')).splitlines()
     assert [line.split()[0] for line in digits[2:]] == ['0', '1', '2'], 'a digit is its name'
+
+
+@pytest.mark.parametrize('argv, refusal', [
+    (['--given_rows=3'], '--given_rows applies to --complete'),
+    (['--num_images=2', '--data=x'], '--num_images, --data applies to --complete'),
+    (['--complete', 'a.png', '--data=x'], '--data chooses test images; with picture files'),
+])
+def test_generate_refuses_completion_flags_where_they_do_nothing(argv, refusal, capsys):
+    import generate
+    with pytest.raises(SystemExit) as stopped:
+        generate.parse_args(argv)
+    assert stopped.value.code == 2 and refusal in capsys.readouterr().err
+
+
+def test_generate_takes_test_images_flags_with_a_bare_complete():
+    import generate
+    args = generate.parse_args(['--complete', '--num_images=2', '--data=x', '--given_rows=3'])
+    assert (args.complete, args.num_images, args.data) == ([], 2, 'x')
